@@ -1,0 +1,104 @@
+/**
+ * IP addresses and prefixes, IPv4 and IPv6, as bytes plus helpers to parse and print them.
+ * Parsing and IPv6 formatting go through the ip-address package; IPv4 has a fast path
+ * because the RIB formats hundreds of thousands of /32 keys.
+ */
+import { Address4, Address6 } from 'ip-address';
+
+
+export type Family = 4 | 6;
+
+export interface Prefix {
+  readonly family: Family;
+  /** Network bytes, 4 or 16 long; bits past `len` are zero. */
+  readonly addr: Uint8Array;
+  readonly len: number;
+}
+
+export class AddressError extends Error {
+  constructor(readonly input: string, reason: string) {
+    super(`${JSON.stringify(input)}: ${reason}`);
+    this.name = 'AddressError';
+  }
+}
+
+export function familyOf(text: string): Family {
+  return text.includes(':') ? 6 : 4;
+}
+
+/** Parse an address (no prefix length) into 4 or 16 bytes. */
+export function parseAddress(text: string): Uint8Array {
+  try {
+    if (familyOf(text) === 4) {
+      const a = new Address4(text);
+      if (a.subnetMask !== 32 || text.includes('/')) throw new Error('an address, not a prefix, was expected');
+      return Uint8Array.from(a.toArray());
+    }
+    const a = new Address6(text);
+    if (a.subnetMask !== 128 || text.includes('/')) throw new Error('an address, not a prefix, was expected');
+    return Uint8Array.from(pad16(a.toByteArray()));
+  } catch (e) {
+    throw new AddressError(text, e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** ip-address gives the big-endian bytes of a number: leading zeros dropped, a sign byte sometimes added. */
+function pad16(bytes: number[]): number[] {
+  const tail = bytes.slice(-16).map((x) => x & 0xff);
+  return new Array<number>(16 - tail.length).fill(0).concat(tail);
+}
+
+export function formatAddress(addr: Uint8Array): string {
+  if (addr.length === 4) return `${addr[0]}.${addr[1]}.${addr[2]}.${addr[3]}`;
+  if (addr.length === 16) return Address6.fromByteArray(Array.from(addr)).correctForm();
+  throw new AddressError(`<${addr.length} bytes>`, 'an address is 4 or 16 bytes');
+}
+
+/** Zero every bit past `len`; returns a new array. */
+export function maskBytes(addr: Uint8Array, len: number): Uint8Array {
+  const out = Uint8Array.from(addr);
+  for (let i = 0; i < out.length; i++) {
+    const bits = len - i * 8;
+    if (bits >= 8) continue;
+    out[i] = bits <= 0 ? 0 : out[i]! & (0xff << (8 - bits));
+  }
+  return out;
+}
+
+/** Parse "10.1.1.0/24" or "2001:db8::/64" (a bare address means a host prefix). Host bits must be zero. */
+export function parsePrefix(text: string): Prefix {
+  const slash = text.indexOf('/');
+  const addrText = slash < 0 ? text : text.slice(0, slash);
+  const addr = parseAddress(addrText);
+  const max = addr.length * 8;
+  let len = max;
+  if (slash >= 0) {
+    const lenText = text.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(lenText)) throw new AddressError(text, 'prefix length is not a number');
+    len = Number(lenText);
+    if (len > max) throw new AddressError(text, `prefix length ${len} is longer than ${max}`);
+  }
+  const masked = maskBytes(addr, len);
+  if (!equalBytes(masked, addr)) throw new AddressError(text, `host bits are set (did you mean ${formatAddress(masked)}/${len}?)`);
+  return { family: addr.length === 4 ? 4 : 6, addr, len };
+}
+
+export function formatPrefix(p: Prefix): string {
+  return `${formatAddress(p.addr)}/${p.len}`;
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Does `outer` contain `inner` (same family, inner at least as long, same leading bits)? */
+export function prefixContains(outer: Prefix, inner: Prefix): boolean {
+  if (outer.family !== inner.family || inner.len < outer.len) return false;
+  return equalBytes(maskBytes(inner.addr, outer.len), outer.addr);
+}
+
+export function addressInPrefix(addr: Uint8Array, p: Prefix): boolean {
+  return prefixContains(p, { family: addr.length === 4 ? 4 : 6, addr, len: addr.length * 8 });
+}
