@@ -1,0 +1,34 @@
+/**
+ * Loads the native addon (build/Release/vipgate_native.node, built by `node-gyp rebuild`, which npm ci runs
+ * because binding.gyp sits at the repository root) and gives its functions types. Only src/native uses it.
+ */
+import { createRequire } from 'node:module';
+
+/** Opaque handle of a readiness watcher (a libuv uv_poll). */
+export interface WatchHandle { readonly __watch: unique symbol }
+
+export interface NativeAddon {
+  socket(protocol: number, groups: number): number;
+  portId(fd: number): number;
+  setsockoptInt(fd: number, level: number, name: number, value: number): void;
+  setsockopt(fd: number, level: number, name: number, value: Uint8Array): void;
+  getsockopt(fd: number, level: number, name: number, maxLength: number): Buffer;
+  /** All buffers go out as one datagram (one sendmsg with an iovec per buffer, at most 1024). */
+  sendmsg(fd: number, buffers: readonly Uint8Array[]): number;
+  /** Bytes read, or -1 when nothing is queued. */
+  recv(fd: number, into: Uint8Array): number;
+  close(fd: number): void;
+  watch(fd: number, onReadable: (status: number) => void): WatchHandle;
+  unwatch(handle: WatchHandle): void;
+  ref(handle: WatchHandle, on: boolean): void;
+}
+
+const require = createRequire(import.meta.url);
+// src/native/addon.ts and dist/native/addon.js both sit two levels below the repository root.
+export const addon = require('../../build/Release/vipgate_native.node') as NativeAddon;
+
+/** The errno name (e.g. "ENOBUFS") of an error thrown by the addon, or undefined for other errors. */
+export function errnoName(e: unknown): string | undefined {
+  if (e instanceof Error && typeof (e as NodeJS.ErrnoException).errno === 'number') return (e as NodeJS.ErrnoException).code;
+  return undefined;
+}
