@@ -11,6 +11,8 @@
 import type { BgpMessage, Capability, NotificationMessage, OpenMessage } from '../wire/bgp/types.js';
 import { CeaseSubcode, ErrorCode, OpenSubcode } from '../wire/bgp/types.js';
 import type { BgpError } from '../wire/bgp/error.js';
+import { decodeShutdownCommunication, shutdownNotification } from '../wire/bgp/notification.js';
+import { peerAsOf } from '../wire/bgp/negotiate.js';
 
 export type FsmStateName = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established';
 export type TimerName = 'connectRetry' | 'hold' | 'keepalive' | 'idleHold';
@@ -92,12 +94,6 @@ export function notification(code: number, subcode: number, data: Uint8Array = n
   return { type: 'notification', code, subcode, data };
 }
 
-/** The peer's real AS number: the 4-octet AS capability if present (RFC 6793 4.1), else the My AS field. */
-export function peerAsOf(open: OpenMessage): number {
-  for (const c of open.capabilities) if (c.kind === 'four-octet-as') return c.asn;
-  return open.myAs;
-}
-
 function ipv4ToNumber(s: string): number {
   const parts = s.split('.').map(Number);
   return (((parts[0]! << 24) >>> 0) + (parts[1]! << 16) + (parts[2]! << 8) + parts[3]!) >>> 0;
@@ -139,20 +135,12 @@ export function checkOpen(cfg: FsmConfig, open: OpenMessage): NotificationMessag
   return undefined;
 }
 
-/** Build a Cease NOTIFICATION, with the RFC 9003 shutdown communication for subcodes 2 and 4. */
+/** A Cease NOTIFICATION, with the RFC 9003 shutdown communication for subcodes 2 and 4. */
 export function ceaseNotification(subcode: number, text?: string): NotificationMessage {
-  if (text === undefined || (subcode !== CeaseSubcode.ADMINISTRATIVE_SHUTDOWN && subcode !== CeaseSubcode.ADMINISTRATIVE_RESET)) {
-    return notification(ErrorCode.CEASE, subcode);
+  if (text !== undefined && (subcode === CeaseSubcode.ADMINISTRATIVE_SHUTDOWN || subcode === CeaseSubcode.ADMINISTRATIVE_RESET)) {
+    return shutdownNotification(subcode, text);
   }
-  const full = Buffer.from(text, 'utf8');
-  // RFC 9003 2: at most 255 octets; cut before a UTF-8 continuation byte so no character is split
-  let cut = Math.min(255, full.length);
-  while (cut < full.length && cut > 0 && (full[cut]! & 0xc0) === 0x80) cut--;
-  const bytes = full.subarray(0, cut);
-  const data = new Uint8Array(1 + bytes.length);
-  data[0] = bytes.length;
-  data.set(bytes, 1);
-  return notification(ErrorCode.CEASE, subcode, data);
+  return notification(ErrorCode.CEASE, subcode);
 }
 
 function withTimers(s: FsmState, set: Partial<Record<TimerName, number | undefined>>): FsmState {
@@ -334,14 +322,6 @@ const CODE_NAMES: Record<number, string> = {
 /** "Cease/Administrative Shutdown (6/2): maintenance" style text for logs and `show` views. */
 export function describeNotification(n: NotificationMessage): string {
   const base = `${CODE_NAMES[n.code] ?? 'Unknown'} (${n.code}/${n.subcode})`;
-  const text = shutdownText(n);
+  const text = decodeShutdownCommunication(n);
   return text === undefined ? base : `${base}: ${text}`;
-}
-
-/** RFC 9003: the shutdown communication of a Cease 2 or 4, if present and well formed. */
-export function shutdownText(n: NotificationMessage): string | undefined {
-  if (n.code !== ErrorCode.CEASE || (n.subcode !== 2 && n.subcode !== 4) || n.data.length < 1) return undefined;
-  const len = n.data[0]!;
-  if (len === 0 || len + 1 > n.data.length) return undefined;
-  return Buffer.from(n.data.subarray(1, 1 + len)).toString('utf8');
 }

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ceaseNotification, compareBgpId, describeNotification, Fsm, initialState, LARGE_HOLD_TIME, shutdownText,
+  ceaseNotification, compareBgpId, describeNotification, Fsm, initialState, LARGE_HOLD_TIME,
   type FsmAction, type FsmConfig, type FsmEvent, type FsmState,
 } from '../../../src/bgp/fsm.js';
 import type { OpenMessage } from '../../../src/wire/bgp/types.js';
 import { BgpError } from '../../../src/wire/bgp/error.js';
+import { decodeShutdownCommunication } from '../../../src/wire/bgp/notification.js';
 
 const cfg: FsmConfig = {
   localAs: 64513, routerId: '192.168.10.254', remoteAs: 64512, holdTime: 90, connectRetryTime: 5,
@@ -182,7 +183,7 @@ describe('BGP FSM (RFC 4271 section 8)', () => {
     d.send({ type: 'stop', text: 'node drain' });
     const n = d.sent().at(-1)!;
     expect(n).toMatchObject({ msg: { type: 'notification', code: 6, subcode: 2 } });
-    expect(n.type === 'send' && n.msg.type === 'notification' && shutdownText(n.msg)).toBe('node drain');
+    expect(n.type === 'send' && n.msg.type === 'notification' && decodeShutdownCommunication(n.msg)).toBe('node drain');
     expect(d.state.name).toBe('Idle');
     expect(d.state.timers).toEqual({});
   });
@@ -190,7 +191,7 @@ describe('BGP FSM (RFC 4271 section 8)', () => {
   it('the shutdown communication is cut at 255 octets without splitting a character', () => {
     const n = ceaseNotification(2, '한'.repeat(100)); // 3 octets each
     expect(n.data[0]).toBe(255);
-    expect(shutdownText(n)).toBe('한'.repeat(85));
+    expect(decodeShutdownCommunication(n)).toBe('한'.repeat(85));
     expect(describeNotification(ceaseNotification(4))).toBe('Cease (6/4)');
   });
 
