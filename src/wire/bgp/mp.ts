@@ -10,6 +10,7 @@ import type { Family } from '../../lib/address.js';
 import { BgpError } from './error.js';
 import { Malformed } from './malformed.js';
 import { decodePrefixes, encodePrefixes } from './prefix.js';
+import { putBytes } from './put-bytes.js';
 import { Afi, Safi, UpdateSubcode, afiSafiKey } from './types.js';
 import type { CodecContext, MpReach, MpUnreach } from './types.js';
 
@@ -74,7 +75,7 @@ export function mpNextHop(mp: Pick<MpReach, 'nextHop' | 'linkLocalNextHop'>): Ui
 /** MP_REACH_NLRI value bytes up to (not including) the NLRI: AFI, SAFI, next hop, Reserved. */
 export function encodeMpReachHead(w: Writer, mp: Pick<MpReach, 'afi' | 'safi' | 'nextHop' | 'linkLocalNextHop'>): void {
   const nh = mpNextHop(mp);
-  w.u16(mp.afi).u8(mp.safi).u8(nh.length).bytes(nh).u8(0);
+  putBytes(w.u16(mp.afi).u8(mp.safi).u8(nh.length), nh).u8(0);
 }
 
 export function encodeMpReach(mp: MpReach, ctx: CodecContext): Uint8Array {
