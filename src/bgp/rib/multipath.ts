@@ -1,0 +1,94 @@
+/**
+ * Multipath (ECMP) selection: which candidates are as good as the best path to share traffic with it
+ * (BIRD's rte_mergable, FRR's `maximum-paths`), and the weight of each next hop.
+ *
+ * A path is mergeable with the best when the decision steps up to and including the IGP cost
+ * (RFC 4271 9.1.2.2 a-e, plus graceful shutdown and stale) do not tell them apart, and it came from the
+ * same neighbor AS; with `multipathRelax` (FRR `bgp bestpath as-path multipath-relax`) the neighbor AS
+ * may differ but the AS_PATH length must still be equal (step 3 ensures it). A GRACEFUL_SHUTDOWN path
+ * (RFC 8326) is never mergeable with a normal one, but when only such paths are left they are used.
+ *
+ * Weights: when every chosen path carries the link bandwidth extended community
+ * (draft-ietf-idr-link-bandwidth: type 0x00/0x40, subtype 0x04, 2-octet AS, IEEE float bytes/s), each
+ * next hop gets a weight proportional to its share of the total bandwidth, scaled into 1..255 (FRR's
+ * `bgp bestpath bandwidth` default); otherwise every weight is 1.
+ */
+import { addressKey, comparePaths, DEFAULT_DECISION_OPTIONS, MULTIPATH_LAST_STEP, STEPS, type DecisionOptions } from './decision.js';
+import { neighborAs, type Path } from './path.js';
+import type { PathAttributes } from '../../wire/bgp/types.js';
+
+export const MAX_MULTIPATH = 64;
+export const MAX_WEIGHT = 255;
+
+export interface MultipathOptions extends DecisionOptions {
+  /** 1..64; 1 disables multipath. */
+  readonly maximumPaths: number;
+  readonly multipathRelax: boolean;
+  /** Use link bandwidth for weights (FRR `bgp bestpath bandwidth ignore` turns it off). */
+  readonly linkBandwidth: boolean;
+}
+
+export const DEFAULT_MULTIPATH_OPTIONS: MultipathOptions = {
+  ...DEFAULT_DECISION_OPTIONS, maximumPaths: 1, multipathRelax: false, linkBandwidth: true,
+};
+
+export interface Nexthop {
+  readonly address: string;
+  /** 1..255. */
+  readonly weight: number;
+  readonly path: Path;
+}
+
+/** Can `p` share traffic with `best`? (rte_mergable) */
+export function mergeable(best: Path, p: Path, o: MultipathOptions): boolean {
+  if (p === best) return true;
+  for (let i = 0; i <= MULTIPATH_LAST_STEP; i++) {
+    const s = STEPS[i]!;
+    if (s.group && s.group(best, o) !== s.group(p, o)) continue; // not comparable: no difference
+    if (s.key(best, o) !== s.key(p, o)) return false;
+  }
+  return o.multipathRelax || neighborAs(best.attributes.asPath) === neighborAs(p.attributes.asPath);
+}
+
+/** Link bandwidth in bytes per second, or undefined when the path has none. */
+export function linkBandwidth(a: PathAttributes): number | undefined {
+  for (const c of a.extendedCommunities ?? []) {
+    if ((c.type & ~0x40) !== 0x00 || c.subtype !== 0x04 || c.value.length !== 6) continue;
+    return new DataView(c.value.buffer, c.value.byteOffset + 2, 4).getFloat32(0, false);
+  }
+  return undefined;
+}
+
+/** Weights proportional to bandwidth, each max(1, round(255 * bw / total)); all 1 when the total is 0. */
+export function bandwidthWeights(bandwidths: readonly number[]): number[] {
+  const total = bandwidths.reduce((s, b) => s + Math.max(0, b), 0);
+  if (!(total > 0) || !Number.isFinite(total)) return bandwidths.map(() => 1);
+  return bandwidths.map((b) => Math.min(MAX_WEIGHT, Math.max(1, Math.round((MAX_WEIGHT * Math.max(0, b)) / total))));
+}
+
+export interface Multipath {
+  /** Chosen paths, best first, then in decision order. */
+  readonly paths: readonly Path[];
+  /** One per distinct next hop, sorted by address (stable nexthop groups for the FIB). */
+  readonly nexthops: readonly Nexthop[];
+}
+
+/** The paths and next hops that share traffic for a prefix whose best path is `best`. */
+export function selectMultipath(best: Path, candidates: readonly Path[], o: MultipathOptions = DEFAULT_MULTIPATH_OPTIONS): Multipath {
+  const limit = Math.max(1, Math.min(MAX_MULTIPATH, o.maximumPaths));
+  const others = candidates.filter((p) => p !== best && limit > 1 && mergeable(best, p, o));
+  others.sort((a, b) => comparePaths(a, b, o).order);
+  const paths: Path[] = [best];
+  const seen = new Set([best.nextHop]);
+  for (const p of others) {
+    if (paths.length >= limit) break;
+    if (seen.has(p.nextHop)) continue;
+    seen.add(p.nextHop);
+    paths.push(p);
+  }
+  const bw = o.linkBandwidth ? paths.map((p) => linkBandwidth(p.attributes)) : [];
+  const weights = bw.length > 0 && bw.every((b) => b !== undefined) ? bandwidthWeights(bw as number[]) : paths.map(() => 1);
+  const nexthops = paths.map((path, i) => ({ address: path.nextHop, weight: weights[i]!, path }));
+  nexthops.sort((a, b) => (addressKey(a.address) < addressKey(b.address) ? -1 : 1));
+  return { paths, nexthops };
+}
