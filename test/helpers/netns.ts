@@ -45,8 +45,11 @@ export class Netlab {
     return { ifA, ifB };
   }
 
-  /** A bridge in its own namespace, so that several namespaces share one segment. Returns attach(). */
-  segment(name: string): { ns: string; attach: (ns: string, addrs: readonly string[], port: string) => string } {
+  /**
+   * A bridge in its own namespace, so that several namespaces share one segment. Returns attach(), and the
+   * bridge's name (setting the bridge down cuts traffic while every member keeps its carrier).
+   */
+  segment(name: string): { ns: string; bridge: string; attach: (ns: string, addrs: readonly string[], port: string) => string } {
     const hub = this.ns(name);
     const br = this.ifname('br');
     this.exec(hub, 'ip', ['link', 'add', br, 'type', 'bridge']);
@@ -56,7 +59,7 @@ export class Netlab {
       this.exec(hub, 'ip', ['link', 'set', ifB, 'master', br]);
       return ifA;
     };
-    return { ns: hub, attach };
+    return { ns: hub, bridge: br, attach };
   }
 
   exec(ns: string, cmd: string, args: readonly string[], input?: string): string {
