@@ -54,6 +54,7 @@ export const RTN_BLACKHOLE = 6;
 export const RT_SCOPE_UNIVERSE = 0;
 export const RT_SCOPE_LINK = 253;
 export const RT_SCOPE_HOST = 254;
+export const RT_SCOPE_NOWHERE = 255;
 export const RT_TABLE_UNSPEC = 0;
 export const RT_TABLE_MAIN = 254;
 

@@ -1,0 +1,310 @@
+/**
+ * The desired-state FIB manager: the router hands it route changes in batches (`apply`) and awaits their
+ * completion; it keeps the kernel's routes of our protocol equal to them through nexthop objects and shared
+ * groups (model.ts), or RTA_MULTIPATH routes where the kernel has no nexthop objects (detected at open).
+ * At open it adopts what a previous run left in the kernel, so unchanged routes are never rewritten;
+ * `sweep` then deletes what the router no longer wants. A monitor restores our routes when someone else
+ * deletes them and resyncs from a full dump when notifications were lost (ENOBUFS). Operations run one at
+ * a time in call order.
+ */
+import { formatAddress, formatPrefix, parseAddress, parsePrefix, type Prefix } from '../lib/address.js';
+import { Reader } from '../lib/bytes.js';
+import {
+  AF_INET, AF_INET6, NLM_F_DUMP, NLM_F_REQUEST, RT_TABLE_MAIN, RTM_GETNEXTHOP, RTM_GETROUTE, RTM_NEWNEXTHOP, RTM_NEWROUTE,
+} from '../wire/netlink/constants.js';
+import { buildMessage } from '../wire/netlink/message.js';
+import { decodeNexthop, encodeNexthop, type NexthopMessage } from '../wire/netlink/nexthop.js';
+import { decodeRoute, encodeRoute, type RouteMessage } from '../wire/netlink/route.js';
+import { KernelError, NetlinkChannel } from './channel.js';
+import { encodeKernelRequest, type KernelRequest, type ResilientConfig, type RouteSettings } from './kernel-request.js';
+import { FibModel, IdAllocator, type DesiredChange, type FibMode, type Hop } from './model.js';
+import { RouteMonitor } from './monitor.js';
+import { adopt, diff, type KernelSnapshot } from './reconcile.js';
+import { resolveNexthops } from './resolve.js';
+
+/** Our routing protocol number (rt_protos: firmware/etc/iproute2/rt_protos.d/vipgate.conf). */
+export const RTPROT_VIPGATE = 201;
+/** FRR's seed output shows BGP routes at metric 20. */
+export const DEFAULT_METRIC = 20;
+
+export interface NextHop {
+  readonly address: string;
+  /** 1..256, default 1. */
+  readonly weight?: number;
+}
+
+export type RouteChange =
+  | { readonly op: 'set'; readonly prefix: string | Prefix; readonly nexthops: readonly NextHop[] }
+  | { readonly op: 'delete'; readonly prefix: string | Prefix };
+
+export interface FibFailure {
+  /** What failed: "route 10.1.1.1/32", "nexthop 10.0.0.2", "group 1000003". */
+  readonly what: string;
+  /** errno name, e.g. "ENETUNREACH". */
+  readonly code: string;
+  /** The kernel's extended-ack text or our explanation. */
+  readonly message: string;
+}
+
+export interface ApplyResult {
+  /** Kernel requests sent. */
+  readonly requests: number;
+  readonly failures: readonly FibFailure[];
+}
+
+export type FibEvent =
+  | { readonly type: 'restored'; readonly prefixes: readonly string[] }
+  | { readonly type: 'resync'; readonly reason: string; readonly result: ApplyResult }
+  | { readonly type: 'error'; readonly error: Error };
+
+export interface FibOptions {
+  /** Routing table (default main, 254). */
+  table?: number;
+  protocol?: number;
+  metric?: number;
+  /** 'auto' (default) uses nexthop objects when the kernel has them. */
+  mode?: 'auto' | FibMode;
+  /** Make every group resilient (type resilient) with these parameters. */
+  resilient?: ResilientConfig;
+  /** First nexthop id to allocate (default 1,000,000); ids in use by anyone are skipped. */
+  nexthopIdBase?: number;
+  /** Messages per sendmsg (default 200). */
+  batchSize?: number;
+  /** Unanswered changes before sending waits (default 2000). */
+  maxOutstanding?: number;
+  /** Watch for deletions by others and lost notifications (default true). */
+  monitor?: boolean;
+  monitorReceiveBufferBytes?: number;
+}
+
+export class Fib {
+  onEvent: (e: FibEvent) => void = () => {};
+
+  private tail: Promise<unknown> = Promise.resolve();
+  private orphans: number[];
+  private monitor: RouteMonitor | undefined;
+  private readonly toRestore = new Set<string>();
+  private resyncReason: string | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly channel: NetlinkChannel,
+    readonly settings: RouteSettings,
+    readonly model: FibModel,
+    snapshot: KernelSnapshot,
+  ) {
+    this.orphans = adopt(model, snapshot, settings);
+  }
+
+  get mode(): FibMode { return this.model.mode; }
+
+  /** Open the netlink sockets, detect nexthop object support, adopt our protocol's kernel state. */
+  static async open(opts: FibOptions = {}): Promise<Fib> {
+    const settings: RouteSettings = { table: opts.table ?? RT_TABLE_MAIN, protocol: opts.protocol ?? RTPROT_VIPGATE, metric: opts.metric ?? DEFAULT_METRIC };
+    const channel = new NetlinkChannel({
+      ...(opts.batchSize ? { batchSize: opts.batchSize } : {}), ...(opts.maxOutstanding ? { maxOutstanding: opts.maxOutstanding } : {}),
+    });
+    try {
+      let mode: FibMode = opts.mode === 'multipath' ? 'multipath' : 'objects';
+      let fib: Fib | undefined;
+      const handlers = {
+        routeDeleted: (key: string) => fib?.routeDeleted(key),
+        nexthopDeleted: (id: number) => fib?.nexthopDeleted(id),
+        overflow: (reason: string) => fib?.requestResync(reason),
+      };
+      // watch before dumping, so that nothing between the dump and the first apply goes unnoticed
+      const monitor = opts.monitor ?? true ? new RouteMonitor(settings, handlers, opts.monitorReceiveBufferBytes) : undefined;
+      let nexthops: NexthopMessage[] = [];
+      if (mode === 'objects') {
+        try {
+          nexthops = await dumpNexthops(channel);
+        } catch (e) {
+          if (opts.mode === 'objects' || !(e instanceof KernelError)) throw e;
+          mode = 'multipath';
+        }
+      }
+      const model = new FibModel(new IdAllocator(opts.nexthopIdBase ?? 1_000_000), mode, opts.resilient);
+      fib = new Fib(channel, settings, model, { nexthops, routes: await dumpRoutes(channel, settings) });
+      fib.monitor = monitor;
+      return fib;
+    } catch (e) {
+      channel.close();
+      throw e;
+    }
+  }
+
+  /** Make the kernel match these changes (later changes to the same prefix win). Changes for all prefixes
+   * affected by one event (a peer down) belong in one call, so that shared groups are rewritten in place. */
+  apply(changes: Iterable<RouteChange>): Promise<ApplyResult> {
+    const parsed = this.parse(changes);
+    return this.serial(async () => {
+      const desired = [...parsed.changes.values()];
+      const { resolved, failed } = await resolveNexthops(this.channel, this.model.unknownAddresses(desired));
+      const failures: FibFailure[] = [...parsed.failures];
+      for (const [address, f] of failed) failures.push({ what: `nexthop ${address}`, ...f });
+      const usable = failed.size === 0 ? desired : desired.filter((c) => {
+        const bad = c.hops?.find((h) => failed.has(h.address));
+        if (bad) failures.push({ what: `route ${c.key}`, code: failed.get(bad.address)!.code, message: `not installed: next hop ${bad.address} is unusable` });
+        return !bad;
+      });
+      const result = await this.execute(this.model.plan(usable, resolved));
+      return { requests: result.requests, failures: [...failures, ...result.failures] };
+    });
+  }
+
+  /** Delete the routes adopted at open that no change has confirmed since, and unused groups and nexthops. */
+  sweep(): Promise<ApplyResult> {
+    return this.serial(async () => {
+      const orphans = this.orphans.map((id): KernelRequest => ({ kind: 'delete-nexthop', id }));
+      this.orphans = [];
+      return this.execute([...this.model.sweep(), ...orphans]);
+    });
+  }
+
+  /** Dump the kernel and repair every difference from the model. */
+  resync(reason = 'requested'): Promise<ApplyResult> {
+    return this.serial(() => this.resyncNow(reason));
+  }
+
+  /** Routes the model holds (installed or adopted). */
+  get routeCount(): number { return this.model.routes.size; }
+
+  /** Wait for queued work, then close the sockets. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.monitor?.close();
+    await this.tail.catch(() => undefined);
+    this.channel.close();
+  }
+
+  // ---- internals
+
+  private serial<T>(op: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('fib is closed'));
+    const run = this.tail.then(op);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private parse(changes: Iterable<RouteChange>): { changes: Map<string, DesiredChange>; failures: FibFailure[] } {
+    const out = new Map<string, DesiredChange>();
+    const failures: FibFailure[] = [];
+    const addresses = new Map<string, string>();
+    for (const c of changes) {
+      let prefix: Prefix;
+      try {
+        prefix = typeof c.prefix === 'string' ? parsePrefix(c.prefix) : c.prefix;
+      } catch (e) {
+        failures.push({ what: `route ${String(c.prefix)}`, code: 'EINVAL', message: (e as Error).message });
+        continue;
+      }
+      const key = formatPrefix(prefix);
+      if (c.op === 'delete') { out.delete(key); out.set(key, { key, prefix }); continue; }
+      try {
+        const hops = c.nexthops.map((n): Hop => {
+          let address = addresses.get(n.address);
+          if (address === undefined) addresses.set(n.address, address = formatAddress(parseAddress(n.address)));
+          const weight = n.weight ?? 1;
+          if (!Number.isInteger(weight) || weight < 1 || weight > 256) throw new Error(`weight ${weight} of ${address} is not 1..256`);
+          if ((address.includes(':') ? 6 : 4) !== prefix.family) throw new Error(`next hop ${address} is not of the prefix's family`);
+          return { address, weight };
+        });
+        if (new Set(hops.map((h) => h.address)).size !== hops.length) throw new Error('a next hop is listed twice');
+        out.delete(key);
+        out.set(key, { key, prefix, hops });
+      } catch (e) {
+        failures.push({ what: `route ${key}`, code: 'EINVAL', message: (e as Error).message });
+      }
+    }
+    return { changes: out, failures };
+  }
+
+  private execute(requests: readonly KernelRequest[]): Promise<ApplyResult> {
+    if (requests.length === 0) return Promise.resolve({ requests: 0, failures: [] });
+    return new Promise((resolve) => {
+      const failures: FibFailure[] = [];
+      let left = requests.length;
+      for (const req of requests) {
+        this.channel.write(encodeKernelRequest(req, this.settings), (err) => {
+          if (err) {
+            failures.push({ what: describe(req), code: err.code, message: err.kernelMessage ?? err.message });
+            if (err.code === 'ENOBUFS') this.requestResync('acks lost (ENOBUFS)');
+          }
+          if (--left === 0) resolve({ requests: requests.length, failures });
+        });
+      }
+    });
+  }
+
+  private async resyncNow(reason: string): Promise<ApplyResult> {
+    const nexthops = this.model.mode === 'objects' ? await dumpNexthops(this.channel) : [];
+    const routes = await dumpRoutes(this.channel, this.settings);
+    const result = await this.execute(diff(this.model, { nexthops, routes }, this.settings));
+    this.onEvent({ type: 'resync', reason, result });
+    return result;
+  }
+
+  private routeDeleted(key: string): void {
+    const r = this.model.routes.get(key);
+    if (!r?.group || r.stale) return;
+    if (this.toRestore.size === 0) {
+      void this.serial(async () => {
+        const keys = [...this.toRestore];
+        this.toRestore.clear();
+        const reqs = keys.flatMap((k) => { const e = this.model.routes.get(k); const q = e && this.model.routeRequest(e); return q ? [q] : []; });
+        const result = await this.execute(reqs);
+        this.onEvent({ type: 'restored', prefixes: keys });
+        for (const f of result.failures) this.onEvent({ type: 'error', error: new Error(`restoring ${f.what}: ${f.code} ${f.message}`) });
+      }).catch((error: Error) => this.onEvent({ type: 'error', error }));
+    }
+    this.toRestore.add(key);
+  }
+
+  private nexthopDeleted(id: number): void {
+    if (this.model.nexthops.has(id) || this.model.groups.has(id)) this.requestResync(`nexthop ${id} deleted by someone else`);
+  }
+
+  private requestResync(reason: string): void {
+    if (this.resyncReason !== undefined || this.closed) return;
+    this.resyncReason = reason;
+    void this.serial(() => {
+      const why = this.resyncReason ?? reason;
+      this.resyncReason = undefined;
+      return this.resyncNow(why);
+    }).catch((error: Error) => this.onEvent({ type: 'error', error }));
+  }
+}
+
+function describe(req: KernelRequest): string {
+  switch (req.kind) {
+    case 'nexthop': return `nexthop ${formatAddress(req.gateway)} (id ${req.id})`;
+    case 'group': return `group ${req.id}`;
+    case 'delete-nexthop': return `delete nexthop ${req.id}`;
+    case 'route': case 'multipath-route': return `route ${formatPrefix(req.prefix)}`;
+    case 'delete-route': return `delete route ${formatPrefix(req.prefix)}`;
+  }
+}
+
+async function dumpNexthops(channel: NetlinkChannel): Promise<NexthopMessage[]> {
+  const replies = await channel.dump(buildMessage({ type: RTM_GETNEXTHOP, flags: NLM_F_REQUEST | NLM_F_DUMP, seq: 0, pid: 0 }, (w) =>
+    encodeNexthop(w, { family: 0, scope: 0, protocol: 0, flags: 0 })));
+  return replies.filter((m) => m.type === RTM_NEWNEXTHOP).map((m) => decodeNexthop(new Reader(m.payload)));
+}
+
+/** Our routes, both families: the kernel filters by protocol and table (NETLINK_GET_STRICT_CHK). */
+async function dumpRoutes(channel: NetlinkChannel, s: RouteSettings): Promise<RouteMessage[]> {
+  const out: RouteMessage[] = [];
+  for (const family of [AF_INET, AF_INET6]) {
+    let replies;
+    try {
+      replies = await channel.dump(buildMessage({ type: RTM_GETROUTE, flags: NLM_F_REQUEST | NLM_F_DUMP, seq: 0, pid: 0 }, (w) =>
+        encodeRoute(w, { family, dstLen: 0, srcLen: 0, tos: 0, table: s.table, protocol: s.protocol, scope: 0, type: 0, flags: 0 })));
+    } catch (e) {
+      if (e instanceof KernelError && e.code === 'ENOENT') continue; // the table does not exist yet
+      throw e;
+    }
+    for (const m of replies) if (m.type === RTM_NEWROUTE) out.push(decodeRoute(new Reader(m.payload)));
+  }
+  return out;
+}

@@ -1,0 +1,54 @@
+/**
+ * Watches the kernel's route and nexthop notifications (RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE,
+ * RTNLGRP_NEXTHOP) for changes to our objects made by someone else: a deleted route of ours, a deleted
+ * nexthop of ours (the kernel removes the routes using it without notifying them). ENOBUFS means events
+ * were lost; it is reported as an overflow, which the FIB answers with a full resync.
+ */
+import { formatPrefix } from '../lib/address.js';
+import { Reader } from '../lib/bytes.js';
+import { NETLINK_ROUTE, NetlinkSocket } from '../native/netlink-socket.js';
+import { RTM_DELNEXTHOP, RTM_DELROUTE, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_NEXTHOP } from '../wire/netlink/constants.js';
+import { decodeMessages } from '../wire/netlink/message.js';
+import { decodeNexthop } from '../wire/netlink/nexthop.js';
+import { decodeRoute } from '../wire/netlink/route.js';
+import type { RouteSettings } from './kernel-request.js';
+import { isOurRoute, routePrefix } from './reconcile.js';
+
+export interface MonitorHandlers {
+  routeDeleted(key: string): void;
+  nexthopDeleted(id: number): void;
+  overflow(reason: string): void;
+}
+
+export class RouteMonitor {
+  private readonly sock: NetlinkSocket;
+
+  constructor(settings: RouteSettings, handlers: MonitorHandlers, receiveBufferBytes = 32 << 20) {
+    this.sock = NetlinkSocket.open({
+      protocol: NETLINK_ROUTE, groups: [RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_NEXTHOP], receiveBufferBytes,
+    });
+    this.sock.ref(false);
+    this.sock.onError = (e) => handlers.overflow(`monitor socket: ${e.code ?? e.message}`);
+    this.sock.onMessage = (datagram) => {
+      let messages;
+      try {
+        messages = decodeMessages(datagram);
+      } catch (e) {
+        handlers.overflow(`undecodable notification: ${(e as Error).message}`);
+        return;
+      }
+      for (const m of messages) {
+        // our own changes notify too (100,000 RTM_NEWROUTE for a bulk install): only deletions are decoded
+        if (m.type === RTM_DELROUTE) {
+          const r = decodeRoute(new Reader(m.payload));
+          if (isOurRoute(r, settings)) handlers.routeDeleted(formatPrefix(routePrefix(r)));
+        } else if (m.type === RTM_DELNEXTHOP) {
+          const n = decodeNexthop(new Reader(m.payload));
+          if (n.protocol === settings.protocol && n.id !== undefined) handlers.nexthopDeleted(n.id);
+        }
+      }
+    };
+  }
+
+  close(): void { this.sock.close(); }
+}
