@@ -64,7 +64,7 @@ function mutate(bytes: Uint8Array, r: () => number): Uint8Array {
     case 2: out = b.subarray(0, 19 + pick(b.length - 19)); break;
     case 3: { const extra = Uint8Array.from({ length: 1 + pick(8) }, () => pick(256)); const at = 19 + pick(b.length - 18);
       out = new Uint8Array(b.length + extra.length); out.set(b.subarray(0, at)); out.set(extra, at); out.set(b.subarray(at), at + extra.length); break; }
-    default: b[23 + pick(Math.max(1, b.length - 23))] ^= 1 << pick(8); break;
+    default: { const at = Math.min(b.length - 1, 23 + pick(Math.max(1, b.length - 23))); b[at] = b[at]! ^ (1 << pick(8)); break; }
   }
   // Most of the time keep the header length right, so the body decoders are the ones exercised.
   if (r() < 0.8 && out.length >= 19) { out[16] = out.length >> 8; out[17] = out.length & 0xff; }
