@@ -33,14 +33,19 @@ function prefixes(r: Reader, afi: number, safi: number, family: Family, ctx: Cod
   }
 }
 
-export function decodeMpReach(value: Uint8Array, ctx: CodecContext): MpReach {
-  // RFC 7606 7.11: without AFI, SAFI and next hop length the family is unknown: session reset.
-  if (value.length < 5) throw new Malformed(UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, 'session-reset', 'MP_REACH_NLRI shorter than 5 bytes');
+/** Reads AFI and SAFI; RFC 7606 7.11: an attribute too short to name its family leaves only a session reset. */
+function familyHead(value: Uint8Array, min: number, name: string): { r: Reader; afi: number; safi: number; family: Family } {
+  if (value.length < min) throw new Malformed(UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, 'session-reset', `${name} shorter than ${min} bytes`);
   const r = new Reader(value);
   const afi = r.u16();
   const safi = r.u8();
   const family = familyOfAfiSafi(afi, safi);
-  if (family === undefined) throw disable(afi, safi, `MP_REACH_NLRI for unsupported AFI/SAFI ${afi}/${safi}`);
+  if (family === undefined) throw disable(afi, safi, `${name} for unsupported AFI/SAFI ${afi}/${safi}`);
+  return { r, afi, safi, family };
+}
+
+export function decodeMpReach(value: Uint8Array, ctx: CodecContext): MpReach {
+  const { r, afi, safi, family } = familyHead(value, 5, 'MP_REACH_NLRI');
   const nhLen = r.u8();
   // RFC 7606 7.11: a next hop length inconsistent with the AFI/SAFI leaves the NLRI unlocatable.
   const valid = family === 4 ? nhLen === 4 : nhLen === 16 || nhLen === 32;
@@ -53,12 +58,7 @@ export function decodeMpReach(value: Uint8Array, ctx: CodecContext): MpReach {
 }
 
 export function decodeMpUnreach(value: Uint8Array, ctx: CodecContext): MpUnreach {
-  if (value.length < 3) throw new Malformed(UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, 'session-reset', 'MP_UNREACH_NLRI shorter than 3 bytes');
-  const r = new Reader(value);
-  const afi = r.u16();
-  const safi = r.u8();
-  const family = familyOfAfiSafi(afi, safi);
-  if (family === undefined) throw disable(afi, safi, `MP_UNREACH_NLRI for unsupported AFI/SAFI ${afi}/${safi}`);
+  const { r, afi, safi, family } = familyHead(value, 3, 'MP_UNREACH_NLRI');
   return { afi, safi, withdrawn: prefixes(r, afi, safi, family, ctx) };
 }
 
