@@ -201,13 +201,21 @@ export function decodeAttributes(reader: Reader, length: number, ctx: CodecConte
       }
       continue;
     }
-    // RFC 4271 4.3: Partial is 0 for well-known and optional non-transitive attributes. RFC 7606 3.c: flags
-    // in conflict with the attribute's definition make it malformed, treat-as-withdraw.
-    const flagsWrong = (flags & OPTIONAL_TRANSITIVE) !== spec.flags
-      || ((flags & AttrFlag.PARTIAL) !== 0 && spec.flags !== OPTIONAL_TRANSITIVE);
-    if (flagsWrong) errors.push(updateError(UpdateSubcode.ATTRIBUTE_FLAGS_ERROR, `attribute ${code} flags 0x${flags.toString(16)}`, whole(), TAW));
-    // The MP attributes are still decoded after a flags error: their NLRI are the routes to withdraw.
-    if (flagsWrong && code !== AttrCode.MP_REACH_NLRI && code !== AttrCode.MP_UNREACH_NLRI) continue;
+    // RFC 7606 3.c: Optional or Transitive bits in conflict with the attribute's definition make it malformed,
+    // treat-as-withdraw. (Only those two bits: a Partial bit where RFC 4271 wants 0 is tolerated.) For the
+    // MP attributes RFC 4760 7 applies instead: an incorrect one disables its AFI/SAFI.
+    if ((flags & OPTIONAL_TRANSITIVE) !== spec.flags) {
+      const why = `attribute ${code} flags 0x${flags.toString(16)}`;
+      if (code !== AttrCode.MP_REACH_NLRI && code !== AttrCode.MP_UNREACH_NLRI) {
+        errors.push(updateError(UpdateSubcode.ATTRIBUTE_FLAGS_ERROR, why, whole(), TAW));
+      } else if (value.length < 3) {
+        throw updateError(UpdateSubcode.ATTRIBUTE_FLAGS_ERROR, why, whole(), 'session-reset');
+      } else {
+        errors.push(updateError(UpdateSubcode.ATTRIBUTE_FLAGS_ERROR, why, whole(), 'afisafi-disable'));
+        disabledFamilies.push({ afi: (value[0]! << 8) | value[1]!, safi: value[2]! });
+      }
+      continue;
+    }
     try {
       spec.decode(value, ctx, acc);
     } catch (e) {

@@ -79,7 +79,6 @@ const collected: Case[] = [
   { name: 'LARGE_COMMUNITY of length 8 (RFC 8092 6)', bad: 'c0 20 08 0000fde900000001', attrs: `${BASE} BAD`, subcode: 5, action: 'treat-as-withdraw' },
   { name: 'ORIGIN with the Optional bit (3.c, flags)', bad: 'c0 01 01 00', attrs: `BAD ${AS_PATH} ${NEXT_HOP}`, subcode: 4, action: 'treat-as-withdraw' },
   { name: 'MULTI_EXIT_DISC with the Transitive bit (3.c, flags)', bad: 'c0 04 04 00000001', attrs: `${BASE} BAD`, subcode: 4, action: 'treat-as-withdraw' },
-  { name: 'well-known NEXT_HOP with the Partial bit (RFC 4271 4.3)', bad: '60 03 04 c0000201', attrs: `${ORIGIN} ${AS_PATH} BAD`, subcode: 4, action: 'treat-as-withdraw' },
   { name: 'missing ORIGIN with NLRI present (3.d)', attrs: `${AS_PATH} ${NEXT_HOP}`, subcode: 3, action: 'treat-as-withdraw', data: '01' },
   { name: 'missing AS_PATH with NLRI present (3.d)', attrs: `${ORIGIN} ${NEXT_HOP}`, subcode: 3, action: 'treat-as-withdraw', data: '02' },
   { name: 'missing NEXT_HOP with classic NLRI present (3.d)', attrs: `${ORIGIN} ${AS_PATH}`, subcode: 3, action: 'treat-as-withdraw', data: '03' },
@@ -138,27 +137,27 @@ describe('RFC 7606: errors collected with their action', () => {
     expect(d.update.attributes.asPath).toEqual([{ type: 2, asns: [65001] }]);
   });
 
-  it('a flags error on MP_REACH_NLRI still reports its NLRI, to be withdrawn', () => {
-    const mp = 'c0 0e 1c 0002 01 10 20010db8000000000000000000000001 00 30 20010db80001';
-    const d = decode(update(`${mp} ${ORIGIN} ${AS_PATH}`, ''));
-    expect(d.errors.map((e) => [e.subcode, e.action])).toEqual([[4, 'treat-as-withdraw']]);
-    expect(d.withdrawAll).toBe(true);
-    expect(d.update.attributes.mpReach?.nlri).toEqual([{ prefix: parsePrefix('2001:db8:1::/48') }]);
+  it('a Partial bit on a well-known attribute is tolerated (3.c judges the Optional and Transitive bits only)', () => {
+    const d = decode(update(`${ORIGIN} ${AS_PATH} 60 03 04 c0000201`));
+    expect(d.errors).toEqual([]);
+    expect(d.update.attributes.nextHop).toBe('192.0.2.1');
   });
 });
 
 describe('RFC 7606: AFI/SAFI disable (7.11, RFC 4760 7)', () => {
-  const cases = [
+  const cases: { name: string; attr: string; family: { afi: number; safi: number }; subcode?: number }[] = [
     { name: 'MP_REACH_NLRI with an IPv6 next hop length of 5', attr: '80 0e 11 0002 01 05 2001db8000 00 30 20010db80001', family: { afi: 2, safi: 1 } },
     { name: 'MP_REACH_NLRI whose next hop length overruns the attribute', attr: '80 0e 08 0002 01 10 20010db8', family: { afi: 2, safi: 1 } },
     { name: 'MP_REACH_NLRI with a /129 prefix', attr: '80 0e 27 0002 01 10 20010db8000000000000000000000001 00 81 20010db8000100000000000000000000 00', family: { afi: 2, safi: 1 } },
     { name: 'MP_UNREACH_NLRI with a truncated prefix', attr: '80 0f 06 0002 01 30 2001', family: { afi: 2, safi: 1 } },
     { name: 'MP_REACH_NLRI for an unsupported SAFI', attr: '80 0e 0d 0001 80 04 c0000201 00 18 0a0000', family: { afi: 1, safi: 128 } },
+    { name: 'MP_REACH_NLRI marked transitive (flags, RFC 4760 7)', attr: 'c0 0e 1c 0002 01 10 20010db8000000000000000000000001 00 30 20010db80001', family: { afi: 2, safi: 1 }, subcode: 4 },
+    { name: 'MP_UNREACH_NLRI marked well-known (flags, RFC 4760 7)', attr: '40 0f 03 0002 01', family: { afi: 2, safi: 1 }, subcode: 4 },
   ];
   for (const c of cases) {
     it(`${c.name}: the family is disabled, the classic NLRI stay announced`, () => {
       const d = decode(update(`${c.attr} ${BASE}`));
-      expect(d.errors.map((e) => [e.code, e.subcode, e.action, toHex(e.data)])).toEqual([[3, 9, 'afisafi-disable', toHex(fromHex(c.attr))]]);
+      expect(d.errors.map((e) => [e.code, e.subcode, e.action, toHex(e.data)])).toEqual([[3, c.subcode ?? 9, 'afisafi-disable', toHex(fromHex(c.attr))]]);
       expect(d.action).toBe('afisafi-disable');
       expect(d.disabledFamilies).toEqual([c.family]);
       expect(d.withdrawAll).toBe(false);
@@ -181,6 +180,7 @@ describe('RFC 7606: session reset (thrown)', () => {
       bytes: update(`80 0e 0d 0001 01 04 c0000201 00 18 0a0000 80 0e 0d 0001 01 04 c0000201 00 18 0a0001 ${ORIGIN} ${AS_PATH}`, '') },
     { name: 'a repeated MP_UNREACH_NLRI (3.g)', subcode: 1, bytes: update('80 0f 03 0002 01 80 0f 03 0002 01', '') },
     { name: 'MP_REACH_NLRI too short to name its family (7.11)', subcode: 9, bytes: update(`80 0e 03 000201 ${BASE}`), data: '800e03000201' },
+    { name: 'MP_UNREACH_NLRI with wrong flags, too short to name its family', subcode: 4, bytes: update('c0 0f 02 0002', ''), data: 'c00f020002' },
     { name: 'an unrecognized well-known attribute (RFC 4271 6.3)', subcode: 2, bytes: update(`${BASE} 40 63 01 00`), data: '40630100' },
     { name: 'withdrawn routes length overrunning the message (section 4)', subcode: 1, bytes: fromHex('ffffffffffffffffffffffffffffffff0017020003 0000'.replace(' ', '')) },
     { name: 'total path attribute length overrunning the message (section 4)', subcode: 1, bytes: fromHex('ffffffffffffffffffffffffffffffff001a02 0000 0009 400101'.replaceAll(' ', '')) },
