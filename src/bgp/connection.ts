@@ -1,0 +1,101 @@
+/**
+ * One BGP transport connection (RFC 4271 2, TCP port 179 by default): frames the byte stream into
+ * messages (split and coalesced reads alike), decodes them with the negotiated context, and writes with
+ * back-pressure: `send` reports whether the socket wants a pause, `whenWritable` waits for it to drain.
+ * A decoding error is reported, never thrown: the peer decides (RFC 7606).
+ */
+import type { Socket } from 'node:net';
+import { BgpError } from '../wire/bgp/error.js';
+import { Framer } from '../wire/bgp/framer.js';
+import { decodeMessage, encodeMessage, type DecodedMessage } from '../wire/bgp/message.js';
+import type { BgpMessage, CodecContext } from '../wire/bgp/types.js';
+import { DEFAULT_CONTEXT } from '../wire/bgp/types.js';
+
+export type Direction = 'in' | 'out';
+
+export interface ConnectionHandlers {
+  onMessage(conn: Connection, msg: DecodedMessage): void;
+  onError(conn: Connection, err: BgpError): void;
+  onClose(conn: Connection, reason: string): void;
+}
+
+export class Connection {
+  /** Context for encoding what we send; set once OPENs are exchanged. */
+  txCtx: CodecContext = DEFAULT_CONTEXT;
+  /** The contexts above come from both OPENs (set by the peer once the remote OPEN is accepted). */
+  negotiated = false;
+  private readonly framer = new Framer();
+  private closed = false;
+  private failed = false;
+  bytesIn = 0;
+  bytesOut = 0;
+
+  constructor(readonly socket: Socket, readonly direction: Direction, private readonly handlers: ConnectionHandlers) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (e: Error) => this.close(`error: ${e.message}`));
+    socket.on('close', () => this.close('closed by peer'));
+  }
+
+  /** Context for decoding what the peer sends (the framer's length limit follows it). */
+  get rxCtx(): CodecContext { return this.framer.context; }
+  set rxCtx(ctx: CodecContext) { this.framer.context = ctx; }
+
+  get remoteAddress(): string { return normalizeAddress(this.socket.remoteAddress ?? ''); }
+  get localAddress(): string { return normalizeAddress(this.socket.localAddress ?? ''); }
+  get remotePort(): number { return this.socket.remotePort ?? 0; }
+  get isClosed(): boolean { return this.closed; }
+
+  private onData(chunk: Buffer): void {
+    if (this.failed || this.closed) return;
+    this.bytesIn += chunk.length;
+    try {
+      for (const bytes of this.framer.push(chunk)) {
+        const msg = decodeMessage(bytes, this.rxCtx);
+        this.handlers.onMessage(this, msg);
+        if (this.failed || this.closed) return;
+      }
+    } catch (e) {
+      if (!(e instanceof BgpError)) throw e;
+      this.failed = true;
+      this.handlers.onError(this, e);
+    }
+  }
+
+  /** Encode and write; false when the socket's buffer is full and the caller should wait for whenWritable(). */
+  send(msg: BgpMessage): boolean {
+    return this.write(encodeMessage(msg, this.txCtx));
+  }
+
+  write(bytes: Uint8Array): boolean {
+    if (this.closed) return false;
+    this.bytesOut += bytes.length;
+    return this.socket.write(bytes);
+  }
+
+  get needsDrain(): boolean { return this.socket.writableNeedDrain; }
+
+  whenWritable(): Promise<void> {
+    if (!this.socket.writableNeedDrain || this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => { this.socket.off('drain', done); this.socket.off('close', done); resolve(); };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
+  }
+
+  /** Flush what was written (a NOTIFICATION, say) and close. Reports onClose once. */
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.end();
+    // a peer that does not read must not keep the socket forever
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+    this.handlers.onClose(this, reason);
+  }
+}
+
+/** "::ffff:10.0.0.1" (an IPv4 peer on a dual-stack socket) -> "10.0.0.1". */
+export function normalizeAddress(a: string): string {
+  return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
+}
