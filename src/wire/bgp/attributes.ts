@@ -298,12 +298,11 @@ function plainAttributes(a: PathAttributes, ctx: CodecContext): RawAttribute[] {
 
 /**
  * Encodes the attributes. RFC 7606 5.1: MP_REACH_NLRI / MP_UNREACH_NLRI come first; the others follow in
- * ascending type code order (RFC 4271 5: the order is a SHOULD of no semantic weight). `withoutMpReach`
- * leaves MP_REACH_NLRI out, for the packer, which writes it itself around each NLRI batch.
+ * ascending type code order (RFC 4271 5: the order is a SHOULD of no semantic weight).
  */
-export function encodeAttributes(a: PathAttributes, ctx: CodecContext, withoutMpReach = false): Uint8Array {
+export function encodeAttributes(a: PathAttributes, ctx: CodecContext): Uint8Array {
   const w = new Writer(256);
-  if (a.mpReach !== undefined && !withoutMpReach) tlv(w, OPTIONAL, AttrCode.MP_REACH_NLRI, encodeMpReach(a.mpReach, ctx));
+  if (a.mpReach !== undefined) tlv(w, OPTIONAL, AttrCode.MP_REACH_NLRI, encodeMpReach(a.mpReach, ctx));
   if (a.mpUnreach !== undefined) tlv(w, OPTIONAL, AttrCode.MP_UNREACH_NLRI, encodeMpUnreach(a.mpUnreach, ctx));
   for (const t of plainAttributes(a, ctx).sort((x, y) => x.code - y.code)) tlv(w, t.flags, t.code, t.value);
   return w.finish();

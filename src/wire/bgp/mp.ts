@@ -63,7 +63,7 @@ export function decodeMpUnreach(value: Uint8Array, ctx: CodecContext): MpUnreach
 }
 
 /** The next hop field (without its length octet) of an MP_REACH_NLRI. */
-export function mpNextHop(mp: Pick<MpReach, 'nextHop' | 'linkLocalNextHop'>): Uint8Array {
+function mpNextHop(mp: Pick<MpReach, 'nextHop' | 'linkLocalNextHop'>): Uint8Array {
   const global = parseAddress(mp.nextHop);
   if (mp.linkLocalNextHop === undefined) return global;
   const both = new Uint8Array(32);

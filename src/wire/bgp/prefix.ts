@@ -61,7 +61,7 @@ export function decodePrefixes(reader: Reader, length: number, family: Family, a
 }
 
 /** Bytes one entry takes on the wire. */
-export function prefixLength(nlri: Nlri, addPath: boolean): number {
+function prefixLength(nlri: Nlri, addPath: boolean): number {
   return (addPath ? 5 : 1) + ((nlri.prefix.len + 7) >>> 3);
 }
 

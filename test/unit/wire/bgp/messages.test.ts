@@ -265,6 +265,16 @@ const cases: { name: string; value: BgpMessage; bytes: Uint8Array; ctx?: CodecCo
       80 63 02 abcd // optional non-transitive, type 99`,
   },
   {
+    name: 'UPDATE with attributes out of order: accepted (RFC 4271 5)',
+    decodeOnly: true,
+    value: { type: 'update', withdrawn: [], attributes: { origin: 0, asPath: [], nextHop: '10.0.0.1' }, nlri: [{ prefix: p('10.0.0.0/8') }] },
+    bytes: hex`${MARKER} 0027 02 0000 000e // length 39; attributes 14 bytes
+      40 03 04 0a000001 // NEXT_HOP 10.0.0.1
+      40 02 00 // AS_PATH empty
+      40 01 01 00 // ORIGIN IGP
+      08 0a // 10.0.0.0/8`,
+  },
+  {
     name: 'End-of-RIB for IPv4 unicast (RFC 4724 2)',
     value: { type: 'update', withdrawn: [], attributes: {}, nlri: [] },
     bytes: hex`${MARKER} 0017 02 0000 0000 // length 23, nothing inside`,
