@@ -33,7 +33,7 @@ export function frrConfig(o: FrrOptions): string {
   announce.forEach((a, i) => out.push(`route-map VG-ANNOUNCE-${i} permit 10`, ...routeMapSets(a), '!'));
   out.push(`router bgp ${o.as}`, ` bgp router-id ${o.routerId}`, ' no bgp ebgp-requires-policy', ' no bgp default ipv4-unicast',
     ' no bgp network import-check', ' bgp bestpath as-path multipath-relax');
-  if (!o.gracefulRestart) out.push(' bgp graceful-restart-disable');
+  out.push(o.gracefulRestart ? ' bgp graceful-restart' : ' bgp graceful-restart-disable');
   for (const n of o.neighbors) {
     const hold = n.holdTime ?? 3;
     out.push(` neighbor ${n.address} remote-as ${n.as}`, ` neighbor ${n.address} timers ${Math.max(1, Math.floor(hold / 3))} ${hold}`,

@@ -1,7 +1,7 @@
 /**
  * gobgpd TOML configuration for tests: global AS / router id / listen port, one [[neighbors]] per neighbor
  * with low timers. GoBGP waits 30 s (idle-hold-time-after-reset) before reconnecting after a session
- * reset; tests lower it to 1 s. Graceful restart is off unless configured, which is what tests want.
+ * reset; tests lower it to 1 s. Graceful restart (RFC 4724) is off unless asked for.
  */
 import { familyOfPrefix, type NeighborSpec } from './types.js';
 
@@ -13,6 +13,8 @@ export interface GobgpOptions {
   listenPort?: number;
   /** The gRPC API port on 127.0.0.1 inside the namespace (default 50051). */
   apiPort?: number;
+  /** Advertise graceful restart (RFC 4724) for every family (default off). */
+  gracefulRestart?: boolean;
 }
 
 const q = (s: string): string => JSON.stringify(s);
@@ -33,8 +35,10 @@ export function gobgpConfig(o: GobgpOptions): string {
     if (transport.length > 0) out.push('  [neighbors.transport.config]', ...transport);
     if (n.multihop) out.push('  [neighbors.ebgp-multihop.config]', '    enabled = true', `    multihop-ttl = ${n.multihop}`);
     if (n.bfd) throw new Error('GoBGP has no BFD');
+    if (o.gracefulRestart) out.push('  [neighbors.graceful-restart.config]', '    enabled = true', '    restart-time = 120');
     for (const f of n.families ?? [familyOfPrefix(n.address)]) {
       out.push('  [[neighbors.afi-safis]]', '    [neighbors.afi-safis.config]', `      afi-safi-name = ${q(`${f}-unicast`)}`);
+      if (o.gracefulRestart) out.push('    [neighbors.afi-safis.mp-graceful-restart.config]', '      enabled = true');
     }
   }
   return `${out.join('\n')}\n`;

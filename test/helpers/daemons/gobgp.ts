@@ -75,9 +75,12 @@ export class GobgpDaemon extends DaemonProcess implements BgpDaemon {
     return parseGobgpRib(await this.gobgp('neighbor', address, 'adj-in', '-a', family, '-j'));
   }
 
-  /** Administratively shut the session down, sending a Cease with `message` (RFC 8203). */
+  /**
+   * Administratively shut the session down, sending a Cease with `message` (RFC 8203). gobgp 3.10's
+   * `disable` ignores --reason (its Cease carries no data); the deprecated `shutdown` sends it.
+   */
   async disablePeer(address: string, message?: string): Promise<void> {
-    await this.gobgp('neighbor', address, 'disable', ...(message ? ['--reason', message] : []));
+    await this.gobgp('neighbor', address, ...(message ? ['shutdown', '--reason', message] : ['disable']));
   }
 
   async enablePeer(address: string): Promise<void> {
