@@ -89,7 +89,7 @@ describe('real BGP daemons in namespaces', () => {
     expect(await waitRoute(frr, '2001:db8::1/128', 'fd00:2::1')).toMatchObject({ asPath: [65001], communities: ['65001:106'], largeCommunities: ['65001:6:2'] });
   });
 
-  it('cutting the link ends BIRD-FRR and BIRD-GoBGP sessions by hold timer, and they come back', async () => {
+  it('BIRD merges GoBGP\'s and FRR\'s paths into one ECMP kernel route; cutting the link ends both sessions by hold timer', async () => {
     lab = new Netlab();
     const seg = lab.segment('hub');
     const a = lab.ns('bird');
@@ -99,16 +99,25 @@ describe('real BGP daemons in namespaces', () => {
     seg.attach(b, ['10.0.3.2/24'], 'b');
     seg.attach(c, ['10.0.3.3/24'], 'c');
     const bird = await started(BirdDaemon.start(lab, a, {
-      routerId: '10.0.3.1', as: 65001,
+      routerId: '10.0.3.1', as: 65001, kernel: true,
       neighbors: [{ address: '10.0.3.2', as: 65002, holdTime: 3 }, { address: '10.0.3.3', as: 65003, holdTime: 3 }],
     }));
+    // same /32 from both, with equal AS path length and origin, so that BIRD may merge them (merge paths on)
     const gobgp = await started(GobgpDaemon.start(lab, b, { routerId: '10.0.3.2', as: 65002, neighbors: [{ address: '10.0.3.1', as: 65001, holdTime: 3 }] },
-      [{ prefix: '192.0.2.2/32' }]));
-    const frr = await started(FrrDaemon.start(lab, c, { routerId: '10.0.3.3', as: 65003, neighbors: [{ address: '10.0.3.1', as: 65001, holdTime: 3 }], announce: [{ prefix: '192.0.2.3/32' }] }));
+      [{ prefix: '192.0.2.2/32' }, { prefix: '192.0.2.9/32', origin: 'igp' }]));
+    const frr = await started(FrrDaemon.start(lab, c, {
+      routerId: '10.0.3.3', as: 65003, neighbors: [{ address: '10.0.3.1', as: 65001, holdTime: 3 }], announce: [{ prefix: '192.0.2.3/32' }, { prefix: '192.0.2.9/32' }],
+    }));
     await waitPeerState(bird, '10.0.3.2');
     await waitPeerState(bird, '10.0.3.3');
     await waitRoute(bird, '192.0.2.2/32', '10.0.3.2');
     await waitRoute(bird, '192.0.2.3/32', '10.0.3.3');
+    const kernelRoute = (): string => lab!.exec(a, 'ip', ['route', 'show', '192.0.2.9/32']);
+    const ecmp = await waitFor('an ECMP route for 192.0.2.9 in the BIRD namespace\'s kernel', () => {
+      const r = kernelRoute();
+      return r.includes('nexthop via 10.0.3.2') && r.includes('nexthop via 10.0.3.3') ? r : undefined;
+    }, 20_000, 200);
+    expect(ecmp).toMatch(/proto bird/);
 
     // the bridge goes down: no packet passes, but every member keeps carrier, so only the hold timer can notice
     lab.exec(seg.ns, 'ip', ['link', 'set', seg.bridge, 'down']);
@@ -128,6 +137,7 @@ describe('real BGP daemons in namespaces', () => {
     const frrPeer = (await frr.peers())[0];
     expect(frrPeer?.lastError).toMatch(/[Hh]old [Tt]imer/);
     expect((await bird.routes()).filter((r) => r.fromPeer !== undefined)).toEqual([]);
+    expect(kernelRoute()).toBe('');
 
     lab.exec(seg.ns, 'ip', ['link', 'set', seg.bridge, 'up']);
     await waitPeerState(bird, '10.0.3.2');

@@ -49,6 +49,7 @@ export function birdConfig(o: BirdOptions): string {
 
 function staticAttributes(a: Announcement): string {
   const parts: string[] = [];
+  if (a.origin) parts.push(` bgp_origin = ORIGIN_${a.origin.toUpperCase()};`);
   for (const c of a.communities ?? []) parts.push(` bgp_community.add((${c.replace(':', ',')}));`);
   for (const c of a.largeCommunities ?? []) parts.push(` bgp_large_community.add((${c.split(':').join(', ')}));`);
   for (const ec of announcementExtCommunities(a)) {

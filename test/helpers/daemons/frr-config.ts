@@ -60,6 +60,7 @@ export function frrConfig(o: FrrOptions): string {
 
 function routeMapSets(a: Announcement): string[] {
   const sets: string[] = [];
+  if (a.origin) sets.push(` set origin ${a.origin}`);
   if (a.communities?.length) sets.push(` set community ${a.communities.join(' ')}`);
   if (a.largeCommunities?.length) sets.push(` set large-community ${a.largeCommunities.join(' ')}`);
   if (a.routeTargets?.length) sets.push(` set extcommunity rt ${a.routeTargets.join(' ')}`);

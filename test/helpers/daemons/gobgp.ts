@@ -51,6 +51,7 @@ export class GobgpDaemon extends DaemonProcess implements BgpDaemon {
   async announce(a: Announcement): Promise<void> {
     if (a.linkBandwidth) throw new Error('the gobgp 3.10 CLI cannot add a link-bandwidth community (its `lb` parser is broken)');
     const args = ['global', 'rib', 'add', '-a', familyOfPrefix(a.prefix), a.prefix];
+    if (a.origin) args.push('origin', a.origin);
     if (a.communities?.length) args.push('community', a.communities.join(','));
     if (a.largeCommunities?.length) args.push('large-community', a.largeCommunities.join(','));
     if (a.routeTargets?.length) args.push('rt', ...a.routeTargets);

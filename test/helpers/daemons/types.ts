@@ -48,6 +48,8 @@ export interface Announcement {
   /** Route targets "65001:7" (two-octet AS specific, sub-type 0x02). */
   routeTargets?: readonly string[];
   linkBandwidth?: LinkBandwidth;
+  /** ORIGIN (RFC 4271 §5.1.1); unset: the daemon's default (BIRD and FRR igp, GoBGP incomplete). */
+  origin?: 'igp' | 'egp' | 'incomplete';
 }
 
 /** An extended community as type, sub-type and the 6 value octets in hex. */
