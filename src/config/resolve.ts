@@ -1,0 +1,207 @@
+/**
+ * From the parsed document to the model the router uses: every neighbor with its group's settings
+ * merged under its own and every default filled in, policies referenced by name inlined (so each
+ * neighbor carries the policy it runs), shorthand policies turned into rules. Pure; the schema and the
+ * semantic checks have already refused anything this could trip on.
+ */
+import { familyOf } from '../lib/address.js';
+import type { LargeCommunity } from '../wire/bgp/types.js';
+import type { RawPolicy, RawRouterConfig, RawSessionSettings } from './schema.js';
+import type { PrefixListEntry } from './values.js';
+
+export type PolicyAction = 'permit' | 'deny';
+
+/** Same shape as the speaker's PolicySpec (src/bgp/policy/route-map.ts). */
+export interface PolicyConfig {
+  readonly name: string;
+  readonly rules: readonly {
+    readonly action: PolicyAction;
+    readonly match?: {
+      readonly prefixList?: { readonly name: string; readonly entries: readonly PrefixListEntry[] };
+      readonly communities?: readonly number[];
+      readonly largeCommunities?: readonly LargeCommunity[];
+      readonly asPathLength?: { readonly min?: number; readonly max?: number };
+    };
+    readonly set?: {
+      readonly localPref?: number;
+      readonly med?: number;
+      readonly communities?: { readonly add?: readonly number[]; readonly remove?: readonly number[] };
+      readonly largeCommunities?: { readonly add?: readonly LargeCommunity[]; readonly remove?: readonly LargeCommunity[] };
+      readonly nextHopSelf?: boolean;
+      readonly prepend?: number;
+    };
+  }[];
+}
+
+export type AddPathMode = 'off' | 'receive' | 'send' | 'both';
+
+/** A session's settings with every default filled in. */
+export interface SessionConfig {
+  readonly remoteAs: number | 'external' | 'internal' | undefined;
+  readonly localAs: number;
+  readonly description: string | undefined;
+  readonly port: number;
+  readonly passive: boolean;
+  readonly holdTime: number;
+  readonly keepalive: number;
+  readonly connectRetry: number;
+  /** Maximum TTL distance; 1 for directly connected eBGP, 255 for iBGP unless set. */
+  readonly ebgpMultihop: number;
+  readonly ttlSecurity: number | undefined;
+  readonly password: string | undefined;
+  readonly updateSource: string | undefined;
+  readonly nextHopSelf: boolean;
+  readonly addPath: AddPathMode;
+  readonly gracefulRestart: { readonly enabled: boolean; readonly restartTime: number; readonly staleRoutesTime: number };
+  readonly bfd: { readonly enabled: boolean; readonly minRx: number; readonly minTx: number; readonly multiplier: number };
+  /** Undefined: none configured (RFC 8212 applies to eBGP). */
+  readonly import: PolicyConfig | undefined;
+  readonly export: PolicyConfig | undefined;
+  readonly maxPrefix: { readonly limit: number; readonly restartAfter: number; readonly warningOnly: boolean } | undefined;
+  readonly families: readonly ('ipv4' | 'ipv6')[];
+  readonly shutdown: boolean;
+}
+
+export interface NeighborConfig extends SessionConfig {
+  /** The address, or the range of a dynamic neighbor: unique per configuration. */
+  readonly id: string;
+  readonly address: string | undefined;
+  readonly range: string | undefined;
+  readonly group: string | undefined;
+  readonly remoteAs: number | 'external' | 'internal';
+  /** iBGP session (remote AS is ours). */
+  readonly ibgp: boolean;
+}
+
+export interface RouterConfig extends Omit<RawRouterConfig, 'neighbors' | 'groups' | 'policies' | 'aggregates'> {
+  readonly neighbors: readonly NeighborConfig[];
+  /** Each group's own settings, defaults filled in (what a neighbor in it gets unless it overrides). */
+  readonly groups: Readonly<Record<string, SessionConfig>>;
+  readonly policies: Readonly<Record<string, PolicyConfig>>;
+  readonly aggregates: readonly { readonly prefix: string; readonly summaryOnly: boolean; readonly asSet: boolean }[];
+}
+
+export const SESSION_DEFAULTS = {
+  port: 179, passive: false, holdTime: 90, connectRetry: 120, nextHopSelf: false, addPath: 'off',
+  gracefulRestart: { enabled: false, restartTime: 120, staleRoutesTime: 360 },
+  bfd: { enabled: false, minRx: 300, minTx: 300, multiplier: 3 },
+  shutdown: false,
+} as const;
+
+/** Drop undefined values so spreading does not override with them. */
+function defined<T extends object>(o: T | undefined): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o ?? {})) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+
+function policyFromBody(name: string, body: RawPolicy, prefixLists: RawRouterConfig['prefixLists']): PolicyConfig {
+  const listFor = (inline: readonly PrefixListEntry[] | undefined, ref: string | undefined) =>
+    inline ? { name, entries: inline } : ref !== undefined ? { name: ref, entries: prefixLists[ref] ?? [] } : undefined;
+  if (body.rules) {
+    return {
+      name,
+      rules: body.rules.map((r) => {
+        const m = r.match;
+        const prefixList = listFor(m?.prefixes, m?.prefixList);
+        const match = m && defined({ prefixList, communities: m.communities, largeCommunities: m.largeCommunities, asPathLength: m.asPathLength });
+        return { action: r.action, ...(match && Object.keys(match).length ? { match } : {}), ...(r.set ? { set: r.set } : {}) };
+      }),
+    };
+  }
+  const match = defined({
+    prefixList: listFor(body.prefixes, body.prefixList),
+    communities: body.communities?.match, largeCommunities: body.largeCommunities?.match, asPathLength: body.asPathLength,
+  });
+  const communities = defined({ add: body.communities?.add, remove: body.communities?.remove });
+  const largeCommunities = defined({ add: body.largeCommunities?.add, remove: body.largeCommunities?.remove });
+  const set = defined({
+    localPref: body.localPref, med: body.med, nextHopSelf: body.nextHopSelf, prepend: body.prepend,
+    communities: Object.keys(communities).length ? communities : undefined,
+    largeCommunities: Object.keys(largeCommunities).length ? largeCommunities : undefined,
+  });
+  return { name, rules: [{ action: 'permit', ...(Object.keys(match).length ? { match } : {}), ...(Object.keys(set).length ? { set } : {}) }] };
+}
+
+type PolicySource = Pick<RawRouterConfig, 'asn' | 'policies' | 'prefixLists'>;
+
+function resolvePolicy(ref: NonNullable<RawSessionSettings['import']>, ownerName: string, cfg: PolicySource): PolicyConfig {
+  if (typeof ref === 'string') {
+    if (ref === 'all') return { name: 'all', rules: [{ action: 'permit' }] };
+    if (ref === 'none') return { name: 'none', rules: [] };
+    return policyFromBody(ref, cfg.policies[ref]!, cfg.prefixLists);
+  }
+  return policyFromBody(ownerName, ref, cfg.prefixLists);
+}
+
+/** Settings layered (group, then neighbor), each with the name its inline policies are called by. */
+interface Layer { readonly label: string; readonly settings: RawSessionSettings }
+
+function resolveSession(named: readonly Layer[], cfg: PolicySource, family: 'ipv4' | 'ipv6'): SessionConfig {
+  const layers = named.map((l) => l.settings);
+  const s: RawSessionSettings = Object.assign({}, ...layers.map((l) => defined(l)));
+  /** Inline policies are named after the layer (group or neighbor) that defines them. */
+  const policy = (dir: 'import' | 'export') => {
+    const owner = named.findLast((l) => l.settings[dir] !== undefined);
+    const ref = owner?.settings[dir];
+    return ref === undefined ? undefined : resolvePolicy(ref, `${owner!.label}-${dir}`, cfg);
+  };
+  const nested = <K extends 'bfd' | 'gracefulRestart'>(k: K) => Object.assign({}, SESSION_DEFAULTS[k], ...layers.map((l) => defined(l[k])));
+  const holdTime = s.holdTime ?? SESSION_DEFAULTS.holdTime;
+  const ibgp = s.remoteAs === 'internal' || s.remoteAs === (s.localAs ?? cfg.asn);
+  const maxPrefix = typeof s.maxPrefix === 'number' ? { limit: s.maxPrefix } : s.maxPrefix;
+  return {
+    remoteAs: s.remoteAs,
+    localAs: s.localAs ?? cfg.asn,
+    description: s.description,
+    port: s.port ?? SESSION_DEFAULTS.port,
+    passive: s.passive ?? SESSION_DEFAULTS.passive,
+    holdTime,
+    keepalive: s.keepalive ?? Math.floor(holdTime / 3),
+    connectRetry: s.connectRetry ?? SESSION_DEFAULTS.connectRetry,
+    ebgpMultihop: s.ebgpMultihop ?? (ibgp ? 255 : 1),
+    ttlSecurity: s.ttlSecurity,
+    password: s.password,
+    updateSource: s.updateSource,
+    nextHopSelf: s.nextHopSelf ?? SESSION_DEFAULTS.nextHopSelf,
+    addPath: s.addPath ?? SESSION_DEFAULTS.addPath,
+    gracefulRestart: nested('gracefulRestart'),
+    bfd: nested('bfd'),
+    import: policy('import'),
+    export: policy('export'),
+    maxPrefix: maxPrefix && { limit: maxPrefix.limit, restartAfter: maxPrefix.restartAfter ?? 0, warningOnly: maxPrefix.warningOnly ?? false },
+    families: s.families ?? [family],
+    shutdown: s.shutdown ?? SESSION_DEFAULTS.shutdown,
+  };
+}
+
+/** What a session with this remote AS gets when nothing else is configured. */
+export function defaultSession(asn: number, remoteAs: SessionConfig['remoteAs'], family: 'ipv4' | 'ipv6'): SessionConfig {
+  return resolveSession([{ label: '', settings: remoteAs === undefined ? {} : { remoteAs } }], { asn, policies: {}, prefixLists: {} }, family);
+}
+
+/** Is the session iBGP? ("internal", or a remote AS equal to our AS on the session.) */
+export function isInternal(remoteAs: number | 'external' | 'internal' | undefined, localAs: number): boolean {
+  return remoteAs === 'internal' || remoteAs === localAs;
+}
+
+export function resolveConfig(cfg: RawRouterConfig): RouterConfig {
+  const groups: Record<string, SessionConfig> = {};
+  for (const [name, g] of Object.entries(cfg.groups)) groups[name] = resolveSession([{ label: name, settings: g }], cfg, 'ipv4');
+  const policies: Record<string, PolicyConfig> = {};
+  for (const [name, p] of Object.entries(cfg.policies)) policies[name] = policyFromBody(name, p, cfg.prefixLists);
+  const neighbors = cfg.neighbors.map((n): NeighborConfig => {
+    const id = n.address ?? n.range!;
+    const { address: _a, range: _r, group: _g, ...own } = n;
+    const mine = { label: id, settings: own };
+    const layers = n.group === undefined ? [mine] : [{ label: n.group, settings: cfg.groups[n.group]! }, mine];
+    const s = resolveSession(layers, cfg, familyOf(id) === 6 ? 'ipv6' : 'ipv4');
+    return {
+      ...s, id, address: n.address, range: n.range, group: n.group, remoteAs: s.remoteAs!,
+      ibgp: isInternal(s.remoteAs, s.localAs),
+      passive: n.range !== undefined || s.passive,
+    };
+  });
+  const aggregates = cfg.aggregates.map((a) => (typeof a === 'string' ? { prefix: a, summaryOnly: false, asSet: false } : a));
+  return { ...cfg, neighbors, groups, policies, aggregates };
+}

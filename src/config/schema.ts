@@ -1,0 +1,174 @@
+/**
+ * The router configuration file as written (YAML), as a zod schema. Meaning follows FRR's bgpd
+ * configuration: `asn` is `router bgp`, `neighbors` are `neighbor X ...`, a neighbor with `range` is a
+ * dynamic neighbor (`bgp listen range`), `groups` are peer groups, `maximumPaths` is `maximum-paths`.
+ * Session settings may sit on a group or a neighbor; the neighbor's own win (resolve.ts fills defaults).
+ * Unknown fields are errors, so a typo cannot silently do nothing.
+ */
+import { z } from 'zod';
+import { asNumber, community, ipAddress, ipv4Address, largeCommunity, prefixListEntry, prefixText } from './values.js';
+
+const seconds = (max: number) => z.number().int().min(0).max(max);
+const port = z.number().int().min(1).max(65535);
+
+const communityEdit = z.strictObject({ add: z.array(community).optional(), remove: z.array(community).optional() });
+const largeCommunityEdit = z.strictObject({ add: z.array(largeCommunity).optional(), remove: z.array(largeCommunity).optional() });
+
+const match = z.strictObject({
+  /** Inline prefix-list entries. */
+  prefixes: z.array(prefixListEntry).optional(),
+  /** Name of an entry in `prefixLists`. */
+  prefixList: z.string().optional(),
+  /** Matches when the route carries any of these. */
+  communities: z.array(community).optional(),
+  largeCommunities: z.array(largeCommunity).optional(),
+  asPathLength: z.strictObject({ min: z.number().int().min(0).optional(), max: z.number().int().min(0).optional() }).optional(),
+});
+
+const set = z.strictObject({
+  localPref: seconds(0xffffffff).optional(),
+  med: seconds(0xffffffff).optional(),
+  communities: communityEdit.optional(),
+  largeCommunities: largeCommunityEdit.optional(),
+  nextHopSelf: z.boolean().optional(),
+  prepend: z.number().int().min(1).max(16).optional(),
+});
+
+const rule = z.strictObject({
+  action: z.enum(['permit', 'deny']).default('permit'),
+  match: match.optional(),
+  set: set.optional(),
+});
+
+/**
+ * A policy: `rules` in order (first match decides, no match rejects), or the one-rule shorthand
+ * { prefixes, communities: { match, add, remove }, localPref, med, ... } that permits what matches.
+ */
+export const policyBody = z.strictObject({
+  rules: z.array(rule).optional(),
+  prefixes: z.array(prefixListEntry).optional(),
+  prefixList: z.string().optional(),
+  communities: z.strictObject({ match: z.array(community).optional(), add: z.array(community).optional(), remove: z.array(community).optional() }).optional(),
+  largeCommunities: z.strictObject({ match: z.array(largeCommunity).optional(), add: z.array(largeCommunity).optional(), remove: z.array(largeCommunity).optional() }).optional(),
+  asPathLength: match.shape.asPathLength,
+  localPref: set.shape.localPref,
+  med: set.shape.med,
+  nextHopSelf: set.shape.nextHopSelf,
+  prepend: set.shape.prepend,
+});
+
+/** A policy inline, or the name of one in `policies` ("all" accepts everything, "none" nothing). */
+const policyRef = z.union([z.string(), policyBody], { error: 'must be a policy name or a policy object' });
+
+const addPath = z.enum(['off', 'receive', 'send', 'both']);
+
+/** Settings a neighbor may take from its group. */
+export const sessionSettings = z.strictObject({
+  remoteAs: z.union([asNumber, z.enum(['external', 'internal'])], { error: 'must be an AS number 1..4294967295, "external" or "internal"' }).optional(),
+  /** Our AS on this session, when not `asn` (FRR `local-as`). */
+  localAs: asNumber.optional(),
+  description: z.string().max(80).optional(),
+  port: port.optional(),
+  passive: z.boolean().optional(),
+  /** RFC 4271 4.2: 0 or at least 3 seconds. */
+  holdTime: seconds(65535).refine((h) => h === 0 || h >= 3, { error: 'must be 0 or at least 3 seconds (RFC 4271 4.2)' }).optional(),
+  keepalive: seconds(21845).optional(),
+  connectRetry: z.number().int().min(1).max(65535).optional(),
+  /** Maximum hops for eBGP (1 = directly connected). */
+  ebgpMultihop: z.number().int().min(1).max(255).optional(),
+  /** GTSM (RFC 5082): accept packets only with TTL >= 256 - hops. */
+  ttlSecurity: z.number().int().min(1).max(254).optional(),
+  /** TCP MD5 signature key (RFC 2385); Linux takes at most 80 bytes. */
+  password: z.string().min(1).max(80).optional(),
+  /** Local address to connect from (FRR `update-source`). */
+  updateSource: ipAddress.optional(),
+  nextHopSelf: z.boolean().optional(),
+  /** RFC 7911. */
+  addPath: addPath.optional(),
+  /** RFC 4724 (helper mode: keep the peer's routes as stale across its restart). */
+  gracefulRestart: z.strictObject({
+    enabled: z.boolean().optional(),
+    restartTime: seconds(4095).optional(),
+    staleRoutesTime: seconds(65535).optional(),
+  }).optional(),
+  /** RFC 5880 / RFC 5881, milliseconds. */
+  bfd: z.strictObject({
+    enabled: z.boolean().optional(),
+    minRx: z.number().int().min(10).max(60_000).optional(),
+    minTx: z.number().int().min(10).max(60_000).optional(),
+    multiplier: z.number().int().min(1).max(255).optional(),
+  }).optional(),
+  import: policyRef.optional(),
+  export: policyRef.optional(),
+  maxPrefix: z.union([
+    z.number().int().min(1),
+    z.strictObject({ limit: z.number().int().min(1), restartAfter: seconds(65535).optional(), warningOnly: z.boolean().optional() }),
+  ], { error: 'must be a number or { limit, restartAfter, warningOnly }' }).optional(),
+  families: z.array(z.enum(['ipv4', 'ipv6'])).min(1).optional(),
+  /** Configured but administratively down (FRR `neighbor X shutdown`). */
+  shutdown: z.boolean().optional(),
+});
+
+export const neighborSchema = sessionSettings.extend({
+  address: ipAddress.optional(),
+  /** Dynamic neighbors: accept sessions from any address in this prefix (FRR `bgp listen range`). */
+  range: prefixText.optional(),
+  group: z.string().optional(),
+});
+
+const aggregate = z.union([
+  prefixText,
+  z.strictObject({ prefix: prefixText, summaryOnly: z.boolean().default(false), asSet: z.boolean().default(false) }),
+], { error: 'must be a prefix or { prefix, summaryOnly, asSet }' });
+
+const routeProtocols = { boot: 3, static: 4, zebra: 11, bird: 12, bgp: 186 } as const;
+
+export const routerConfigSchema = z.strictObject({
+  asn: asNumber,
+  /** BGP Identifier: a nonzero IPv4 address (RFC 6286 2.1). */
+  routerId: ipv4Address.refine((a) => a !== '0.0.0.0', { error: 'must not be 0.0.0.0 (RFC 6286)' }),
+  listen: z.strictObject({
+    enabled: z.boolean().default(true),
+    address: ipAddress.default('0.0.0.0'),
+    port: port.default(179),
+  }).prefault({}),
+  maximumPaths: z.number().int().min(1).max(64).default(1),
+  /** FRR `bgp bestpath as-path multipath-relax`. */
+  multipathRelax: z.boolean().default(false),
+  bestpath: z.strictObject({
+    alwaysCompareMed: z.boolean().default(false),
+    /** Prefer the oldest of equal eBGP paths (RFC 5004). */
+    preferOldest: z.boolean().default(false),
+    /** Weighted ECMP from the link bandwidth extended community. */
+    linkBandwidth: z.boolean().default(true),
+  }).prefault({}),
+  defaultLocalPref: z.number().int().min(0).max(0xffffffff).default(100),
+  /** RFC 8212 (FRR `bgp ebgp-requires-policy`). */
+  ebgpRequiresPolicy: z.boolean().default(true),
+  networks: z.array(prefixText).default([]),
+  aggregates: z.array(aggregate).default([]),
+  neighbors: z.array(neighborSchema).default([]),
+  groups: z.record(z.string().regex(/^[A-Za-z][\w-]*$/, { error: 'group names start with a letter: letters, digits, - and _' }), sessionSettings).default({}),
+  prefixLists: z.record(z.string(), z.array(prefixListEntry)).default({}),
+  policies: z.record(z.string(), policyBody).default({}),
+  fib: z.strictObject({
+    /** Kernel routing table id (254 = main). */
+    table: z.number().int().min(1).max(0xffffffff).default(254),
+    metric: z.number().int().min(0).max(0xffffffff).default(20),
+    protocol: z.union([z.number().int().min(0).max(255), z.enum(Object.keys(routeProtocols) as [keyof typeof routeProtocols])], { error: `must be 0..255 or one of ${Object.keys(routeProtocols).join(', ')}` })
+      .default('bgp').transform((p) => (typeof p === 'number' ? p : routeProtocols[p])),
+    /** Resilient nexthop groups (kernel 5.13+): flows stay on their next hop when others come and go. */
+    resilient: z.strictObject({
+      buckets: z.number().int().min(1).max(65535).default(128),
+      idleTimer: seconds(3600).default(120),
+      unbalancedTimer: seconds(3600).default(0),
+    }).optional(),
+  }).prefault({}),
+  control: z.strictObject({ socket: z.string().min(1).default('/run/vipgate/router.sock') }).prefault({}),
+  log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') }).prefault({}),
+});
+
+export type RawRouterConfig = z.output<typeof routerConfigSchema>;
+export type RawSessionSettings = z.output<typeof sessionSettings>;
+export type RawNeighbor = z.output<typeof neighborSchema>;
+export type RawPolicy = z.output<typeof policyBody>;
