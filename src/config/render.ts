@@ -104,7 +104,9 @@ export function renderRunningConfig(cfg: RouterConfig, o: RenderOptions = {}): s
   if (cfg.listen.port !== 179) out.push(` ! listening on port ${cfg.listen.port}`);
 
   const familyOf = (id: string) => (id.includes(':') ? 'ipv6' : 'ipv4');
-  const baseOf = (id: string, group: string | undefined) => (group === undefined ? defaultSession(cfg.asn, undefined, familyOf(id)) : cfg.groups[group]!);
+  // FRR activates every neighbor in IPv4 unicast only, whatever its address family
+  const baseOf = (id: string, group: string | undefined): SessionConfig =>
+    (group === undefined ? { ...defaultSession(cfg.asn, undefined, familyOf(id)), families: ['ipv4'] } : cfg.groups[group]!);
   // FRR attaches a listen range to a peer group and takes every setting from it: a range without a
   // group, or with settings of its own, gets a group of its own (ranges are passive anyway)
   const groups = new Map(Object.entries(cfg.groups));

@@ -27,7 +27,9 @@ function zodIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly Propert
         continue;
       }
     }
-    if (i.code === 'unrecognized_keys') {
+    if (i.code === 'invalid_key') {
+      out.push(...zodIssues(i.issues, path));
+    } else if (i.code === 'unrecognized_keys') {
       for (const k of i.keys) out.push({ path: formatPath([...path, k]), message: 'unknown field' });
     } else if (i.code === 'invalid_type' && i.input === undefined) {
       out.push({ path: formatPath(path), message: 'required' });
