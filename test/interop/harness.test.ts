@@ -144,6 +144,32 @@ describe('real BGP daemons in namespaces', () => {
     await waitPeerState(bird, '10.0.3.3');
     await waitRoute(bird, '192.0.2.3/32', '10.0.3.3');
   });
+
+  it('BIRD and FRR (bfdd) end the session because BFD went down, with a 30 s hold timer still running', async () => {
+    lab = new Netlab();
+    const seg = lab.segment('hub');
+    const a = lab.ns('bird');
+    const c = lab.ns('frr');
+    seg.attach(a, ['10.0.4.1/24'], 'a');
+    seg.attach(c, ['10.0.4.3/24'], 'c');
+    const bird = await started(BirdDaemon.start(lab, a, { routerId: '10.0.4.1', as: 65001, neighbors: [{ address: '10.0.4.3', as: 65003, holdTime: 30, bfd: true }] }));
+    const frr = await started(FrrDaemon.start(lab, c, { routerId: '10.0.4.3', as: 65003, neighbors: [{ address: '10.0.4.1', as: 65001, holdTime: 30, bfd: true }] }));
+    await waitPeerState(bird, '10.0.4.3');
+    await waitPeerState(frr, '10.0.4.1');
+    await waitFor('the BFD session up in BIRD', async () => (/10\.0\.4\.3\s+\S+\s+Up/.test(await bird.birdc('show', 'bfd', 'sessions')) ? true : undefined), 20_000, 200);
+
+    lab.exec(seg.ns, 'ip', ['link', 'set', seg.bridge, 'down']);
+    const down = await waitFor('BIRD to drop the session', async () => {
+      const p = (await bird.peers())[0];
+      return p && p.state !== 'Established' ? p : undefined;
+    }, 20_000, 200);
+    expect(down.lastError).toMatch(/BFD session down/);
+    const frrDown = await waitFor('FRR to drop the session', async () => {
+      const p = (await frr.peers())[0];
+      return p && p.state !== 'Established' ? p : undefined;
+    }, 20_000, 200);
+    expect(frrDown.lastError).toMatch(/BFD/);
+  });
 });
 
 async function birdAndGobgpExchange(lab: Netlab, a: string, b: string): Promise<void> {
