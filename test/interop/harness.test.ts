@@ -11,7 +11,7 @@ import { BirdDaemon } from '../helpers/daemons/bird.js';
 import { GobgpDaemon } from '../helpers/daemons/gobgp.js';
 import { FrrDaemon } from '../helpers/daemons/frr.js';
 import { startCapture } from '../helpers/daemons/tcpdump.js';
-import { decodeLinkBandwidth, linkBandwidthCommunity, routeTargetCommunity, waitPeerState, waitRoute, type BgpDaemon } from '../helpers/daemons/types.js';
+import { decodeLinkBandwidth, linkBandwidthCommunity, routeTargetCommunity, waitPeerDown, waitPeerState, waitRoute, type BgpDaemon } from '../helpers/daemons/types.js';
 
 let lab: Netlab | undefined;
 const daemons: BgpDaemon[] = [];
@@ -121,21 +121,9 @@ describe('real BGP daemons in namespaces', () => {
 
     // the bridge goes down: no packet passes, but every member keeps carrier, so only the hold timer can notice
     lab.exec(seg.ns, 'ip', ['link', 'set', seg.bridge, 'down']);
-    const downAtBird = await waitFor('BIRD to drop both sessions', async () => {
-      const ps = await bird.peers();
-      return ps.every((p) => p.state !== 'Established') ? ps : undefined;
-    }, 20_000, 200);
-    for (const p of downAtBird) expect(p.lastError).toMatch(/Hold timer expired/);
-    await waitFor('FRR to drop its session', async () => {
-      const p = (await frr.peers())[0];
-      return p && p.state !== 'Established' ? p : undefined;
-    }, 20_000, 200);
-    await waitFor('GoBGP to drop its session', async () => {
-      const p = (await gobgp.peers())[0];
-      return p && p.state !== 'Established' ? p : undefined;
-    }, 20_000, 200);
-    const frrPeer = (await frr.peers())[0];
-    expect(frrPeer?.lastError).toMatch(/[Hh]old [Tt]imer/);
+    for (const p of ['10.0.3.2', '10.0.3.3']) expect((await waitPeerDown(bird, p, 20_000)).lastError).toMatch(/Hold timer expired/);
+    expect((await waitPeerDown(frr, '10.0.3.1', 20_000)).lastError).toMatch(/[Hh]old [Tt]imer/);
+    await waitPeerDown(gobgp, '10.0.3.1', 20_000);
     expect((await bird.routes()).filter((r) => r.fromPeer !== undefined)).toEqual([]);
     expect(kernelRoute()).toBe('');
 
@@ -159,16 +147,8 @@ describe('real BGP daemons in namespaces', () => {
     await waitFor('the BFD session up in BIRD', async () => (/10\.0\.4\.3\s+\S+\s+Up/.test(await bird.birdc('show', 'bfd', 'sessions')) ? true : undefined), 20_000, 200);
 
     lab.exec(seg.ns, 'ip', ['link', 'set', seg.bridge, 'down']);
-    const down = await waitFor('BIRD to drop the session', async () => {
-      const p = (await bird.peers())[0];
-      return p && p.state !== 'Established' ? p : undefined;
-    }, 20_000, 200);
-    expect(down.lastError).toMatch(/BFD session down/);
-    const frrDown = await waitFor('FRR to drop the session', async () => {
-      const p = (await frr.peers())[0];
-      return p && p.state !== 'Established' ? p : undefined;
-    }, 20_000, 200);
-    expect(frrDown.lastError).toMatch(/BFD/);
+    expect((await waitPeerDown(bird, '10.0.4.3', 20_000)).lastError).toMatch(/BFD session down/);
+    expect((await waitPeerDown(frr, '10.0.4.1', 20_000)).lastError).toMatch(/BFD/);
   });
 });
 

@@ -166,6 +166,14 @@ export async function waitPeerState(daemon: BgpDaemon, address: string, state: S
   }, timeoutMs, 200);
 }
 
+/** Wait until `daemon` reports `address` in any state but Established, and return that status. */
+export async function waitPeerDown(daemon: BgpDaemon, address: string, timeoutMs = 30_000): Promise<PeerStatus> {
+  return waitFor(`${daemon.kind} in ${daemon.ns}: peer ${address} down`, async () => {
+    const p = (await daemon.peers()).find((x) => x.address === address);
+    return p && p.state !== 'Established' ? p : undefined;
+  }, timeoutMs, 200);
+}
+
 /** Wait until `daemon` has a path for `prefix` (from `fromPeer` if given) and return it. */
 export async function waitRoute(daemon: BgpDaemon, prefix: string, fromPeer?: string, timeoutMs = 30_000): Promise<BgpRoute> {
   return waitFor(`${daemon.kind} in ${daemon.ns}: route ${prefix}${fromPeer ? ` from ${fromPeer}` : ''}`, async () =>
