@@ -66,7 +66,7 @@ export class NetlinkChannel {
 
   /** Queue a change (an encoded message; its seq is assigned here); `done` gets the outcome. */
   write(message: Uint8Array, done: Done): void {
-    this.enqueue({ kind: 'write', message, done: (err) => done(err), replies: [], interrupted: false, barrier: false });
+    this.enqueue({ kind: 'write', message, done, replies: [], interrupted: false, barrier: false });
   }
 
   writeAsync(message: Uint8Array): Promise<void> {

@@ -16,7 +16,7 @@ import { buildMessage } from '../wire/netlink/message.js';
 import { decodeNexthop, encodeNexthop, type NexthopMessage } from '../wire/netlink/nexthop.js';
 import { decodeRoute, encodeRoute, type RouteMessage } from '../wire/netlink/route.js';
 import { KernelError, NetlinkChannel } from './channel.js';
-import { encodeKernelRequest, type KernelRequest, type ResilientConfig, type RouteSettings } from './kernel-request.js';
+import { encodeKernelRequests, type KernelRequest, type ResilientConfig, type RouteSettings } from './kernel-request.js';
 import { FibModel, IdAllocator, type DesiredChange, type FibMode, type Hop } from './model.js';
 import { RouteMonitor } from './monitor.js';
 import { adopt, diff, type KernelSnapshot } from './reconcile.js';
@@ -152,6 +152,12 @@ export class Fib {
     });
   }
 
+  /** A next hop is gone (BFD down, peer lost): remove it from every group at once, one request per group,
+   * before the router's route changes for it arrive (they then cost no kernel request). */
+  withdrawNexthop(address: string): Promise<ApplyResult> {
+    return this.serial(() => this.execute(this.model.withdraw(formatAddress(parseAddress(address)))));
+  }
+
   /** Delete the routes adopted at open that no change has confirmed since, and unused groups and nexthops. */
   sweep(): Promise<ApplyResult> {
     return this.serial(async () => {
@@ -190,7 +196,9 @@ export class Fib {
   private parse(changes: Iterable<RouteChange>): { changes: Map<string, DesiredChange>; failures: FibFailure[] } {
     const out = new Map<string, DesiredChange>();
     const failures: FibFailure[] = [];
-    const addresses = new Map<string, string>();
+    // routes share next-hop sets: each distinct set is parsed and checked once, and the resulting array is
+    // shared so that the model keys it once (model.setKey caches per array)
+    const sets = new Map<string, readonly Hop[] | Error>();
     for (const c of changes) {
       let prefix: Prefix;
       try {
@@ -200,22 +208,13 @@ export class Fib {
         continue;
       }
       const key = formatPrefix(prefix);
-      if (c.op === 'delete') { out.delete(key); out.set(key, { key, prefix }); continue; }
-      try {
-        const hops = c.nexthops.map((n): Hop => {
-          let address = addresses.get(n.address);
-          if (address === undefined) addresses.set(n.address, address = formatAddress(parseAddress(n.address)));
-          const weight = n.weight ?? 1;
-          if (!Number.isInteger(weight) || weight < 1 || weight > 256) throw new Error(`weight ${weight} of ${address} is not 1..256`);
-          if ((address.includes(':') ? 6 : 4) !== prefix.family) throw new Error(`next hop ${address} is not of the prefix's family`);
-          return { address, weight };
-        });
-        if (new Set(hops.map((h) => h.address)).size !== hops.length) throw new Error('a next hop is listed twice');
-        out.delete(key);
-        out.set(key, { key, prefix, hops });
-      } catch (e) {
-        failures.push({ what: `route ${key}`, code: 'EINVAL', message: (e as Error).message });
-      }
+      if (c.op === 'delete') { out.set(key, { key, prefix }); continue; }
+      let raw = `${prefix.family}`;
+      for (const n of c.nexthops) raw += `,${n.address}*${n.weight ?? 1}`;
+      let hops = sets.get(raw);
+      if (!hops) sets.set(raw, hops = parseHops(c.nexthops, prefix.family));
+      if (hops instanceof Error) failures.push({ what: `route ${key}`, code: 'EINVAL', message: hops.message });
+      else out.set(key, { key, prefix, hops });
     }
     return { changes: out, failures };
   }
@@ -225,15 +224,16 @@ export class Fib {
     return new Promise((resolve) => {
       const failures: FibFailure[] = [];
       let left = requests.length;
-      for (const req of requests) {
-        this.channel.write(encodeKernelRequest(req, this.settings), (err) => {
+      const messages = encodeKernelRequests(requests, this.settings);
+      requests.forEach((req, i) => {
+        this.channel.write(messages[i]!, (err) => {
           if (err) {
             failures.push({ what: describe(req), code: err.code, message: err.kernelMessage ?? err.message });
             if (err.code === 'ENOBUFS') this.requestResync('acks lost (ENOBUFS)');
           }
           if (--left === 0) resolve({ requests: requests.length, failures });
         });
-      }
+      });
     });
   }
 
@@ -273,6 +273,22 @@ export class Fib {
       this.resyncReason = undefined;
       return this.resyncNow(why);
     }).catch((error: Error) => this.onEvent({ type: 'error', error }));
+  }
+}
+
+function parseHops(nexthops: readonly NextHop[], family: 4 | 6): readonly Hop[] | Error {
+  try {
+    const hops = nexthops.map((n): Hop => {
+      const address = formatAddress(parseAddress(n.address));
+      const weight = n.weight ?? 1;
+      if (!Number.isInteger(weight) || weight < 1 || weight > 256) throw new Error(`weight ${weight} of ${address} is not 1..256`);
+      if ((address.includes(':') ? 6 : 4) !== family) throw new Error(`next hop ${address} is not of the prefix's family`);
+      return { address, weight };
+    });
+    if (new Set(hops.map((h) => h.address)).size !== hops.length) throw new Error('a next hop is listed twice');
+    return hops;
+  } catch (e) {
+    return e as Error;
   }
 }
 

@@ -12,7 +12,7 @@ import {
 } from '../wire/netlink/constants.js';
 import { encodeMessage } from '../wire/netlink/message.js';
 import { encodeNexthop, type NexthopGroupMember } from '../wire/netlink/nexthop.js';
-import { encodeRoute, type RouteNexthop } from '../wire/netlink/route.js';
+import { encodeRoute, type RouteMessage, type RouteNexthop } from '../wire/netlink/route.js';
 
 /** Resilient group parameters (RTM_NEWNEXTHOP type resilient). */
 export interface ResilientConfig {
@@ -44,11 +44,14 @@ export interface RouteSettings {
 /** USER_HZ: the kernel reports and takes nexthop timers in clock_t units of 1/100 s. */
 const USER_HZ = 100;
 
-/** The rtnetlink message for a request (sequence number 0: the channel assigns it). */
-export function encodeKernelRequest(req: KernelRequest, s: RouteSettings): Uint8Array {
-  const w = new Writer(64);
-  encodeInto(w, req, s);
-  return w.finish();
+/** The rtnetlink messages for requests (sequence numbers 0: the channel assigns them), encoded into one
+ * buffer with a view per message: one allocation for a whole batch. */
+export function encodeKernelRequests(reqs: readonly KernelRequest[], s: RouteSettings): Uint8Array[] {
+  const w = new Writer(64 * reqs.length + 64);
+  const ends: number[] = [];
+  for (const req of reqs) { encodeInto(w, req, s); ends.push(w.length); }
+  const all = w.finish();
+  return ends.map((end, i) => all.subarray(i === 0 ? 0 : ends[i - 1], end));
 }
 
 function encodeInto(w: Writer, req: KernelRequest, s: RouteSettings): void {
@@ -73,21 +76,21 @@ function encodeInto(w: Writer, req: KernelRequest, s: RouteSettings): void {
         encodeNexthop(w, { family: 0, scope: 0, protocol: 0, flags: 0, id: req.id }));
     case 'route':
       return encodeMessage(w, { type: RTM_NEWROUTE, flags: create | NLM_F_REPLACE, seq: 0, pid: 0 }, (w) =>
-        encodeRoute(w, { ...routeBase(req.prefix, s), nhId: req.nhId }));
+        encodeRoute(w, routeMessage(req.prefix, s, RT_SCOPE_UNIVERSE, RTN_UNICAST, req.nhId)));
     case 'multipath-route':
       return encodeMessage(w, { type: RTM_NEWROUTE, flags: create | NLM_F_REPLACE, seq: 0, pid: 0 }, (w) =>
-        encodeRoute(w, { ...routeBase(req.prefix, s), multipath: req.paths }));
+        encodeRoute(w, routeMessage(req.prefix, s, RT_SCOPE_UNIVERSE, RTN_UNICAST, undefined, req.paths)));
     case 'delete-route':
       return encodeMessage(w, { type: RTM_DELROUTE, flags: NLM_F_REQUEST, seq: 0, pid: 0 }, (w) =>
         // as iproute2 does: scope NOWHERE and type UNSPEC match whatever scope and type the route has
-        encodeRoute(w, { ...routeBase(req.prefix, s), scope: RT_SCOPE_NOWHERE, type: 0 }));
+        encodeRoute(w, routeMessage(req.prefix, s, RT_SCOPE_NOWHERE, 0)));
   }
 }
 
-function routeBase(p: Prefix, s: RouteSettings) {
+function routeMessage(p: Prefix, s: RouteSettings, scope: number, type: number, nhId?: number, multipath?: readonly RouteNexthop[]): RouteMessage {
   return {
     family: p.family === 4 ? AF_INET : AF_INET6, dstLen: p.len, srcLen: 0, tos: 0, table: s.table, protocol: s.protocol,
-    scope: RT_SCOPE_UNIVERSE, type: RTN_UNICAST, flags: 0, dst: p.addr, priority: s.metric,
+    scope, type, flags: 0, dst: p.addr, priority: s.metric, nhId, multipath,
   };
 }
 

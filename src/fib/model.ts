@@ -69,8 +69,13 @@ export class IdAllocator {
   }
 }
 
+const setKeys = new WeakMap<readonly Hop[], string>();
+
+/** The identity of a weighted next-hop set (order-insensitive); cached per array, which callers share. */
 export function setKey(hops: readonly Hop[]): string {
-  return hops.map((h) => `${h.address}*${h.weight}`).sort().join(',');
+  let key = setKeys.get(hops);
+  if (key === undefined) setKeys.set(hops, key = hops.map((h) => `${h.address}*${h.weight}`).sort().join(','));
+  return key;
 }
 
 /** What one plan changed, kept apart until the end so requests come out in a safe order. */
@@ -162,6 +167,26 @@ export class FibModel {
       const old = g.members;
       g.members = hops.map((h) => this.member(h, resolved, p));
       for (const m of old) this.unref(m.nh, p);
+      p.rewrittenGroups.push(g);
+    }
+    return this.emit(p);
+  }
+
+  /** Take a next hop out of every group holding it, in place (a fast failover before the route changes
+   * arrive: those then find their routes already on the right set). Groups it is the only member of are left
+   * for the route changes to delete. */
+  withdraw(address: string): KernelRequest[] {
+    const nh = this.nexthopByAddress.get(address);
+    const p = new Plan();
+    if (!nh) return [];
+    for (const g of this.groups.values()) {
+      const rest = g.members.filter((m) => m.nh !== nh);
+      if (rest.length === g.members.length || rest.length === 0) continue;
+      if (this.groupByKey.get(g.key) === g) this.groupByKey.delete(g.key);
+      g.members = rest;
+      g.key = setKey(rest.map((m) => ({ address: m.nh.address, weight: m.weight })));
+      if (!this.groupByKey.has(g.key)) this.groupByKey.set(g.key, g);
+      this.unref(nh, p);
       p.rewrittenGroups.push(g);
     }
     return this.emit(p);

@@ -55,6 +55,7 @@ export class FibClient {
 
   apply(changes: RouteChange[]): Promise<ApplyResult> { return this.call('apply', changes); }
   sweep(): Promise<ApplyResult> { return this.call('sweep'); }
+  withdraw(address: string): Promise<ApplyResult> { return this.call('withdraw', address); }
 
   events(): readonly EventJson[] { return this.seen; }
 

@@ -182,6 +182,25 @@ describe('FIB in the kernel (nexthop objects)', () => {
     expect(nexthops().some((x) => x.gateway === C)).toBe(false);
   });
 
+  it('withdrawNexthop rewrites every group holding the next hop at once; the route changes that follow cost nothing', async () => {
+    const watch = await KernelWatch.start();
+    const f = await fib();
+    const abc = hosts('10.32.0.0', 30), bc = hosts('10.32.1.0', 30), c = hosts('10.32.2.0', 2);
+    await f.apply([...set(abc, via(A, B, C)), ...set(bc, via(B, C)), ...set(c, via(C))]);
+    const before = groupsOf(nexthops());
+    await watch.step();
+    expect(await f.withdraw(C)).toEqual({ requests: 2, failures: [] });
+    const lines = (await watch.step()).filter((l) => l.startsWith('id '));
+    expect(lines).toHaveLength(2);
+    expect(groupsOf(nexthops()).map((g) => g.id).sort()).toEqual(before.map((g) => g.id).sort());
+    expect(routes().filter((x) => x.dst.startsWith('10.32.0.')).every((x) => gatewaysOf(x).join() === [A, B].join())).toBe(true);
+    expect(routes().filter((x) => x.dst.startsWith('10.32.1.')).every((x) => x.gateway === B || gatewaysOf(x).join() === B)).toBe(true);
+    // the router's changes for the lost next hop: the sets already match, only the C-only routes go
+    expect(await f.apply([...set(abc, via(A, B)), ...set(bc, via(B)), ...c.map((prefix): RouteChange => ({ op: 'delete', prefix }))]))
+      .toEqual({ requests: 2 + 1 + 1, failures: [] });
+    expect(nexthops().some((x) => x.gateway === C)).toBe(false);
+  });
+
   it('after a restart, adopting the kernel state and re-applying the same routes touches nothing', async () => {
     const watch = await KernelWatch.start();
     const first = await fib();
