@@ -3,7 +3,9 @@
  * neighbor X remote-as Y, peer groups and listen ranges, address-family blocks with network,
  * aggregate-address, maximum-paths, route-maps and prefix-lists). Only what differs from the defaults
  * (or from a neighbor's peer group) is printed, as FRR does. Passwords are masked unless asked for.
- * FRR has no direct "match AS_PATH length"; that one line is vipgate's own.
+ * With secrets shown the text is a configuration FRR 8 accepts (the tests check it with `bgpd -C`);
+ * an AS_PATH length match becomes an as-path access-list regex, as FRR has no length match.
+ * vipgate settings FRR keeps per router, not per neighbor (graceful restart timers), are left out.
  */
 import { formatCommunity, formatLargeCommunity } from './values.js';
 import { defaultSession, type PolicyConfig, type RouterConfig, type SessionConfig } from './resolve.js';
@@ -31,7 +33,6 @@ function sessionLines(name: string, s: SessionConfig, base: SessionConfig, o: Re
   line(s.updateSource !== base.updateSource, `update-source ${s.updateSource}`);
   line(!same(s.bfd, base.bfd) && s.bfd.enabled, `bfd ${s.bfd.multiplier} ${s.bfd.minRx} ${s.bfd.minTx}`);
   line(!same(s.gracefulRestart, base.gracefulRestart) && s.gracefulRestart.enabled, 'graceful-restart-helper');
-  line(!same(s.gracefulRestart, base.gracefulRestart) && s.gracefulRestart.enabled, `timers graceful-restart ${s.gracefulRestart.restartTime} stalepath-time ${s.gracefulRestart.staleRoutesTime}`);
   line(s.shutdown !== base.shutdown && s.shutdown, 'shutdown');
   return out;
 }
@@ -43,8 +44,8 @@ function familyLines(name: string, s: SessionConfig, base: SessionConfig, family
   if (!s.families.includes(family)) return base.families.includes(family) ? [`  no neighbor ${name} activate`] : [];
   line(!base.families.includes(family), 'activate');
   line(s.nextHopSelf !== base.nextHopSelf && s.nextHopSelf, 'next-hop-self');
+  // FRR 8 always offers to receive ADD-PATH; only sending is configured
   line(s.addPath !== base.addPath && (s.addPath === 'send' || s.addPath === 'both'), 'addpath-tx-all-paths');
-  line(s.addPath !== base.addPath && (s.addPath === 'receive' || s.addPath === 'both'), 'addpath-rx-paths-limit 64');
   line(s.import?.name !== base.import?.name && s.import !== undefined, `route-map ${s.import?.name} in`);
   line(s.export?.name !== base.export?.name && s.export !== undefined, `route-map ${s.export?.name} out`);
   const m = s.maxPrefix;
@@ -52,11 +53,21 @@ function familyLines(name: string, s: SessionConfig, base: SessionConfig, family
   return out;
 }
 
-function policyLines(p: PolicyConfig): string[] {
+/** FRR as-path access-list regexes for an AS_PATH length range (FRR has no length match). */
+function asPathLengthRegexes(min: number, max: number | undefined): string[] {
+  const out = min === 0 ? ['^$'] : [];
+  if (max === 0) return out;
+  const lo = Math.max(min, 1) - 1;
+  out.push(`^[0-9]+(_[0-9]+){${lo},${max === undefined ? '' : max - 1}}$`);
+  return out;
+}
+
+function policyLines(p: PolicyConfig, asn: number): string[] {
   const out: string[] = [];
   const lists: string[] = [];
   p.rules.forEach((r, i) => {
     const seq = (i + 1) * 10;
+    const list = `${p.name}-${seq}`;
     out.push(`route-map ${p.name} ${r.action} ${seq}`);
     const m = r.match;
     if (m?.prefixList) {
@@ -66,23 +77,32 @@ function policyLines(p: PolicyConfig): string[] {
       });
     }
     if (m?.communities) {
-      lists.push(...m.communities.map((c) => `bgp community-list standard ${p.name}-${seq} permit ${formatCommunity(c)}`));
-      out.push(` match community ${p.name}-${seq}`);
+      lists.push(...m.communities.map((c) => `bgp community-list standard ${list} permit ${formatCommunity(c)}`));
+      out.push(` match community ${list}`);
     }
     if (m?.largeCommunities) {
-      lists.push(...m.largeCommunities.map((c) => `bgp large-community-list standard ${p.name}-${seq} permit ${formatLargeCommunity(c)}`));
-      out.push(` match large-community ${p.name}-${seq}`);
+      lists.push(...m.largeCommunities.map((c) => `bgp large-community-list standard ${list} permit ${formatLargeCommunity(c)}`));
+      out.push(` match large-community ${list}`);
     }
-    if (m?.asPathLength) out.push(` match as-path-length ${m.asPathLength.min ?? 0} ${m.asPathLength.max ?? 'any'}`);
+    if (m?.asPathLength) {
+      asPathLengthRegexes(m.asPathLength.min ?? 0, m.asPathLength.max).forEach((re, j) => lists.push(`bgp as-path access-list ${list} seq ${(j + 1) * 5} permit ${re}`));
+      out.push(` match as-path ${list}`);
+    }
     const s = r.set;
     if (s?.localPref !== undefined) out.push(` set local-preference ${s.localPref}`);
     if (s?.med !== undefined) out.push(` set metric ${s.med}`);
     if (s?.communities?.add?.length) out.push(` set community ${s.communities.add.map(formatCommunity).join(' ')} additive`);
-    if (s?.communities?.remove?.length) out.push(` set community-delete ${s.communities.remove.map(formatCommunity).join(' ')}`);
+    if (s?.communities?.remove?.length) {
+      lists.push(...s.communities.remove.map((c) => `bgp community-list standard ${list}-delete permit ${formatCommunity(c)}`));
+      out.push(` set comm-list ${list}-delete delete`);
+    }
     if (s?.largeCommunities?.add?.length) out.push(` set large-community ${s.largeCommunities.add.map(formatLargeCommunity).join(' ')} additive`);
-    if (s?.largeCommunities?.remove?.length) out.push(` set large-community-delete ${s.largeCommunities.remove.map(formatLargeCommunity).join(' ')}`);
-    if (s?.nextHopSelf) out.push(' set ip next-hop self');
-    if (s?.prepend) out.push(` set as-path prepend last-as ${s.prepend}`);
+    if (s?.largeCommunities?.remove?.length) {
+      lists.push(...s.largeCommunities.remove.map((c) => `bgp large-community-list standard ${list}-delete permit ${formatLargeCommunity(c)}`));
+      out.push(` set large-comm-list ${list}-delete delete`);
+    }
+    if (s?.nextHopSelf) out.push(' set ip next-hop peer-address');
+    if (s?.prepend) out.push(` set as-path prepend ${new Array<number>(s.prepend).fill(asn).join(' ')}`);
     out.push('exit', '!');
   });
   if (p.rules.length === 0) out.push(`route-map ${p.name} deny 10`, 'exit', '!');
@@ -93,7 +113,7 @@ export function renderRunningConfig(cfg: RouterConfig, o: RenderOptions = {}): s
   const out: string[] = ['! vipgate running configuration', '!'];
   const policies = new Map<string, PolicyConfig>();
   for (const s of [...Object.values(cfg.groups), ...cfg.neighbors]) for (const p of [s.import, s.export]) if (p) policies.set(p.name, p);
-  for (const p of policies.values()) out.push(...policyLines(p));
+  for (const p of policies.values()) out.push(...policyLines(p, cfg.asn));
 
   out.push(`router bgp ${cfg.asn}`, ` bgp router-id ${cfg.routerId}`);
   if (!cfg.ebgpRequiresPolicy) out.push(' no bgp ebgp-requires-policy');
