@@ -10,7 +10,7 @@ import { decodeAttributes, encodeAttributes } from './attributes.js';
 import { decodePrefixes, encodePrefixes, prefixesLength } from './prefix.js';
 import { putBytes } from './put-bytes.js';
 import { Afi, AttrCode, ErrorCode, Safi, UpdateSubcode, afiSafiKey } from './types.js';
-import type { AfiSafi, CodecContext, UpdateMessage } from './types.js';
+import type { AfiSafi, CodecContext, MpUnreach, Nlri, UpdateMessage } from './types.js';
 
 export interface UpdateOutcome {
   /** Every error found, for logging; none of them requires a session reset (those are thrown). */
@@ -18,11 +18,15 @@ export interface UpdateOutcome {
   /** The strongest action among the errors (RFC 7606 3.h), undefined when there are none. */
   readonly action: ErrorAction | undefined;
   /**
-   * RFC 7606 2 treat-as-withdraw: every prefix in `update.nlri` and `update.attributes.mpReach.nlri` MUST be
-   * handled as withdrawn (as if listed in the withdrawn routes), not as announced. Withdrawals stay withdrawals.
+   * RFC 7606 2 treat-as-withdraw applied: the update returned lists every prefix it announced as withdrawn
+   * (IPv4 unicast in `withdrawn`, IPv6 unicast in `attributes.mpUnreach`), announces nothing and carries no
+   * other attributes. Applying it as it stands does the right thing; the flag is for logs and counters.
    */
   readonly withdrawAll: boolean;
-  /** RFC 7606 2 AFI/SAFI disable (RFC 4760 7): drop every route of these families from this peer. */
+  /**
+   * RFC 7606 2 AFI/SAFI disable (RFC 4760 7): the routes of these families are already removed from the
+   * update returned; the receiver MUST also drop every route of them it holds from this peer.
+   */
   readonly disabledFamilies: readonly AfiSafi[];
 }
 
@@ -61,14 +65,43 @@ export function decodeUpdate(reader: Reader, ctx: CodecContext): UpdateDecodeRes
         `missing well-known attribute ${code}`, Uint8Array.of(code), 'treat-as-withdraw'));
     }
   }
-  const action = strongestAction(errors);
+  const withdrawAll = errors.some((e) => e.action === 'treat-as-withdraw');
+  const update: UpdateMessage = { type: 'update', withdrawn, attributes, nlri };
   return {
-    update: { type: 'update', withdrawn, attributes, nlri },
+    update: errors.length === 0 ? update : applyOutcome(update, withdrawAll, decoded.disabledFamilies),
     errors,
-    action,
-    withdrawAll: errors.some((e) => e.action === 'treat-as-withdraw'),
+    action: strongestAction(errors),
+    withdrawAll,
     disabledFamilies: decoded.disabledFamilies,
   };
+}
+
+/**
+ * The UPDATE as the RIB must apply it: without the routes of disabled families, and on treat-as-withdraw
+ * with every announced prefix turned into a withdrawal. Only IPv4 and IPv6 unicast remain by then (other
+ * families are disabled by the MP decoder), so the withdrawals fit the classic field and one MP_UNREACH_NLRI.
+ */
+function applyOutcome(u: UpdateMessage, withdrawAll: boolean, disabled: readonly AfiSafi[]): UpdateMessage {
+  const off = new Set(disabled.map((f) => afiSafiKey(f.afi, f.safi)));
+  const on = <T extends AfiSafi>(mp: T | undefined): T | undefined => (mp !== undefined && !off.has(afiSafiKey(mp.afi, mp.safi)) ? mp : undefined);
+  const v4On = !off.has(IPV4_UNICAST);
+  const { mpReach: reach0, mpUnreach: unreach0, ...rest } = u.attributes;
+  const mpReach = on(reach0);
+  const mpUnreach = on(unreach0);
+  if (!withdrawAll) {
+    return {
+      type: 'update', withdrawn: v4On ? u.withdrawn : [], nlri: v4On ? u.nlri : [],
+      attributes: { ...rest, ...(mpReach ? { mpReach } : {}), ...(mpUnreach ? { mpUnreach } : {}) },
+    };
+  }
+  const v4: Nlri[] = v4On ? [...u.withdrawn, ...u.nlri] : [];
+  let other: MpUnreach | undefined;
+  for (const [mp, list] of [[mpUnreach, mpUnreach?.withdrawn], [mpReach, mpReach?.nlri]] as const) {
+    if (mp === undefined || list === undefined) continue;
+    if (afiSafiKey(mp.afi, mp.safi) === IPV4_UNICAST) v4.push(...list);
+    else other = { afi: mp.afi, safi: mp.safi, withdrawn: [...(other?.withdrawn ?? []), ...list] };
+  }
+  return { type: 'update', withdrawn: v4, attributes: other ? { mpUnreach: other } : {}, nlri: [] };
 }
 
 export function encodeUpdate(writer: Writer, msg: UpdateMessage, ctx: CodecContext): void {

@@ -107,8 +107,11 @@ describe('RFC 7606: errors collected with their action', () => {
       expect(d.action).toBe(c.action);
       expect(d.withdrawAll).toBe(c.action === 'treat-as-withdraw');
       expect(d.disabledFamilies).toEqual([]);
-      // the NLRI is always located (by the Total Path Attribute Length), whatever the attribute error
-      expect(d.update.nlri).toEqual([{ prefix: parsePrefix('10.0.0.0/24') }]);
+      // the NLRI is always located (by the Total Path Attribute Length), whatever the attribute error;
+      // on treat-as-withdraw it comes back as a withdrawal, with no attributes left
+      const route = [{ prefix: parsePrefix('10.0.0.0/24') }];
+      if (c.action === 'treat-as-withdraw') expect(d.update).toEqual({ type: 'update', withdrawn: route, attributes: {}, nlri: [] });
+      else expect(d.update.nlri).toEqual(route);
     });
   }
 
@@ -171,6 +174,35 @@ describe('RFC 7606: AFI/SAFI disable (7.11, RFC 4760 7)', () => {
     expect(d.action).toBe('afisafi-disable');
     expect(d.withdrawAll).toBe(true);
     expect(d.errors.map((e) => e.action).sort()).toEqual(['afisafi-disable', 'treat-as-withdraw']);
+    expect(d.update).toEqual({ type: 'update', withdrawn: [{ prefix: parsePrefix('10.0.0.0/24') }], attributes: {}, nlri: [] });
+  });
+
+  it('IPv4 unicast disabled through MP_REACH_NLRI: the classic NLRI and withdrawals of the UPDATE go too', () => {
+    const d = decode(update(`80 0e 0e 0001 01 05 c000020100 00 18 0a0001 ${BASE}`, NLRI, '18 0a0009'));
+    expect(d.disabledFamilies).toEqual([{ afi: 1, safi: 1 }]);
+    expect(d.update.nlri).toEqual([]);
+    expect(d.update.withdrawn).toEqual([]);
+  });
+});
+
+describe('RFC 7606: treat-as-withdraw turns every announcement into a withdrawal', () => {
+  it('IPv6 MP_REACH_NLRI prefixes join the MP_UNREACH_NLRI ones; the classic withdrawals stay', () => {
+    const reach = '80 0e 1c 0002 01 10 20010db8000000000000000000000001 00 30 20010db80001';
+    const unreach = '80 0f 0a 0002 01 30 20010db80002';
+    const d = decode(update(`${reach} ${unreach} ${ORIGIN} 40 02 02 02 00`, '', '18 0a0009'));
+    expect(d.withdrawAll).toBe(true);
+    expect(d.update).toEqual({
+      type: 'update', nlri: [], withdrawn: [{ prefix: parsePrefix('10.0.9.0/24') }],
+      attributes: { mpUnreach: { afi: 2, safi: 1, withdrawn: [{ prefix: parsePrefix('2001:db8:2::/48') }, { prefix: parsePrefix('2001:db8:1::/48') }] } },
+    });
+  });
+
+  it('IPv4 unicast in MP_REACH_NLRI joins the classic withdrawn routes', () => {
+    const d = decode(update(`80 0e 0d 0001 01 04 c0000201 00 18 0a0001 ${ORIGIN} 40 02 02 02 00`, NLRI));
+    expect(d.update).toEqual({
+      type: 'update', nlri: [], attributes: {},
+      withdrawn: [{ prefix: parsePrefix('10.0.0.0/24') }, { prefix: parsePrefix('10.0.1.0/24') }],
+    });
   });
 });
 
