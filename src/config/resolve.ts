@@ -205,3 +205,14 @@ export function resolveConfig(cfg: RawRouterConfig): RouterConfig {
   const aggregates = cfg.aggregates.map((a) => (typeof a === 'string' ? { prefix: a, summaryOnly: false, asSet: false } : a));
   return { ...cfg, neighbors, groups, policies, aggregates };
 }
+
+/** The Loc-RIB's decision and multipath options (src/bgp/rib MultipathOptions) from the configuration. */
+export function ribOptions(cfg: RouterConfig): {
+  maximumPaths: number; multipathRelax: boolean; alwaysCompareMed: boolean; preferOldest: boolean;
+  linkBandwidth: boolean; defaultLocalPref: number;
+} {
+  return {
+    maximumPaths: cfg.maximumPaths, multipathRelax: cfg.multipathRelax, alwaysCompareMed: cfg.bestpath.alwaysCompareMed,
+    preferOldest: cfg.bestpath.preferOldest, linkBandwidth: cfg.bestpath.linkBandwidth, defaultLocalPref: cfg.defaultLocalPref,
+  };
+}

@@ -1,0 +1,66 @@
+// Order independence: for random candidate sets with many ties (seeded, bounded), every arrival order
+// gives the same best path, step and multipath set; the best path is never beaten pairwise by a path
+// from the same neighbor AS (where the steps are transitive).
+import { describe, expect, it } from 'vitest';
+import { comparePaths, selectBest } from '../../../../src/bgp/rib/decision.js';
+import { DEFAULT_MULTIPATH_OPTIONS, selectMultipath } from '../../../../src/bgp/rib/multipath.js';
+import { neighborAs, type Path } from '../../../../src/bgp/rib/path.js';
+import { WellKnownCommunity } from '../../../../src/wire/bgp/types.js';
+import { path, seq } from './paths.js';
+
+/** mulberry32: small deterministic PRNG so failures reproduce. */
+function rng(seed: number): (n: number) => number {
+  let a = seed >>> 0;
+  return (n) => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) / 4294967296 * n) | 0;
+  };
+}
+
+function randomPaths(r: (n: number) => number): Path[] {
+  const count = 2 + r(4);
+  return Array.from({ length: count }, (_, i) => path({
+    peer: `10.0.${r(2)}.${i + 1}`,
+    routerId: `1.1.1.${1 + r(3)}`,
+    ibgp: r(4) === 0,
+    stale: r(6) === 0,
+    igpCost: r(2),
+    receivedAt: r(3),
+    attributes: {
+      localPref: 100 + 50 * r(2),
+      asPath: [seq(...Array.from({ length: 1 + r(2) }, () => 65000 + r(2)))],
+      origin: r(2) as 0 | 1,
+      ...(r(2) ? { med: r(3) } : {}),
+      ...(r(8) === 0 ? { communities: [WellKnownCommunity.GRACEFUL_SHUTDOWN] } : {}),
+    },
+  }));
+}
+
+function permutations<T>(xs: readonly T[]): T[][] {
+  if (xs.length <= 1) return [[...xs]];
+  return xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((p) => [x, ...p]));
+}
+
+describe('decision is independent of arrival order', () => {
+  it('500 random candidate sets, every permutation', () => {
+    const r = rng(20261126);
+    const o = { ...DEFAULT_MULTIPATH_OPTIONS, maximumPaths: 8, preferOldest: true };
+    for (let round = 0; round < 500; round++) {
+      const paths = randomPaths(r);
+      const want = selectBest(paths, o)!;
+      const wantMp = selectMultipath(want.best, paths, o).nexthops.map((n) => n.address);
+      for (const p of permutations(paths)) {
+        const got = selectBest(p, o)!;
+        expect([round, got.best.source.address, got.step]).toEqual([round, want.best.source.address, want.step]);
+        expect(selectMultipath(got.best, p, o).nexthops.map((n) => n.address)).toEqual(wantMp);
+      }
+      for (const other of paths) {
+        if (other === want.best || neighborAs(other.attributes.asPath) !== neighborAs(want.best.attributes.asPath)) continue;
+        expect(comparePaths(want.best, other, o).order).toBe(-1);
+      }
+    }
+  });
+});
