@@ -53,111 +53,87 @@ function runs(prefixes: readonly Prefix[], room: number, addPath: boolean): { en
   return out;
 }
 
-function writePrefixes(buf: Uint8Array, at: number, prefixes: readonly Prefix[], from: number, to: number, addPath: boolean, pathId: number): number {
-  let p = at;
-  const id = addPath ? pathId : undefined;
-  for (let i = from; i < to; i++) p = writePrefix(buf, p, prefixes[i]!, id);
-  return p;
-}
-
-/** A new UPDATE of `length` bytes with its header written. */
-function startUpdate(length: number): Uint8Array {
-  const w = new Writer(MESSAGE_HEADER_LENGTH);
-  encodeHeader(w, length, MessageType.UPDATE);
-  const buf = new Uint8Array(length);
-  buf.set(w.finish(), 0);
-  return buf;
-}
-
 function u16At(buf: Uint8Array, at: number, v: number): void { buf[at] = v >>> 8; buf[at + 1] = v & 0xff; }
 
-/** The 3- or 4-byte header of an attribute of `length` value bytes, written at `at`; returns the offset after it. */
-function attrHeaderAt(buf: Uint8Array, at: number, flags: number, code: number, length: number): number {
-  if (length > 255) { buf[at] = flags | AttrFlag.EXTENDED_LENGTH; buf[at + 1] = code; u16At(buf, at + 2, length); return at + 4; }
-  buf[at] = flags; buf[at + 1] = code; buf[at + 2] = length;
-  return at + 3;
+/** Where the prefixes of a run go, and the attribute bytes every message of the batch repeats. */
+interface Layout {
+  readonly place: 'withdrawn' | 'nlri' | 'mp';
+  /** For 'mp': MP_REACH_NLRI or MP_UNREACH_NLRI, and its value bytes before the prefixes. */
+  readonly mpCode?: number;
+  readonly mpHead?: Uint8Array;
+  /** Encoded attributes written after the MP attribute (if any). */
+  readonly attrs: Uint8Array;
+}
+
+/** The UPDATEs carrying `prefixes` laid out as `layout` says, each within the maximum message size. */
+function pack(prefixes: readonly Prefix[], family: Family, pathId: number, layout: Layout, ctx: CodecContext): Uint8Array[] {
+  const addPath = addPathFor(family, ctx);
+  const id = addPath ? pathId : undefined;
+  const mpHead = layout.mpHead ?? new Uint8Array(0);
+  const mp = layout.place === 'mp';
+  // The MP attribute header is counted at its extended (4-byte) size when sizing the runs.
+  const room = maxMessageLength(MessageType.UPDATE, ctx) - UPDATE_FIXED - layout.attrs.length - (mp ? 4 + mpHead.length : 0);
+  const out: Uint8Array[] = [];
+  let from = 0;
+  for (const { end, bytes } of runs(prefixes, room, addPath)) {
+    const mpLength = mpHead.length + bytes;
+    const mpTotal = mp ? (mpLength > 255 ? 4 : 3) + mpLength : 0;
+    const withdrawnLength = layout.place === 'withdrawn' ? bytes : 0;
+    const attrsLength = mpTotal + layout.attrs.length;
+    const length = UPDATE_FIXED + withdrawnLength + attrsLength + (layout.place === 'nlri' ? bytes : 0);
+    const w = new Writer(MESSAGE_HEADER_LENGTH);
+    encodeHeader(w, length, MessageType.UPDATE);
+    const msg = new Uint8Array(length);
+    msg.set(w.finish(), 0);
+    let p = MESSAGE_HEADER_LENGTH;
+    u16At(msg, p, withdrawnLength);
+    p += 2;
+    if (layout.place === 'withdrawn') p = writePrefixes(msg, p, prefixes, from, end, id);
+    u16At(msg, p, attrsLength);
+    p += 2;
+    if (mp) {
+      const flags = AttrFlag.OPTIONAL | (mpLength > 255 ? AttrFlag.EXTENDED_LENGTH : 0);
+      msg[p] = flags; msg[p + 1] = layout.mpCode!;
+      if (mpLength > 255) { u16At(msg, p + 2, mpLength); p += 4; } else { msg[p + 2] = mpLength; p += 3; }
+      msg.set(mpHead, p);
+      p = writePrefixes(msg, p + mpHead.length, prefixes, from, end, id);
+    }
+    msg.set(layout.attrs, p);
+    p += layout.attrs.length;
+    if (layout.place === 'nlri') writePrefixes(msg, p, prefixes, from, end, id);
+    out.push(msg);
+    from = end;
+  }
+  return out;
+}
+
+function writePrefixes(buf: Uint8Array, at: number, prefixes: readonly Prefix[], from: number, to: number, pathId: number | undefined): number {
+  let p = at;
+  for (let i = from; i < to; i++) p = writePrefix(buf, p, prefixes[i]!, pathId);
+  return p;
 }
 
 /** UPDATE messages announcing every prefix of `a`, each within the maximum message size. */
 export function packAnnouncements(a: Announcement, ctx: CodecContext): Uint8Array[] {
-  const max = maxMessageLength(MessageType.UPDATE, ctx);
-  const addPath = addPathFor(a.family, ctx);
-  const pathId = a.pathId ?? 0;
   const { nextHop: _n, mpReach: _r, mpUnreach: _u, ...shared } = a.attributes;
-  const out: Uint8Array[] = [];
   if (a.family === 4) {
-    const attrs = encodeAttributes({ ...shared, nextHop: a.nextHop }, ctx);
-    for (let from = 0, k = 0, list = runs(a.prefixes, max - UPDATE_FIXED - attrs.length, addPath); k < list.length; k++) {
-      const { end, bytes } = list[k]!;
-      const msg = startUpdate(UPDATE_FIXED + attrs.length + bytes);
-      u16At(msg, MESSAGE_HEADER_LENGTH, 0);
-      u16At(msg, MESSAGE_HEADER_LENGTH + 2, attrs.length);
-      msg.set(attrs, UPDATE_FIXED);
-      writePrefixes(msg, UPDATE_FIXED + attrs.length, a.prefixes, from, end, addPath, pathId);
-      out.push(msg);
-      from = end;
-    }
-    return out;
+    return pack(a.prefixes, 4, a.pathId ?? 0, { place: 'nlri', attrs: encodeAttributes({ ...shared, nextHop: a.nextHop }, ctx) }, ctx);
   }
-  const attrs = encodeAttributes(shared, ctx);
-  const mpHeadWriter = new Writer(40);
-  encodeMpReachHead(mpHeadWriter, {
+  const head = new Writer(40);
+  encodeMpReachHead(head, {
     afi: Afi.IPV6, safi: Safi.UNICAST, nextHop: a.nextHop,
     ...(a.linkLocalNextHop !== undefined ? { linkLocalNextHop: a.linkLocalNextHop } : {}),
   });
-  const mpHead = mpHeadWriter.finish();
-  // Room for NLRI: the MP_REACH_NLRI header is counted at its extended (4-byte) size to be safe.
-  const room = max - UPDATE_FIXED - attrs.length - 4 - mpHead.length;
-  for (let from = 0, k = 0, list = runs(a.prefixes, room, addPath); k < list.length; k++) {
-    const { end, bytes } = list[k]!;
-    const mpLength = mpHead.length + bytes;
-    const mpTotal = (mpLength > 255 ? 4 : 3) + mpLength;
-    const msg = startUpdate(UPDATE_FIXED + mpTotal + attrs.length);
-    u16At(msg, MESSAGE_HEADER_LENGTH, 0);
-    u16At(msg, MESSAGE_HEADER_LENGTH + 2, mpTotal + attrs.length);
-    let p = attrHeaderAt(msg, UPDATE_FIXED, AttrFlag.OPTIONAL, AttrCode.MP_REACH_NLRI, mpLength);
-    msg.set(mpHead, p);
-    p = writePrefixes(msg, p + mpHead.length, a.prefixes, from, end, addPath, pathId);
-    msg.set(attrs, p);
-    out.push(msg);
-    from = end;
-  }
-  return out;
+  const layout: Layout = { place: 'mp', mpCode: AttrCode.MP_REACH_NLRI, mpHead: head.finish(), attrs: encodeAttributes(shared, ctx) };
+  return pack(a.prefixes, 6, a.pathId ?? 0, layout, ctx);
 }
 
 /** UPDATE messages withdrawing every prefix, each within the maximum message size. */
 export function packWithdrawals(family: Family, prefixes: readonly Prefix[], ctx: CodecContext, pathId = 0): Uint8Array[] {
-  const max = maxMessageLength(MessageType.UPDATE, ctx);
-  const addPath = addPathFor(family, ctx);
-  const out: Uint8Array[] = [];
-  if (family === 4) {
-    for (let from = 0, k = 0, list = runs(prefixes, max - UPDATE_FIXED, addPath); k < list.length; k++) {
-      const { end, bytes } = list[k]!;
-      const msg = startUpdate(UPDATE_FIXED + bytes);
-      u16At(msg, MESSAGE_HEADER_LENGTH, bytes);
-      writePrefixes(msg, MESSAGE_HEADER_LENGTH + 2, prefixes, from, end, addPath, pathId);
-      u16At(msg, MESSAGE_HEADER_LENGTH + 2 + bytes, 0);
-      out.push(msg);
-      from = end;
-    }
-    return out;
-  }
-  const unreachHead = 3; // AFI, SAFI
-  for (let from = 0, k = 0, list = runs(prefixes, max - UPDATE_FIXED - 4 - unreachHead, addPath); k < list.length; k++) {
-    const { end, bytes } = list[k]!;
-    const mpLength = unreachHead + bytes;
-    const mpTotal = (mpLength > 255 ? 4 : 3) + mpLength;
-    const msg = startUpdate(UPDATE_FIXED + mpTotal);
-    u16At(msg, MESSAGE_HEADER_LENGTH, 0);
-    u16At(msg, MESSAGE_HEADER_LENGTH + 2, mpTotal);
-    const p = attrHeaderAt(msg, UPDATE_FIXED, AttrFlag.OPTIONAL, AttrCode.MP_UNREACH_NLRI, mpLength);
-    u16At(msg, p, Afi.IPV6);
-    msg[p + 2] = Safi.UNICAST;
-    writePrefixes(msg, p + 3, prefixes, from, end, addPath, pathId);
-    out.push(msg);
-    from = end;
-  }
-  return out;
+  const none = new Uint8Array(0);
+  if (family === 4) return pack(prefixes, 4, pathId, { place: 'withdrawn', attrs: none }, ctx);
+  const mpHead = Uint8Array.of(Afi.IPV6 >> 8, Afi.IPV6 & 0xff, Safi.UNICAST);
+  return pack(prefixes, 6, pathId, { place: 'mp', mpCode: AttrCode.MP_UNREACH_NLRI, mpHead, attrs: none }, ctx);
 }
 
 /** The End-of-RIB marker of a family (RFC 4724 2), encoded. */
