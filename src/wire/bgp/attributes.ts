@@ -173,7 +173,15 @@ export function decodeAttributes(reader: Reader, length: number, ctx: CodecConte
     const len = extended ? (buf[p + 2]! << 8) | buf[p + 3]! : buf[p + 2]!;
     p += head;
     if (p + len > end) {
-      errors.push(updateError(UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, `attribute ${code} overruns the attribute list`, new Uint8Array(0), TAW));
+      const why = `attribute ${code} overruns the attribute list`;
+      if (code === AttrCode.MP_REACH_NLRI || code === AttrCode.MP_UNREACH_NLRI) {
+        // Its NLRI cannot be found, so treat-as-withdraw is impossible: disable the family if it can be read.
+        if (end - p < 3) throw updateError(UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, why, new Uint8Array(0), 'session-reset');
+        errors.push(updateError(UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, why, new Uint8Array(0), 'afisafi-disable'));
+        disabledFamilies.push({ afi: (buf[p]! << 8) | buf[p + 1]!, safi: buf[p + 2]! });
+      } else {
+        errors.push(updateError(UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, why, new Uint8Array(0), TAW));
+      }
       break;
     }
     const value = buf.subarray(p, p + len);

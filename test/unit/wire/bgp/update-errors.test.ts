@@ -169,6 +169,13 @@ describe('RFC 7606: AFI/SAFI disable (7.11, RFC 4760 7)', () => {
     });
   }
 
+  it('MP_REACH_NLRI overrunning the attribute list: its NLRI cannot be found, the family is disabled (section 4)', () => {
+    const d = decode(update(`${BASE} 80 0e 20 0002 01 10 20010db8000000000000000000000001 00`));
+    expect(d.errors.map((e) => [e.subcode, e.action])).toEqual([[1, 'afisafi-disable']]);
+    expect(d.disabledFamilies).toEqual([{ afi: 2, safi: 1 }]);
+    expect(d.update.nlri).toEqual([{ prefix: parsePrefix('10.0.0.0/24') }]);
+  });
+
   it('with a treat-as-withdraw error as well, the strongest action is reported and the NLRI are withdrawn (3.h)', () => {
     const d = decode(update(`80 0f 06 0002 01 30 2001 ${BASE} 80 04 03 000001`));
     expect(d.action).toBe('afisafi-disable');
@@ -211,6 +218,7 @@ describe('RFC 7606: session reset (thrown)', () => {
     { name: 'a repeated MP_REACH_NLRI (3.g)', subcode: 1,
       bytes: update(`80 0e 0d 0001 01 04 c0000201 00 18 0a0000 80 0e 0d 0001 01 04 c0000201 00 18 0a0001 ${ORIGIN} ${AS_PATH}`, '') },
     { name: 'a repeated MP_UNREACH_NLRI (3.g)', subcode: 1, bytes: update('80 0f 03 0002 01 80 0f 03 0002 01', '') },
+    { name: 'MP_UNREACH_NLRI overrunning the attribute list before its family (section 4)', subcode: 1, bytes: update('80 0f 09 0002', '') },
     { name: 'MP_REACH_NLRI too short to name its family (7.11)', subcode: 9, bytes: update(`80 0e 03 000201 ${BASE}`), data: '800e03000201' },
     { name: 'MP_UNREACH_NLRI with wrong flags, too short to name its family', subcode: 4, bytes: update('c0 0f 02 0002', ''), data: 'c00f020002' },
     { name: 'an unrecognized well-known attribute (RFC 4271 6.3)', subcode: 2, bytes: update(`${BASE} 40 63 01 00`), data: '40630100' },
