@@ -114,12 +114,17 @@ export const MULTIPATH_LAST_STEP = STEPS.findIndex((s) => s.step === DecisionSte
 /** Keep the candidates with the lowest key (per group when the step has groups). */
 function narrow(c: readonly Path[], s: Step, o: DecisionOptions): readonly Path[] {
   if (s.applies && !s.applies(c, o)) return c;
-  const keys = c.map((p) => s.key(p, o));
   if (!s.group) {
-    let min = keys[0]!;
-    for (const k of keys) if (k < min) min = k;
-    return keys.every((k) => k === min) ? c : c.filter((_, i) => keys[i] === min);
+    let min = s.key(c[0]!, o);
+    let ties = true;
+    for (let i = 1; i < c.length; i++) {
+      const k = s.key(c[i]!, o);
+      if (k !== min) ties = false;
+      if (k < min) min = k;
+    }
+    return ties ? c : c.filter((p) => s.key(p, o) === min);
   }
+  const keys = c.map((p) => s.key(p, o));
   const groups = c.map((p) => s.group!(p, o));
   const best = new Map<Key, Key>();
   for (let i = 0; i < c.length; i++) {

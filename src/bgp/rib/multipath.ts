@@ -76,7 +76,7 @@ export interface Multipath {
 /** The paths and next hops that share traffic for a prefix whose best path is `best`. */
 export function selectMultipath(best: Path, candidates: readonly Path[], o: MultipathOptions = DEFAULT_MULTIPATH_OPTIONS): Multipath {
   const limit = Math.max(1, Math.min(MAX_MULTIPATH, o.maximumPaths));
-  const others = candidates.filter((p) => p !== best && limit > 1 && mergeable(best, p, o));
+  const others = limit > 1 && candidates.length > 1 ? candidates.filter((p) => p !== best && mergeable(best, p, o)) : [];
   others.sort((a, b) => comparePaths(a, b, o).order);
   const paths: Path[] = [best];
   const seen = new Set([best.nextHop]);
@@ -89,6 +89,6 @@ export function selectMultipath(best: Path, candidates: readonly Path[], o: Mult
   const bw = o.linkBandwidth ? paths.map((p) => linkBandwidth(p.attributes)) : [];
   const weights = bw.length > 0 && bw.every((b) => b !== undefined) ? bandwidthWeights(bw as number[]) : paths.map(() => 1);
   const nexthops = paths.map((path, i) => ({ address: path.nextHop, weight: weights[i]!, path }));
-  nexthops.sort((a, b) => (addressKey(a.address) < addressKey(b.address) ? -1 : 1));
+  if (nexthops.length > 1) nexthops.sort((a, b) => (addressKey(a.address) < addressKey(b.address) ? -1 : 1));
   return { paths, nexthops };
 }
