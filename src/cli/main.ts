@@ -1,0 +1,111 @@
+/**
+ * `vipgate`: one binary with subcommands, as k3s ships `k3s server` / `k3s agent`.
+ *   vipgate router --config FILE [--socket PATH] [--check] [--no-fib] [--log-level L]
+ *   vipgate show bgp summary | ip bgp [PREFIX] | routes | running-config  [--json] [--socket PATH]
+ *   vipgate clear bgp [PEER|*] [--socket PATH]
+ * Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid configuration, 4 daemon unreachable.
+ */
+import { readFileSync } from 'node:fs';
+import { ControlError, request } from '../control/client.js';
+import { DEFAULT_CONTROL_SOCKET } from '../control/protocol.js';
+import type { BgpSummary, BgpTable, KernelRouteView } from '../control/views.js';
+import { runRouter } from '../router/main.js';
+import { ExitCode, parseArgs, stringFlag, UsageError } from './args.js';
+import { renderBgpSummary } from './views/bgp-summary.js';
+import { renderBgpPrefix, renderBgpTable } from './views/bgp-table.js';
+import { renderRoutes } from './views/routes.js';
+
+const USAGE = `usage:
+  vipgate router --config FILE [--socket PATH] [--check] [--no-fib] [--log-level LEVEL]
+  vipgate show bgp summary [--json] [--socket PATH]
+  vipgate show ip bgp [PREFIX] [--json] [--socket PATH]
+  vipgate show ip bgp neighbors ADDRESS received-routes [--json] [--socket PATH]
+  vipgate show routes [--json] [--socket PATH]
+  vipgate show running-config [--socket PATH]
+  vipgate clear bgp [PEER|*] [--socket PATH]
+  vipgate version
+`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+interface ShowView {
+  readonly command: string;
+  readonly args?: (words: string[]) => Record<string, unknown>;
+  readonly text: (result: unknown, words: string[]) => string;
+}
+
+/** `show` words after "show" → control command and text renderer. */
+const SHOW: Record<string, ShowView> = {
+  'bgp summary': { command: 'show bgp summary', text: (r) => renderBgpSummary(r as BgpSummary) },
+  'ip bgp summary': { command: 'show bgp summary', text: (r) => renderBgpSummary(r as BgpSummary) },
+  'ip bgp neighbors': {
+    command: 'show ip bgp neighbors received-routes',
+    args: (w) => {
+      if (!w[0] || w[1] !== 'received-routes') throw new UsageError('usage: show ip bgp neighbors ADDRESS received-routes');
+      return { peer: w[0] };
+    },
+    text: (r) => renderBgpTable(r as BgpTable),
+  },
+  'ip bgp': {
+    command: 'show ip bgp',
+    args: (w) => (w[0] ? { prefix: w[0] } : {}),
+    text: (r, w) => (w[0] ? renderBgpPrefix(r as BgpTable, (r as BgpTable).paths[0]?.prefix ?? w[0]) : renderBgpTable(r as BgpTable)),
+  },
+  routes: { command: 'show routes', text: (r) => renderRoutes(r as KernelRouteView[]) },
+  'running-config': { command: 'show running-config', text: (r) => (r as { text: string }).text },
+};
+
+async function show(words: string[], json: boolean, socket: string, out: (s: string) => void): Promise<number> {
+  const key = Object.keys(SHOW).sort((a, b) => b.length - a.length).find((k) => words.slice(0, k.split(' ').length).join(' ') === k);
+  if (!key) throw new UsageError(`unknown view "show ${words.join(' ')}"`);
+  const view = SHOW[key]!;
+  const rest = words.slice(key.split(' ').length);
+  const result = await request(socket, view.command, view.args?.(rest) ?? {});
+  out(json ? `${JSON.stringify(result, null, 2)}\n` : view.text(result, rest));
+  return ExitCode.OK;
+}
+
+export async function main(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
+  try {
+    const [command, ...rest] = argv;
+    switch (command) {
+      case 'router': {
+        const p = parseArgs(rest, ['config', 'socket', 'log-level'], ['check', 'no-fib']);
+        const socket = stringFlag(p, 'socket');
+        const logLevel = stringFlag(p, 'log-level');
+        return await runRouter({
+          config: stringFlag(p, 'config') ?? '/etc/vipgate/vipgate.yaml',
+          check: p.flags.has('check'), fib: !p.flags.has('no-fib'),
+          ...(socket ? { socket } : {}), ...(logLevel ? { logLevel } : {}),
+        }, out);
+      }
+      case 'show': {
+        const p = parseArgs(rest, ['socket'], ['json']);
+        return await show(p.words, p.flags.has('json'), stringFlag(p, 'socket') ?? DEFAULT_CONTROL_SOCKET, out);
+      }
+      case 'clear': {
+        const p = parseArgs(rest, ['socket'], ['json']);
+        if (p.words[0] !== 'bgp') throw new UsageError('only "clear bgp [PEER|*]" is known');
+        const r = await request(stringFlag(p, 'socket') ?? DEFAULT_CONTROL_SOCKET, 'clear bgp', { peer: p.words[1] ?? '*' });
+        out(`${JSON.stringify(r)}\n`);
+        return ExitCode.OK;
+      }
+      case 'version': case '--version':
+        out(`vipgate ${version()}\n`);
+        return ExitCode.OK;
+      case 'help': case '--help': case undefined:
+        out(USAGE);
+        return command === undefined ? ExitCode.USAGE : ExitCode.OK;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) { process.stderr.write(`vipgate: ${e.message}\n${USAGE}`); return ExitCode.USAGE; }
+    if (e instanceof ControlError) { process.stderr.write(`vipgate: ${e.message}\n`); return ExitCode.UNREACHABLE; }
+    process.stderr.write(`vipgate: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    return ExitCode.FAILURE;
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * Composition root of `vipgate router`: configuration → BGP speaker (peers, dynamic ranges) → Routing
+ * (import, Loc-RIB, multipath, export) → kernel FIB; plus the control socket the CLI and the web page
+ * read. The only place that opens sockets and reads the wall clock for the router.
+ */
+import { networkInterfaces } from 'node:os';
+import type { Socket } from 'node:net';
+import { addressInPrefix, maskBytes, parseAddress, parsePrefix, type Family, type Prefix } from '../lib/address.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/log.js';
+import { Peer, type PeerOptions } from '../bgp/peer.js';
+import { Speaker } from '../bgp/speaker.js';
+import type { Direction } from '../bgp/connection.js';
+import type { NeighborConfig, RouterConfig } from '../config/resolve.js';
+import { CeaseSubcode } from '../wire/bgp/types.js';
+import { ControlServer } from '../control/server.js';
+import { Routing, type FibPort } from './routing.js';
+import { installedRoutes, registerViews } from './views.js';
+import type { KernelRouteView } from '../control/views.js';
+import { applySocketSecurity } from './socket-security.js';
+
+export interface RouterDeps {
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Undefined: routes are not installed (a route server, or a test without a kernel). */
+  readonly fib?: FibPort & { close?(): Promise<void>; kernelRoutes?(): Promise<KernelRouteView[]> };
+  readonly controlSocket?: string;
+}
+
+const FAMILY: Record<'ipv4' | 'ipv6', Family> = { ipv4: 4, ipv6: 6 };
+
+/** Connected subnets and local addresses of this network namespace, from the interfaces. */
+export function connectedSubnets(): { connected: Prefix[]; local: string[] } {
+  const connected: Prefix[] = [];
+  const local: string[] = [];
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) {
+      if (a.internal || !a.cidr) continue;
+      const addr = parseAddress(a.address.split('%')[0]!);
+      const len = Number(a.cidr.split('/')[1]);
+      connected.push({ family: addr.length === 4 ? 4 : 6, addr: maskBytes(addr, len), len });
+      local.push(a.address.split('%')[0]!);
+    }
+  }
+  return { connected, local };
+}
+
+export class RouterDaemon {
+  readonly speaker: Speaker;
+  readonly routing: Routing;
+  readonly control?: ControlServer;
+  private readonly neighborOf = new Map<Peer, NeighborConfig>();
+  private readonly started: number;
+  private connectedCache?: { at: number; value: ReturnType<typeof connectedSubnets> };
+
+  constructor(readonly cfg: RouterConfig, private readonly deps: RouterDeps) {
+    const { clock, log } = deps;
+    this.started = clock.now();
+    this.speaker = new Speaker(clock, {
+      state: (peer, from, to) => log.info({ peer: peer.name, from, to }, `peer ${peer.name} ${from} -> ${to}`),
+      established: (peer) => {
+        log.info({ peer: peer.name, as: peer.peerAs, families: peer.negotiated?.families }, `peer ${peer.name} established`);
+        this.routing.attach(peer, this.neighborOf.get(peer)!);
+      },
+      down: (peer, reason, keepStale) => {
+        log.warn({ peer: peer.name, reason, keepStale }, `peer ${peer.name} down: ${reason}`);
+        if (keepStale) this.routing.peerStale(peer); else this.routing.peerDown(peer);
+      },
+      routes: (peer, changes) => this.routing.peerRoutes(peer, changes),
+      endOfRib: (peer, family) => log.debug({ peer: peer.name, family }, 'End-of-RIB received'),
+      updateErrors: (peer, errors) => {
+        for (const e of errors) log.warn({ peer: peer.name, code: e.code, subcode: e.subcode, action: e.action }, `RFC 7606: ${e.message}`);
+      },
+      exportTable: (peer) => this.routing.exportTable(peer),
+      refused: (address, reason) => log.warn({ address }, `connection refused: ${reason}`),
+      peerAdded: (peer) => { const n = this.neighborFor(peer.options.address); if (n) this.neighborOf.set(peer, n); },
+      peerRemoved: (peer) => { this.routing.detach(peer); this.neighborOf.delete(peer); },
+    });
+    this.routing = new Routing(cfg, clock, log, deps.fib, () => this.connected(), () => this.speaker.peers(), {
+      refused: (peer, prefix, reason) => log.warn({ peer: peer.name, prefix }, `route refused: ${reason}`),
+      maxPrefixExceeded: (peer, count, limit, warningOnly) => this.maxPrefix(peer, count, limit, warningOnly),
+      changed: () => undefined,
+    });
+    if (deps.controlSocket) {
+      this.control = new ControlServer(deps.controlSocket);
+      registerViews(this.control, this);
+    }
+  }
+
+  get uptimeSeconds(): number { return (this.deps.clock.now() - this.started) / 1000; }
+  neighbor(peer: Peer): NeighborConfig | undefined { return this.neighborOf.get(peer); }
+
+  /** The configured neighbor for an address: itself, or the first range that holds it. */
+  private neighborFor(address: string): NeighborConfig | undefined {
+    const exact = this.cfg.neighbors.find((n) => n.address === address);
+    if (exact) return exact;
+    const bytes = parseAddress(address);
+    return this.cfg.neighbors.find((n) => n.range !== undefined && addressInPrefix(bytes, parsePrefix(n.range)));
+  }
+
+  private connected(): ReturnType<typeof connectedSubnets> {
+    const now = this.deps.clock.now();
+    if (!this.connectedCache || now - this.connectedCache.at > 5000) this.connectedCache = { at: now, value: connectedSubnets() };
+    return this.connectedCache.value;
+  }
+
+  /** RFC 4486 Cease/Maximum Number of Prefixes Reached, then a restart after `restartAfter` if set. */
+  private maxPrefix(peer: Peer, count: number, limit: number, warningOnly: boolean): void {
+    const { log, clock } = this.deps;
+    log.error({ peer: peer.name, count, limit }, `peer ${peer.name} sent ${count} prefixes, more than its limit ${limit}`);
+    if (warningOnly) return;
+    peer.stop(`maximum prefix limit ${limit} exceeded`, CeaseSubcode.MAXIMUM_PREFIXES);
+    const restart = this.neighborOf.get(peer)?.maxPrefix?.restartAfter ?? 0;
+    if (restart > 0) clock.at(clock.now() + restart * 1000, () => peer.start());
+  }
+
+  peerOptions(n: NeighborConfig, address: string): PeerOptions {
+    const families = n.families.map((f) => FAMILY[f]);
+    const base = {
+      name: address, address, port: n.port, families, nextHopSelf: n.nextHopSelf,
+      ...(n.updateSource ? { localAddress: n.updateSource } : {}),
+      ...(n.description ? { description: n.description } : {}),
+      ...(n.gracefulRestart.enabled ? { gracefulRestart: { restartTime: n.gracefulRestart.restartTime, restarting: false } } : {}),
+      prepareSocket: (s: Socket, d: Direction) => applySocketSecurity(s, d, n, address, this.deps.log),
+    };
+    return {
+      ...base,
+      fsm: {
+        localAs: n.localAs, routerId: this.cfg.routerId, remoteAs: n.remoteAs, holdTime: n.holdTime, keepaliveTime: n.keepalive,
+        connectRetryTime: n.connectRetry, passive: n.passive || n.range !== undefined, autoRestart: true,
+        idleHoldTime: 1, idleHoldMax: 120,
+        capabilities: Peer.capabilities({ ...base, localAs: n.localAs }),
+      },
+    };
+  }
+
+  async start(): Promise<void> {
+    const { log } = this.deps;
+    for (const n of this.cfg.neighbors) {
+      if (n.range !== undefined) {
+        this.speaker.addRange({
+          range: parsePrefix(n.range), limit: 256,
+          template: (address) => this.peerOptions(n, address),
+        });
+        continue;
+      }
+      this.speaker.addPeer(this.peerOptions(n, n.address!));
+    }
+    for (const net of this.cfg.networks) this.routing.originate(parsePrefix(net), { origin: 0, asPath: [] });
+    if (this.cfg.listen.enabled) {
+      await this.speaker.listen([{ address: this.cfg.listen.address, port: this.cfg.listen.port }]);
+      log.info({ address: this.cfg.listen.address, port: this.speaker.boundPorts()[0] }, 'listening for BGP');
+    }
+    await this.control?.listen();
+    for (const [peer, n] of this.neighborOf) if (!n.shutdown) peer.start();
+  }
+
+  /** The kernel's view of our routes when the FIB can dump it, else what we asked it to install. */
+  async kernelRoutes(): Promise<KernelRouteView[]> {
+    return this.deps.fib?.kernelRoutes ? this.deps.fib.kernelRoutes() : installedRoutes(this);
+  }
+
+  /** SIGTERM: every session closed with Cease/Administrative Shutdown and a message; kernel routes stay. */
+  async stop(text = 'vipgate router shutting down'): Promise<void> {
+    await this.speaker.close(text);
+    await this.routing.settled();
+    await this.control?.close();
+    await this.deps.fib?.close?.();
+  }
+}

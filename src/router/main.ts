@@ -1,0 +1,61 @@
+/**
+ * `vipgate router --config FILE [--socket PATH] [--check] [--no-fib]`: load and validate the config
+ * (every error named with its field), open the kernel FIB, start the daemon, stop cleanly on SIGTERM or
+ * SIGINT (sessions closed with Cease/Administrative Shutdown; kernel routes left in place so that a restart
+ * changes nothing that did not change).
+ */
+import { systemClock } from '../lib/clock.js';
+import { createLogger } from '../lib/log.js';
+import { ConfigError } from '../config/error.js';
+import { loadRouterConfig } from '../config/router-config.js';
+import { Fib } from '../fib/fib.js';
+import { RouterDaemon } from './daemon.js';
+
+export interface RouterArgs {
+  readonly config: string;
+  readonly socket?: string;
+  readonly check: boolean;
+  readonly fib: boolean;
+  readonly logLevel?: string;
+}
+
+/** Returns the process exit code: 0 clean stop, 3 invalid config, 1 failure. */
+export async function runRouter(a: RouterArgs, out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
+  let cfg;
+  try {
+    cfg = await loadRouterConfig(a.config);
+  } catch (e) {
+    if (e instanceof ConfigError) { process.stderr.write(`${e.message}\n`); return 3; }
+    throw e;
+  }
+  if (a.check) {
+    out(`${a.config}: configuration is valid (${cfg.neighbors.length} neighbors, ${cfg.networks.length} networks)\n`);
+    return 0;
+  }
+  const log = createLogger('vipgate-router', a.logLevel ?? cfg.log.level);
+  const fib = a.fib ? await Fib.open({
+    table: cfg.fib.table, metric: cfg.fib.metric, protocol: cfg.fib.protocol,
+    ...(cfg.fib.resilient ? { resilient: { buckets: cfg.fib.resilient.buckets, idleTimerSeconds: cfg.fib.resilient.idleTimer, unbalancedTimerSeconds: cfg.fib.resilient.unbalancedTimer } } : {}),
+  }) : undefined;
+  if (fib) {
+    fib.onEvent = (e) => {
+      if (e.type === 'restored') log.warn({ prefixes: e.prefixes.slice(0, 10), count: e.prefixes.length }, 'routes deleted by someone else were restored');
+      else if (e.type === 'resync') log.warn({ reason: e.reason, requests: e.result.requests }, 'FIB resynchronised');
+      else log.error({ err: e.error }, 'FIB error');
+    };
+  }
+  const daemon = new RouterDaemon(cfg, { clock: systemClock, log, ...(fib ? { fib } : {}), controlSocket: a.socket ?? cfg.control.socket });
+  await daemon.start();
+  log.info({ asn: cfg.asn, routerId: cfg.routerId, fib: fib?.mode ?? 'off' }, 'vipgate router started');
+  // routes that a previous run installed and that this run does not want go once the peers had time to
+  // come back (FRR's and BIRD's graceful-restart sweep follows the same idea)
+  const sweep = setTimeout(() => { void fib?.sweep().then((r) => log.info({ requests: r.requests }, 'stale kernel routes swept')); }, 60_000);
+  await new Promise<void>((resolve) => {
+    const stop = (sig: string) => { log.info({ signal: sig }, 'stopping'); resolve(); };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  clearTimeout(sweep);
+  await daemon.stop();
+  return 0;
+}

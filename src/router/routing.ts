@@ -1,0 +1,254 @@
+/**
+ * The router's route processing, between the speaker and the kernel: import (policy, next hop check,
+ * max-prefix: RFC 4271 9.1.1 / RFC 8212 / RFC 4486), the Loc-RIBs with best path and multipath (9.1.2),
+ * the FIB changes they cause, and the routes to offer every peer (9.1.3, export policy). Changes from many
+ * UPDATEs are gathered and decided in one batch per turn of the event loop, so 100,000 prefixes cost one
+ * decision each and the FIB gets them in large batches.
+ */
+import type { Family, Prefix } from '../lib/address.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/log.js';
+import type { RibInChange } from '../bgp/adj-rib-in.js';
+import type { ExportRoute } from '../bgp/export.js';
+import type { Peer } from '../bgp/peer.js';
+import { nextHopRefusal } from '../bgp/policy/next-hop.js';
+import { peerPolicy } from '../bgp/policy/peer-policy.js';
+import { applyPolicy, type Policy } from '../bgp/policy/route-map.js';
+import { LocRib, type PathChange, type RouteChange } from '../bgp/rib/loc-rib.js';
+import { makePath, type Path } from '../bgp/rib/path.js';
+import type { PathAttributes } from '../wire/bgp/types.js';
+import type { NeighborConfig, RouterConfig } from '../config/resolve.js';
+
+export type FibRouteChange =
+  | { readonly op: 'set'; readonly prefix: Prefix; readonly nexthops: readonly { address: string; weight: number }[] }
+  | { readonly op: 'delete'; readonly prefix: Prefix };
+
+/** What the router needs of src/fib (the Fib class), narrow so tests and a privileged helper can stand in. */
+export interface FibPort {
+  apply(changes: Iterable<FibRouteChange>): Promise<{ failures: readonly { what: string; code: string; message: string }[] }>;
+}
+
+/** Per peer: what import accepted, and the policies in force. */
+interface PeerImport {
+  readonly importPolicy: Policy;
+  readonly exportPolicy: Policy;
+  readonly accepted: Set<string>;
+  rejected: number;
+  readonly maxPrefix: NeighborConfig['maxPrefix'];
+  overLimit: boolean;
+  /** Single-hop eBGP (the node case): the next hop must be the peer or on a connected subnet. */
+  readonly checkNextHop: boolean;
+}
+
+export interface RoutingEvents {
+  /** Import refused a route (hijack attempts, bad next hops): logged, counted, never installed. */
+  refused(peer: Peer, prefix: string, reason: string): void;
+  maxPrefixExceeded(peer: Peer, count: number, limit: number, warningOnly: boolean): void;
+  /** Routes changed best path or next hops (for telemetry and history). */
+  changed(changes: readonly RouteChange[]): void;
+}
+
+function entryKey(key: string, pathId: number): string { return pathId === 0 ? key : `${key}#${pathId}`; }
+
+export class Routing {
+  readonly ribs: Record<Family, LocRib>;
+  private readonly peers = new Map<Peer, PeerImport>();
+  private pending: PathChange[] = [];
+  private scheduled = false;
+  private readonly policyCache = new WeakMap<PathAttributes, Map<string, PathAttributes>>();
+  /** FIB operations in flight; `settled()` waits for them. */
+  private fibTail: Promise<unknown> = Promise.resolve();
+  fibFailures = 0;
+
+  constructor(
+    private readonly cfg: RouterConfig,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly fib: FibPort | undefined,
+    private readonly connected: () => { connected: Prefix[]; local: string[] },
+    private readonly peersToOffer: () => Iterable<Peer>,
+    private readonly events: RoutingEvents,
+  ) {
+    const options = {
+      maximumPaths: cfg.maximumPaths, multipathRelax: cfg.multipathRelax, alwaysCompareMed: cfg.bestpath.alwaysCompareMed,
+      preferOldest: cfg.bestpath.preferOldest, linkBandwidth: cfg.bestpath.linkBandwidth,
+    };
+    this.ribs = { 4: new LocRib(4, options), 6: new LocRib(6, options) };
+  }
+
+  /** A peer came up: its policies (RFC 8212 when none is configured for eBGP). */
+  attach(peer: Peer, n: NeighborConfig): void {
+    const ebgp = !peer.ibgp;
+    const ctx = { peer: peer.name, ebgp, ebgpRequiresPolicy: this.cfg.ebgpRequiresPolicy, log: (m: string) => this.log.warn({ peer: peer.name }, m) };
+    this.peers.set(peer, {
+      importPolicy: peerPolicy(n.import, { ...ctx, direction: 'import' }),
+      exportPolicy: peerPolicy(n.export, { ...ctx, direction: 'export' }),
+      accepted: new Set(), rejected: 0, maxPrefix: n.maxPrefix, overLimit: false,
+      checkNextHop: ebgp && n.ebgpMultihop === 1,
+    });
+  }
+
+  acceptedCount(peer: Peer): number { return this.peers.get(peer)?.accepted.size ?? 0; }
+
+  /** Originate a local route (`networks`): in the Loc-RIB and offered to peers, never installed. */
+  originate(prefix: Prefix, attributes: PathAttributes): void {
+    const path = makePath({
+      prefix, attributes, nextHop: prefix.family === 4 ? '0.0.0.0' : '::',
+      source: { address: '', asn: this.cfg.asn, routerId: this.cfg.routerId, ibgp: false, local: true },
+    }, this.clock);
+    this.queue([{ kind: 'add', path }]);
+  }
+
+  /** Routes a peer sent (or lost): import them. */
+  peerRoutes(peer: Peer, changes: readonly RibInChange[]): void {
+    const st = this.peers.get(peer);
+    if (!st) return;
+    const out: PathChange[] = [];
+    const { connected, local } = st.checkNextHop ? this.connected() : { connected: [], local: [] };
+    for (const c of changes) {
+      const slot = entryKey(c.key, c.pathId);
+      if (!c.entry) {
+        if (st.accepted.delete(slot)) out.push({ kind: 'remove', key: c.key, peer: peer.options.address, pathId: c.pathId });
+        continue;
+      }
+      const e = c.entry;
+      const verdict = applyPolicy(st.importPolicy, { prefix: e.prefix, attributes: e.attributes }, { localAs: peer.options.fsm.localAs });
+      const refusal = !verdict.accepted ? verdict.reason
+        : st.checkNextHop ? nextHopRefusal(e.nextHop, { peer: peer.options.address, connected, local }) : undefined;
+      if (!verdict.accepted || refusal !== undefined) {
+        st.rejected++;
+        this.events.refused(peer, c.key, refusal ?? 'rejected');
+        if (st.accepted.delete(slot)) out.push({ kind: 'remove', key: c.key, peer: peer.options.address, pathId: c.pathId });
+        continue;
+      }
+      st.accepted.add(slot);
+      out.push({
+        kind: 'add',
+        path: makePath({
+          prefix: e.prefix, pathId: e.pathId, attributes: this.canonical(verdict.route.attributes, e.attributes, `${st.importPolicy.name}#${verdict.rule}`),
+          nextHop: e.nextHop, stale: false,
+          source: { address: peer.options.address, asn: peer.peerAs ?? 0, routerId: peer.fsmState.peerOpen?.bgpId ?? '0.0.0.0', ibgp: peer.ibgp },
+        }, this.clock),
+      });
+    }
+    this.queue(out);
+    this.checkMaxPrefix(peer, st);
+  }
+
+  /** RFC 4486: too many prefixes from a peer ends its session (or warns only). */
+  private checkMaxPrefix(peer: Peer, st: PeerImport): void {
+    const m = st.maxPrefix;
+    if (!m || st.accepted.size <= m.limit || st.overLimit) return;
+    st.overLimit = true;
+    this.events.maxPrefixExceeded(peer, st.accepted.size, m.limit, m.warningOnly);
+  }
+
+  /** A peer's session ended for good: all its paths go. */
+  peerDown(peer: Peer): void {
+    const st = this.peers.get(peer);
+    if (!st) return;
+    st.accepted.clear();
+    st.overLimit = false;
+    for (const f of [4, 6] as const) this.afterDecision(this.ribs[f].removePeer(peer.options.address));
+  }
+
+  /** Graceful restart helper (RFC 4724 4.2): the peer's paths stay, marked stale. */
+  peerStale(peer: Peer): void {
+    for (const f of [4, 6] as const) this.afterDecision(this.ribs[f].markStale(peer.options.address));
+  }
+
+  private canonical(result: PathAttributes, input: PathAttributes, rule: string): PathAttributes {
+    if (result === input) return input;
+    // the same input attributes through the same rule give the same output: share it, so routes that
+    // arrived in one UPDATE leave in one UPDATE
+    let m = this.policyCache.get(input);
+    if (!m) { m = new Map(); this.policyCache.set(input, m); }
+    const hit = m.get(rule);
+    if (hit) return hit;
+    m.set(rule, result);
+    return result;
+  }
+
+  private queue(changes: PathChange[]): void {
+    if (changes.length === 0) return;
+    for (const c of changes) this.pending.push(c);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.decide());
+  }
+
+  private decide(): void {
+    this.scheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    const byFamily: Record<Family, PathChange[]> = { 4: [], 6: [] };
+    for (const c of batch) {
+      const family: Family = c.kind === 'add' ? c.path.prefix.family : c.key.includes(':') ? 6 : 4;
+      byFamily[family].push(c);
+    }
+    for (const f of [4, 6] as const) if (byFamily[f].length) this.afterDecision(this.ribs[f].applyBatch(byFamily[f]));
+  }
+
+  /** Route changes to the kernel and to every peer. */
+  private afterDecision(changes: RouteChange[]): void {
+    if (changes.length === 0) return;
+    this.events.changed(changes);
+    if (this.fib) {
+      const fibChanges: FibRouteChange[] = [];
+      for (const c of changes) {
+        const installed = c.best !== undefined && !c.best.source.local;
+        const wasInstalled = c.old !== undefined && !c.old.best.source.local;
+        if (installed) fibChanges.push({ op: 'set' as const, prefix: c.prefix, nexthops: c.multipath.map((n) => ({ address: n.address, weight: n.weight })) });
+        else if (wasInstalled) fibChanges.push({ op: 'delete' as const, prefix: c.prefix });
+      }
+      if (fibChanges.length) {
+        const fib = this.fib;
+        this.fibTail = this.fibTail.then(() => fib.apply(fibChanges)).then((r) => {
+          if (r.failures.length === 0) return;
+          this.fibFailures += r.failures.length;
+          for (const f of r.failures.slice(0, 10)) this.log.error({ what: f.what, code: f.code }, `kernel refused: ${f.message}`);
+        }, (e: unknown) => { this.fibFailures++; this.log.error({ err: e }, 'FIB update failed'); });
+      }
+    }
+    for (const peer of this.peersToOffer()) {
+      if (!peer.isEstablished) continue;
+      for (const c of changes) {
+        const r = c.best && this.exportFor(peer, c.best);
+        if (r) peer.offer(r); else peer.retract(c.key, c.prefix);
+      }
+    }
+  }
+
+  /** Wait until every FIB change queued so far was answered by the kernel. */
+  async settled(): Promise<void> {
+    for (let i = 0; i < 1000 && (this.scheduled || this.pending.length); i++) await new Promise((r) => setImmediate(r));
+    await this.fibTail;
+  }
+
+  /** The route as offered to `peer` after its export policy, or undefined when policy says no. */
+  exportFor(peer: Peer, best: Path): ExportRoute | undefined {
+    const st = this.peers.get(peer);
+    if (!st) return undefined;
+    const v = applyPolicy(st.exportPolicy, { prefix: best.prefix, attributes: best.attributes }, { localAs: peer.options.fsm.localAs });
+    if (!v.accepted) return undefined;
+    return {
+      key: best.key, prefix: best.prefix, nextHop: best.nextHop,
+      attributes: this.canonical(v.route.attributes, best.attributes, `${st.exportPolicy.name}#${v.rule}`),
+      ...(best.source.local ? {} : { from: { address: best.source.address, ibgp: best.source.ibgp } }),
+    };
+  }
+
+  /** Everything `peer` should have now (initial table, route refresh). */
+  *exportTable(peer: Peer): Iterable<ExportRoute> {
+    for (const f of [4, 6] as const) {
+      for (const r of this.ribs[f].routes()) {
+        const e = this.exportFor(peer, r.best);
+        if (e) yield e;
+      }
+    }
+  }
+
+  detach(peer: Peer): void { this.peers.delete(peer); }
+
+  rejectedCount(peer: Peer): number { return this.peers.get(peer)?.rejected ?? 0; }
+}
