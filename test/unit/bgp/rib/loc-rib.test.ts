@@ -112,6 +112,13 @@ describe('LocRib', () => {
     expect(() => new LocRib(4, { maximumPaths: 0 })).toThrow(/maximumPaths/);
   });
 
+  it('an IPv6 Loc-RIB works the same way, and paths take receivedAt from the injected clock', () => {
+    const rib = new LocRib(6, { maximumPaths: 2 });
+    const [c] = rib.applyBatch(['2001:db8::2', '2001:db8::1'].map((peer) => ({ kind: 'add', path: path({ peer, prefix: '2001:db8:1::1/128', receivedAt: 42 }) })));
+    expect(hops(c)).toEqual(['2001:db8::1', '2001:db8::2']);
+    expect(c!.best!.receivedAt).toBe(42);
+  });
+
   it('refuses a path of the other family', () => {
     const rib = new LocRib(6);
     expect(() => rib.add(path())).toThrow(/IPv4/);

@@ -37,6 +37,13 @@ describe('selectMultipath', () => {
     for (const p of [[paths[2]!, paths[0]!, paths[1]!], [paths[1]!, paths[2]!, paths[0]!]]) expect(multipath(p, opts())).toEqual(want);
   });
 
+  it('next hops are sorted by address value, not text; IPv6 works the same way', () => {
+    const v4 = ['192.168.10.10', '192.168.10.9', '192.168.10.100'].map((peer) => path({ peer }));
+    expect(summary(v4, opts()).map(([a]) => a)).toEqual(['192.168.10.9', '192.168.10.10', '192.168.10.100']);
+    const v6 = ['2001:db8::10', '2001:db8::9', 'fe80::1'].map((peer) => path({ peer, prefix: '2001:db8:1::1/128' }));
+    expect(summary(v6, opts()).map(([a]) => a)).toEqual(['2001:db8::9', '2001:db8::10', 'fe80::1']);
+  });
+
   it('one next hop per address: two path ids through the same node count once', () => {
     const paths = [path({ pathId: 1 }), path({ pathId: 2 }), path({ peer: NODES[1] })];
     expect(summary(paths, opts())).toEqual([['192.168.10.10', 1], ['192.168.10.101', 1]]);
