@@ -85,6 +85,8 @@ export class Fib {
   private monitor: RouteMonitor | undefined;
   private readonly toRestore = new Set<string>();
   private resyncReason: string | undefined;
+  /** The last resync left failures (e.g. an interface was down): retry when any interface changes. */
+  private degraded = false;
   private closed = false;
 
   private constructor(
@@ -110,6 +112,7 @@ export class Fib {
       const handlers = {
         routeDeleted: (key: string) => fib?.routeDeleted(key),
         nexthopDeleted: (id: number) => fib?.nexthopDeleted(id),
+        linkChanged: (index: number) => fib?.linkChanged(index),
         overflow: (reason: string) => fib?.requestResync(reason),
       };
       // watch before dumping, so that nothing between the dump and the first apply goes unnoticed
@@ -241,6 +244,7 @@ export class Fib {
     const nexthops = this.model.mode === 'objects' ? await dumpNexthops(this.channel) : [];
     const routes = await dumpRoutes(this.channel, this.settings);
     const result = await this.execute(diff(this.model, { nexthops, routes }, this.settings));
+    this.degraded = result.failures.length > 0;
     this.onEvent({ type: 'resync', reason, result });
     return result;
   }
@@ -259,6 +263,10 @@ export class Fib {
       }).catch((error: Error) => this.onEvent({ type: 'error', error }));
     }
     this.toRestore.add(key);
+  }
+
+  private linkChanged(index: number): void {
+    if (this.degraded || [...this.model.nexthops.values()].some((nh) => nh.oif === index)) this.requestResync(`interface ${index} changed`);
   }
 
   private nexthopDeleted(id: number): void {

@@ -1,13 +1,17 @@
 /**
  * Watches the kernel's route and nexthop notifications (RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE,
- * RTNLGRP_NEXTHOP) for changes to our objects made by someone else: a deleted route of ours, a deleted
- * nexthop of ours (the kernel removes the routes using it without notifying them). ENOBUFS means events
+ * RTNLGRP_NEXTHOP, RTNLGRP_LINK) for changes to our objects made by someone else: a deleted route of ours, a
+ * deleted nexthop of ours (the kernel removes the routes using it without notifying them), and interface
+ * changes (an interface going down takes its nexthops with it, without any nexthop notification). ENOBUFS means events
  * were lost; it is reported as an overflow, which the FIB answers with a full resync.
  */
 import { formatPrefix } from '../lib/address.js';
 import { Reader } from '../lib/bytes.js';
 import { NETLINK_ROUTE, NetlinkSocket } from '../native/netlink-socket.js';
-import { RTM_DELNEXTHOP, RTM_DELROUTE, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_NEXTHOP } from '../wire/netlink/constants.js';
+import {
+  RTM_DELLINK, RTM_DELNEXTHOP, RTM_DELROUTE, RTM_NEWLINK, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_LINK, RTNLGRP_NEXTHOP,
+} from '../wire/netlink/constants.js';
+import { decodeLink } from '../wire/netlink/link.js';
 import { decodeMessages } from '../wire/netlink/message.js';
 import { decodeNexthop } from '../wire/netlink/nexthop.js';
 import { decodeRoute } from '../wire/netlink/route.js';
@@ -17,6 +21,9 @@ import { isOurRoute, routePrefix } from './reconcile.js';
 export interface MonitorHandlers {
   routeDeleted(key: string): void;
   nexthopDeleted(id: number): void;
+  /** An interface changed, appeared or went away (the kernel silently deletes the nexthops of an interface
+   * that goes down). */
+  linkChanged(index: number): void;
   overflow(reason: string): void;
 }
 
@@ -25,7 +32,7 @@ export class RouteMonitor {
 
   constructor(settings: RouteSettings, handlers: MonitorHandlers, receiveBufferBytes = 32 << 20) {
     this.sock = NetlinkSocket.open({
-      protocol: NETLINK_ROUTE, groups: [RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_NEXTHOP], receiveBufferBytes,
+      protocol: NETLINK_ROUTE, groups: [RTNLGRP_LINK, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_NEXTHOP], receiveBufferBytes,
     });
     this.sock.ref(false);
     this.sock.onError = (e) => handlers.overflow(`monitor socket: ${e.code ?? e.message}`);
@@ -45,6 +52,8 @@ export class RouteMonitor {
         } else if (m.type === RTM_DELNEXTHOP) {
           const n = decodeNexthop(new Reader(m.payload));
           if (n.protocol === settings.protocol && n.id !== undefined) handlers.nexthopDeleted(n.id);
+        } else if (m.type === RTM_NEWLINK || m.type === RTM_DELLINK) {
+          handlers.linkChanged(decodeLink(new Reader(m.payload)).index);
         }
       }
     };

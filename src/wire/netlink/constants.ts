@@ -41,6 +41,7 @@ export const NLA_TYPE_MASK = ~(NLA_F_NESTED | NLA_F_NET_BYTEORDER) & 0xffff;
 
 // linux/rtnetlink.h
 export const RTM_NEWLINK = 16;
+export const RTM_DELLINK = 17;
 export const RTM_NEWADDR = 20;
 export const RTM_NEWROUTE = 24;
 export const RTM_DELROUTE = 25;

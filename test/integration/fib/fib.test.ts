@@ -248,6 +248,21 @@ describe('FIB in the kernel (nexthop objects)', () => {
     await waitFor('resync event', () => f.events().find((e) => e.type === 'resync' && e.reason.includes(`nexthop ${c.id}`)));
   });
 
+  it('puts everything back when an interface that went down (taking our nexthops with it) comes back', async () => {
+    const f = await fib();
+    await f.apply(set(hosts('10.33.0.0', 5), via(A, B, C)));
+    const dev = lab.ifname('01a');
+    lab.exec(r, 'ip', ['link', 'set', dev, 'down']);
+    try {
+      await waitFor('nexthops flushed with the link', () => (nexthops().length === 0 && routes().length === 0 ? true : undefined));
+      await waitFor('a resync that could not repair', () => f.events().find((e) => e.type === 'resync' && e.result.failures.length > 0));
+    } finally {
+      lab.exec(r, 'ip', ['link', 'set', dev, 'up']);
+    }
+    await waitFor('routes back', () => (routes().length === 5 && routes().every((x) => gatewaysOf(x).length === 3) ? true : undefined));
+    expect(groupsOf(nexthops())).toHaveLength(1);
+  });
+
   it('installs resilient groups and keeps them resilient when a next hop goes', async () => {
     const f = await fib({ resilient: { buckets: 32, idleTimerSeconds: 5, unbalancedTimerSeconds: 0 } });
     const prefixes = hosts('10.27.0.0', 4);

@@ -8,6 +8,7 @@ import { Reader, Writer, fromHex, toHex } from '../../../../src/lib/bytes.js';
 import { parseAddress } from '../../../../src/lib/address.js';
 import * as C from '../../../../src/wire/netlink/constants.js';
 import { NetlinkDecodeError } from '../../../../src/wire/netlink/error.js';
+import { decodeLink } from '../../../../src/wire/netlink/link.js';
 import { buildMessage, decodeAck, decodeMessages, type NetlinkHeader } from '../../../../src/wire/netlink/message.js';
 import { decodeNexthop, encodeNexthop, type NexthopMessage } from '../../../../src/wire/netlink/nexthop.js';
 import { decodeRoute, encodeRoute, type RouteMessage } from '../../../../src/wire/netlink/route.js';
@@ -116,6 +117,13 @@ describe('kernel replies', () => {
     const bad = fromHex(captured.deleteNexthop);
     bad[0] = 0x40;
     expect(() => decodeMessages(bad)).toThrow(NetlinkDecodeError);
+  });
+
+  it('decodes an RTM_NEWLINK: index, device type and IFF flags, name', () => {
+    const [msg] = decodeMessages(fromHex(captured.linkLo));
+    expect(msg!.type).toBe(C.RTM_NEWLINK);
+    expect(decodeLink(new Reader(msg!.payload))).toEqual({ family: 0, type: 772 /* ARPHRD_LOOPBACK */, index: 1, flags: 0x10049, change: 0, name: 'lo' });
+    expect(() => decodeLink(new Reader(msg!.payload.subarray(0, 15)))).toThrow(NetlinkDecodeError);
   });
 
   it('encodes nexthop weights above 256 into the high byte (kernel >= 6.12)', () => {
