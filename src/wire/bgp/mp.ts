@@ -15,7 +15,7 @@ import { Afi, Safi, UpdateSubcode, afiSafiKey } from './types.js';
 import type { CodecContext, MpReach, MpUnreach } from './types.js';
 
 /** The address family of a supported AFI/SAFI, or undefined. */
-export function familyOfAfiSafi(afi: number, safi: number): Family | undefined {
+function familyOfAfiSafi(afi: number, safi: number): Family | undefined {
   if (safi !== Safi.UNICAST) return undefined;
   return afi === Afi.IPV4 ? 4 : afi === Afi.IPV6 ? 6 : undefined;
 }
