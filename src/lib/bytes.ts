@@ -92,9 +92,9 @@ export class Writer {
   }
   u64le(v: bigint): this { this.u32le(Number(v & 0xffffffffn)); return this.u32le(Number((v >> 32n) & 0xffffffffn)); }
   u64(v: bigint): this { this.u32(Number((v >> 32n) & 0xffffffffn)); return this.u32(Number(v & 0xffffffffn)); }
-  f32(v: number): this { const a = this.room(4); new DataView(this.buf.buffer, a, 4).setFloat32(0, v, false); return this; }
-  bytes(b: Uint8Array): this { this.buf.set(b, this.room(b.length)); return this; }
-  zeros(n: number): this { this.buf.fill(0, this.room(n), this.pos); return this; }
+  f32(v: number): this { const a = this.room(4); new DataView(this.buf.buffer, this.buf.byteOffset + a, 4).setFloat32(0, v, false); return this; }
+  bytes(b: Uint8Array): this { const at = this.room(b.length); this.buf.set(b, at); return this; }
+  zeros(n: number): this { const at = this.room(n); this.buf.fill(0, at, this.pos); return this; }
 
   /** Reserve n bytes to be filled later with patchU8/patchU16/patchU32; returns their offset. */
   reserve(n: number): number { return this.room(n); }

@@ -16,7 +16,6 @@ import type { Aggregator, AsSize } from './as-path.js';
 import { BgpError } from './error.js';
 import type { ErrorAction } from './error.js';
 import { Malformed } from './malformed.js';
-import { putBytes } from './put-bytes.js';
 import { decodeMpReach, decodeMpUnreach, encodeMpReach, encodeMpUnreach } from './mp.js';
 import { AS_TRANS, AttrCode, AttrFlag, ErrorCode, UpdateSubcode } from './types.js';
 import type {
@@ -251,7 +250,7 @@ export function decodeAttributes(reader: Reader, length: number, ctx: CodecConte
 function tlv(w: Writer, flags: number, code: number, value: Uint8Array): void {
   if (value.length > 255) w.u8(flags | AttrFlag.EXTENDED_LENGTH).u8(code).u16(value.length);
   else w.u8(flags & ~AttrFlag.EXTENDED_LENGTH).u8(code).u8(value.length);
-  putBytes(w, value);
+  w.bytes(value);
 }
 
 function u32Bytes(list: readonly number[]): Uint8Array {
@@ -263,7 +262,7 @@ function u32Bytes(list: readonly number[]): Uint8Array {
 function aggregatorBytes(a: Aggregator, size: AsSize): Uint8Array {
   const w = new Writer(8);
   if (size === 4) w.u32(a.asn); else w.u16(a.asn > 0xffff ? AS_TRANS : a.asn);
-  return putBytes(w, parseAddress(a.address)).finish();
+  return w.bytes(parseAddress(a.address)).finish();
 }
 
 /** The attributes other than MP_REACH_NLRI / MP_UNREACH_NLRI as (flags, code, value), any order. */
@@ -289,12 +288,12 @@ function plainAttributes(a: PathAttributes, ctx: CodecContext): RawAttribute[] {
   if (a.originatorId !== undefined) add(OPTIONAL, AttrCode.ORIGINATOR_ID, parseAddress(a.originatorId));
   if (a.clusterList !== undefined && a.clusterList.length > 0) {
     const w = new Writer(a.clusterList.length * 4);
-    for (const id of a.clusterList) putBytes(w, parseAddress(id));
+    for (const id of a.clusterList) w.bytes(parseAddress(id));
     add(OPTIONAL, AttrCode.CLUSTER_LIST, w.finish());
   }
   if (a.extendedCommunities !== undefined && a.extendedCommunities.length > 0) {
     const w = new Writer(a.extendedCommunities.length * 8);
-    for (const ec of a.extendedCommunities) putBytes(w.u8(ec.type).u8(ec.subtype), ec.value);
+    for (const ec of a.extendedCommunities) w.u8(ec.type).u8(ec.subtype).bytes(ec.value);
     add(OPTIONAL_TRANSITIVE, AttrCode.EXTENDED_COMMUNITIES, w.finish());
   }
   if (a.largeCommunities !== undefined && a.largeCommunities.length > 0) {

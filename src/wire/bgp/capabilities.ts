@@ -6,7 +6,6 @@
  */
 import { Reader, Writer } from '../../lib/bytes.js';
 import { BgpError } from './error.js';
-import { putBytes } from './put-bytes.js';
 import { ErrorCode } from './types.js';
 import type { AddPathMode, Capability } from './types.js';
 
@@ -115,10 +114,10 @@ function encodeValue(writer: Writer, cap: Capability): void {
       return;
     case 'fqdn': {
       const host = fqdnPart(cap.hostname); const domain = fqdnPart(cap.domain);
-      putBytes(putBytes(writer.u8(host.length), host).u8(domain.length), domain);
+      writer.u8(host.length).bytes(host).u8(domain.length).bytes(domain);
       return;
     }
-    case 'unknown': putBytes(writer, cap.value); return;
+    case 'unknown': writer.bytes(cap.value); return;
   }
 }
 
@@ -142,5 +141,5 @@ export function encodeCapability(cap: Capability): Uint8Array {
   encodeValue(value, cap);
   const bytes = value.finish();
   if (bytes.length > 255) throw new RangeError(`capability ${codeOf(cap)} is longer than 255 bytes`);
-  return putBytes(new Writer(2 + bytes.length).u8(codeOf(cap)).u8(bytes.length), bytes).finish();
+  return new Writer(2 + bytes.length).u8(codeOf(cap)).u8(bytes.length).bytes(bytes).finish();
 }

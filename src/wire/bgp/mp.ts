@@ -10,7 +10,6 @@ import type { Family } from '../../lib/address.js';
 import { BgpError } from './error.js';
 import { Malformed } from './malformed.js';
 import { decodePrefixes, encodePrefixes } from './prefix.js';
-import { putBytes } from './put-bytes.js';
 import { Afi, Safi, UpdateSubcode, afiSafiKey } from './types.js';
 import type { CodecContext, MpReach, MpUnreach } from './types.js';
 
@@ -75,7 +74,7 @@ function mpNextHop(mp: Pick<MpReach, 'nextHop' | 'linkLocalNextHop'>): Uint8Arra
 /** MP_REACH_NLRI value bytes up to (not including) the NLRI: AFI, SAFI, next hop, Reserved. */
 export function encodeMpReachHead(w: Writer, mp: Pick<MpReach, 'afi' | 'safi' | 'nextHop' | 'linkLocalNextHop'>): void {
   const nh = mpNextHop(mp);
-  putBytes(w.u16(mp.afi).u8(mp.safi).u8(nh.length), nh).u8(0);
+  w.u16(mp.afi).u8(mp.safi).u8(nh.length).bytes(nh).u8(0);
 }
 
 export function encodeMpReach(mp: MpReach, ctx: CodecContext): Uint8Array {

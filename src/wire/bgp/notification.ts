@@ -5,7 +5,6 @@
  */
 import type { Reader, Writer } from '../../lib/bytes.js';
 import type { BgpError } from './error.js';
-import { putBytes } from './put-bytes.js';
 import { CeaseSubcode, ErrorCode } from './types.js';
 import type { CodecContext, NotificationMessage } from './types.js';
 
@@ -16,7 +15,7 @@ export function decodeNotification(reader: Reader, _ctx: CodecContext): Notifica
 }
 
 export function encodeNotification(writer: Writer, msg: NotificationMessage, _ctx: CodecContext): void {
-  putBytes(writer.u8(msg.code).u8(msg.subcode), msg.data);
+  writer.u8(msg.code).u8(msg.subcode).bytes(msg.data);
 }
 
 export function notificationLength(msg: NotificationMessage, _ctx: CodecContext): number {

@@ -8,7 +8,6 @@ import { Reader, Writer } from '../../lib/bytes.js';
 import { formatAddress, parseAddress } from '../../lib/address.js';
 import { BgpError } from './error.js';
 import { decodeCapabilities, encodeCapability } from './capabilities.js';
-import { putBytes } from './put-bytes.js';
 import { ErrorCode, OpenSubcode } from './types.js';
 import type { Capability, CodecContext, OpenMessage } from './types.js';
 
@@ -68,16 +67,16 @@ function encodeParameters(msg: OpenMessage): Uint8Array {
   if (extended) {
     // RFC 9072 2: Non-Ext OP Len 255, Non-Ext OP Type 255, a 2-octet length, then 2-octet parameter lengths.
     w.u8(255).u8(PARAM_EXTENDED).u16(classic + params.length);
-    for (const p of params) putBytes(w.u8(p.type).u16(p.value.length), p.value);
+    for (const p of params) w.u8(p.type).u16(p.value.length).bytes(p.value);
   } else {
     w.u8(classic);
-    for (const p of params) putBytes(w.u8(p.type).u8(p.value.length), p.value);
+    for (const p of params) w.u8(p.type).u8(p.value.length).bytes(p.value);
   }
   return w.finish();
 }
 
 export function encodeOpen(writer: Writer, msg: OpenMessage, _ctx: CodecContext): void {
-  putBytes(putBytes(writer.u8(msg.version).u16(msg.myAs).u16(msg.holdTime), parseAddress(msg.bgpId)), encodeParameters(msg));
+  writer.u8(msg.version).u16(msg.myAs).u16(msg.holdTime).bytes(parseAddress(msg.bgpId)).bytes(encodeParameters(msg));
 }
 
 /** Body length (without the 19-byte header). */

@@ -7,7 +7,6 @@
 import type { Reader, Writer } from '../../lib/bytes.js';
 import type { Family, Prefix } from '../../lib/address.js';
 import { BgpError } from './error.js';
-import { putBytes } from './put-bytes.js';
 import { ErrorCode, UpdateSubcode } from './types.js';
 import type { Nlri } from './types.js';
 
@@ -93,5 +92,5 @@ export function encodePrefixes(writer: Writer, list: readonly Nlri[], addPath: b
   const scratch = new Uint8Array(total);
   let p = 0;
   for (const n of list) p = writePrefix(scratch, p, n.prefix, addPath ? n.pathId ?? 0 : undefined);
-  putBytes(writer, scratch);
+  writer.bytes(scratch);
 }

@@ -8,7 +8,6 @@ import { BgpError, strongestAction } from './error.js';
 import type { ErrorAction } from './error.js';
 import { decodeAttributes, encodeAttributes } from './attributes.js';
 import { decodePrefixes, encodePrefixes, prefixesLength } from './prefix.js';
-import { putBytes } from './put-bytes.js';
 import { Afi, AttrCode, ErrorCode, Safi, UpdateSubcode, afiSafiKey } from './types.js';
 import type { AfiSafi, CodecContext, MpUnreach, Nlri, UpdateMessage } from './types.js';
 
@@ -109,7 +108,7 @@ export function encodeUpdate(writer: Writer, msg: UpdateMessage, ctx: CodecConte
   writer.u16(prefixesLength(msg.withdrawn, addPath));
   encodePrefixes(writer, msg.withdrawn, addPath);
   const attributes = encodeAttributes(msg.attributes, ctx);
-  putBytes(writer.u16(attributes.length), attributes);
+  writer.u16(attributes.length).bytes(attributes);
   encodePrefixes(writer, msg.nlri, addPath);
 }
 
