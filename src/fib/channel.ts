@@ -100,6 +100,9 @@ export class NetlinkChannel {
     });
   }
 
+  /** The socket's netlink port id (notifications caused by our requests carry it). */
+  get portId(): number { return this.sock.portId; }
+
   close(): void {
     this.closed = true;
     this.failAll(new KernelError('ECANCELED', 125, undefined, 'netlink channel closed'));
@@ -112,6 +115,15 @@ export class NetlinkChannel {
       this.flushScheduled = true;
       queueMicrotask(() => { this.flushScheduled = false; this.flush(); });
     }
+  }
+
+  /** After answers arrived, send more on the next turn of the event loop, not at once: the kernel answers a
+   * sendmsg before it returns, so sending from the receive callback would loop without ever letting other
+   * sockets (the monitor, reading the notifications our changes cause) be read. */
+  private flushSoon(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => { this.flushScheduled = false; this.flush(); });
   }
 
   private startDump(): void {
@@ -178,7 +190,7 @@ export class NetlinkChannel {
         this.complete(msg.seq, p, undefined);
       }
     }
-    this.flush();
+    this.flushSoon();
   }
 
   /** Every change sent before the barrier `seq` succeeded (its error would have come first). */

@@ -116,7 +116,7 @@ export class Fib {
         overflow: (reason: string) => fib?.requestResync(reason),
       };
       // watch before dumping, so that nothing between the dump and the first apply goes unnoticed
-      const monitor = opts.monitor ?? true ? new RouteMonitor(settings, handlers, opts.monitorReceiveBufferBytes) : undefined;
+      const monitor = opts.monitor ?? true ? new RouteMonitor(settings, handlers, channel.portId, opts.monitorReceiveBufferBytes) : undefined;
       let nexthops: NexthopMessage[] = [];
       if (mode === 'objects') {
         try {

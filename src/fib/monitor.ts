@@ -30,9 +30,14 @@ export interface MonitorHandlers {
 export class RouteMonitor {
   private readonly sock: NetlinkSocket;
 
-  constructor(settings: RouteSettings, handlers: MonitorHandlers, receiveBufferBytes = 32 << 20) {
+  /** `ownPortId`: the port of our own request socket. Notifications carry the port id of the socket whose
+   * request caused them, so our own changes are skipped without decoding them. */
+  constructor(settings: RouteSettings, handlers: MonitorHandlers, private readonly ownPortId: number, receiveBufferBytes = 32 << 20) {
     this.sock = NetlinkSocket.open({
       protocol: NETLINK_ROUTE, groups: [RTNLGRP_LINK, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_NEXTHOP], receiveBufferBytes,
+      // every route we write comes back as one notification datagram: read them as fast as the channel
+      // writes them (up to 2,000 per round trip), or the kernel drops them (ENOBUFS) and we must resync
+      readsPerWake: 16_384,
     });
     this.sock.ref(false);
     this.sock.onError = (e) => handlers.overflow(`monitor socket: ${e.code ?? e.message}`);
@@ -45,7 +50,7 @@ export class RouteMonitor {
         return;
       }
       for (const m of messages) {
-        // our own changes notify too (100,000 RTM_NEWROUTE for a bulk install): only deletions are decoded
+        if (m.pid === this.ownPortId && m.pid !== 0) continue;
         if (m.type === RTM_DELROUTE) {
           const r = decodeRoute(new Reader(m.payload));
           if (isOurRoute(r, settings)) handlers.routeDeleted(formatPrefix(routePrefix(r)));

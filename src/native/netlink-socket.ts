@@ -38,10 +38,11 @@ export interface NetlinkSocketOptions {
   strictCheck?: boolean;
   /** Largest datagram we can read; default 1 MiB. */
   readBufferBytes?: number;
+  /** Datagrams read per readiness callback before yielding to the event loop (default 256). A socket that
+   * gets one datagram per kernel event (a multicast listener) wants more, so it keeps up with a busy kernel. */
+  readsPerWake?: number;
 }
 
-/** Datagrams read per readiness callback before yielding to the event loop (it calls back again). */
-const READS_PER_WAKE = 256;
 
 export class NetlinkSocket {
   /** Called with each datagram read (possibly several netlink messages); the view is reused after return. */
@@ -54,7 +55,7 @@ export class NetlinkSocket {
   private watcher: WatchHandle | undefined;
   private closed = false;
 
-  private constructor(readonly fd: number, readBufferBytes: number) {
+  private constructor(readonly fd: number, readBufferBytes: number, private readonly readsPerWake: number) {
     this.portId = addon.portId(fd);
     this.readBuf = new Uint8Array(readBufferBytes);
     this.watcher = addon.watch(fd, () => this.drain());
@@ -69,7 +70,7 @@ export class NetlinkSocket {
       if (opts.receiveBufferBytes) setBuffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, opts.receiveBufferBytes);
       if (opts.sendBufferBytes) setBuffer(fd, SO_SNDBUFFORCE, SO_SNDBUF, opts.sendBufferBytes);
       for (const g of opts.groups ?? []) addon.setsockoptInt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, g);
-      return new NetlinkSocket(fd, opts.readBufferBytes ?? 1 << 20);
+      return new NetlinkSocket(fd, opts.readBufferBytes ?? 1 << 20, opts.readsPerWake ?? 256);
     } catch (e) {
       addon.close(fd);
       throw e;
@@ -97,7 +98,7 @@ export class NetlinkSocket {
   }
 
   private drain(): void {
-    for (let i = 0; i < READS_PER_WAKE && !this.closed; i++) {
+    for (let i = 0; i < this.readsPerWake && !this.closed; i++) {
       let n: number;
       try {
         n = addon.recv(this.fd, this.readBuf);
