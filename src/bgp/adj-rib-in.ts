@@ -62,18 +62,14 @@ export class AdjRibIn {
   /**
    * Apply one UPDATE (already turned by the decoder into what it means after RFC 7606 handling).
    * Withdrawals first, then announcements (RFC 4271 9: a prefix in both is an announcement).
-   * `withdrawAll`: RFC 7606 treat-as-withdraw, every announced prefix is handled as withdrawn.
+   * RFC 7606 treat-as-withdraw needs nothing here: the decoder already moved such an UPDATE's prefixes
+   * into its withdrawn routes.
    */
-  apply(update: UpdateMessage, now: number, withdrawAll = false): RibInChange[] {
+  apply(update: UpdateMessage, now: number): RibInChange[] {
     const out: RibInChange[] = [];
     const a = update.attributes;
     for (const n of update.withdrawn) this.withdraw(n, out);
     if (a.mpUnreach) for (const n of a.mpUnreach.withdrawn) this.withdraw(n, out);
-    if (withdrawAll) {
-      for (const n of update.nlri) this.withdraw(n, out);
-      for (const n of a.mpReach?.nlri ?? []) this.withdraw(n, out);
-      return out;
-    }
     if (update.nlri.length > 0) {
       // the NEXT_HOP attribute is mandatory with IPv4 NLRI; the decoder has checked it is there
       const shared = stripMp(a);

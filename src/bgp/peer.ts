@@ -85,8 +85,6 @@ export class Peer {
   private exporter?: Exporter;
   negotiated?: Negotiated;
   private flushing = false;
-  /** RFC 7606 treat-as-withdraw for the UPDATE being delivered. */
-  private withdrawAll = false;
   private eorPending = new Set<Family>();
   private staleTimer?: TimerHandle;
   private stopped = true;
@@ -192,10 +190,8 @@ export class Peer {
       if (msg.errors.length > 0) this.handlers.updateErrors(this, msg.errors);
       // RFC 7606 2: AFI/SAFI disable drops every route of the family from this peer
       for (const f of msg.disabledFamilies) this.report(this.ribIn.clearFamily(f.afi === Afi.IPV6 ? 6 : 4));
-      this.withdrawAll = msg.withdrawAll;
     }
     this.drive(slot, { type: 'message', msg: msg.message });
-    this.withdrawAll = false;
   }
 
   /**
@@ -375,7 +371,7 @@ export class Peer {
       this.handlers.endOfRib(this, eor.afi === Afi.IPV6 ? 6 : 4);
       return;
     }
-    this.report(this.ribIn.apply(msg, this.clock.now(), this.withdrawAll));
+    this.report(this.ribIn.apply(msg, this.clock.now()));
   }
 
   private report(changes: RibInChange[]): void {

@@ -150,7 +150,7 @@ export function renderRunningConfig(cfg: RouterConfig, o: RenderOptions = {}): s
   for (const family of ['ipv4', 'ipv6'] as const) {
     const len = (p: string) => familyOf(p) === family;
     const body: string[] = [];
-    for (const p of cfg.networks.filter(len)) body.push(`  network ${p}`);
+    for (const n of cfg.networks.filter((x) => len(x.prefix))) body.push(`  network ${n.prefix}`);
     for (const a of cfg.aggregates.filter((x) => len(x.prefix))) body.push(`  aggregate-address ${a.prefix}${a.asSet ? ' as-set' : ''}${a.summaryOnly ? ' summary-only' : ''}`);
     for (const [name, g] of groups) body.push(...familyLines(name, g, baseOf(name, undefined), family));
     for (const n of cfg.neighbors) if (n.range === undefined) body.push(...familyLines(n.id, n, baseOf(n.id, n.group), family));

@@ -73,7 +73,17 @@ export interface NeighborConfig extends SessionConfig {
   readonly ibgp: boolean;
 }
 
-export interface RouterConfig extends Omit<RawRouterConfig, 'neighbors' | 'groups' | 'policies' | 'aggregates'> {
+/** A route the router originates, with the attributes it carries. */
+export interface NetworkConfig {
+  readonly prefix: string;
+  readonly communities: readonly number[];
+  readonly largeCommunities: readonly LargeCommunity[];
+  readonly med: number | undefined;
+  readonly linkBandwidth: { readonly mbps: number; readonly transitive: boolean } | undefined;
+}
+
+export interface RouterConfig extends Omit<RawRouterConfig, 'neighbors' | 'groups' | 'policies' | 'aggregates' | 'networks'> {
+  readonly networks: readonly NetworkConfig[];
   readonly neighbors: readonly NeighborConfig[];
   /** Each group's own settings, defaults filled in (what a neighbor in it gets unless it overrides). */
   readonly groups: Readonly<Record<string, SessionConfig>>;
@@ -203,7 +213,10 @@ export function resolveConfig(cfg: RawRouterConfig): RouterConfig {
     };
   });
   const aggregates = cfg.aggregates.map((a) => (typeof a === 'string' ? { prefix: a, summaryOnly: false, asSet: false } : a));
-  return { ...cfg, neighbors, groups, policies, aggregates };
+  const networks = cfg.networks.map((n): NetworkConfig => ({
+    prefix: n.prefix, communities: n.communities ?? [], largeCommunities: n.largeCommunities ?? [], med: n.med, linkBandwidth: n.linkBandwidth,
+  }));
+  return { ...cfg, neighbors, groups, policies, aggregates, networks };
 }
 
 /** The Loc-RIB's decision and multipath options (src/bgp/rib MultipathOptions) from the configuration. */

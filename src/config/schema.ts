@@ -121,7 +121,8 @@ const aggregate = z.union([
   z.strictObject({ prefix: prefixText, summaryOnly: z.boolean().default(false), asSet: z.boolean().default(false) }),
 ], { error: 'must be a prefix or { prefix, summaryOnly, asSet }' });
 
-const routeProtocols = { boot: 3, static: 4, zebra: 11, bird: 12, bgp: 186 } as const;
+/** rt_protos names; vipgate's own number is registered in firmware/etc/iproute2/rt_protos.d/vipgate.conf. */
+const routeProtocols = { boot: 3, static: 4, zebra: 11, bird: 12, bgp: 186, vipgate: 201 } as const;
 
 export const routerConfigSchema = z.strictObject({
   asn: asNumber,
@@ -145,7 +146,19 @@ export const routerConfigSchema = z.strictObject({
   defaultLocalPref: z.number().int().min(0).max(0xffffffff).default(100),
   /** RFC 8212 (FRR `bgp ebgp-requires-policy`). */
   ebgpRequiresPolicy: z.boolean().default(true),
-  networks: z.array(prefixText).default([]),
+  /** Routes this router originates (FRR `network`), optionally with the attributes they carry. */
+  networks: z.array(z.preprocess((v) => (typeof v === 'string' ? { prefix: v } : v), z.strictObject({
+    prefix: prefixText,
+    communities: z.array(community).optional(),
+    largeCommunities: z.array(largeCommunity).optional(),
+    med: z.number().int().min(0).max(0xffffffff).optional(),
+    /** draft-ietf-idr-link-bandwidth: the bandwidth behind this route, for weighted ECMP at the receiver. */
+    linkBandwidth: z.strictObject({
+      mbps: z.number().positive().max(1e9),
+      /** Type 0x00 (transitive) instead of 0x40 (non-transitive, the draft's default). */
+      transitive: z.boolean().default(false),
+    }).optional(),
+  }))).default([]),
   aggregates: z.array(aggregate).default([]),
   neighbors: z.array(neighborSchema).default([]),
   groups: z.record(z.string().regex(/^[A-Za-z][\w-]*$/, { error: 'group names start with a letter: letters, digits, - and _' }), sessionSettings).default({}),
@@ -156,7 +169,7 @@ export const routerConfigSchema = z.strictObject({
     table: z.number().int().min(1).max(0xffffffff).default(254),
     metric: z.number().int().min(0).max(0xffffffff).default(20),
     protocol: z.union([z.number().int().min(0).max(255), z.enum(Object.keys(routeProtocols) as [keyof typeof routeProtocols])], { error: `must be 0..255 or one of ${Object.keys(routeProtocols).join(', ')}` })
-      .default('bgp').transform((p) => (typeof p === 'number' ? p : routeProtocols[p])),
+      .default('vipgate').transform((p) => (typeof p === 'number' ? p : routeProtocols[p])),
     /** Resilient nexthop groups (kernel 5.13+): flows stay on their next hop when others come and go. */
     resilient: z.strictObject({
       buckets: z.number().int().min(1).max(65535).default(128),
@@ -164,7 +177,7 @@ export const routerConfigSchema = z.strictObject({
       unbalancedTimer: seconds(3600).default(0),
     }).optional(),
   }).prefault({}),
-  control: z.strictObject({ socket: z.string().min(1).default('/run/vipgate/router.sock') }).prefault({}),
+  control: z.strictObject({ socket: z.string().min(1).default('/run/vipgate/control.sock') }).prefault({}),
   log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') }).prefault({}),
 });
 

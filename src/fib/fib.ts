@@ -85,7 +85,7 @@ export class Fib {
   private monitor: RouteMonitor | undefined;
   private readonly toRestore = new Set<string>();
   private resyncReason: string | undefined;
-  /** The last resync left failures (e.g. an interface was down): retry when any interface changes. */
+  /** The kernel refused something (e.g. an interface was down): resync when any interface changes. */
   private degraded = false;
   private closed = false;
 
@@ -106,17 +106,19 @@ export class Fib {
     const channel = new NetlinkChannel({
       ...(opts.batchSize ? { batchSize: opts.batchSize } : {}), ...(opts.maxOutstanding ? { maxOutstanding: opts.maxOutstanding } : {}),
     });
+    let monitor: RouteMonitor | undefined;
     try {
       let mode: FibMode = opts.mode === 'multipath' ? 'multipath' : 'objects';
       let fib: Fib | undefined;
+      let missed = false;
       const handlers = {
-        routeDeleted: (key: string) => fib?.routeDeleted(key),
-        nexthopDeleted: (id: number) => fib?.nexthopDeleted(id),
-        linkChanged: (index: number) => fib?.linkChanged(index),
-        overflow: (reason: string) => fib?.requestResync(reason),
+        routeDeleted: (key: string) => (fib ? fib.routeDeleted(key) : (missed = true)),
+        nexthopDeleted: (id: number) => (fib ? fib.nexthopDeleted(id) : (missed = true)),
+        linkChanged: (index: number) => (fib ? fib.linkChanged(index) : (missed = true)),
+        overflow: (reason: string) => (fib ? fib.requestResync(reason) : (missed = true)),
       };
       // watch before dumping, so that nothing between the dump and the first apply goes unnoticed
-      const monitor = opts.monitor ?? true ? new RouteMonitor(settings, handlers, channel.portId, opts.monitorReceiveBufferBytes) : undefined;
+      if (opts.monitor ?? true) monitor = new RouteMonitor(settings, handlers, channel.portId, opts.monitorReceiveBufferBytes);
       let nexthops: NexthopMessage[] = [];
       if (mode === 'objects') {
         try {
@@ -129,8 +131,10 @@ export class Fib {
       const model = new FibModel(new IdAllocator(opts.nexthopIdBase ?? 1_000_000), mode, opts.resilient);
       fib = new Fib(channel, settings, model, { nexthops, routes: await dumpRoutes(channel, settings) });
       fib.monitor = monitor;
+      if (missed) fib.requestResync('kernel changes while starting');
       return fib;
     } catch (e) {
+      monitor?.close();
       channel.close();
       throw e;
     }
@@ -231,6 +235,7 @@ export class Fib {
       requests.forEach((req, i) => {
         this.channel.write(messages[i]!, (err) => {
           if (err) {
+            this.degraded = true;
             failures.push({ what: describe(req), code: err.code, message: err.kernelMessage ?? err.message });
             if (err.code === 'ENOBUFS') this.requestResync('acks lost (ENOBUFS)');
           }

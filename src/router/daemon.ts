@@ -11,8 +11,11 @@ import type { Logger } from '../lib/log.js';
 import { Peer, type PeerOptions } from '../bgp/peer.js';
 import { Speaker } from '../bgp/speaker.js';
 import type { Direction } from '../bgp/connection.js';
-import type { NeighborConfig, RouterConfig } from '../config/resolve.js';
-import { CeaseSubcode } from '../wire/bgp/types.js';
+import type { NeighborConfig, NetworkConfig, RouterConfig } from '../config/resolve.js';
+import { configWarnings } from '../config/warnings.js';
+import { linkBandwidth } from '../wire/bgp/communities.js';
+import type { PathAttributes } from '../wire/bgp/types.js';
+import { AS_TRANS, CeaseSubcode } from '../wire/bgp/types.js';
 import { ControlServer } from '../control/server.js';
 import { Routing, type FibPort } from './routing.js';
 import { installedRoutes, registerViews } from './views.js';
@@ -43,6 +46,18 @@ export function connectedSubnets(): { connected: Prefix[]; local: string[] } {
     }
   }
   return { connected, local };
+}
+
+/** The attributes an originated route carries (ORIGIN IGP, empty AS_PATH, the configured communities). */
+export function networkAttributes(n: NetworkConfig, asn: number): PathAttributes {
+  const lb = n.linkBandwidth && linkBandwidth(asn > 0xffff ? AS_TRANS : asn, (n.linkBandwidth.mbps * 1e6) / 8);
+  return {
+    origin: 0, asPath: [],
+    ...(n.communities.length ? { communities: n.communities } : {}),
+    ...(n.largeCommunities.length ? { largeCommunities: n.largeCommunities } : {}),
+    ...(n.med !== undefined ? { med: n.med } : {}),
+    ...(lb ? { extendedCommunities: [n.linkBandwidth!.transitive ? { ...lb, type: lb.type & ~0x40 } : lb] } : {}),
+  };
 }
 
 export class RouterDaemon {
@@ -146,7 +161,8 @@ export class RouterDaemon {
       }
       this.speaker.addPeer(this.peerOptions(n, n.address!));
     }
-    for (const net of this.cfg.networks) this.routing.originate(parsePrefix(net), { origin: 0, asPath: [] });
+    for (const w of configWarnings(this.cfg)) log.warn({ path: w.path }, w.message);
+    for (const net of this.cfg.networks) this.routing.originate(parsePrefix(net.prefix), networkAttributes(net, this.cfg.asn));
     if (this.cfg.listen.enabled) {
       await this.speaker.listen([{ address: this.cfg.listen.address, port: this.cfg.listen.port }]);
       log.info({ address: this.cfg.listen.address, port: this.speaker.boundPorts()[0] }, 'listening for BGP');

@@ -17,7 +17,7 @@ import { applyPolicy, type Policy } from '../bgp/policy/route-map.js';
 import { LocRib, type PathChange, type RouteChange } from '../bgp/rib/loc-rib.js';
 import { makePath, type Path } from '../bgp/rib/path.js';
 import type { PathAttributes } from '../wire/bgp/types.js';
-import type { NeighborConfig, RouterConfig } from '../config/resolve.js';
+import { ribOptions, type NeighborConfig, type RouterConfig } from '../config/resolve.js';
 
 export type FibRouteChange =
   | { readonly op: 'set'; readonly prefix: Prefix; readonly nexthops: readonly { address: string; weight: number }[] }
@@ -69,10 +69,7 @@ export class Routing {
     private readonly peersToOffer: () => Iterable<Peer>,
     private readonly events: RoutingEvents,
   ) {
-    const options = {
-      maximumPaths: cfg.maximumPaths, multipathRelax: cfg.multipathRelax, alwaysCompareMed: cfg.bestpath.alwaysCompareMed,
-      preferOldest: cfg.bestpath.preferOldest, linkBandwidth: cfg.bestpath.linkBandwidth,
-    };
+    const options = ribOptions(cfg);
     this.ribs = { 4: new LocRib(4, options), 6: new LocRib(6, options) };
   }
 

@@ -40,14 +40,6 @@ describe('Adj-RIB-In', () => {
     expect(rib.get('10.0.0.0/24', 1)).toBeUndefined();
   });
 
-  it('RFC 7606 treat-as-withdraw turns the announcements into withdrawals', () => {
-    const rib = new AdjRibIn();
-    rib.apply(update({ attributes: attrs, nlri: [nlri('172.20.1.1/32')] }), 1);
-    const c = rib.apply(update({ attributes: attrs, nlri: [nlri('172.20.1.1/32'), nlri('172.20.1.5/32')] }), 2, true);
-    expect(c.map((x) => [x.key, x.entry])).toEqual([['172.20.1.1/32', undefined]]);
-    expect(rib.size).toBe(0);
-  });
-
   it('graceful restart: stale routes that are re-advertised survive the sweep, the rest go', () => {
     const rib = new AdjRibIn();
     rib.apply(update({ attributes: attrs, nlri: [nlri('172.20.1.1/32'), nlri('172.20.1.2/32')] }), 1);

@@ -25,7 +25,7 @@ const cases: [string, string, string, RegExp][] = [
   ['routerId zero', 'asn: 1\nrouterId: 0.0.0.0\n', 'routerId', /RFC 6286/],
   ['unknown top-level field', `${HEAD}maximumPath: 4\n`, 'maximumPath', /unknown field/],
   ['maximumPaths above 64', `${HEAD}maximumPaths: 65\n`, 'maximumPaths', /64/],
-  ['network with host bits', `${HEAD}networks: [10.1.1.1/24]\n`, 'networks[0]', /host bits are set \(did you mean 10\.1\.1\.0\/24\?\)/],
+  ['network with host bits', `${HEAD}networks: [10.1.1.1/24]\n`, 'networks[0].prefix', /host bits are set \(did you mean 10\.1\.1\.0\/24\?\)/],
   ['aggregate not a prefix', `${HEAD}aggregates: [{ prefix: 172.20.1.0/33 }]\n`, 'aggregates[0].prefix', /longer than 32/],
   ['neighbor address invalid', `${HEAD}neighbors: [{ address: 192.168.10.300, remoteAs: 1 }]\n`, 'neighbors[0].address', /not an IP address/],
   ['neighbor without remoteAs', `${HEAD}neighbors: [{ address: 192.168.10.10 }]\n`, 'neighbors[0].remoteAs', /^required$/],

@@ -28,9 +28,9 @@ describe('parseRouterConfig', () => {
   it('reads the issue example with every default filled in', () => {
     const c = parseRouterConfig(ISSUE_YAML);
     expect(c).toMatchObject({
-      asn: 64513, routerId: '192.168.10.254', maximumPaths: 4, networks: ['10.1.1.0/24'], multipathRelax: false,
+      asn: 64513, routerId: '192.168.10.254', maximumPaths: 4, networks: [{ prefix: '10.1.1.0/24', communities: [], largeCommunities: [], med: undefined, linkBandwidth: undefined }], multipathRelax: false,
       listen: { enabled: true, address: '0.0.0.0', port: 179 }, ebgpRequiresPolicy: true, defaultLocalPref: 100,
-      fib: { table: 254, metric: 20, protocol: 186 }, control: { socket: '/run/vipgate/router.sock' }, log: { level: 'info' },
+      fib: { table: 254, metric: 20, protocol: 201 }, control: { socket: '/run/vipgate/control.sock' }, log: { level: 'info' },
     });
     const [n1, range] = c.neighbors;
     expect(n1).toMatchObject({
@@ -128,7 +128,7 @@ neighbors:
     const c = await loadRouterConfig(join(EXAMPLES, 'seed.example.yaml'));
     expect(c.neighbors.map((n) => [n.id, n.remoteAs])).toEqual([['192.168.10.10', 64512], ['192.168.10.101', 64512], ['192.168.10.102', 64512]]);
     expect(c.maximumPaths).toBe(4);
-    expect(c.networks).toEqual(['10.1.1.0/24']);
+    expect(c.networks.map((n) => n.prefix)).toEqual(['10.1.1.0/24']);
   });
 
   it('loadRouterConfig names the file in its error', async () => {
