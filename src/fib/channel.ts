@@ -19,7 +19,8 @@ export class KernelError extends Error {
   }
 }
 
-export type Done = (err?: KernelError) => void;
+/** Outcome of a change; `tag` is the number given to write(), so one callback can serve a whole batch. */
+export type Done = (err: KernelError | undefined, tag: number) => void;
 
 export interface ChannelOptions {
   /** Messages per sendmsg (default 200). */
@@ -35,7 +36,11 @@ const DUMP_RETRIES = 3;
 interface Pending {
   readonly kind: 'write' | 'get' | 'dump';
   readonly message: Uint8Array;
-  readonly done: (err: KernelError | undefined, replies: NetlinkMessage[], interrupted: boolean) => void;
+  /** Completion of a get or dump. */
+  readonly done?: (err: KernelError | undefined, replies: NetlinkMessage[], interrupted: boolean) => void;
+  /** Completion of a write, with its tag. */
+  readonly write?: Done;
+  readonly tag: number;
   replies: NetlinkMessage[];
   interrupted: boolean;
   barrier: boolean;
@@ -64,9 +69,9 @@ export class NetlinkChannel {
     this.sock.onError = (e) => this.failAll(new KernelError(e.code ?? 'EIO', e.errno ?? 0, undefined, 'netlink receive'));
   }
 
-  /** Queue a change (an encoded message; its seq is assigned here); `done` gets the outcome. */
-  write(message: Uint8Array, done: Done): void {
-    this.enqueue({ kind: 'write', message, done, replies: [], interrupted: false, barrier: false });
+  /** Queue a change (an encoded message; its seq is assigned here); `done` gets the outcome and `tag`. */
+  write(message: Uint8Array, done: Done, tag = 0): void {
+    this.enqueue({ kind: 'write', message, write: done, tag, replies: [], interrupted: false, barrier: false });
   }
 
   writeAsync(message: Uint8Array): Promise<void> {
@@ -76,7 +81,7 @@ export class NetlinkChannel {
   /** Send a request answered by one message (e.g. RTM_GETROUTE); the reply's payload is a copy. */
   get(message: Uint8Array): Promise<NetlinkMessage> {
     return new Promise((resolve, reject) => this.enqueue({
-      kind: 'get', message, replies: [], interrupted: false, barrier: false,
+      kind: 'get', message, tag: 0, replies: [], interrupted: false, barrier: false,
       done: (err, replies) => (err ? reject(err) : replies[0] ? resolve(replies[0]) : reject(new KernelError('ENODATA', 61, undefined, 'no reply'))),
     }));
   }
@@ -87,7 +92,7 @@ export class NetlinkChannel {
       let tries = 0;
       const attempt = (): void => {
         this.dumps.push({
-          kind: 'dump', message: Uint8Array.from(message), replies: [], interrupted: false, barrier: false,
+          kind: 'dump', message: Uint8Array.from(message), tag: 0, replies: [], interrupted: false, barrier: false,
           done: (err, replies, interrupted) => {
             if (err) reject(err);
             else if (!interrupted || ++tries >= DUMP_RETRIES) resolve(replies);
@@ -205,7 +210,8 @@ export class NetlinkChannel {
     if (!this.inflight.delete(seq)) return;
     if (p.kind === 'write') this.outstandingWrites--;
     if (p.kind === 'dump') { this.dumpRunning = false; this.startDump(); }
-    p.done(err, p.replies, p.interrupted);
+    p.write?.(err, p.tag);
+    p.done?.(err, p.replies, p.interrupted);
   }
 
   /** The socket lost messages (ENOBUFS) or closed: nothing in flight can be trusted to complete. */
@@ -214,7 +220,10 @@ export class NetlinkChannel {
     this.queue.length = 0;
     this.queueHead = 0;
     for (const [seq, p] of [...this.inflight]) this.complete(seq, p, err);
-    for (const p of queued) p.done(err, [], false);
+    for (const p of queued) {
+      p.write?.(err, p.tag);
+      p.done?.(err, [], false);
+    }
   }
 }
 

@@ -232,16 +232,15 @@ export class Fib {
       const failures: FibFailure[] = [];
       let left = requests.length;
       const messages = encodeKernelRequests(requests, this.settings);
-      requests.forEach((req, i) => {
-        this.channel.write(messages[i]!, (err) => {
-          if (err) {
-            this.degraded = true;
-            failures.push({ what: describe(req), code: err.code, message: err.kernelMessage ?? err.message });
-            if (err.code === 'ENOBUFS') this.requestResync('acks lost (ENOBUFS)');
-          }
-          if (--left === 0) resolve({ requests: requests.length, failures });
-        });
-      });
+      const done = (err: KernelError | undefined, i: number): void => {
+        if (err) {
+          this.degraded = true;
+          failures.push({ what: describe(requests[i]!), code: err.code, message: err.kernelMessage ?? err.message });
+          if (err.code === 'ENOBUFS') this.requestResync('acks lost (ENOBUFS)');
+        }
+        if (--left === 0) resolve({ requests: requests.length, failures });
+      };
+      for (let i = 0; i < messages.length; i++) this.channel.write(messages[i]!, done, i);
     });
   }
 

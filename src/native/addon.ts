@@ -13,6 +13,8 @@ export interface NativeAddon {
   setsockoptInt(fd: number, level: number, name: number, value: number): void;
   setsockopt(fd: number, level: number, name: number, value: Uint8Array): void;
   getsockopt(fd: number, level: number, name: number, maxLength: number): Buffer;
+  /** SO_ATTACH_FILTER: struct sock_filter entries, 8 bytes each. */
+  attachFilter(fd: number, program: Uint8Array): void;
   /** All buffers go out as one datagram (one sendmsg with an iovec per buffer, at most 1024). */
   sendmsg(fd: number, buffers: readonly Uint8Array[]): number;
   /** Bytes read, or -1 when nothing is queued. */

@@ -21,6 +21,8 @@ const NETLINK_DROP_MEMBERSHIP = 2;
 const NETLINK_CAP_ACK = 10;
 const NETLINK_EXT_ACK = 11;
 const NETLINK_GET_STRICT_CHK = 12;
+// linux/bpf_common.h
+const BPF_LD = 0x00, BPF_JMP = 0x05, BPF_RET = 0x06, BPF_W = 0x00, BPF_ABS = 0x20, BPF_JEQ = 0x10, BPF_K = 0x00;
 
 export interface NetlinkSocketOptions {
   protocol: number;
@@ -85,6 +87,23 @@ export class NetlinkSocket {
 
   addMembership(group: number): void { addon.setsockoptInt(this.fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group); }
   dropMembership(group: number): void { addon.setsockoptInt(this.fd, SOL_NETLINK, NETLINK_DROP_MEMBERSHIP, group); }
+
+  /** Let the kernel drop, before queueing them, the multicast messages that our own socket `portId` caused
+   * (notifications carry the port id of the requester in nlmsg_pid): a classic BPF filter that reads the first
+   * header's nlmsg_pid (offset 12). One notification travels per datagram, so the first header is the one. */
+  ignoreMessagesFrom(portId: number): void {
+    // BPF loads are big-endian; nlmsg_pid is in host order (little-endian on our targets)
+    const swapped = (((portId & 0xff) << 24) | ((portId & 0xff00) << 8) | ((portId >>> 8) & 0xff00) | (portId >>> 24)) >>> 0;
+    const program: [code: number, jt: number, jf: number, k: number][] = [
+      [BPF_LD | BPF_W | BPF_ABS, 0, 0, 12],
+      [BPF_JMP | BPF_JEQ | BPF_K, 0, 1, swapped],
+      [BPF_RET | BPF_K, 0, 0, 0],
+      [BPF_RET | BPF_K, 0, 0, 0xffffffff],
+    ];
+    const bytes = Buffer.alloc(program.length * 8);
+    program.forEach(([code, jt, jf, k], i) => { bytes.writeUInt16LE(code, i * 8); bytes[i * 8 + 2] = jt; bytes[i * 8 + 3] = jf; bytes.writeUInt32LE(k, i * 8 + 4); });
+    addon.attachFilter(this.fd, bytes);
+  }
 
   /** Whether this socket keeps the process alive (it does by default). */
   ref(on: boolean): void { if (this.watcher) addon.ref(this.watcher, on); }

@@ -1,7 +1,8 @@
 /*
  * vipgate's one native addon (plain N-API, node_api.h only): AF_NETLINK sockets (open, bind with groups,
  * send many buffers in one sendmsg, nonblocking recv, close), readiness through libuv's uv_poll so reads are
- * event-driven and never block the loop, and buffer-valued setsockopt/getsockopt for any fd (the BGP
+ * event-driven and never block the loop, classic BPF socket filters, and buffer-valued setsockopt/getsockopt
+ * for any fd (the BGP
  * session sets TCP_MD5SIG, RFC 2385, and IP_MINTTL, RFC 5082, on the fd of a Node net.Socket).
  * Errors are thrown as Error objects with `code` (errno name, e.g. "ENOBUFS"), `errno` and `syscall`.
  * No namespace switching (setns) here: tests and benches run whole processes inside a namespace.
@@ -9,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <linux/filter.h>
 #include <linux/netlink.h>
 #include <node_api.h>
 #include <stdlib.h>
@@ -144,6 +146,21 @@ static napi_value sock_getsockopt(napi_env env, napi_callback_info info) {
   napi_create_buffer_copy(env, len, buf, &copy, &out);
   free(buf);
   return out;
+}
+
+/* attachFilter(fd, program): SO_ATTACH_FILTER with a classic BPF program given as struct sock_filter
+ * entries (8 bytes each, host order). The kernel copies the program, so the bytes need not outlive the call. */
+static napi_value sock_attach_filter(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t fd;
+  void *data;
+  size_t len;
+  if (!get_args(env, info, 2, argv) || !get_int(env, argv[0], &fd) || !get_bytes(env, argv[1], &data, &len)) return NULL;
+  if (len == 0 || len % sizeof(struct sock_filter) != 0 || len / sizeof(struct sock_filter) > BPF_MAXINSNS)
+    return throw_type(env, "a filter is 1..4096 struct sock_filter entries of 8 bytes");
+  struct sock_fprog prog = { .len = (unsigned short)(len / sizeof(struct sock_filter)), .filter = data };
+  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0) return throw_errno(env, "setsockopt", errno);
+  return NULL;
 }
 
 /* sendmsg(fd, buffers[]) -> bytes sent: all buffers go to the kernel (port 0) as one datagram. */
@@ -314,6 +331,7 @@ NAPI_MODULE_INIT() {
     { "setsockoptInt", NULL, sock_setsockopt_int, NULL, NULL, NULL, napi_enumerable, NULL },
     { "setsockopt", NULL, sock_setsockopt, NULL, NULL, NULL, napi_enumerable, NULL },
     { "getsockopt", NULL, sock_getsockopt, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "attachFilter", NULL, sock_attach_filter, NULL, NULL, NULL, napi_enumerable, NULL },
     { "sendmsg", NULL, nl_sendmsg, NULL, NULL, NULL, napi_enumerable, NULL },
     { "recv", NULL, nl_recv, NULL, NULL, NULL, napi_enumerable, NULL },
     { "close", NULL, fd_close, NULL, NULL, NULL, napi_enumerable, NULL },
