@@ -72,6 +72,14 @@ static int get_bytes(napi_env env, napi_value v, void **data, size_t *len) {
   return 1;
 }
 
+/* The (fd, Uint8Array) argument pair of recv and attachFilter. */
+typedef struct { int32_t fd; void *data; size_t len; } fd_bytes_t;
+
+static int get_fd_bytes(napi_env env, napi_callback_info info, fd_bytes_t *out) {
+  napi_value argv[2];
+  return get_args(env, info, 2, argv) && get_int(env, argv[0], &out->fd) && get_bytes(env, argv[1], &out->data, &out->len);
+}
+
 static napi_value make_int(napi_env env, int64_t v) {
   napi_value out;
   napi_create_int64(env, v, &out);
@@ -151,15 +159,12 @@ static napi_value sock_getsockopt(napi_env env, napi_callback_info info) {
 /* attachFilter(fd, program): SO_ATTACH_FILTER with a classic BPF program given as struct sock_filter
  * entries (8 bytes each, host order). The kernel copies the program, so the bytes need not outlive the call. */
 static napi_value sock_attach_filter(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  int32_t fd;
-  void *data;
-  size_t len;
-  if (!get_args(env, info, 2, argv) || !get_int(env, argv[0], &fd) || !get_bytes(env, argv[1], &data, &len)) return NULL;
-  if (len == 0 || len % sizeof(struct sock_filter) != 0 || len / sizeof(struct sock_filter) > BPF_MAXINSNS)
+  fd_bytes_t a;
+  if (!get_fd_bytes(env, info, &a)) return NULL;
+  if (a.len == 0 || a.len % sizeof(struct sock_filter) != 0 || a.len / sizeof(struct sock_filter) > BPF_MAXINSNS)
     return throw_type(env, "a filter is 1..4096 struct sock_filter entries of 8 bytes");
-  struct sock_fprog prog = { .len = (unsigned short)(len / sizeof(struct sock_filter)), .filter = data };
-  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0) return throw_errno(env, "setsockopt", errno);
+  struct sock_fprog prog = { .len = (unsigned short)(a.len / sizeof(struct sock_filter)), .filter = a.data };
+  if (setsockopt(a.fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0) return throw_errno(env, "setsockopt", errno);
   return NULL;
 }
 
@@ -190,16 +195,13 @@ static napi_value nl_sendmsg(napi_env env, napi_callback_info info) {
 /* recv(fd, buffer) -> bytes read, or -1 when nothing is queued (EAGAIN). A datagram larger than the
  * buffer throws EMSGSIZE rather than silently losing its tail. */
 static napi_value nl_recv(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  int32_t fd;
-  void *data;
-  size_t len;
-  if (!get_args(env, info, 2, argv) || !get_int(env, argv[0], &fd) || !get_bytes(env, argv[1], &data, &len)) return NULL;
+  fd_bytes_t a;
+  if (!get_fd_bytes(env, info, &a)) return NULL;
   struct sockaddr_nl from;
-  struct iovec iov = { .iov_base = data, .iov_len = len };
+  struct iovec iov = { .iov_base = a.data, .iov_len = a.len };
   struct msghdr msg = { .msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1 };
   ssize_t n;
-  do n = recvmsg(fd, &msg, MSG_DONTWAIT); while (n < 0 && errno == EINTR);
+  do n = recvmsg(a.fd, &msg, MSG_DONTWAIT); while (n < 0 && errno == EINTR);
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) return make_int(env, -1);
     return throw_errno(env, "recvmsg", errno);
