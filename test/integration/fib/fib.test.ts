@@ -229,6 +229,25 @@ describe('FIB in the kernel (nexthop objects)', () => {
     expect(routes()).toHaveLength(35);
   });
 
+  it('uses the configured table (ids >= 256 go in RTA_TABLE) and metric, and adopts from that table only', async () => {
+    const opts = { table: 1000, metric: 30 };
+    const first = await fib(opts); // the table does not exist yet: the startup dump finds it empty
+    await first.apply(set(hosts('10.35.0.0', 3), via(A, B)));
+    await first.stop();
+    const inTable = ipJson<JsonRoute[]>(['route', 'show', 'table', '1000', 'proto', PROTO]);
+    expect(inTable.map((x) => [x.dst, x.metric, gatewaysOf(x).join()])).toEqual([1, 2, 3].map((i) => [`10.35.0.${i}`, 30, `${A},${B}`]));
+    expect(routes()).toEqual([]);
+    const { client, opened } = await FibClient.start(lab, r, opts);
+    clients.push(client);
+    expect(opened.adopted).toBe(3);
+    expect(await client.apply(set(hosts('10.35.0.0', 3), via(A, B)))).toEqual({ requests: 0, failures: [] });
+    const { client: other, opened: main } = await FibClient.start(lab, r, {});
+    clients.push(other);
+    expect(main.adopted).toBe(0);
+    await client.apply(hosts('10.35.0.0', 3).map((prefix): RouteChange => ({ op: 'delete', prefix })));
+    await client.sweep();
+  });
+
   it('restores a route that someone else deletes', async () => {
     const f = await fib();
     await f.apply(set(hosts('10.25.0.0', 3), via(A, B, C)));

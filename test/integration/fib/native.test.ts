@@ -1,6 +1,7 @@
 /**
  * The native addon (src/native) on loopback: a NETLINK_ROUTE socket answering a read-only RTM_GETROUTE for
- * 127.0.0.1 through the event-driven read path, errno names on errors, and buffer-valued socket options on
+ * 127.0.0.1 through the event-driven read path, a NETLINK_GENERIC socket asking the generic netlink
+ * controller about itself, errno names on errors, and buffer-valued socket options on
  * the fd of a Node net.Socket (IP_MINTTL for GTSM, RFC 5082; TCP_MD5SIG, RFC 2385). ENOBUFS delivery is
  * covered by the monitor-overflow test in fib.test.ts (it needs a namespace of its own).
  */
@@ -8,9 +9,10 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Reader } from '../../../src/lib/bytes.js';
 import { parseAddress } from '../../../src/lib/address.js';
-import { NETLINK_ROUTE, NetlinkSocket } from '../../../src/native/netlink-socket.js';
+import { NETLINK_GENERIC, NETLINK_ROUTE, NetlinkSocket } from '../../../src/native/netlink-socket.js';
 import { getSocketOption, setSocketOption, setSocketOptionInt } from '../../../src/native/sockopt.js';
 import { AF_INET, NLM_F_REQUEST, RTM_GETROUTE, RTM_NEWROUTE } from '../../../src/wire/netlink/constants.js';
+import { attrU16, attributeMap, putString } from '../../../src/wire/netlink/attributes.js';
 import { buildMessage, decodeMessages } from '../../../src/wire/netlink/message.js';
 import { decodeRoute, encodeRoute } from '../../../src/wire/netlink/route.js';
 
@@ -30,6 +32,25 @@ describe('netlink socket', () => {
       const [msg] = decodeMessages(await reply);
       expect(msg).toMatchObject({ type: RTM_NEWROUTE, seq: 42, pid: sock.portId });
       expect(decodeRoute(new Reader(msg!.payload))).toMatchObject({ type: 2 /* RTN_LOCAL */, oif: 1, dst: parseAddress('127.0.0.1') });
+    } finally {
+      sock.close();
+    }
+  });
+
+  it('opens a NETLINK_GENERIC socket: the controller resolves its own family name', async () => {
+    const sock = NetlinkSocket.open({ protocol: NETLINK_GENERIC });
+    try {
+      const reply = new Promise<Uint8Array>((resolve) => { sock.onMessage = (d) => resolve(d.slice()); });
+      // GENL_ID_CTRL (0x10), genlmsghdr CTRL_CMD_GETFAMILY (3) version 1, CTRL_ATTR_FAMILY_NAME (2) "nlctrl"
+      const request = buildMessage({ type: 0x10, flags: NLM_F_REQUEST, seq: 7, pid: 0 }, (w) => {
+        w.u8(3).u8(1).u16le(0);
+        putString(w, 2, 'nlctrl');
+      });
+      sock.send([request]);
+      const [msg] = decodeMessages(await reply);
+      expect(msg).toMatchObject({ type: 0x10, seq: 7 });
+      const attrs = attributeMap(new Reader(msg!.payload, 4));
+      expect(attrU16(attrs.get(1 /* CTRL_ATTR_FAMILY_ID */)!)).toBe(0x10);
     } finally {
       sock.close();
     }
