@@ -10,8 +10,8 @@ import * as C from '../../../../src/wire/netlink/constants.js';
 import { NetlinkDecodeError } from '../../../../src/wire/netlink/error.js';
 import { decodeLink } from '../../../../src/wire/netlink/link.js';
 import { buildMessage, decodeAck, decodeMessages, type NetlinkHeader } from '../../../../src/wire/netlink/message.js';
-import { decodeNexthop, encodeNexthop, type NexthopMessage } from '../../../../src/wire/netlink/nexthop.js';
-import { decodeRoute, encodeRoute, type RouteMessage } from '../../../../src/wire/netlink/route.js';
+import { decodeNexthop, encodeNexthop, NHMSG_LEN, type NexthopMessage } from '../../../../src/wire/netlink/nexthop.js';
+import { decodeRoute, encodeRoute, RTMSG_LEN, type RouteMessage } from '../../../../src/wire/netlink/route.js';
 import { captured } from './vectors.js';
 
 const SEQ = 0x6b08044a;
@@ -20,7 +20,18 @@ const ip = parseAddress;
 
 interface Case<T> { name: keyof typeof captured; header: NetlinkHeader; value: T }
 
-function codecCases<T>(title: string, cases: Case<T>[], encode: (w: Writer, v: T) => void, decode: (r: Reader) => T): void {
+/** Where the last attribute ends, its padding excluded (`fixed`: length of the struct before the attributes). */
+function unpaddedEnd(body: Uint8Array, fixed: number): number {
+  let end = fixed;
+  for (let at = fixed; at + 4 <= body.length;) {
+    const len = body[at]! | (body[at + 1]! << 8);
+    end = at + len;
+    at += (len + 3) & ~3;
+  }
+  return end;
+}
+
+function codecCases<T>(title: string, fixed: number, cases: Case<T>[], encode: (w: Writer, v: T) => void, decode: (r: Reader) => T): void {
   describe(title, () => {
     for (const c of cases) {
       it(`${c.name}: decodes the capture`, () => {
@@ -35,9 +46,7 @@ function codecCases<T>(title: string, cases: Case<T>[], encode: (w: Writer, v: T
       it(`${c.name}: truncated bodies fail with NetlinkDecodeError or decode to less`, () => {
         const body = decodeMessages(fromHex(captured[c.name]))[0]!.payload;
         // the last attribute's padding is optional, so cutting only that may decode to the same value
-        let end = body.length;
-        while (end > body.length - 3 && body[end - 1] === 0) end--;
-        for (let cut = 0; cut < end; cut++) {
+        for (let cut = 0; cut < unpaddedEnd(body, fixed); cut++) {
           let decoded: T;
           try {
             decoded = decode(new Reader(body.subarray(0, cut)));
@@ -53,7 +62,7 @@ function codecCases<T>(title: string, cases: Case<T>[], encode: (w: Writer, v: T
 }
 
 const nh = (v: Partial<NexthopMessage>): NexthopMessage => ({ family: 0, scope: 0, protocol: 240, flags: 0, ...v });
-codecCases<NexthopMessage>('nhmsg (linux/nexthop.h)', [
+codecCases<NexthopMessage>('nhmsg (linux/nexthop.h)', NHMSG_LEN, [
   { name: 'nexthopGateway4', header: { type: C.RTM_NEWNEXTHOP, flags: CREATE, seq: SEQ, pid: 0 },
     value: nh({ family: C.AF_INET, id: 11, gateway: ip('10.9.0.2'), oif: 3 }) },
   { name: 'nexthopGateway6', header: { type: C.RTM_NEWNEXTHOP, flags: CREATE, seq: SEQ, pid: 0 },
@@ -73,7 +82,7 @@ const rt = (v: Partial<RouteMessage>): RouteMessage => ({
   family: C.AF_INET, dstLen: 32, srcLen: 0, tos: 0, table: C.RT_TABLE_MAIN, protocol: 240,
   scope: C.RT_SCOPE_UNIVERSE, type: C.RTN_UNICAST, flags: 0, ...v,
 });
-codecCases<RouteMessage>('rtmsg (linux/rtnetlink.h)', [
+codecCases<RouteMessage>('rtmsg (linux/rtnetlink.h)', RTMSG_LEN, [
   { name: 'routeNhId', header: { type: C.RTM_NEWROUTE, flags: CREATE, seq: SEQ, pid: 0 },
     value: rt({ table: 100, dst: ip('10.20.0.1'), nhId: 100, priority: 20 }) },
   { name: 'routeNhId6', header: { type: C.RTM_NEWROUTE, flags: CREATE, seq: SEQ, pid: 0 },
