@@ -27,7 +27,17 @@ export interface NativeAddon {
 
 const require = createRequire(import.meta.url);
 // src/native/addon.ts and dist/native/addon.js both sit two levels below the repository root.
-export const addon = require('../../build/Release/vipgate_native.node') as NativeAddon;
+const ADDON_PATH = '../../build/Release/vipgate_native.node';
+
+function load(): NativeAddon {
+  try {
+    return require(ADDON_PATH) as NativeAddon;
+  } catch (e) {
+    throw new Error(`cannot load the native addon ${ADDON_PATH} (npm ci builds it; or run \`npx node-gyp rebuild\`): ${(e as Error).message}`, { cause: e });
+  }
+}
+
+export const addon = load();
 
 /** The errno name (e.g. "ENOBUFS") of an error thrown by the addon, or undefined for other errors. */
 export function errnoName(e: unknown): string | undefined {
