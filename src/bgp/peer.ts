@@ -30,8 +30,11 @@ export interface PeerOptions {
   readonly port: number;
   /** Source address for outgoing connections. */
   readonly localAddress?: string;
-  /** Our IPv6 next hop for IPv6 routes on an IPv4 session (RFC 4760 / RFC 2545); default: the session's own address when it is IPv6. */
-  readonly localAddress6?: string;
+  /**
+   * Our IPv6 next hop for IPv6 routes on an IPv4 session (RFC 4760, RFC 2545), given the session's local
+   * address; on an IPv6 session the session's own address is used.
+   */
+  readonly ipv6NextHop?: (localAddress: string) => string | undefined;
   readonly fsm: FsmConfig;
   readonly families: readonly Family[];
   readonly nextHopSelf: boolean;
@@ -315,7 +318,7 @@ export class Peer {
     const conn = this.main.conn!;
     if (!this.negotiated) this.applyNegotiation(this.main);
     const v6Session = conn.localAddress.includes(':');
-    const localAddress6 = this.options.localAddress6 ?? (v6Session ? conn.localAddress : undefined);
+    const localAddress6 = v6Session ? conn.localAddress : this.options.ipv6NextHop?.(conn.localAddress);
     this.exporter = new Exporter({
       address: this.options.address, localAs: this.options.fsm.localAs, ibgp: this.ibgp,
       localAddress: v6Session ? (this.options.fsm.routerId) : conn.localAddress,

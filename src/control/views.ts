@@ -15,6 +15,8 @@ export interface PeerSummary {
   readonly outQueue: number;
   /** Seconds since the session last went up or down. */
   readonly upDownSeconds: number;
+  /** How many times the session reached Established (FRR's "Established N times"). */
+  readonly establishedCount: number;
   readonly prefixesReceived: number;
   readonly prefixesAccepted: number;
   readonly prefixesSent: number;

@@ -32,6 +32,15 @@ export interface RouterDeps {
 
 const FAMILY: Record<'ipv4' | 'ipv6', Family> = { ipv4: 4, ipv6: 6 };
 
+/** A global IPv6 address on the interface that holds `ipv4`: the next hop for IPv6 routes on an IPv4 session. */
+export function ipv6OnSameInterface(ipv4: string): string | undefined {
+  for (const addrs of Object.values(networkInterfaces())) {
+    if (!addrs?.some((a) => a.address === ipv4)) continue;
+    return addrs.find((a) => a.family === 'IPv6' && !a.internal && !a.address.toLowerCase().startsWith('fe80'))?.address;
+  }
+  return undefined;
+}
+
 /** Connected subnets and local addresses of this network namespace, from the interfaces. */
 export function connectedSubnets(): { connected: Prefix[]; local: string[] } {
   const connected: Prefix[] = [];
@@ -137,6 +146,7 @@ export class RouterDaemon {
       ...(n.description ? { description: n.description } : {}),
       ...(n.gracefulRestart.enabled ? { gracefulRestart: { restartTime: n.gracefulRestart.restartTime, restarting: false } } : {}),
       prepareSocket: (s: Socket, d: Direction) => applySocketSecurity(s, d, n, address, this.deps.log),
+      ipv6NextHop: ipv6OnSameInterface,
     };
     return {
       ...base,

@@ -34,6 +34,7 @@ function peerSummary(d: RouterDaemon, p: Peer): PeerSummary {
     ...(p.options.description ? { description: p.options.description } : {}),
     messagesReceived: p.stats.messagesIn, messagesSent: p.stats.messagesOut + p.stats.updatesOut, outQueue: p.ribOut.pendingCount,
     upDownSeconds: (performance.now() - p.stats.lastUpDown) / 1000,
+    establishedCount: p.stats.establishedTransitions,
     prefixesReceived: p.ribIn.size, prefixesAccepted: d.routing.acceptedCount(p), prefixesSent: p.ribOut.size,
     ...(p.stats.lastError ? { lastError: p.stats.lastError } : {}),
     ...(fqdn ? { hostname: fqdn.hostname } : {}),

@@ -47,7 +47,7 @@ function makeSide(): Side {
 function options(localAs: number, routerId: string, address: string, port: number, localAddress: string, remoteAs: number, passive = false): PeerOptions {
   const families = [4, 6] as const;
   return {
-    name: address, address, port, localAddress, localAddress6: localAddress === '127.0.0.1' ? 'fd00::1' : 'fd00::2', families, nextHopSelf: false,
+    name: address, address, port, localAddress, ipv6NextHop: () => (localAddress === '127.0.0.1' ? 'fd00::1' : 'fd00::2'), families, nextHopSelf: false,
     fsm: {
       localAs, routerId, remoteAs, holdTime: 9, connectRetryTime: 1, passive, autoRestart: true, idleHoldTime: 0.2, idleHoldMax: 2,
       capabilities: Peer.capabilities({ name: address, address, port, families, nextHopSelf: false, localAs }),
