@@ -168,6 +168,11 @@ export const routerConfigSchema = z.strictObject({
     /** Kernel routing table id (254 = main). */
     table: z.number().int().min(1).max(0xffffffff).default(254),
     metric: z.number().int().min(0).max(0xffffffff).default(20),
+    /**
+     * Seconds after a start during which the kernel keeps what the last run installed while sessions come
+     * back; ends early once every session is up and has sent End-of-RIB (FRR's update-delay).
+     */
+    startupHold: seconds(3600).default(10),
     protocol: z.union([z.number().int().min(0).max(255), z.enum(Object.keys(routeProtocols) as [keyof typeof routeProtocols])], { error: `must be 0..255 or one of ${Object.keys(routeProtocols).join(', ')}` })
       .default('vipgate').transform((p) => (typeof p === 'number' ? p : routeProtocols[p])),
     /** Resilient nexthop groups (kernel 5.13+): flows stay on their next hop when others come and go. */

@@ -76,6 +76,9 @@ export class RouterDaemon {
   private readonly neighborOf = new Map<Peer, NeighborConfig>();
   private readonly started: number;
   private connectedCache?: { at: number; value: ReturnType<typeof connectedSubnets> };
+  /** End-of-RIB seen per established peer, and when the last session came up: for the startup hold. */
+  private readonly endOfRib = new Map<Peer, Set<Family>>();
+  private lastEstablished = 0;
 
   constructor(readonly cfg: RouterConfig, private readonly deps: RouterDeps) {
     const { clock, log } = deps;
@@ -84,6 +87,8 @@ export class RouterDaemon {
       state: (peer, from, to) => log.info({ peer: peer.name, from, to }, `peer ${peer.name} ${from} -> ${to}`),
       established: (peer) => {
         log.info({ peer: peer.name, as: peer.peerAs, families: peer.negotiated?.families }, `peer ${peer.name} established`);
+        this.endOfRib.set(peer, new Set());
+        this.lastEstablished = clock.now();
         this.routing.attach(peer, this.neighborOf.get(peer)!);
       },
       down: (peer, reason, keepStale) => {
@@ -91,14 +96,17 @@ export class RouterDaemon {
         if (keepStale) this.routing.peerStale(peer); else this.routing.peerDown(peer);
       },
       routes: (peer, changes) => this.routing.peerRoutes(peer, changes),
-      endOfRib: (peer, family) => log.debug({ peer: peer.name, family }, 'End-of-RIB received'),
+      endOfRib: (peer, family) => {
+        log.debug({ peer: peer.name, family }, 'End-of-RIB received');
+        this.endOfRib.get(peer)?.add(family);
+      },
       updateErrors: (peer, errors) => {
         for (const e of errors) log.warn({ peer: peer.name, code: e.code, subcode: e.subcode, action: e.action }, `RFC 7606: ${e.message}`);
       },
       exportTable: (peer) => this.routing.exportTable(peer),
       refused: (address, reason) => log.warn({ address }, `connection refused: ${reason}`),
       peerAdded: (peer) => { const n = this.neighborFor(peer.options.address); if (n) this.neighborOf.set(peer, n); },
-      peerRemoved: (peer) => { this.routing.detach(peer); this.neighborOf.delete(peer); },
+      peerRemoved: (peer) => { this.routing.detach(peer); this.neighborOf.delete(peer); this.endOfRib.delete(peer); },
     });
     this.routing = new Routing(cfg, clock, log, deps.fib, () => this.connected(), () => this.speaker.peers(), {
       refused: (peer, prefix, reason) => log.warn({ peer: peer.name, prefix }, `route refused: ${reason}`),
@@ -179,6 +187,24 @@ export class RouterDaemon {
     }
     await this.control?.listen();
     for (const [peer, n] of this.neighborOf) if (!n.shutdown) peer.start();
+    if (this.deps.fib && this.cfg.fib.startupHold > 0 && this.cfg.neighbors.length > 0) this.holdFibAtStartup();
+  }
+
+  /**
+   * Keep the kernel untouched until the sessions are back: released when every established session has
+   * sent End-of-RIB for its families and none came up in the last second, or after fib.startupHold.
+   */
+  private holdFibAtStartup(): void {
+    const { clock } = this.deps;
+    const deadline = clock.now() + this.cfg.fib.startupHold * 1000;
+    this.routing.holdFib();
+    const check = (): void => {
+      const up = this.speaker.peers().filter((p) => p.isEstablished);
+      const complete = up.length > 0 && up.every((p) => (p.negotiated?.families ?? []).every((f) => this.endOfRib.get(p)?.has(f)));
+      if ((complete && clock.now() - this.lastEstablished >= 1000) || clock.now() >= deadline) this.routing.releaseFib();
+      else clock.at(clock.now() + 250, check);
+    };
+    clock.at(clock.now() + 250, check);
   }
 
   /** The kernel's view of our routes when the FIB can dump it, else what we asked it to install. */

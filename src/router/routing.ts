@@ -48,6 +48,10 @@ export interface RoutingEvents {
   changed(changes: readonly RouteChange[]): void;
 }
 
+function fibSet(prefix: Prefix, multipath: readonly { address: string; weight: number }[]): FibRouteChange {
+  return { op: 'set', prefix, nexthops: multipath.map((n) => ({ address: n.address, weight: n.weight })) };
+}
+
 function entryKey(key: string, pathId: number): string { return pathId === 0 ? key : `${key}#${pathId}`; }
 
 export class Routing {
@@ -56,6 +60,8 @@ export class Routing {
   private pending: PathChange[] = [];
   private scheduled = false;
   private readonly policyCache = new WeakMap<PathAttributes, Map<string, PathAttributes>>();
+  /** At startup the kernel keeps what the last run installed until the peers are back (see holdFib). */
+  private fibHeld = false;
   /** FIB operations in flight; `settled()` waits for them. */
   private fibTail: Promise<unknown> = Promise.resolve();
   fibFailures = 0;
@@ -190,22 +196,15 @@ export class Routing {
   private afterDecision(changes: RouteChange[]): void {
     if (changes.length === 0) return;
     this.events.changed(changes);
-    if (this.fib) {
+    if (this.fib && !this.fibHeld) {
       const fibChanges: FibRouteChange[] = [];
       for (const c of changes) {
         const installed = c.best !== undefined && !c.best.source.local;
         const wasInstalled = c.old !== undefined && !c.old.best.source.local;
-        if (installed) fibChanges.push({ op: 'set' as const, prefix: c.prefix, nexthops: c.multipath.map((n) => ({ address: n.address, weight: n.weight })) });
+        if (installed) fibChanges.push(fibSet(c.prefix, c.multipath));
         else if (wasInstalled) fibChanges.push({ op: 'delete' as const, prefix: c.prefix });
       }
-      if (fibChanges.length) {
-        const fib = this.fib;
-        this.fibTail = this.fibTail.then(() => fib.apply(fibChanges)).then((r) => {
-          if (r.failures.length === 0) return;
-          this.fibFailures += r.failures.length;
-          for (const f of r.failures.slice(0, 10)) this.log.error({ what: f.what, code: f.code }, `kernel refused: ${f.message}`);
-        }, (e: unknown) => { this.fibFailures++; this.log.error({ err: e }, 'FIB update failed'); });
-      }
+      this.toFib(fibChanges);
     }
     for (const peer of this.peersToOffer()) {
       if (!peer.isEstablished) continue;
@@ -214,6 +213,35 @@ export class Routing {
         if (r) peer.offer(r); else peer.retract(c.key, c.prefix);
       }
     }
+  }
+
+  private toFib(changes: FibRouteChange[]): void {
+    const fib = this.fib;
+    if (!fib || changes.length === 0) return;
+    this.fibTail = this.fibTail.then(() => fib.apply(changes)).then((r) => {
+      if (r.failures.length === 0) return;
+      this.fibFailures += r.failures.length;
+      for (const f of r.failures.slice(0, 10)) this.log.error({ what: f.what, code: f.code }, `kernel refused: ${f.message}`);
+    }, (e: unknown) => { this.fibFailures++; this.log.error({ err: e }, 'FIB update failed'); });
+  }
+
+  /**
+   * Startup after a restart: leave the kernel as the last run left it (forwarding goes on) while the
+   * sessions come back, so that routes are not rewritten as each peer returns (RFC 4724's forwarding state
+   * idea, FRR's update-delay). releaseFib() then installs the whole table in one batch; unchanged routes
+   * cost nothing because the FIB adopted them.
+   */
+  holdFib(): void { this.fibHeld = true; }
+
+  get fibIsHeld(): boolean { return this.fibHeld; }
+
+  releaseFib(): void {
+    if (!this.fibHeld) return;
+    this.fibHeld = false;
+    const all: FibRouteChange[] = [];
+    for (const f of [4, 6] as const) for (const r of this.ribs[f].routes()) if (!r.best.source.local) all.push(fibSet(r.prefix, r.multipath));
+    this.log.info({ routes: all.length }, 'startup hold over: installing the table');
+    this.toFib(all);
   }
 
   /** Wait until every FIB change queued so far was answered by the kernel. */

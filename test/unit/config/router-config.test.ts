@@ -30,7 +30,7 @@ describe('parseRouterConfig', () => {
     expect(c).toMatchObject({
       asn: 64513, routerId: '192.168.10.254', maximumPaths: 4, networks: [{ prefix: '10.1.1.0/24', communities: [], largeCommunities: [], med: undefined, linkBandwidth: undefined }], multipathRelax: false,
       listen: { enabled: true, address: '0.0.0.0', port: 179 }, ebgpRequiresPolicy: true, defaultLocalPref: 100,
-      fib: { table: 254, metric: 20, protocol: 201 }, control: { socket: '/run/vipgate/control.sock' }, log: { level: 'info' },
+      fib: { table: 254, metric: 20, protocol: 201, startupHold: 10 }, control: { socket: '/run/vipgate/control.sock' }, log: { level: 'info' },
     });
     const [n1, range] = c.neighbors;
     expect(n1).toMatchObject({
