@@ -68,3 +68,72 @@ export interface KernelRouteView {
   readonly nexthopGroup?: number;
   readonly nexthops: readonly { readonly gateway: string; readonly dev?: string; readonly weight: number }[];
 }
+
+/** A next hop of an installed route, with its ECMP weight. */
+export interface NexthopView {
+  readonly gateway: string;
+  readonly weight: number;
+}
+
+/** One prefix whose best path or next hop set changed (no next hops: not installed, or withdrawn). */
+export interface RouteChangeView {
+  readonly prefix: string;
+  readonly oldNexthops: readonly NexthopView[];
+  readonly newNexthops: readonly NexthopView[];
+  /** The decision step that chose the new best path, or "withdrawn". */
+  readonly reason: string;
+}
+
+/**
+ * What happens in the router, as the history, MQTT and the web page see it. `at` is the wall clock
+ * (milliseconds since 1970). A failover's `durationMs` runs from the session going down to the kernel
+ * having answered every route change it caused.
+ */
+export type RouterEvent =
+  | { readonly type: 'peer'; readonly at: number; readonly peer: string; readonly from: string; readonly to: string; readonly reason?: string }
+  | { readonly type: 'routes'; readonly at: number; readonly changes: readonly RouteChangeView[] }
+  | { readonly type: 'failover'; readonly at: number; readonly peer: string; readonly reason: string; readonly prefixes: number; readonly durationMs: number }
+  | { readonly type: 'config'; readonly at: number; readonly hash: string; readonly text: string };
+
+/** Counters the router keeps that no view above carries. */
+export interface RouterCounters {
+  readonly fibErrors: number;
+}
+
+/**
+ * A running router's state as the web page, MQTT and the metrics read it: the control API's views plus
+ * a subscription to its events. The router implements it in-process; tests implement it by hand.
+ */
+export interface RouterStatusSource {
+  summary(): BgpSummary;
+  table(prefix?: string): BgpTable;
+  routes(): Promise<readonly KernelRouteView[]>;
+  counters(): RouterCounters;
+  /** `clear bgp`: reset the sessions of `peer` ('*': all); the names of the peers reset. */
+  clear(peer: string): { readonly reset: readonly string[] };
+  /** Call `listener` on every event from now on; returns the unsubscribe function. */
+  subscribe(listener: (e: RouterEvent) => void): () => void;
+}
+
+/** A point of a time series. */
+export interface SamplePoint {
+  readonly at: number;
+  readonly value: number;
+}
+
+/** What the history (SQLite) gives the web page's charts and event list. */
+export interface HistoryView {
+  /** Installed route count over time. */
+  readonly routeCounts: readonly SamplePoint[];
+  /** Sessions that left Established, per time bucket. */
+  readonly flaps: readonly SamplePoint[];
+  /** The most recent failovers, oldest first. */
+  readonly failovers: readonly { readonly at: number; readonly peer: string; readonly durationMs: number; readonly prefixes: number }[];
+}
+
+export interface HistorySource {
+  /** Charts over the last `windowMs`, flaps counted per `bucketMs`. */
+  charts(windowMs: number, bucketMs: number): HistoryView;
+  /** Route changes of one prefix, newest first. */
+  routeHistory(prefix: string, limit: number): readonly (RouteChangeView & { readonly at: number })[];
+}
