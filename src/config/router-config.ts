@@ -16,7 +16,7 @@ import { semanticIssues } from './semantic.js';
  * check (its problems are all inside the value), report that alternative's problems, which name the
  * real field; otherwise the union's own message.
  */
-function zodIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): ConfigIssue[] {
+export function zodIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   for (const i of issues) {
     const path = [...prefix, ...i.path];

@@ -1,0 +1,135 @@
+/**
+ * The BGP side of the agent: one Speaker (src/bgp), one Peer per configured router that this node
+ * talks to, dialling out like MetalLB's speaker. It is handed the whole desired state and works out the
+ * difference itself: new or changed routes are offered, routes no longer wanted are retracted (the
+ * Adj-RIB-Out turns that into UPDATEs and coalesces bursts), and a session that comes up is given the
+ * full current table (Peer's exportTable). Route attributes: ORIGIN IGP, empty AS_PATH (our AS is
+ * prepended on eBGP, RFC 4271 5.1.2), next hop = our address on the session (5.1.3), communities
+ * (RFC 1997), large communities (RFC 8092), LOCAL_PREF (iBGP only, 5.1.5) and the link bandwidth
+ * extended community (draft-ietf-idr-link-bandwidth, bytes per second as IEEE float).
+ */
+import { networkInterfaces } from 'node:os';
+import type { Clock } from '../../lib/clock.js';
+import type { Logger } from '../../lib/log.js';
+import { Peer, type PeerOptions } from '../../bgp/peer.js';
+import { Speaker } from '../../bgp/speaker.js';
+import type { ExportRoute } from '../../bgp/export.js';
+import { linkBandwidth } from '../../wire/bgp/communities.js';
+import { CeaseSubcode, type PathAttributes } from '../../wire/bgp/types.js';
+import type { PeerConfig } from '../config/model.js';
+import type { Announcement, DesiredState } from './desired.js';
+
+/** A global IPv6 address on the interface holding `ipv4`: our IPv6 next hop on an IPv4 session (RFC 2545). */
+function ipv6Beside(ipv4: string): string | undefined {
+  const iface = Object.values(networkInterfaces()).find((list) => list?.some((a) => a.address === ipv4));
+  return iface?.find((a) => a.family === 'IPv6' && !a.internal && !a.address.toLowerCase().startsWith('fe80'))?.address;
+}
+
+export interface AnnouncerEvents {
+  /** A session reached Established or left it. */
+  session(peer: string, up: boolean, reason?: string): void;
+}
+
+interface Session { readonly cfg: PeerConfig; readonly peer: Peer; routes: Map<string, ExportRoute> }
+
+export class Announcer {
+  private readonly speaker: Speaker;
+  private readonly sessions = new Map<string, Session>();
+  /** Interned attributes: equal announcements share one object, so unchanged routes are not resent. */
+  private readonly interned = new Map<string, PathAttributes>();
+  private state: DesiredState = new Map();
+
+  constructor(clock: Clock, private readonly log: Logger, private readonly routerId: string, events?: AnnouncerEvents) {
+    this.speaker = new Speaker(clock, {
+      state: (peer, from, to) => log.debug({ peer: peer.name, from, to }, `peer ${peer.name} ${from} -> ${to}`),
+      established: (peer) => { log.info({ peer: peer.name }, `peer ${peer.name} established`); events?.session(peer.name, true); },
+      down: (peer, reason) => { log.warn({ peer: peer.name, reason }, `peer ${peer.name} down: ${reason}`); events?.session(peer.name, false, reason); },
+      routes: () => undefined,
+      endOfRib: () => undefined,
+      updateErrors: (peer, errors) => { for (const e of errors) log.warn({ peer: peer.name }, `RFC 7606: ${e.message}`); },
+      exportTable: (peer) => this.sessions.get(peer.name)?.routes.values() ?? [],
+      refused: () => undefined,
+      peerAdded: () => undefined,
+      peerRemoved: () => undefined,
+    });
+  }
+
+  peers(): Peer[] { return this.speaker.peers(); }
+  desired(): DesiredState { return this.state; }
+
+  private options(c: PeerConfig): PeerOptions {
+    const base = {
+      name: c.name, address: c.address, port: c.port, families: [4, 6] as const, nextHopSelf: true,
+      ...(c.sourceAddress ? { localAddress: c.sourceAddress } : {}),
+      ipv6NextHop: ipv6Beside,
+    };
+    return {
+      ...base, families: [4, 6],
+      fsm: {
+        localAs: c.myAsn, routerId: c.routerId ?? this.routerId, remoteAs: c.peerAsn, holdTime: c.holdTime,
+        ...(c.keepalive === undefined ? {} : { keepaliveTime: c.keepalive }),
+        connectRetryTime: c.connectRetry, passive: false, autoRestart: true, idleHoldTime: 1, idleHoldMax: 60,
+        capabilities: Peer.capabilities({ ...base, families: [4, 6], localAs: c.myAsn }),
+      },
+    };
+  }
+
+  /** The peers this node should talk to now: new ones start, removed or changed ones stop (Cease 6/3). */
+  setPeers(peers: readonly PeerConfig[]): void {
+    const wanted = new Map(peers.map((p) => [p.name, p]));
+    for (const [name, s] of [...this.sessions]) {
+      const w = wanted.get(name);
+      if (w && JSON.stringify(w) === JSON.stringify(s.cfg)) continue;
+      this.speaker.removePeer(s.peer, 'peer deconfigured');
+      this.sessions.delete(name);
+    }
+    for (const [name, cfg] of wanted) {
+      if (this.sessions.has(name)) continue;
+      if (cfg.password) this.log.warn({ peer: name }, 'TCP MD5 password configured but not applied: the agent cannot set TCP_MD5SIG yet');
+      const peer = this.speaker.addPeer(this.options(cfg));
+      const s: Session = { cfg, peer, routes: new Map() };
+      this.sessions.set(name, s);
+      this.applyTo(s);
+      peer.start();
+    }
+  }
+
+  private attributes(a: Announcement, asn: number): PathAttributes {
+    const id = `${asn}|${a.communities.join(',')}|${a.largeCommunities.map((c) => c.join(':')).join(',')}|${a.localPref ?? ''}|${a.bandwidthMbps ?? ''}`;
+    let attrs = this.interned.get(id);
+    if (!attrs) {
+      attrs = {
+        origin: 0, asPath: [],
+        ...(a.communities.length ? { communities: a.communities } : {}),
+        ...(a.largeCommunities.length ? { largeCommunities: a.largeCommunities } : {}),
+        ...(a.localPref === undefined ? {} : { localPref: a.localPref }),
+        ...(a.bandwidthMbps === undefined ? {} : { extendedCommunities: [linkBandwidth(asn, (a.bandwidthMbps * 1e6) / 8)] }),
+      };
+      this.interned.set(id, attrs);
+    }
+    return attrs;
+  }
+
+  /** Make every session's announcements equal to `state` (peer name → announcements). */
+  apply(state: DesiredState): void {
+    this.state = state;
+    for (const s of this.sessions.values()) this.applyTo(s);
+  }
+
+  private applyTo(s: Session): void {
+    const next = new Map<string, ExportRoute>();
+    for (const a of this.state.get(s.cfg.name) ?? []) {
+      next.set(a.key, { key: a.key, prefix: a.prefix, attributes: this.attributes(a, s.cfg.myAsn), nextHop: '' });
+    }
+    for (const [key, r] of s.routes) if (!next.has(key)) s.peer.retract(key, r.prefix);
+    for (const [key, r] of next) if (s.routes.get(key)?.attributes !== r.attributes) s.peer.offer(r);
+    s.routes = next;
+  }
+
+  /** Stop every session with Cease/Administrative Shutdown (RFC 9003 text): the router withdraws our routes at once. */
+  async close(text = 'vipgate agent shutting down'): Promise<void> {
+    for (const s of this.sessions.values()) s.peer.stop(text, CeaseSubcode.ADMINISTRATIVE_SHUTDOWN);
+    await this.speaker.close(text);
+    this.sessions.clear();
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * MetalLB's legacy ConfigMap (metallb-system/config, key `config`, MetalLB <= 0.12), read as it is so
+ * that a MetalLB user switches without rewriting: `peers` (peer-address, peer-asn, my-asn, peer-port,
+ * hold-time, router-id, source-address, password, node-selectors), `bgp-communities` (named
+ * communities), `address-pools` (name, protocol, addresses, avoid-buggy-ips, auto-assign,
+ * bgp-advertisements with aggregation-length, localpref, communities). Layer 2 pools are refused:
+ * vipgate announces over BGP only.
+ */
+import { z } from 'zod';
+import { asNumber, community, ipAddress, ipv4Address } from '../../config/values.js';
+import { type AdvertisementConfig, type AgentConfig, DEFAULTS } from './model.js';
+import { addressRange, duration, holdSeconds, legacySelector } from './values.js';
+
+const peer = z.object({
+  'peer-address': ipAddress,
+  'peer-asn': asNumber,
+  'my-asn': asNumber,
+  'peer-port': z.number().int().min(1).max(65535).default(DEFAULTS.port),
+  'hold-time': duration.pipe(holdSeconds).default(DEFAULTS.holdTime),
+  'router-id': ipv4Address.optional(),
+  'source-address': ipAddress.optional(),
+  password: z.string().min(1).max(80).optional(),
+  'node-selectors': z.array(legacySelector).default([]),
+});
+
+const advertisement = z.object({
+  'aggregation-length': z.number().int().min(0).max(128).optional(),
+  localpref: z.number().int().min(0).max(0xffffffff).optional(),
+  communities: z.array(z.string()).default([]),
+});
+
+const pool = z.object({
+  name: z.string().min(1),
+  protocol: z.enum(['bgp', 'layer2']).refine((p) => p === 'bgp', { error: 'layer2 is not supported: vipgate announces over BGP only' }),
+  addresses: z.array(addressRange).min(1),
+  'avoid-buggy-ips': z.boolean().default(false),
+  'auto-assign': z.boolean().default(true),
+  'bgp-advertisements': z.array(advertisement).optional(),
+});
+
+export const metallbConfigMapSchema = z.object({
+  peers: z.array(peer).default([]),
+  'bgp-communities': z.record(z.string(), community).default({}),
+  'address-pools': z.array(pool).default([]),
+});
+
+/** Is this parsed YAML MetalLB's legacy config (the ConfigMap, or the text of its `config` key)? */
+export function isLegacyConfig(doc: unknown): boolean {
+  if (doc === null || typeof doc !== 'object') return false;
+  const d = doc as Record<string, unknown>;
+  return 'address-pools' in d || (Array.isArray(d['peers']) && d['peers'].some((p) => p && typeof p === 'object' && 'peer-address' in p));
+}
+
+export function fromMetallbConfigMap(c: z.output<typeof metallbConfigMapSchema>, issue: (path: string, message: string) => void): AgentConfig {
+  const routerIds = new Set(c.peers.map((p) => p['router-id']).filter((x) => x !== undefined));
+  const advertisements: AdvertisementConfig[] = [];
+  c['address-pools'].forEach((p, i) => {
+    // MetalLB: a pool without bgp-advertisements gets one default advertisement (full-length routes)
+    (p['bgp-advertisements'] ?? [{ communities: [] as string[] }]).forEach((a, j) => {
+      const origin = `address-pools[${i}].bgp-advertisements[${j}]`;
+      const communities: number[] = [];
+      a.communities.forEach((name, k) => {
+        const value = c['bgp-communities'][name] ?? parseCommunityText(name);
+        if (value === undefined) issue(`${origin}.communities[${k}]`, `"${name}" is neither AS:VALUE nor a name in bgp-communities`);
+        else communities.push(value);
+      });
+      const len = a['aggregation-length'];
+      advertisements.push({
+        origin, pools: [p.name], communities, largeCommunities: [], peers: [], nodeSelectors: [],
+        aggregationLength: len !== undefined && len <= 32 ? len : 32, aggregationLengthV6: len ?? 128,
+        ...(a.localpref === undefined ? {} : { localPref: a.localpref }),
+      });
+    });
+  });
+  const [routerId] = routerIds;
+  return {
+    format: 'metallb-configmap',
+    ...(routerId ? { routerId } : {}),
+    pools: c['address-pools'].map((p, i) => ({
+      origin: `address-pools[${i}]`, name: p.name, ranges: p.addresses, avoidBuggyIPs: p['avoid-buggy-ips'], autoAssign: p['auto-assign'],
+    })),
+    peers: c.peers.map((p, i) => ({
+      origin: `peers[${i}]`, name: p['peer-address'], address: p['peer-address'], port: p['peer-port'], myAsn: p['my-asn'], peerAsn: p['peer-asn'],
+      holdTime: p['hold-time'], connectRetry: DEFAULTS.connectRetry, nodeSelectors: p['node-selectors'],
+      ...(p.password ? { password: p.password } : {}),
+      ...(p['source-address'] ? { sourceAddress: p['source-address'] } : {}),
+      ...(p['router-id'] ? { routerId: p['router-id'] } : {}),
+    })),
+    advertisements,
+    externalIPs: { enabled: false, communities: [], largeCommunities: [] },
+    linkBandwidth: DEFAULTS.linkBandwidth,
+    leaderElection: DEFAULTS.leaderElection,
+    warnings: [],
+  };
+}
+
+function parseCommunityText(text: string): number | undefined {
+  const r = community.safeParse(text);
+  return r.success ? r.data : undefined;
+}

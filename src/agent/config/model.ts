@@ -1,0 +1,102 @@
+/**
+ * The validated agent configuration, whichever format it was written in (vipgate's own compact YAML,
+ * MetalLB's legacy ConfigMap, or MetalLB's CRDs). `origin` on each item names where it came from
+ * ("pools[0]", "IPAddressPool/default", "address-pools[1]") so later checks can name the field.
+ */
+import type { Family } from '../../lib/address.js';
+import type { LargeCommunity } from '../../wire/bgp/types.js';
+
+export interface SelectorRequirement {
+  readonly key: string;
+  readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  readonly values: readonly string[];
+}
+
+/** A Kubernetes label selector; the empty selector matches everything. */
+export interface LabelSelector {
+  readonly matchLabels: Readonly<Record<string, string>>;
+  readonly matchExpressions: readonly SelectorRequirement[];
+}
+
+/** An inclusive range of addresses of one family, as integers. */
+export interface AddressRange {
+  readonly family: Family;
+  readonly first: bigint;
+  readonly last: bigint;
+  /** The CIDR length when the range was written as a CIDR. */
+  readonly cidrLength?: number;
+  readonly text: string;
+}
+
+export interface PoolConfig {
+  readonly origin: string;
+  readonly name: string;
+  readonly ranges: readonly AddressRange[];
+  /** Never hand out .0 or .255 addresses (IPv4; old routers and clients treat them as broadcast). */
+  readonly avoidBuggyIPs: boolean;
+  /** false: only Services that ask for this pool (annotation) or for one of its IPs get an address. */
+  readonly autoAssign: boolean;
+}
+
+export interface PeerConfig {
+  readonly origin: string;
+  readonly name: string;
+  readonly address: string;
+  readonly port: number;
+  readonly myAsn: number;
+  readonly peerAsn: number;
+  /** Seconds (RFC 4271 4.2: 0 or >= 3). */
+  readonly holdTime: number;
+  readonly keepalive?: number;
+  readonly connectRetry: number;
+  readonly password?: string;
+  readonly sourceAddress?: string;
+  readonly routerId?: string;
+  /** Empty: every node peers with this router. Otherwise: nodes matching any of them. */
+  readonly nodeSelectors: readonly LabelSelector[];
+}
+
+export interface AdvertisementConfig {
+  readonly origin: string;
+  /** Undefined: every pool. */
+  readonly pools?: readonly string[];
+  readonly aggregationLength: number;
+  readonly aggregationLengthV6: number;
+  readonly localPref?: number;
+  readonly communities: readonly number[];
+  readonly largeCommunities: readonly LargeCommunity[];
+  /** Peer names; empty: every peer. */
+  readonly peers: readonly string[];
+  /** Empty: announced from every node. */
+  readonly nodeSelectors: readonly LabelSelector[];
+}
+
+export interface AgentConfig {
+  readonly format: 'vipgate' | 'metallb-configmap' | 'metallb-crds';
+  readonly routerId?: string;
+  readonly pools: readonly PoolConfig[];
+  readonly peers: readonly PeerConfig[];
+  readonly advertisements: readonly AdvertisementConfig[];
+  /** spec.externalIPs announced (the seed's ExternalIP Services), with these attributes. */
+  readonly externalIPs: {
+    readonly enabled: boolean; readonly communities: readonly number[]; readonly largeCommunities: readonly LargeCommunity[];
+    readonly localPref?: number;
+  };
+  /**
+   * Link bandwidth extended community on externalTrafficPolicy Local routes: `mbpsPerEndpoint` Mbit/s per
+   * ready local endpoint, so the router's ECMP weights follow where the pods are.
+   */
+  readonly linkBandwidth: { readonly enabled: boolean; readonly mbpsPerEndpoint: number };
+  /** coordination.k8s.io Lease used to elect the one agent that assigns addresses (Kubernetes source). */
+  readonly leaderElection: { readonly namespace: string; readonly name: string; readonly durationSeconds: number };
+  /** spec.loadBalancerClass this agent serves; undefined: Services without a class. */
+  readonly loadBalancerClass?: string;
+  /** Things read but not used (MetalLB features vipgate does not have), for the log. */
+  readonly warnings: readonly string[];
+}
+
+export const DEFAULTS = {
+  port: 179, holdTime: 90, connectRetry: 5,
+  linkBandwidth: { enabled: true, mbpsPerEndpoint: 1000 },
+  leaderElection: { namespace: 'vipgate-system', name: 'vipgate-ipam', durationSeconds: 15 },
+} as const;

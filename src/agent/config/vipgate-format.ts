@@ -1,0 +1,89 @@
+/**
+ * vipgate's own compact agent format (YAML). Unknown fields are errors, so a typo cannot silently do
+ * nothing. Example:
+ *
+ *   asn: 64512
+ *   peers: [{ address: 192.168.10.254, asn: 64513 }]
+ *   pools: [{ name: default, addresses: [172.20.1.0/24, "fd00:172:20::/120"], avoidBuggyIPs: true }]
+ *   advertisements: [{ pools: [default], communities: ["64512:100"], localPref: 200 }]
+ *   externalIPs: { enabled: true }
+ *   linkBandwidth: { mbpsPerEndpoint: 1000 }
+ */
+import { z } from 'zod';
+import { asNumber, community, ipAddress, ipv4Address, largeCommunity } from '../../config/values.js';
+import { type AgentConfig, DEFAULTS } from './model.js';
+import { addressRange, holdSeconds, labelSelector } from './values.js';
+
+const peer = z.strictObject({
+  name: z.string().min(1).optional(),
+  address: ipAddress,
+  asn: asNumber,
+  /** Our AS on this session, when not the top-level `asn`. */
+  myAsn: asNumber.optional(),
+  port: z.number().int().min(1).max(65535).default(DEFAULTS.port),
+  holdTime: holdSeconds.default(DEFAULTS.holdTime),
+  keepalive: z.number().int().min(0).max(21845).optional(),
+  connectRetry: z.number().int().min(1).max(65535).default(DEFAULTS.connectRetry),
+  password: z.string().min(1).max(80).optional(),
+  sourceAddress: ipAddress.optional(),
+  nodeSelectors: z.array(labelSelector).default([]),
+});
+
+const pool = z.strictObject({
+  name: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: 'must be a DNS-1123 name (lower case letters, digits, - and .)' }),
+  addresses: z.array(addressRange).min(1),
+  avoidBuggyIPs: z.boolean().default(false),
+  autoAssign: z.boolean().default(true),
+});
+
+const attributes = {
+  communities: z.array(community).default([]),
+  largeCommunities: z.array(largeCommunity).default([]),
+  localPref: z.number().int().min(0).max(0xffffffff).optional(),
+};
+
+const advertisement = z.strictObject({
+  /** Omitted: every pool. */
+  pools: z.array(z.string()).optional(),
+  aggregationLength: z.number().int().min(0).max(32).default(32),
+  aggregationLengthV6: z.number().int().min(0).max(128).default(128),
+  ...attributes,
+  peers: z.array(z.string()).default([]),
+  nodeSelectors: z.array(labelSelector).default([]),
+});
+
+export const vipgateAgentSchema = z.strictObject({
+  asn: asNumber,
+  routerId: ipv4Address.optional(),
+  peers: z.array(peer).min(1),
+  pools: z.array(pool).default([]),
+  /** Omitted: every pool is announced to every peer from every node with plain /32 and /128 routes. */
+  advertisements: z.array(advertisement).optional(),
+  externalIPs: z.strictObject({ enabled: z.boolean().default(false), ...attributes }).prefault({}),
+  linkBandwidth: z.strictObject({
+    enabled: z.boolean().default(DEFAULTS.linkBandwidth.enabled),
+    mbpsPerEndpoint: z.number().positive().max(1e6).default(DEFAULTS.linkBandwidth.mbpsPerEndpoint),
+  }).prefault({}),
+  leaderElection: z.strictObject({
+    namespace: z.string().min(1).default(DEFAULTS.leaderElection.namespace),
+    name: z.string().min(1).default(DEFAULTS.leaderElection.name),
+    durationSeconds: z.number().int().min(5).max(300).default(DEFAULTS.leaderElection.durationSeconds),
+  }).prefault({}),
+  loadBalancerClass: z.string().min(1).optional(),
+});
+
+export function fromVipgateFormat(c: z.output<typeof vipgateAgentSchema>): AgentConfig {
+  const defaultAdvertisement: NonNullable<typeof c.advertisements>[number] = { aggregationLength: 32, aggregationLengthV6: 128, communities: [], largeCommunities: [], peers: [], nodeSelectors: [] };
+  return {
+    format: 'vipgate',
+    ...(c.routerId ? { routerId: c.routerId } : {}),
+    pools: c.pools.map((p, i) => ({ origin: `pools[${i}]`, ...p, ranges: p.addresses })),
+    peers: c.peers.map(({ asn, myAsn, name, ...p }, i) => ({ origin: `peers[${i}]`, name: name ?? p.address, ...p, peerAsn: asn, myAsn: myAsn ?? c.asn })),
+    advertisements: (c.advertisements ?? [defaultAdvertisement]).map(({ pools, ...a }, i) => ({ origin: `advertisements[${i}]`, ...a, ...(pools ? { pools } : {}) })),
+    externalIPs: c.externalIPs,
+    linkBandwidth: c.linkBandwidth,
+    leaderElection: c.leaderElection,
+    ...(c.loadBalancerClass ? { loadBalancerClass: c.loadBalancerClass } : {}),
+    warnings: [],
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * Address assignment for LoadBalancer Services (what MetalLB's controller does), kept in memory and
+ * reconciled against each snapshot:
+ * - an assignment that is still valid is kept (IPs never move without a reason);
+ * - then status.loadBalancer.ingress of Services without one is adopted (a new leader takes over what the
+ *   previous one assigned); then requested IPs (metallb.universe.tf/loadBalancerIPs or
+ *   spec.loadBalancerIP); then free addresses from the pools (autoAssign pools, or the pool named by
+ *   metallb.universe.tf/address-pool), one per wanted family (dual stack: both);
+ * - an IP held by one Service is given to another only when they may share it: the same
+ *   metallb.universe.tf/allow-shared-ip key, no common protocol/port, the same externalTrafficPolicy,
+ *   and for Local the same pod selector (both must send traffic to the same nodes).
+ * Services are handled in name order so that every agent computing from the same snapshot agrees.
+ */
+import type { Family } from '../../lib/address.js';
+import type { PoolConfig } from '../config/model.js';
+import { serviceKey, type ServiceInfo } from '../model.js';
+import { canonicalIp, firstUsable, ipValue, poolHolds } from './pool.js';
+
+export interface Assignment { readonly ips: readonly string[]; readonly pool: string }
+
+export interface ReconcileResult {
+  readonly assignments: ReadonlyMap<string, Assignment>;
+  /** Services that wanted an address and got none, with the reason (for events and logs). */
+  readonly failures: ReadonlyMap<string, string>;
+}
+
+/** May services `a` and `b` hold the same IP? */
+export function mayShare(a: ServiceInfo, b: ServiceInfo): boolean {
+  if (!a.sharingKey || a.sharingKey !== b.sharingKey) return false;
+  if (a.externalTrafficPolicy !== b.externalTrafficPolicy) return false;
+  if (a.externalTrafficPolicy === 'Local' && a.selector !== b.selector) return false;
+  return !a.ports.some((p) => b.ports.some((q) => p.protocol === q.protocol && p.port === q.port));
+}
+
+const FAMILY: Record<'IPv4' | 'IPv6', Family> = { IPv4: 4, IPv6: 6 };
+
+function wantedFamilies(s: ServiceInfo): Family[] {
+  const fams = s.ipFamilies.map((f) => FAMILY[f]);
+  if (s.dualStack) return fams.length === 2 ? fams : [...new Set<Family>([fams[0] ?? 4, 4, 6])];
+  return [fams[0] ?? 4];
+}
+
+export class Allocator {
+  private pools: readonly PoolConfig[];
+  private readonly byService = new Map<string, { svc: ServiceInfo; a: Assignment }>();
+  private readonly holders = new Map<string, Set<string>>();
+
+  constructor(pools: readonly PoolConfig[], private readonly loadBalancerClass?: string) { this.pools = pools; }
+
+  /** New pools (config reload): assignments outside them are dropped at the next reconcile. */
+  setPools(pools: readonly PoolConfig[]): void { this.pools = pools; }
+
+  assignment(key: string): Assignment | undefined { return this.byService.get(key)?.a; }
+
+  /** Is this Service ours to give an address? */
+  wants(s: ServiceInfo): boolean {
+    return s.type === 'LoadBalancer' && s.loadBalancerClass === this.loadBalancerClass;
+  }
+
+  reconcile(services: readonly ServiceInfo[]): ReconcileResult {
+    const failures = new Map<string, string>();
+    const current = new Map(services.filter((s) => this.wants(s)).map((s) => [serviceKey(s), s]));
+    for (const [key, held] of [...this.byService]) {
+      const svc = current.get(key);
+      if (!svc || !this.stillValid(svc, held.a)) this.release(key);
+      else this.byService.set(key, { svc, a: held.a });
+    }
+    const pending = [...current.values()].filter((s) => !this.byService.has(serviceKey(s)))
+      .sort((a, b) => serviceKey(a).localeCompare(serviceKey(b)));
+    // adopt earlier assignments first, so that a fresh agent never takes an IP another Service shows
+    const later: ServiceInfo[] = [];
+    for (const s of pending) {
+      const adopted = s.ingressIPs.length > 0 ? this.tryIps(s, s.ingressIPs) : undefined;
+      if (adopted) this.hold(s, adopted); else later.push(s);
+    }
+    for (const s of later) {
+      const r = s.requestedIPs.length > 0 ? this.requested(s) : this.automatic(s);
+      if (typeof r === 'string') failures.set(serviceKey(s), r);
+      else this.hold(s, r);
+    }
+    return { assignments: new Map([...this.byService].map(([k, v]) => [k, v.a])), failures };
+  }
+
+  private stillValid(s: ServiceInfo, a: Assignment): boolean {
+    if (s.requestedIPs.length > 0 && !sameSet(s.requestedIPs.map((ip) => canonicalIp(ip) ?? ip), a.ips)) return false;
+    if (s.pool !== undefined && s.pool !== a.pool) return false;
+    const pool = this.pools.find((p) => p.name === a.pool);
+    if (!pool || !a.ips.every((ip) => poolHolds(pool, ipValue(ip)))) return false;
+    if (s.requestedIPs.length === 0 && !sameSet(a.ips.map((ip) => ipValue(ip).family), wantedFamilies(s))) return false;
+    const key = serviceKey(s);
+    return a.ips.every((ip) => this.usableBy(ip, s, key));
+  }
+
+  private usableBy(ip: string, s: ServiceInfo, key: string): boolean {
+    for (const other of this.holders.get(ip) ?? []) {
+      if (other === key) continue;
+      const o = this.byService.get(other);
+      if (o && !mayShare(s, o.svc)) return false;
+    }
+    return true;
+  }
+
+  /** The given IPs, all from one pool this Service may use, or undefined. */
+  private tryIps(s: ServiceInfo, ips: readonly string[]): Assignment | undefined {
+    const canon = ips.map(canonicalIp);
+    if (canon.some((c) => c === undefined) || new Set(canon).size !== canon.length) return undefined;
+    const pool = this.pools.find((p) => (s.pool === undefined || p.name === s.pool) && canon.every((ip) => poolHolds(p, ipValue(ip!))));
+    const key = serviceKey(s);
+    if (!pool || !canon.every((ip) => this.usableBy(ip!, s, key))) return undefined;
+    return { ips: canon as string[], pool: pool.name };
+  }
+
+  private requested(s: ServiceInfo): Assignment | string {
+    const a = this.tryIps(s, s.requestedIPs);
+    if (a) return a;
+    const bad = s.requestedIPs.find((ip) => canonicalIp(ip) === undefined);
+    if (bad) return `requested IP "${bad}" is not an address`;
+    return `requested IPs ${s.requestedIPs.join(', ')} are not all in one ${s.pool ? `pool "${s.pool}"` : 'pool'} or are held by a Service that may not share them`;
+  }
+
+  private automatic(s: ServiceInfo): Assignment | string {
+    const key = serviceKey(s);
+    const pools = s.pool !== undefined ? this.pools.filter((p) => p.name === s.pool) : this.pools.filter((p) => p.autoAssign);
+    if (pools.length === 0) return s.pool !== undefined ? `no pool named "${s.pool}"` : 'no pool with autoAssign';
+    for (const pool of pools) {
+      const ips: string[] = [];
+      for (const family of wantedFamilies(s)) {
+        // prefer an IP this Service may share (MetalLB does the same), then a free one
+        const shared = s.sharingKey ? [...this.holders.keys()].find((ip) => ipValue(ip).family === family && poolHolds(pool, ipValue(ip)) && this.usableBy(ip, s, key)) : undefined;
+        const ip = shared ?? firstUsable(pool, family, (c) => !this.holders.has(c));
+        if (ip === undefined) break;
+        ips.push(ip);
+      }
+      if (ips.length === wantedFamilies(s).length) return { ips, pool: pool.name };
+    }
+    return `no free address of family ${wantedFamilies(s).map((f) => `IPv${f}`).join('+')} in ${pools.map((p) => `"${p.name}"`).join(', ')}`;
+  }
+
+  private hold(s: ServiceInfo, a: Assignment): void {
+    const key = serviceKey(s);
+    this.byService.set(key, { svc: s, a });
+    for (const ip of a.ips) {
+      let set = this.holders.get(ip);
+      if (!set) { set = new Set(); this.holders.set(ip, set); }
+      set.add(key);
+    }
+  }
+
+  release(key: string): void {
+    const held = this.byService.get(key);
+    if (!held) return;
+    this.byService.delete(key);
+    for (const ip of held.a.ips) {
+      const set = this.holders.get(ip);
+      set?.delete(key);
+      if (set?.size === 0) this.holders.delete(ip);
+    }
+  }
+}
+
+function sameSet<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}

@@ -1,0 +1,125 @@
+/**
+ * `--source kubernetes[:KUBECONFIG]`: informers (list, then watch from the list's resourceVersion;
+ * @kubernetes/client-node's ListWatch) on Services, EndpointSlices (discovery.k8s.io/v1) and Nodes,
+ * in-cluster config or a kubeconfig file. A watch that ends is resumed from the last resourceVersion
+ * (bookmarks move it on); 410 Gone makes the informer list again; any other failure (API server
+ * unreachable) restarts the informer after a backoff of 1 s doubling to 30 s, and meanwhile the last
+ * snapshot stays in force. The first snapshot is emitted only when all three have listed once.
+ * Also the StatusWriter (merge patch of status.loadBalancer.ingress) and the Lease elector.
+ */
+import {
+  CoordinationV1Api, CoreV1Api, DiscoveryV1Api, KubeConfig, ListWatch, PatchStrategy, setHeaderOptions, Watch,
+  type KubernetesListObject, type KubernetesObject,
+} from '@kubernetes/client-node';
+import type { Logger } from '../../lib/log.js';
+import { LeaseElector, type LeaseOptions } from '../k8s/lease.js';
+import type { EndpointSliceInfo, NodeInfo, ServiceInfo, Snapshot } from '../model.js';
+import { nodeFromObject, serviceFromObject, sliceFromObject, type KubeObject } from './manifests.js';
+import type { Source, StatusWriter } from './source.js';
+
+/** In-cluster config when KUBECONFIG is not given, else that file. */
+export function loadKubeConfig(kubeconfig?: string): KubeConfig {
+  const kc = new KubeConfig();
+  if (kubeconfig) kc.loadFromFile(kubeconfig); else kc.loadFromCluster();
+  return kc;
+}
+
+interface Resource<T> {
+  readonly path: string;
+  readonly list: () => Promise<KubernetesListObject<KubernetesObject>>;
+  readonly convert: (o: KubeObject) => T;
+}
+
+const MIN_BACKOFF_MS = 1000;
+const MAX_BACKOFF_MS = 30_000;
+
+/** One informer plus its conversion cache, restart policy and "has listed once" flag. */
+class Watched<T> {
+  readonly informer: ListWatch<KubernetesObject>;
+  listed = false;
+  private readonly cache = new WeakMap<object, T>();
+  private backoff = MIN_BACKOFF_MS;
+  private retry?: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(kc: KubeConfig, private readonly r: Resource<T>, private readonly log: Logger, private readonly changed: () => void) {
+    const listFn = async (): Promise<KubernetesListObject<KubernetesObject>> => {
+      const list = await r.list();
+      // ListWatch stores the items right after this promise resolves
+      setImmediate(() => { this.listed = true; this.backoff = MIN_BACKOFF_MS; this.changed(); });
+      return list;
+    };
+    this.informer = new ListWatch(r.path, new Watch(kc), listFn, false);
+    this.informer.on('change', () => { if (this.listed) this.changed(); });
+    this.informer.on('error', (err: unknown) => {
+      if (this.stopped) return;
+      this.log.warn({ path: r.path, err: (err as Error | undefined)?.message, retryMs: this.backoff }, 'watch failed; keeping the last snapshot and retrying');
+      this.retry = setTimeout(() => { void this.informer.start(); }, this.backoff);
+      this.backoff = Math.min(MAX_BACKOFF_MS, this.backoff * 2);
+    });
+  }
+
+  start(): Promise<void> { return this.informer.start(); }
+
+  items(): T[] {
+    return this.informer.list().map((o) => {
+      let v = this.cache.get(o);
+      if (v === undefined) { v = this.r.convert(o as KubeObject); this.cache.set(o, v); }
+      return v;
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retry);
+    await this.informer.stop();
+  }
+}
+
+export class KubernetesSource implements Source {
+  readonly kind = 'kubernetes';
+  readonly status: StatusWriter;
+  readonly elector: LeaseElector;
+  private readonly services: Watched<ServiceInfo>;
+  private readonly slices: Watched<EndpointSliceInfo>;
+  private readonly nodes: Watched<NodeInfo>;
+  private timer?: NodeJS.Timeout;
+  private onSnapshot: (s: Snapshot) => void = () => undefined;
+
+  constructor(kc: KubeConfig, log: Logger, lease: LeaseOptions, private readonly debounceMs = 20) {
+    const core = kc.makeApiClient(CoreV1Api);
+    const discovery = kc.makeApiClient(DiscoveryV1Api);
+    const changed = (): void => this.schedule();
+    this.services = new Watched(kc, { path: '/api/v1/services', list: () => core.listServiceForAllNamespaces(), convert: serviceFromObject }, log, changed);
+    this.slices = new Watched(kc, { path: '/apis/discovery.k8s.io/v1/endpointslices', list: () => discovery.listEndpointSliceForAllNamespaces(), convert: sliceFromObject }, log, changed);
+    this.nodes = new Watched(kc, { path: '/api/v1/nodes', list: () => core.listNode(), convert: nodeFromObject }, log, changed);
+    this.status = {
+      writeIngress: async (namespace, name, ips) => {
+        await core.patchNamespacedServiceStatus(
+          { name, namespace, body: { status: { loadBalancer: { ingress: ips.map((ip) => ({ ip, ipMode: 'VIP' })) } } } },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        );
+      },
+    };
+    this.elector = new LeaseElector(kc.makeApiClient(CoordinationV1Api), lease, log);
+  }
+
+  private all(): Watched<unknown>[] { return [this.services, this.slices, this.nodes]; }
+
+  private schedule(): void {
+    if (!this.all().every((w) => w.listed)) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.onSnapshot({ services: this.services.items(), slices: this.slices.items(), nodes: this.nodes.items() }), this.debounceMs);
+  }
+
+  async start(onSnapshot: (s: Snapshot) => void): Promise<void> {
+    this.onSnapshot = onSnapshot;
+    await Promise.all(this.all().map((w) => w.start()));
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    await Promise.all(this.all().map((w) => w.stop()));
+    await this.elector.stop();
+  }
+}

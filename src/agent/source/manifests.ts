@@ -1,0 +1,114 @@
+/**
+ * Kubernetes objects (as the API server or a YAML file gives them) → the snapshot model of ../model.ts.
+ * Both sources use it, so the file source and the Kubernetes source see the same fields the same way.
+ * Objects of other kinds are ignored; missing fields take the API server's defaults.
+ */
+import type { EndpointSliceInfo, IpFamily, NodeInfo, ServiceInfo, Snapshot } from '../model.js';
+
+export const ANNOTATION = {
+  loadBalancerIPs: 'metallb.universe.tf/loadBalancerIPs',
+  addressPool: 'metallb.universe.tf/address-pool',
+  allowSharedIp: 'metallb.universe.tf/allow-shared-ip',
+} as const;
+
+export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+export const EXCLUDE_LABEL = 'node.kubernetes.io/exclude-from-external-load-balancers';
+
+/** The loosely typed shape of any Kubernetes object we read. */
+export interface KubeObject {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly metadata?: {
+    readonly name?: string; readonly namespace?: string; readonly resourceVersion?: string;
+    readonly labels?: Record<string, string>; readonly annotations?: Record<string, string>;
+  };
+  readonly [field: string]: unknown;
+}
+
+type Loose = Record<string, unknown> | undefined;
+const obj = (v: unknown): Loose => (v !== null && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : undefined);
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+function splitList(text: string | undefined): string[] {
+  return (text ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+export function serviceFromObject(o: KubeObject): ServiceInfo {
+  const spec = obj(o['spec']) ?? {};
+  const status = obj(obj(o['status'])?.['loadBalancer']) ?? {};
+  const ann = o.metadata?.annotations ?? {};
+  const requested = splitList(ann[ANNOTATION.loadBalancerIPs]);
+  const lbIp = str(spec['loadBalancerIP']);
+  if (requested.length === 0 && lbIp) requested.push(lbIp);
+  const selector = obj(spec['selector']) ?? {};
+  const families = arr(spec['ipFamilies']).filter((f): f is IpFamily => f === 'IPv4' || f === 'IPv6');
+  const policy = str(spec['ipFamilyPolicy']);
+  const pool = str(ann[ANNOTATION.addressPool]);
+  const sharingKey = str(ann[ANNOTATION.allowSharedIp]);
+  const lbClass = str(spec['loadBalancerClass']);
+  return {
+    namespace: o.metadata?.namespace ?? 'default',
+    name: o.metadata?.name ?? '',
+    type: str(spec['type']) ?? 'ClusterIP',
+    externalTrafficPolicy: spec['externalTrafficPolicy'] === 'Local' ? 'Local' : 'Cluster',
+    requestedIPs: requested,
+    ...(pool ? { pool } : {}),
+    ...(sharingKey ? { sharingKey } : {}),
+    ports: arr(spec['ports']).map((p) => ({ protocol: str(obj(p)?.['protocol']) ?? 'TCP', port: Number(obj(p)?.['port'] ?? 0) })),
+    selector: Object.keys(selector).sort().map((k) => `${k}=${String(selector[k])}`).join(','),
+    ipFamilies: families.length > 0 ? families : ['IPv4'],
+    dualStack: policy === 'PreferDualStack' || policy === 'RequireDualStack',
+    externalIPs: arr(spec['externalIPs']).filter((x): x is string => typeof x === 'string'),
+    ingressIPs: arr(status['ingress']).map((i) => str(obj(i)?.['ip'])).filter((x): x is string => x !== undefined),
+    ...(lbClass ? { loadBalancerClass: lbClass } : {}),
+  };
+}
+
+export function sliceFromObject(o: KubeObject): EndpointSliceInfo {
+  return {
+    namespace: o.metadata?.namespace ?? 'default',
+    name: o.metadata?.name ?? '',
+    service: o.metadata?.labels?.[SERVICE_NAME_LABEL] ?? '',
+    endpoints: arr(o['endpoints']).map((e) => {
+      const conditions = obj(obj(e)?.['conditions']) ?? {};
+      const nodeName = str(obj(e)?.['nodeName']);
+      // discovery.k8s.io/v1: a nil `ready` means ready, unless the endpoint is terminating
+      const ready = conditions['ready'] === undefined || conditions['ready'] === null ? conditions['terminating'] !== true : conditions['ready'] === true;
+      return { ready, ...(nodeName ? { nodeName } : {}) };
+    }),
+  };
+}
+
+export function nodeFromObject(o: KubeObject): NodeInfo {
+  const labels = o.metadata?.labels ?? {};
+  const conditions = arr(obj(o['status'])?.['conditions']);
+  const readyCond = conditions.map(obj).find((c) => c?.['type'] === 'Ready');
+  return {
+    name: o.metadata?.name ?? '',
+    labels,
+    // a node without status (hand-written lab files) counts as ready
+    ready: readyCond === undefined ? conditions.length === 0 : readyCond['status'] === 'True',
+    excluded: EXCLUDE_LABEL in labels,
+  };
+}
+
+/** Objects of any kind (List objects are opened) → a snapshot of the Services, EndpointSlices and Nodes. */
+export function snapshotFromObjects(objects: readonly KubeObject[]): Snapshot {
+  const services: ServiceInfo[] = [];
+  const slices: EndpointSliceInfo[] = [];
+  const nodes: NodeInfo[] = [];
+  const visit = (o: KubeObject): void => {
+    switch (o.kind) {
+      case 'List': case 'ServiceList': case 'EndpointSliceList': case 'NodeList':
+        for (const item of arr(o['items'])) if (obj(item)) visit({ kind: o.kind.replace(/List$/, ''), ...(item as KubeObject) });
+        break;
+      case 'Service': services.push(serviceFromObject(o)); break;
+      case 'EndpointSlice': slices.push(sliceFromObject(o)); break;
+      case 'Node': nodes.push(nodeFromObject(o)); break;
+      default: break;
+    }
+  };
+  objects.forEach(visit);
+  return { services, slices, nodes };
+}

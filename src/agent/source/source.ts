@@ -1,0 +1,26 @@
+/**
+ * What the agent needs from a source of cluster state: snapshots (the first one only after a full sync,
+ * so nothing is announced from a partial view), and, for the Kubernetes source, a way to write the
+ * assigned IPs back into status.loadBalancer.ingress and to take part in the IPAM leader election.
+ */
+import type { Snapshot } from '../model.js';
+
+export interface StatusWriter {
+  /** Write status.loadBalancer.ingress of one Service ([] clears it). */
+  writeIngress(namespace: string, name: string, ips: readonly string[]): Promise<void>;
+}
+
+export interface Elector {
+  /** Start campaigning; `changed` is called when this agent becomes leader or stops being one. */
+  start(changed: (leader: boolean) => void): void;
+  stop(): Promise<void>;
+}
+
+export interface Source {
+  readonly kind: 'file' | 'kubernetes';
+  /** Calls `onSnapshot` after the first full sync and after every change (coalesced). */
+  start(onSnapshot: (s: Snapshot) => void): Promise<void>;
+  stop(): Promise<void>;
+  readonly status?: StatusWriter;
+  readonly elector?: Elector;
+}
