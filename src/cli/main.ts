@@ -10,6 +10,8 @@ import { ControlError, request } from '../control/client.js';
 import { DEFAULT_CONTROL_SOCKET } from '../control/protocol.js';
 import type { BgpSummary, BgpTable, KernelRouteView } from '../control/views.js';
 import { runRouter } from '../router/main.js';
+import { runAgent } from '../agent/main.js';
+import { runLab } from '../lab/main.js';
 import { ExitCode, parseArgs, stringFlag, UsageError } from './args.js';
 import { renderBgpSummary } from './views/bgp-summary.js';
 import { renderBgpPrefix, renderBgpTable } from './views/bgp-table.js';
@@ -17,12 +19,14 @@ import { renderRoutes } from './views/routes.js';
 
 const USAGE = `usage:
   vipgate router --config FILE [--socket PATH] [--check] [--no-fib] [--log-level LEVEL]
+  vipgate agent --source file:PATH|kubernetes[:KUBECONFIG] --config FILE [--node NAME] [--socket PATH] [--log-level LEVEL]
   vipgate show bgp summary [--json] [--socket PATH]
   vipgate show ip bgp [PREFIX] [--json] [--socket PATH]
   vipgate show ip bgp neighbors ADDRESS received-routes [--json] [--socket PATH]
   vipgate show routes [--json] [--socket PATH]
   vipgate show running-config [--socket PATH]
   vipgate clear bgp [PEER|*] [--socket PATH]
+  vipgate lab up|down|status|demo|ecmp|failover [--keep]   (root; the seed's lab in namespaces)
   vipgate version
 `;
 
@@ -82,6 +86,16 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
           ...(socket ? { socket } : {}), ...(logLevel ? { logLevel } : {}),
         }, out);
       }
+      case 'agent': {
+        const p = parseArgs(rest, ['source', 'config', 'node', 'socket', 'log-level'], []);
+        const source = stringFlag(p, 'source');
+        const config = stringFlag(p, 'config');
+        if (!source || !config) throw new UsageError('agent needs --source and --config');
+        const node = stringFlag(p, 'node');
+        const socket = stringFlag(p, 'socket');
+        const logLevel = stringFlag(p, 'log-level');
+        return await runAgent({ source, config, ...(node ? { node } : {}), ...(socket ? { socket } : {}), ...(logLevel ? { logLevel } : {}) });
+      }
       case 'show': {
         const p = parseArgs(rest, ['socket'], ['json']);
         return await show(p.words, p.flags.has('json'), stringFlag(p, 'socket') ?? DEFAULT_CONTROL_SOCKET, out);
@@ -92,6 +106,10 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
         const r = await request(stringFlag(p, 'socket') ?? DEFAULT_CONTROL_SOCKET, 'clear bgp', { peer: p.words[1] ?? '*' });
         out(`${JSON.stringify(r)}\n`);
         return ExitCode.OK;
+      }
+      case 'lab': {
+        const p = parseArgs(rest, [], ['keep']);
+        return await runLab(p.words, p.flags.has('keep'), out);
       }
       case 'version': case '--version':
         out(`vipgate ${version()}\n`);

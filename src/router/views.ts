@@ -74,7 +74,9 @@ export function bgpTable(d: RouterDaemon, prefix?: string): BgpTable {
     const keys = wanted === undefined ? [...rib.routes()].map((r) => r.key) : [wanted];
     for (const key of keys.sort(comparePrefixKeys)) {
       const state = rib.get(key);
-      for (const p of rib.candidates(key)) {
+      // best first, then the other multipath members, then the rest (as FRR lists them)
+      const rank = (p: Path): number => (state?.best === p ? 0 : state?.multipath.some((n) => n.address === p.nextHop) ? 1 : 2);
+      for (const p of [...rib.candidates(key)].sort((a, b) => rank(a) - rank(b))) {
         const isBest = state?.best === p;
         const mp = state?.multipath.find((n) => n.address === p.nextHop && !p.source.local);
         paths.push(pathView(p, isBest, !isBest && mp !== undefined && (state?.multipath.length ?? 0) > 1, mp?.weight, isBest ? state?.reason : undefined, now));

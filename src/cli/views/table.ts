@@ -1,7 +1,8 @@
 /** Fixed-width text columns, the way FRR's vtysh prints its tables. */
 export function pad(s: string | number, width: number, right = false): string {
   const t = String(s);
-  if (t.length >= width) return right ? t : `${t} `.padEnd(width + 1).slice(0, Math.max(width, t.length + 1));
+  // a value wider than its column keeps one space before the next column, as vtysh does
+  if (t.length > width) return right ? t : `${t} `;
   return right ? t.padStart(width) : t.padEnd(width);
 }
 

@@ -1,0 +1,27 @@
+/** `vipgate lab …`: the lab's subcommands; `demo` brings the lab up, replays the seed, and takes it down. */
+import { labDown, labStatus, labUp, type Out } from './lab.js';
+import { ecmp, failoverOrderly } from './scenarios.js';
+
+export async function runLab(words: readonly string[], keep: boolean, out: Out): Promise<number> {
+  const [what] = words;
+  switch (what) {
+    case 'up': await labUp(out); return 0;
+    case 'down': labDown(out); return 0;
+    case 'status': return labStatus(out);
+    case 'ecmp': ecmp(out); return 0;
+    case 'failover': await failoverOrderly(out); return 0;
+    case 'demo': {
+      try {
+        await labUp(out);
+        ecmp(out);
+        await failoverOrderly(out);
+      } finally {
+        if (!keep) labDown(out);
+      }
+      return 0;
+    }
+    default:
+      out('usage: vipgate lab up|down|status|demo|ecmp|failover [--keep]\n');
+      return 2;
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * iproute2 commands for the lab: namespaces, veths, addresses, and detached daemons inside namespaces whose
+ * output goes to log files. Everything is named with LAB_PREFIX, so `vipgate lab down` finds and removes it
+ * even after a crash that lost the lab's state file.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { LAB_PREFIX } from './topology.js';
+
+export function ip(args: readonly string[], input?: string): string {
+  return execFileSync('ip', args as string[], { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'], timeout: 30_000 });
+}
+
+export function inNs(ns: string, cmd: string, args: readonly string[]): string {
+  return ip(['netns', 'exec', ns, cmd, ...args]);
+}
+
+export function addNamespace(ns: string): void {
+  ip(['netns', 'add', ns]);
+  inNs(ns, 'ip', ['link', 'set', 'lo', 'up']);
+}
+
+/** A veth pair `a`@nsA — `b`@nsB with addresses, both ends up. */
+export function addLink(nsA: string, a: string, addrA: readonly string[], nsB: string, b: string, addrB: readonly string[]): void {
+  ip(['link', 'add', a, 'netns', nsA, 'type', 'veth', 'peer', 'name', b, 'netns', nsB]);
+  for (const [ns, dev, addrs] of [[nsA, a, addrA], [nsB, b, addrB]] as const) {
+    for (const x of addrs) inNs(ns, 'ip', ['addr', 'add', x, 'dev', dev]);
+    inNs(ns, 'ip', ['link', 'set', dev, 'up']);
+  }
+}
+
+/** Start a daemon in `ns`, detached from us, output appended to `log`; returns its pid. */
+export function startDetached(ns: string, cmd: string, args: readonly string[], log: string): number {
+  const fd = openSync(log, 'a');
+  try {
+    const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args], { detached: true, stdio: ['ignore', fd, fd] });
+    child.unref();
+    if (child.pid === undefined) throw new Error(`could not start ${cmd} in ${ns}`);
+    return child.pid;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function labNamespaces(): string[] {
+  let out = '';
+  try { out = ip(['netns', 'list']); } catch { return []; }
+  return out.split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(LAB_PREFIX));
+}
+
+function pidsIn(ns: string): number[] {
+  try { return ip(['netns', 'pids', ns]).split(/\s+/).filter(Boolean).map(Number); } catch { return []; }
+}
+
+function signal(pids: readonly number[], sig: NodeJS.Signals): void {
+  for (const p of pids) try { process.kill(p, sig); } catch { /* already gone */ }
+}
+
+/** Stop every process inside the namespace (SIGTERM, then SIGKILL after 3 s), then remove it. */
+export function removeNamespace(ns: string): void {
+  signal(pidsIn(ns), 'SIGTERM');
+  for (let i = 0; i < 30 && pidsIn(ns).length > 0; i++) execFileSync('sleep', ['0.1']);
+  signal(pidsIn(ns), 'SIGKILL');
+  try { ip(['netns', 'del', ns]); } catch { /* already gone */ }
+}

@@ -1,0 +1,98 @@
+/**
+ * The seed's experiments replayed on the lab, each printing what the seed printed (`ip route` on the
+ * router, `vipgate show bgp summary`, `vipgate show ip bgp`, answers seen by the client) and returning its
+ * figures so that the integration tests can assert them.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { LAB, LAB_DIR, type LabNode } from './topology.js';
+import { fromClient, routesOn, startNodeSpeaker, vipgate, type Out } from './lab.js';
+import { inNs } from './ns.js';
+
+export interface EcmpResult {
+  /** VIP → next hops in the router's kernel. */
+  readonly nexthops: Record<string, string[]>;
+  /** VIP → node name → answers. */
+  readonly spread: Record<string, Record<string, number>>;
+  /** Client addresses the nodes saw. */
+  readonly clientAddresses: string[];
+}
+
+function kernelNexthops(vip: string): string[] {
+  const routes = JSON.parse(inNs(LAB.router.ns, 'ip', ['-j', 'route', 'show', `${vip}/32`])) as { gateway?: string; nhid?: number; nexthops?: { gateway: string }[] }[];
+  const r = routes[0];
+  if (!r) return [];
+  if (r.nexthops) return r.nexthops.map((n) => n.gateway).sort();
+  if (r.gateway) return [r.gateway];
+  return [];
+}
+
+function tally(answers: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const a of answers) { const k = a.split(' ')[0]!; out[k] = (out[k] ?? 0) + 1; }
+  return out;
+}
+
+export function ecmp(out: Out, requests = 30): EcmpResult {
+  out('\n### ECMP: three Service IPs, three next hops each (seed 3.2)\n\n$ ip route   # on k8s-rtr\n');
+  out(routesOn(LAB.router.ns));
+  out('\n$ vipgate show bgp summary\n');
+  out(vipgate(['show', 'bgp', 'summary']));
+  out('\n$ vipgate show ip bgp\n');
+  out(vipgate(['show', 'ip', 'bgp']));
+  const nexthops: Record<string, string[]> = {};
+  const spread: Record<string, Record<string, number>> = {};
+  const clients = new Set<string>();
+  for (const vip of LAB.vips) {
+    nexthops[vip] = kernelNexthops(vip);
+    const answers = fromClient(vip, requests);
+    spread[vip] = tally(answers);
+    for (const a of answers) if (!a.startsWith('error')) clients.add(a.split(' ')[1]!);
+    out(`\n$ for i in $(seq ${requests}); do curl -s ${vip}; done | sort | uniq -c   # on k8s-pc\n`);
+    for (const [node, n] of Object.entries(spread[vip]!)) out(`${String(n).padStart(6)} ${node}\n`);
+  }
+  return { nexthops, spread, clientAddresses: [...clients] };
+}
+
+export interface FailoverResult {
+  readonly node: string;
+  /** Milliseconds from the node's orderly stop to the router's kernel without its next hop. */
+  readonly convergenceMs: number;
+  readonly nexthopsAfter: string[];
+  readonly failedRequests: number;
+  readonly requests: number;
+}
+
+/** The pid of a node's BGP speaker (the process started with that node's config). */
+function pidOfSpeaker(node: LabNode): number | undefined {
+  const pids = execFileSync('ip', ['netns', 'pids', node.ns], { encoding: 'utf8' }).split(/\s+/).filter(Boolean).map(Number);
+  return pids.find((p) => { try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(`${node.name}.yaml`); } catch { return false; } });
+}
+
+/**
+ * Seed 3.3, orderly reboot of a node: its speaker stops (Cease, routes withdrawn) while the client keeps
+ * sending requests; the router's kernel drops the node's next hop; then the speaker comes back.
+ */
+export async function failoverOrderly(out: Out, node = 'k8s-w2'): Promise<FailoverResult> {
+  const vip = LAB.vips[0];
+  const n = LAB.nodes.find((x) => x.name === node)!;
+  out(`\n### Failover: orderly stop of ${node} (its speaker withdraws; seed 3.3)\n`);
+  const pid = pidOfSpeaker(n);
+  if (pid === undefined) throw new Error(`no speaker running on ${node}`);
+  const t0 = performance.now();
+  process.kill(pid, 'SIGTERM');
+  let convergenceMs = -1;
+  for (let i = 0; i < 200; i++) {
+    if (!kernelNexthops(vip).includes(n.address)) { convergenceMs = performance.now() - t0; break; }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const answers = fromClient(vip, 20);
+  const failed = answers.filter((a) => a.startsWith('error')).length;
+  const after = kernelNexthops(vip);
+  out(`$ ip route show ${vip}   # on k8s-rtr, ${convergenceMs.toFixed(0)} ms after the stop\n`);
+  out(inNs(LAB.router.ns, 'ip', ['route', 'show', `${vip}/32`]));
+  out(`client: ${answers.length - failed} of ${answers.length} requests answered (${Object.entries(tally(answers)).map(([k, v]) => `${k} ${v}`).join(', ')})\n`);
+  startNodeSpeaker(n, LAB.vips);
+  out(`${node}'s speaker started again (log: ${LAB_DIR}/${node}.log)\n`);
+  return { node, convergenceMs, nexthopsAfter: after, failedRequests: failed, requests: answers.length };
+}

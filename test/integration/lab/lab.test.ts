@@ -1,0 +1,52 @@
+/**
+ * `vipgate lab` as a user runs it (the built CLI, as root): up builds the seed's lab in namespaces, the
+ * ECMP scenario prints the seed's views and spreads the client's requests over the three nodes with the
+ * client address preserved, the orderly failover drops only the stopped node's next hop without losing a
+ * request, and down leaves no namespace behind, also after the router was killed.
+ */
+import { execFileSync } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI } from '../../helpers/vipgate.js';
+
+function vipgate(...args: string[]): string {
+  return execFileSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
+}
+
+function labNamespaces(): string[] {
+  return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('vipgate-lab-'));
+}
+
+afterAll(() => { vipgate('lab', 'down'); });
+
+describe('vipgate lab', () => {
+  it('up, ecmp, failover, down', () => {
+    const up = vipgate('lab', 'up');
+    expect(up).toMatch(/3 BGP sessions established/);
+    expect(labNamespaces().length).toBe(6);
+
+    const e = vipgate('lab', 'ecmp');
+    // the seed's views: the kernel table with three next hops per VIP, the summary, the BGP table
+    expect(e).toMatch(/172\.20\.1\.1 nhid \d+ proto (201|vipgate) metric 20\s*\n\s+nexthop via 192\.168\.10\.10 dev lan0 weight 1\s*\n\s+nexthop via 192\.168\.10\.101 dev lan0 weight 1\s*\n\s+nexthop via 192\.168\.10\.102 dev lan0 weight 1/);
+    expect(e).toMatch(/\*192\.168\.10\.101\s+4\s+64512\s+\d+\s+\d+\s+0\s+\S+\s+3\s+0 N\/A/);
+    expect(e).toMatch(/\*> 172\.20\.1\.1\/32\s+192\.168\.10\.10\s/);
+    // the client's requests to each VIP reach at least two nodes
+    for (const vip of ['172.20.1.1', '172.20.1.2', '172.20.1.3']) {
+      const block = e.split(`curl -s ${vip};`)[1]!.split('\n$')[0]!;
+      const nodes = block.split('\n').filter((l) => /^\s+\d+ k8s-/.test(l));
+      expect(nodes.length, block).toBeGreaterThanOrEqual(2);
+    }
+
+    const f = vipgate('lab', 'failover');
+    expect(f).toMatch(/on k8s-rtr, \d+ ms after the stop\n172\.20\.1\.1 nhid \d+ proto (201|vipgate) metric 20\s*\n\s+nexthop via 192\.168\.10\.10 dev lan0 weight 1\s*\n\s+nexthop via 192\.168\.10\.101 dev lan0 weight 1\s*\n(?!\s+nexthop)/);
+    expect(f).toMatch(/client: 20 of 20 requests answered/);
+    expect(vipgate('lab', 'status')).toMatch(/lab: 6 namespaces/);
+  });
+
+  it('down removes everything, even after the router was killed', () => {
+    const pids = execFileSync('ip', ['netns', 'pids', 'vipgate-lab-rtr'], { encoding: 'utf8' }).split(/\s+/).filter(Boolean);
+    for (const p of pids) process.kill(Number(p), 'SIGKILL');
+    expect(vipgate('lab', 'down')).toMatch(/removed 6 namespaces/);
+    expect(labNamespaces()).toEqual([]);
+    expect(() => vipgate('lab', 'status')).toThrow();
+  });
+});
