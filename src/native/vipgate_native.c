@@ -326,6 +326,9 @@ static napi_value fd_ref(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* UDP sockets for BFD, in bfd_socket.c. */
+void bfd_socket_register(napi_env env, napi_value exports);
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
     { "socket", NULL, nl_socket, NULL, NULL, NULL, napi_enumerable, NULL },
@@ -342,5 +345,6 @@ NAPI_MODULE_INIT() {
     { "ref", NULL, fd_ref, NULL, NULL, NULL, napi_enumerable, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  bfd_socket_register(env, exports);
   return exports;
 }
