@@ -21,14 +21,22 @@ import { Routing, type FibPort } from './routing.js';
 import { installedRoutes, registerViews } from './views.js';
 import type { KernelRouteView } from '../control/views.js';
 import { applySocketSecurity } from './socket-security.js';
+import { BfdManager, type BfdTransport } from '../bfd/manager.js';
+import { UdpTransport } from '../bfd/transport.js';
+import { DIAG_NAMES } from '../wire/bfd/types.js';
 
 export interface RouterDeps {
   readonly clock: Clock;
   readonly log: Logger;
   /** Undefined: routes are not installed (a route server, or a test without a kernel). */
-  readonly fib?: FibPort & { close?(): Promise<void>; kernelRoutes?(): Promise<KernelRouteView[]> };
+  readonly fib?: FibPort & { close?(): Promise<void>; kernelRoutes?(): Promise<KernelRouteView[]>; withdrawNexthop?(address: string): Promise<unknown> };
   readonly controlSocket?: string;
+  /** BFD packets' way out and in; default UDP 3784 with TTL 255 (RFC 5881). Opened only if a neighbor runs BFD. */
+  readonly bfdTransport?: (receive: (bytes: Uint8Array, ttl: number, from: string) => void) => BfdTransport & { close(): void };
 }
+
+/** RFC 9384: Cease subcode "BFD Down". */
+const CEASE_BFD_DOWN = 10;
 
 const FAMILY: Record<'ipv4' | 'ipv6', Family> = { ipv4: 4, ipv6: 6 };
 
@@ -73,6 +81,9 @@ export class RouterDaemon {
   readonly speaker: Speaker;
   readonly routing: Routing;
   readonly control?: ControlServer;
+  /** BFD sessions, one per neighbor with bfd.enabled; undefined when no neighbor runs BFD. */
+  bfd?: BfdManager;
+  private bfdTransport?: BfdTransport & { close(): void };
   private readonly neighborOf = new Map<Peer, NeighborConfig>();
   private readonly started: number;
   private connectedCache?: { at: number; value: ReturnType<typeof connectedSubnets> };
@@ -167,8 +178,41 @@ export class RouterDaemon {
     };
   }
 
+  /**
+   * A next hop is dead (BFD down, failed probes): first it leaves every nexthop group in one kernel request per
+   * group (Fib.withdrawNexthop), then its BGP session, if any, goes down at once (RFC 5882 4.3), which withdraws
+   * its routes from the Loc-RIB; those route changes then cost the kernel nothing more.
+   */
+  nexthopDown(address: string, reason: string, subcode?: number): void {
+    const { log } = this.deps;
+    void this.deps.fib?.withdrawNexthop?.(address).catch((e: unknown) => log.error({ err: e, address }, 'withdrawing a next hop failed'));
+    if (subcode === undefined) return;
+    for (const peer of this.neighborOf.keys()) {
+      if (peer.options.address !== address) continue;
+      peer.stop(reason, subcode);
+      peer.start();
+    }
+  }
+
+  private startBfd(): void {
+    const { log, clock } = this.deps;
+    if (!this.cfg.neighbors.some((n) => n.bfd.enabled)) return;
+    const receive = (bytes: Uint8Array, ttl: number, from: string) => this.bfd?.receive(bytes, ttl, from);
+    this.bfdTransport = this.deps.bfdTransport?.(receive) ?? UdpTransport.open({}, receive, (e) => log.warn({ err: e }, 'BFD socket error'));
+    this.bfd = new BfdManager(clock, this.bfdTransport, {
+      up: (peer) => log.info({ peer }, `BFD session with ${peer} up`),
+      down: (peer, diag, remoteAdminDown) => {
+        log.warn({ peer, diag: DIAG_NAMES[diag], remoteAdminDown }, `BFD session with ${peer} down: ${DIAG_NAMES[diag]}`);
+        // RFC 5882 3.2: a remote AdminDown is not a forwarding failure; the session stays
+        if (!remoteAdminDown) this.nexthopDown(peer, `BFD down: ${DIAG_NAMES[diag]}`, CEASE_BFD_DOWN);
+      },
+      dropped: (peer, reason) => log.debug({ peer }, `BFD packet dropped: ${reason}`),
+    });
+  }
+
   async start(): Promise<void> {
     const { log } = this.deps;
+    this.startBfd();
     for (const n of this.cfg.neighbors) {
       if (n.range !== undefined) {
         this.speaker.addRange({
@@ -214,6 +258,8 @@ export class RouterDaemon {
 
   /** SIGTERM: every session closed with Cease/Administrative Shutdown and a message; kernel routes stay. */
   async stop(text = 'vipgate router shutting down'): Promise<void> {
+    this.bfd?.close();
+    this.bfdTransport?.close();
     await this.speaker.close(text);
     await this.routing.settled();
     await this.control?.close();

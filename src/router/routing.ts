@@ -5,7 +5,7 @@
  * UPDATEs are gathered and decided in one batch per turn of the event loop, so 100,000 prefixes cost one
  * decision each and the FIB gets them in large batches.
  */
-import type { Family, Prefix } from '../lib/address.js';
+import { formatPrefix, type Family, type Prefix } from '../lib/address.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import type { RibInChange } from '../bgp/adj-rib-in.js';
@@ -18,6 +18,7 @@ import { LocRib, type PathChange, type RouteChange } from '../bgp/rib/loc-rib.js
 import { makePath, type Path } from '../bgp/rib/path.js';
 import type { PathAttributes } from '../wire/bgp/types.js';
 import { ribOptions, type NeighborConfig, type RouterConfig } from '../config/resolve.js';
+import { Aggregates } from './aggregates.js';
 
 export type FibRouteChange =
   | { readonly op: 'set'; readonly prefix: Prefix; readonly nexthops: readonly { address: string; weight: number }[] }
@@ -48,6 +49,9 @@ export interface RoutingEvents {
   changed(changes: readonly RouteChange[]): void;
 }
 
+/** The source address of locally originated paths. */
+const LOCAL = '';
+
 function fibSet(prefix: Prefix, multipath: readonly { address: string; weight: number }[]): FibRouteChange {
   return { op: 'set', prefix, nexthops: multipath.map((n) => ({ address: n.address, weight: n.weight })) };
 }
@@ -57,6 +61,7 @@ function entryKey(key: string, pathId: number): string { return pathId === 0 ? k
 export class Routing {
   readonly ribs: Record<Family, LocRib>;
   private readonly peers = new Map<Peer, PeerImport>();
+  private readonly aggregates: Aggregates;
   private pending: PathChange[] = [];
   private scheduled = false;
   private readonly policyCache = new WeakMap<PathAttributes, Map<string, PathAttributes>>();
@@ -75,6 +80,7 @@ export class Routing {
     private readonly peersToOffer: () => Iterable<Peer>,
     private readonly events: RoutingEvents,
   ) {
+    this.aggregates = new Aggregates(cfg.aggregates, cfg.asn, cfg.routerId);
     const options = ribOptions(cfg);
     this.ribs = { 4: new LocRib(4, options), 6: new LocRib(6, options) };
   }
@@ -93,13 +99,20 @@ export class Routing {
 
   acceptedCount(peer: Peer): number { return this.peers.get(peer)?.accepted.size ?? 0; }
 
-  /** Originate a local route (`networks`): in the Loc-RIB and offered to peers, never installed. */
+  /** Originate a local route (`networks`, aggregates): in the Loc-RIB and offered to peers, never installed. */
   originate(prefix: Prefix, attributes: PathAttributes): void {
-    const path = makePath({
-      prefix, attributes, nextHop: prefix.family === 4 ? '0.0.0.0' : '::',
-      source: { address: '', asn: this.cfg.asn, routerId: this.cfg.routerId, ibgp: false, local: true },
-    }, this.clock);
-    this.queue([{ kind: 'add', path }]);
+    this.queue([this.localPath(prefix, attributes)]);
+  }
+
+  private localPath(prefix: Prefix, attributes: PathAttributes | undefined): PathChange {
+    if (!attributes) return { kind: 'remove', key: formatPrefix(prefix), peer: LOCAL, pathId: 0 };
+    return {
+      kind: 'add',
+      path: makePath({
+        prefix, attributes, nextHop: prefix.family === 4 ? '0.0.0.0' : '::',
+        source: { address: LOCAL, asn: this.cfg.asn, routerId: this.cfg.routerId, ibgp: false, local: true },
+      }, this.clock),
+    };
   }
 
   /** Routes a peer sent (or lost): import them. */
@@ -196,6 +209,8 @@ export class Routing {
   private afterDecision(changes: RouteChange[]): void {
     if (changes.length === 0) return;
     this.events.changed(changes);
+    const aggregates = this.aggregates.update(changes);
+    if (aggregates.length) this.queue(aggregates.map((a) => this.localPath(a.prefix, a.attributes)));
     if (this.fib && !this.fibHeld) {
       const fibChanges: FibRouteChange[] = [];
       for (const c of changes) {
@@ -253,7 +268,7 @@ export class Routing {
   /** The route as offered to `peer` after its export policy, or undefined when policy says no. */
   exportFor(peer: Peer, best: Path): ExportRoute | undefined {
     const st = this.peers.get(peer);
-    if (!st) return undefined;
+    if (!st || this.aggregates.suppressed(best.prefix)) return undefined;
     const v = applyPolicy(st.exportPolicy, { prefix: best.prefix, attributes: best.attributes }, { localAs: peer.options.fsm.localAs });
     if (!v.accepted) return undefined;
     return {
