@@ -83,7 +83,8 @@ export function agentConfigFromObjects(docs: readonly unknown[], source = 'agent
       cfg = fromVipgateFormat(r.data);
     }
   }
-  issues.push(...semanticIssues(cfg));
+  // cross-field checks only on a config whose parts all parsed (a dropped part would cause false reports)
+  if (issues.length === 0) issues.push(...semanticIssues(cfg));
   if (issues.length > 0) throw new ConfigError(issues, source);
   return cfg;
 }

@@ -70,7 +70,7 @@ export class Allocator {
     // adopt earlier assignments first, so that a fresh agent never takes an IP another Service shows
     const later: ServiceInfo[] = [];
     for (const s of pending) {
-      const adopted = s.ingressIPs.length > 0 ? this.tryIps(s, s.ingressIPs) : undefined;
+      const adopted = s.ingressIPs.length > 0 && s.requestedIPs.length === 0 ? this.tryIps(s, s.ingressIPs, false) : undefined;
       if (adopted) this.hold(s, adopted); else later.push(s);
     }
     for (const s of later) {
@@ -86,6 +86,8 @@ export class Allocator {
     if (s.pool !== undefined && s.pool !== a.pool) return false;
     const pool = this.pools.find((p) => p.name === a.pool);
     if (!pool || !a.ips.every((ip) => poolHolds(pool, ipValue(ip)))) return false;
+    // an address from a pool without autoAssign stays only while the Service asks for it or for the pool
+    if (!pool.autoAssign && s.requestedIPs.length === 0 && s.pool === undefined) return false;
     if (s.requestedIPs.length === 0 && !sameSet(a.ips.map((ip) => ipValue(ip).family), wantedFamilies(s))) return false;
     const key = serviceKey(s);
     return a.ips.every((ip) => this.usableBy(ip, s, key));
@@ -100,18 +102,23 @@ export class Allocator {
     return true;
   }
 
-  /** The given IPs, all from one pool this Service may use, or undefined. */
-  private tryIps(s: ServiceInfo, ips: readonly string[]): Assignment | undefined {
+  /**
+   * The given IPs, all from one pool this Service may use, or undefined. Asked-for IPs may come from any
+   * pool; adopted ones (status) only from the annotated pool or an autoAssign one.
+   */
+  private tryIps(s: ServiceInfo, ips: readonly string[], requested: boolean): Assignment | undefined {
     const canon = ips.map(canonicalIp);
     if (canon.some((c) => c === undefined) || new Set(canon).size !== canon.length) return undefined;
-    const pool = this.pools.find((p) => (s.pool === undefined || p.name === s.pool) && canon.every((ip) => poolHolds(p, ipValue(ip!))));
+    if (!requested && !sameSet(canon.map((ip) => ipValue(ip!).family), wantedFamilies(s))) return undefined;
+    const allowed = (p: PoolConfig): boolean => (s.pool === undefined ? requested || p.autoAssign : p.name === s.pool);
+    const pool = this.pools.find((p) => allowed(p) && canon.every((ip) => poolHolds(p, ipValue(ip!))));
     const key = serviceKey(s);
     if (!pool || !canon.every((ip) => this.usableBy(ip!, s, key))) return undefined;
     return { ips: canon as string[], pool: pool.name };
   }
 
   private requested(s: ServiceInfo): Assignment | string {
-    const a = this.tryIps(s, s.requestedIPs);
+    const a = this.tryIps(s, s.requestedIPs, true);
     if (a) return a;
     const bad = s.requestedIPs.find((ip) => canonicalIp(ip) === undefined);
     if (bad) return `requested IP "${bad}" is not an address`;
@@ -158,6 +165,9 @@ export class Allocator {
   }
 }
 
-function sameSet<T>(a: readonly T[], b: readonly T[]): boolean {
-  return a.length === b.length && a.every((x) => b.includes(x));
+/** Equal as multisets ([4, 4] is not [4, 6]). */
+function sameSet<T extends string | number>(a: readonly T[], b: readonly T[]): boolean {
+  const x = [...a].sort();
+  const y = [...b].sort();
+  return x.length === y.length && x.every((v, i) => v === y[i]);
 }
