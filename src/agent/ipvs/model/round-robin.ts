@@ -5,7 +5,7 @@
  * is picked when its weight >= cw. Both start from the list head when the service is created (and wrr
  * again whenever a server is added, removed or edited).
  */
-import type { Flow, ModelServer, SchedulerModel } from './types.js';
+import type { ModelServer, SchedulerModel } from './types.js';
 
 const usable = (s: ModelServer): boolean => !s.overloaded && s.weight > 0;
 
@@ -26,17 +26,34 @@ export function roundRobin(): SchedulerModel {
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
-export function weightedRoundRobin(initial: readonly ModelServer[]): SchedulerModel {
-  const di = initial.reduce((g, s) => (s.weight > 0 ? (g > 0 ? gcd(s.weight, g) : s.weight) : g), 0) || 1;
-  const mw = Math.max(0, ...initial.map((s) => s.weight)) - (di - 1);
+/**
+ * wrr's state follows the kernel's: created with the service (init_svc over the servers it has then) and
+ * adjusted by every server change (ip_vs_wrr_dest_changed): the position returns to the list head, gcd and
+ * mw are recomputed, and cw is kept unless it exceeds mw or is 0 (or is realigned to the gcd grid). A
+ * service created empty and then given its servers one by one therefore starts with cw = 1: one pass over
+ * every server, then the weighted passes from mw down.
+ */
+export function weightedRoundRobin(initial: readonly ModelServer[] = []): SchedulerModel {
+  const gcdOf = (servers: readonly ModelServer[]): number =>
+    servers.reduce((g, s) => (s.weight > 0 ? (g > 0 ? gcd(s.weight, g) : s.weight) : g), 0) || 1;
+  const maxOf = (servers: readonly ModelServer[]): number => Math.max(0, ...servers.map((s) => s.weight));
+  let di = gcdOf(initial);
+  let mw = maxOf(initial) - (di - 1);
   let cw = mw;
   /** Current position; -1 is the list head. */
   let cl = -1;
   return {
     name: 'wrr',
+    serversChanged(servers) {
+      cl = -1;
+      di = gcdOf(servers);
+      mw = maxOf(servers) - (di - 1);
+      if (cw > mw || cw === 0) cw = mw;
+      else if (di > 1) cw = Math.trunc(cw / di) * di + 1;
+    },
     pick(servers) {
       if (mw === 0) return undefined;
-      // bounded: every server is visited at most once per value of cw, and cw takes at most mw/di values twice
+      // bounded: each value of cw sees every server at most once, and cw runs through its values at most twice
       const limit = (servers.length + 1) * (Math.ceil(mw / di) + 1) * 2;
       let lastPass = false;
       let restarted = false;

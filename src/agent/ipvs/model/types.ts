@@ -27,6 +27,8 @@ export interface Flow {
 export interface SchedulerModel {
   readonly name: string;
   pick(servers: readonly ModelServer[], flow: Flow): number | undefined;
+  /** A server was added, removed or edited; `servers` is the new list (the kernel's add/del/upd_dest hooks). */
+  serversChanged?(servers: readonly ModelServer[]): void;
 }
 
 /** The kernel's overhead estimate for lc, wlc, lblc, lblcr and twos (ip_vs_dest_conn_overhead). */
