@@ -116,8 +116,13 @@ export class RouterDaemon {
       },
       exportTable: (peer) => this.routing.exportTable(peer),
       refused: (address, reason) => log.warn({ address }, `connection refused: ${reason}`),
-      peerAdded: (peer) => { const n = this.neighborFor(peer.options.address); if (n) this.neighborOf.set(peer, n); },
-      peerRemoved: (peer) => { this.routing.detach(peer); this.neighborOf.delete(peer); this.endOfRib.delete(peer); },
+      peerAdded: (peer) => {
+        const n = this.neighborFor(peer.options.address);
+        if (!n) return;
+        this.neighborOf.set(peer, n);
+        if (n.bfd.enabled) this.bfd?.add({ address: peer.options.address, minTxMs: n.bfd.minTx, minRxMs: n.bfd.minRx, multiplier: n.bfd.multiplier });
+      },
+      peerRemoved: (peer) => { this.routing.detach(peer); this.neighborOf.delete(peer); this.endOfRib.delete(peer); this.bfd?.remove(peer.options.address); },
     });
     this.routing = new Routing(cfg, clock, log, deps.fib, () => this.connected(), () => this.speaker.peers(), {
       refused: (peer, prefix, reason) => log.warn({ peer: peer.name, prefix }, `route refused: ${reason}`),
