@@ -18,9 +18,9 @@ out=${1:?usage: rootfs.sh OUT.tar}
 mirror=${VIPGATE_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 packages=(
-  systemd systemd-sysv systemd-timesyncd udev dbus kmod
+  systemd systemd-sysv systemd-timesyncd systemd-resolved udev dbus kmod
   iproute2 iputils-ping nftables ca-certificates
-  initramfs-tools zstd e2fsprogs dosfstools
+  initramfs-tools zstd e2fsprogs dosfstools fdisk
   linux-image-arm64 raspi-firmware
   mosquitto
 )
