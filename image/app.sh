@@ -50,6 +50,15 @@ cp "$repo"/src/native/*.c "$app/src/native/"
   npm ci --omit=dev --no-audit --no-fund --loglevel=error
 )
 rm -rf "$app/src" "$app/binding.gyp"
+# keep only the compiled addons of every node-gyp build directory (objects and makefiles are ~50 MB),
+# and drop sources that were only there to be compiled
+mapfile -d '' builds < <(find "$app" -type d -name build -exec test -d '{}/Release' \; -prune -print0)
+for build in "${builds[@]}"; do
+  keep=$(mktemp -d) && find "$build/Release" -maxdepth 1 -name '*.node' ! -name 'test_*' -exec mv {} "$keep/" \;
+  rm -rf "$build" && mkdir -p "$build/Release" && mv "$keep"/* "$build/Release/" && rmdir "$keep"
+done
+rm -rf "$app/node_modules/better-sqlite3/deps" "$app/node_modules/better-sqlite3/src"
+find "$app" -name '*.node' -exec aarch64-linux-gnu-strip --strip-unneeded {} +
 find "$app" -name '*.node' -path '*Release*' -print0 | xargs -0 -r file | tee "$slot/native-addons.txt"
 if grep -v 'ARM aarch64' "$slot/native-addons.txt" | grep -q .; then
   echo "app.sh: some native addons are not arm64 (see $slot/native-addons.txt)" >&2; exit 1
