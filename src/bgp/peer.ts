@@ -4,7 +4,7 @@
  * refresh (RFC 2918) and graceful-restart helper mode (RFC 4724 4.2: a peer's routes kept as stale while
  * it restarts). Events go to the owner through `PeerHandlers`; this file never touches the FIB.
  */
-import { connect, type Socket } from 'node:net';
+import { Socket } from 'node:net';
 import type { Clock, TimerHandle } from '../lib/clock.js';
 import type { Family, Prefix } from '../lib/address.js';
 import type { BgpError } from '../wire/bgp/error.js';
@@ -41,8 +41,10 @@ export interface PeerOptions {
   /** Our graceful restart capability (RFC 4724); undefined: not advertised. */
   readonly gracefulRestart?: { readonly restartTime: number; readonly restarting: boolean };
   readonly description?: string;
-  /** Called with each new TCP socket (ours or accepted) before any byte is sent: TCP MD5, GTSM. */
+  /** Called with each new TCP socket (ours or accepted) before any byte is sent: TTL, GTSM. */
   readonly prepareSocket?: (socket: Socket, direction: Direction) => void;
+  /** An unconnected socket for our own connections, set up before the SYN (TCP MD5); default a plain one. */
+  readonly openSocket?: () => Socket;
 }
 
 export interface PeerHandlers {
@@ -302,7 +304,7 @@ export class Peer {
   }
 
   private connectOut(slot: Slot): void {
-    const socket = connect({
+    const socket = (this.options.openSocket?.() ?? new Socket()).connect({
       host: this.options.address, port: this.options.port,
       ...(this.options.localAddress ? { localAddress: this.options.localAddress } : {}),
     });

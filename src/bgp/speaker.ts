@@ -79,6 +79,15 @@ export class Speaker {
     }
   }
 
+  /** The listening sockets' file descriptors and families, for per-peer socket options (TCP MD5). */
+  listeners(): { fd: number; family: 4 | 6 }[] {
+    return this.servers.flatMap((s) => {
+      const fd = (s as unknown as { _handle?: { fd?: number } })._handle?.fd;
+      const a = s.address();
+      return typeof fd === 'number' && fd >= 0 && typeof a === 'object' && a ? [{ fd, family: a.family === 'IPv6' ? 6 as const : 4 as const }] : [];
+    });
+  }
+
   /** The ports actually bound (port 0 in tests picks a free one). */
   boundPorts(): number[] {
     return this.servers.map((s) => { const a = s.address(); return typeof a === 'object' && a ? a.port : 0; });

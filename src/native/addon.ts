@@ -10,6 +10,8 @@ export interface WatchHandle { readonly __watch: unique symbol }
 export interface NativeAddon {
   socket(protocol: number, groups: number): number;
   portId(fd: number): number;
+  /** An unconnected TCP socket of family 4 or 6 (for options that must be set before connect). */
+  tcpSocket(family: 4 | 6): number;
   setsockoptInt(fd: number, level: number, name: number, value: number): void;
   setsockopt(fd: number, level: number, name: number, value: Uint8Array): void;
   getsockopt(fd: number, level: number, name: number, maxLength: number): Buffer;

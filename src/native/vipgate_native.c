@@ -102,6 +102,17 @@ static napi_value nl_socket(napi_env env, napi_callback_info info) {
   return make_int(env, fd);
 }
 
+/* tcpSocket(family): an unconnected TCP socket (4 or 6), nonblocking, close-on-exec, so that options such as
+ * TCP_MD5SIG (RFC 2385) can be set before the SYN; Node's net.Socket({ fd }) then connects it. */
+static napi_value tcp_socket(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int32_t family;
+  if (!get_args(env, info, 1, argv) || !get_int(env, argv[0], &family)) return NULL;
+  int fd = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, "socket", errno);
+  return make_int(env, fd);
+}
+
 /* portId(fd): the port id the kernel assigned at bind (nl_pid), which replies carry. */
 static napi_value nl_port_id(napi_env env, napi_callback_info info) {
   napi_value argv[1];
@@ -333,6 +344,7 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
     { "socket", NULL, nl_socket, NULL, NULL, NULL, napi_enumerable, NULL },
     { "portId", NULL, nl_port_id, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "tcpSocket", NULL, tcp_socket, NULL, NULL, NULL, napi_enumerable, NULL },
     { "setsockoptInt", NULL, sock_setsockopt_int, NULL, NULL, NULL, napi_enumerable, NULL },
     { "setsockopt", NULL, sock_setsockopt, NULL, NULL, NULL, napi_enumerable, NULL },
     { "getsockopt", NULL, sock_getsockopt, NULL, NULL, NULL, napi_enumerable, NULL },

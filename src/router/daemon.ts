@@ -21,6 +21,7 @@ import { Routing, type FibPort } from './routing.js';
 import { installedRoutes, registerViews } from './views.js';
 import type { KernelRouteView } from '../control/views.js';
 import { applySocketSecurity } from './socket-security.js';
+import { md5Socket, setMd5 } from './tcp-md5.js';
 import { BfdManager, type BfdTransport } from '../bfd/manager.js';
 import { UdpTransport } from '../bfd/transport.js';
 import { DIAG_NAMES } from '../wire/bfd/types.js';
@@ -170,6 +171,7 @@ export class RouterDaemon {
       ...(n.description ? { description: n.description } : {}),
       ...(n.gracefulRestart.enabled ? { gracefulRestart: { restartTime: n.gracefulRestart.restartTime, restarting: false } } : {}),
       prepareSocket: (s: Socket, d: Direction) => applySocketSecurity(s, d, n, address, this.deps.log),
+      ...(n.password ? { openSocket: () => md5Socket(address, n.password!) } : {}),
       ipv6NextHop: ipv6OnSameInterface,
     };
     return {
@@ -233,6 +235,12 @@ export class RouterDaemon {
     if (this.cfg.listen.enabled) {
       await this.speaker.listen([{ address: this.cfg.listen.address, port: this.cfg.listen.port }]);
       log.info({ address: this.cfg.listen.address, port: this.speaker.boundPorts()[0] }, 'listening for BGP');
+      // RFC 2385: the listener must know each peer's key before its SYN arrives
+      for (const n of this.cfg.neighbors) {
+        if (!n.password) continue;
+        const peer = n.address ?? n.range!;
+        for (const l of this.speaker.listeners()) if (l.family === 6 || !peer.includes(':')) setMd5(l.fd, l.family, peer, n.password);
+      }
     }
     await this.control?.listen();
     for (const [peer, n] of this.neighborOf) if (!n.shutdown) peer.start();
