@@ -9,6 +9,7 @@ import type { Clock } from '../lib/clock.js';
 import { addressInPrefix, parseAddress, type Prefix } from '../lib/address.js';
 import { normalizeAddress } from './connection.js';
 import { Peer, type PeerHandlers, type PeerOptions } from './peer.js';
+import { ConnectionLimiter } from './connection-limiter.js';
 
 export interface ListenAddress { readonly address: string; readonly port: number }
 
@@ -33,6 +34,7 @@ export class Speaker {
   private readonly dynamic = new Set<Peer>();
   private readonly ranges: DynamicRange[] = [];
   private readonly handlers: PeerHandlers;
+  private readonly limiter = new ConnectionLimiter();
 
   constructor(private readonly clock: Clock, private readonly owner: SpeakerHandlers) {
     // dynamic neighbors disappear when their session ends without graceful restart
@@ -102,6 +104,12 @@ export class Speaker {
     const range = this.ranges.find((r) => addressInPrefix(bytes, r.range));
     if (!range) {
       this.owner.refused(address, 'not a configured neighbor');
+      socket.destroy();
+      return;
+    }
+    const limited = this.limiter.check(address, this.clock.now());
+    if (limited !== undefined) {
+      this.owner.refused(address, limited);
       socket.destroy();
       return;
     }

@@ -2,12 +2,25 @@
  * Control socket server: a unix socket that answers ControlRequests with the registered handlers.
  * The socket is made mode 0660 so that only root and the socket's group (vipgate) may use it.
  */
-import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import type { CommandHandler, ControlRequest, ControlResponse } from './protocol.js';
 
 const MAX_REQUEST = 64 * 1024;
+/** Members of this group may use the control socket besides root (`usermod -aG vipgate USER`). */
+export const CONTROL_GROUP = 'vipgate';
+
+/** The id of a group in /etc/group, or undefined when there is no such group. */
+export function groupId(name: string, groupFile = '/etc/group'): number | undefined {
+  let text: string;
+  try { text = readFileSync(groupFile, 'utf8'); } catch { return undefined; }
+  for (const line of text.split('\n')) {
+    const [g, , id] = line.split(':');
+    if (g === name && id !== undefined && /^\d+$/.test(id)) return Number(id);
+  }
+  return undefined;
+}
 
 export class ControlServer {
   private readonly handlers = new Map<string, CommandHandler>();
@@ -28,6 +41,8 @@ export class ControlServer {
       server.listen(this.path, () => { server.off('error', reject); resolve(); });
     });
     chmodSync(this.path, 0o660);
+    const gid = groupId(CONTROL_GROUP);
+    if (gid !== undefined) chownSync(this.path, process.getuid?.() ?? 0, gid);
     this.server = server;
   }
 
