@@ -9,19 +9,20 @@ const ALLOWED = {
   wire: ['lib'],
   bgp: ['lib', 'wire'],
   bfd: ['lib', 'wire', 'native'],
+  probe: ['lib'],
   fib: ['lib', 'wire', 'native'],
   config: ['lib', 'wire'],
   store: ['lib', 'control'],
   telemetry: ['lib', 'control'],
   web: ['lib', 'control'],
   control: ['lib'],
-  router: ['lib', 'native', 'wire', 'bgp', 'bfd', 'fib', 'config', 'store', 'telemetry', 'web', 'control'],
+  router: ['lib', 'native', 'wire', 'bgp', 'bfd', 'probe', 'fib', 'config', 'store', 'telemetry', 'web', 'control'],
   agent: ['lib', 'native', 'wire', 'bgp', 'bfd', 'config', 'telemetry', 'control'],
   lab: ['lib', 'config', 'control'],
   cli: ['lib', 'config', 'control', 'router', 'agent', 'lab'],
 };
 // Only these folders may import these packages.
-const PACKAGE_OWNERS = { 'better-sqlite3': ['store'], mqtt: ['telemetry'], 'ip-address': ['lib'] };
+const PACKAGE_OWNERS = { 'better-sqlite3': ['store'], mqtt: ['telemetry'], 'ip-address': ['lib'], 'raw-socket': ['probe'] };
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..', 'src');
 const problems = [];

@@ -54,6 +54,7 @@ export interface SessionConfig {
   readonly addPath: AddPathMode;
   readonly gracefulRestart: { readonly enabled: boolean; readonly restartTime: number; readonly staleRoutesTime: number };
   readonly bfd: { readonly enabled: boolean; readonly minRx: number; readonly minTx: number; readonly multiplier: number };
+  readonly probe: { readonly enabled: boolean; readonly intervalMs: number; readonly misses: number; readonly recovers: number };
   /** Undefined: none configured (RFC 8212 applies to eBGP). */
   readonly import: PolicyConfig | undefined;
   readonly export: PolicyConfig | undefined;
@@ -95,6 +96,7 @@ export const SESSION_DEFAULTS = {
   port: 179, passive: false, holdTime: 90, connectRetry: 120, nextHopSelf: false, addPath: 'off',
   gracefulRestart: { enabled: false, restartTime: 120, staleRoutesTime: 360 },
   bfd: { enabled: false, minRx: 300, minTx: 300, multiplier: 3 },
+  probe: { enabled: false, intervalMs: 1000, misses: 3, recovers: 3 },
   shutdown: false,
 } as const;
 
@@ -156,7 +158,7 @@ function resolveSession(named: readonly Layer[], cfg: PolicySource, family: 'ipv
     const ref = owner?.settings[dir];
     return ref === undefined ? undefined : resolvePolicy(ref, `${owner!.label}-${dir}`, cfg);
   };
-  const nested = <K extends 'bfd' | 'gracefulRestart'>(k: K) => Object.assign({}, SESSION_DEFAULTS[k], ...layers.map((l) => defined(l[k])));
+  const nested = <K extends 'bfd' | 'probe' | 'gracefulRestart'>(k: K) => Object.assign({}, SESSION_DEFAULTS[k], ...layers.map((l) => defined(l[k])));
   const holdTime = s.holdTime ?? SESSION_DEFAULTS.holdTime;
   const ibgp = s.remoteAs === 'internal' || s.remoteAs === (s.localAs ?? cfg.asn);
   const maxPrefix = typeof s.maxPrefix === 'number' ? { limit: s.maxPrefix } : s.maxPrefix;
@@ -177,6 +179,7 @@ function resolveSession(named: readonly Layer[], cfg: PolicySource, family: 'ipv
     addPath: s.addPath ?? SESSION_DEFAULTS.addPath,
     gracefulRestart: nested('gracefulRestart'),
     bfd: nested('bfd'),
+    probe: nested('probe'),
     import: policy('import'),
     export: policy('export'),
     maxPrefix: maxPrefix && { limit: maxPrefix.limit, restartAfter: maxPrefix.restartAfter ?? 0, warningOnly: maxPrefix.warningOnly ?? false },

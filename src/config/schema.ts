@@ -98,6 +98,15 @@ export const sessionSettings = z.strictObject({
     minTx: z.number().int().min(10).max(60_000).optional(),
     multiplier: z.number().int().min(1).max(255).optional(),
   }).optional(),
+  /** ICMP echo to the peer's next hop, for peers without BFD: a weaker signal (the node's kernel answers). */
+  probe: z.strictObject({
+    enabled: z.boolean().optional(),
+    intervalMs: z.number().int().min(50).max(60_000).optional(),
+    /** Consecutive missed probes before the next hop leaves the groups. */
+    misses: z.number().int().min(1).max(100).optional(),
+    /** Consecutive answers before it comes back. */
+    recovers: z.number().int().min(1).max(100).optional(),
+  }).optional(),
   import: policyRef.optional(),
   export: policyRef.optional(),
   maxPrefix: z.union([
@@ -131,7 +140,8 @@ export const routerConfigSchema = z.strictObject({
   listen: z.strictObject({
     enabled: z.boolean().default(true),
     address: ipAddress.default('0.0.0.0'),
-    port: port.default(179),
+    /** 0 picks a free port (tests). */
+    port: z.number().int().min(0).max(65535).default(179),
   }).prefault({}),
   maximumPaths: z.number().int().min(1).max(64).default(1),
   /** FRR `bgp bestpath as-path multipath-relax`. */

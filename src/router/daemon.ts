@@ -25,6 +25,9 @@ import { md5Socket, setMd5 } from './tcp-md5.js';
 import { BfdManager, type BfdTransport } from '../bfd/manager.js';
 import { UdpTransport } from '../bfd/transport.js';
 import { DIAG_NAMES } from '../wire/bfd/types.js';
+import { NexthopProber, type Pinger } from '../probe/prober.js';
+import { NexthopGate } from '../probe/gate.js';
+import { RawPinger } from '../probe/raw-pinger.js';
 
 export interface RouterDeps {
   readonly clock: Clock;
@@ -34,6 +37,8 @@ export interface RouterDeps {
   readonly controlSocket?: string;
   /** BFD packets' way out and in; default UDP 3784 with TTL 255 (RFC 5881). Opened only if a neighbor runs BFD. */
   readonly bfdTransport?: (receive: (bytes: Uint8Array, ttl: number, from: string) => void) => BfdTransport & { close(): void };
+  /** ICMP echo for next-hop probing; default raw sockets. Opened only if a neighbor has probe.enabled. */
+  readonly pinger?: () => Pinger & { close(): void };
 }
 
 /** RFC 9384: Cease subcode "BFD Down". */
@@ -85,6 +90,11 @@ export class RouterDaemon {
   /** BFD sessions, one per neighbor with bfd.enabled; undefined when no neighbor runs BFD. */
   bfd?: BfdManager;
   private bfdTransport?: BfdTransport & { close(): void };
+  /** Next-hop probing (neighbors with probe.enabled): the prober, and the gate that keeps dead next hops out of the FIB. */
+  probe?: NexthopProber;
+  private pinger?: Pinger & { close(): void };
+  private readonly probed = new Set<string>();
+  private readonly gate?: NexthopGate;
   private readonly neighborOf = new Map<Peer, NeighborConfig>();
   private readonly started: number;
   private connectedCache?: { at: number; value: ReturnType<typeof connectedSubnets> };
@@ -122,10 +132,17 @@ export class RouterDaemon {
         if (!n) return;
         this.neighborOf.set(peer, n);
         if (n.bfd.enabled) this.bfd?.add({ address: peer.options.address, minTxMs: n.bfd.minTx, minRxMs: n.bfd.minRx, multiplier: n.bfd.multiplier });
+        if (n.probe.enabled) { this.probed.add(peer.options.address); this.probe?.add(peer.options.address, n.probe); }
       },
-      peerRemoved: (peer) => { this.routing.detach(peer); this.neighborOf.delete(peer); this.endOfRib.delete(peer); this.bfd?.remove(peer.options.address); },
+      peerRemoved: (peer) => {
+        this.routing.detach(peer); this.neighborOf.delete(peer); this.endOfRib.delete(peer);
+        this.bfd?.remove(peer.options.address); this.probe?.remove(peer.options.address); this.probed.delete(peer.options.address);
+      },
     });
-    this.routing = new Routing(cfg, clock, log, deps.fib, () => this.connected(), () => this.speaker.peers(), {
+    if (cfg.neighbors.some((n) => n.probe.enabled)) this.gate = new NexthopGate((a) => this.probed.has(a));
+    const gate = this.gate;
+    const fib: FibPort | undefined = deps.fib && gate ? { apply: (changes) => deps.fib!.apply(gate.filter(changes)) } : deps.fib;
+    this.routing = new Routing(cfg, clock, log, fib, () => this.connected(), () => this.speaker.peers(), {
       refused: (peer, prefix, reason) => log.warn({ peer: peer.name, prefix }, `route refused: ${reason}`),
       maxPrefixExceeded: (peer, count, limit, warningOnly) => this.maxPrefix(peer, count, limit, warningOnly),
       changed: () => undefined,
@@ -217,9 +234,30 @@ export class RouterDaemon {
     });
   }
 
+  /** Probing: a next hop that stops answering leaves the groups (its session stays); answers bring it back. */
+  private startProbing(): void {
+    const { log, clock } = this.deps;
+    const gate = this.gate;
+    if (!gate) return;
+    this.pinger = this.deps.pinger?.() ?? new RawPinger((e) => log.warn({ err: e }, 'probe socket error'));
+    this.probe = new NexthopProber(clock, this.pinger, {
+      down: (address) => {
+        log.warn({ address }, `next hop ${address} stopped answering probes`);
+        gate.markDown(address);
+        this.nexthopDown(address, 'probe');
+      },
+      up: (address) => {
+        log.info({ address }, `next hop ${address} answers probes again`);
+        const changes = gate.markUp(address);
+        if (changes.length) void this.deps.fib?.apply(changes).catch((e: unknown) => log.error({ err: e, address }, 'restoring a next hop failed'));
+      },
+    });
+  }
+
   async start(): Promise<void> {
     const { log } = this.deps;
     this.startBfd();
+    this.startProbing();
     for (const n of this.cfg.neighbors) {
       if (n.range !== undefined) {
         this.speaker.addRange({
@@ -273,6 +311,8 @@ export class RouterDaemon {
   async stop(text = 'vipgate router shutting down'): Promise<void> {
     this.bfd?.close();
     this.bfdTransport?.close();
+    this.probe?.close();
+    this.pinger?.close();
     await this.speaker.close(text);
     await this.routing.settled();
     await this.control?.close();
