@@ -1,0 +1,263 @@
+/**
+ * Convergence benchmark (not a test; needs root): `npx tsx bench/converge.ts [N=100000] [--runs=3]
+ * [--routers=vipgate,bird,frr] [--mode=all|turn] [--poll-ms=200] [--no-profile]`. Run `npm run build` first.
+ *
+ * For each router under test (vipgate, BIRD 2, FRR 8.4; see lib/routers.ts for their configs) and each run,
+ * in namespaces made for the run: the router's namespace and three peer namespaces on one bridge segment
+ * (10.0.0.1 and 10.0.0.11-13). One feeder process per peer (lib/feeder.ts) opens an eBGP session from
+ * AS 64512 and, on a signal, sends the same N IPv4 /32s (100.64.0.0 upward) with itself as the next hop,
+ * in pre-encoded UPDATEs. The clock starts when the signal goes out, after all three sessions are
+ * Established, and stops when a poll of the router's kernel (lib/kernel-watch.ts, every --poll-ms after
+ * each dump) sees all N routes with three next hops; that poll's end is the figure (an upper bound; the
+ * previous poll's end, a lower bound, is in the JSON). Also measured, over the router's processes
+ * (lib/proc-stats.ts): peak RSS (sum of VmHWM) and CPU seconds (utime + stime) spent between the signal
+ * and convergence.
+ *
+ * --mode=all (default): all three peers send at once. That is the case a router meets in practice (it
+ * restarts, or the LAN comes back, and every node's table arrives at the same moment), and the only one
+ * a peer-by-peer order cannot hide: a 100k-prefix table is ~500 kB, which the socket buffers swallow at
+ * once, so "peer 2 starts when peer 1 has written everything" would be all-at-once with millisecond offsets.
+ * --mode=turn: peer k+1 starts only once the kernel holds all N routes with k next hops (the poll delay
+ * of each stage is included in the figure).
+ *
+ * Medians over the runs (order of the routers rotated per run), ratios to the best of each column, and
+ * the results as JSON in bench/results/converge-<date>.json. Unless --no-profile, one more vipgate run
+ * under `node --cpu-prof` (not counted in the medians) names vipgate's top costs between the signal and
+ * convergence.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Netlab, isRoot } from '../test/helpers/netns.js';
+import { summarizeProfile, type ProfileSummary } from './lib/cpuprofile.js';
+import { Feeder } from './lib/feeders.js';
+import { waitForRoutes, type Sample } from './lib/kernel-watch.js';
+import { cpuSeconds, peakRssMiB } from './lib/proc-stats.js';
+import { PEER_AS, START, startVipgate, type RouterName, type RouterUnderTest, type Topology } from './lib/routers.js';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const ROUTER_ADDRESS = '10.0.0.1';
+const SUBNET = '10.0.0.0/24';
+const PEERS = ['10.0.0.11', '10.0.0.12', '10.0.0.13'];
+const FIRST_PREFIX = '100.64.0.0';
+/** As on the router box (firmware/etc/sysctl.d/90-vipgate.conf), for every router under test alike. */
+const SYSCTLS = { 'net.ipv4.ip_forward': '1', 'net.ipv4.fib_multipath_hash_policy': '1', 'net.ipv4.nexthop_compat_mode': '0' };
+const ESTABLISH_TIMEOUT_MS = 60_000;
+const CONVERGE_TIMEOUT_MS = 120_000;
+
+interface Options { n: number; runs: number; routers: RouterName[]; mode: 'all' | 'turn'; pollMs: number; profile: boolean }
+
+interface RunResult {
+  /** Seconds from the signal to the poll that saw full ECMP (upper bound). */
+  seconds: number;
+  /** The poll before it (lower bound). */
+  lowerBound: number;
+  /** First poll that saw all N prefixes, with any number of next hops. */
+  allPresentSeconds: number | null;
+  peakRssMiB: number;
+  /** CPU seconds of the router's processes between the signal and convergence. */
+  cpuSeconds: number;
+  /** Since the router started (startup and session setup included). */
+  cpuSecondsTotal: number;
+  /** The feeders' own time to write their UPDATEs into the socket, ms. */
+  feederWriteMs: number[];
+  samples: Sample[];
+}
+
+type Outcome = RunResult | { error: string };
+
+function parseOptions(argv: readonly string[]): Options {
+  const o: Options = { n: 100_000, runs: 3, routers: ['vipgate', 'bird', 'frr'], mode: 'all', pollMs: 200, profile: true };
+  for (const a of argv) {
+    const [k, v = ''] = a.split('=');
+    if (/^\d+$/.test(a)) o.n = Number(a);
+    else if (k === '--runs') o.runs = Number(v);
+    else if (k === '--routers') o.routers = v.split(',') as RouterName[];
+    else if (k === '--mode' && (v === 'all' || v === 'turn')) o.mode = v;
+    else if (k === '--poll-ms') o.pollMs = Number(v);
+    else if (a === '--no-profile') o.profile = false;
+    else throw new Error(`unknown argument ${a}`);
+  }
+  if (o.routers.some((r) => !(r in START))) throw new Error(`--routers takes ${Object.keys(START).join(',')}`);
+  if (!(o.n > 0 && o.n < 1 << 22) || !(o.runs >= 1) || !(o.pollMs >= 10)) throw new Error('N must be 1..4194303, --runs >= 1, --poll-ms >= 10');
+  return o;
+}
+
+let activeLab: Netlab | undefined;
+
+/** Namespaces, router and feeders for one run; everything removed before it returns. */
+async function measure(name: RouterName, o: Options, profileDir?: string): Promise<RunResult & { profile?: ProfileSummary }> {
+  const lab = new Netlab();
+  activeLab = lab;
+  let router: (RouterUnderTest & { stopForProfile?: () => Promise<void> }) | undefined;
+  const feeders: Feeder[] = [];
+  let ns: string | undefined;
+  try {
+    const seg = lab.segment('seg');
+    ns = lab.ns('rtr');
+    seg.attach(ns, [`${ROUTER_ADDRESS}/24`], 'r');
+    for (const [k, v] of Object.entries(SYSCTLS)) lab.exec(ns, 'sysctl', ['-qw', `${k}=${v}`]);
+    const peerNs = PEERS.map((address, i) => {
+      const p = lab.ns(`p${i + 1}`);
+      seg.attach(p, [`${address}/24`], `p${i + 1}`);
+      return p;
+    });
+    const topo: Topology = { lab, ns, address: ROUTER_ADDRESS, subnet: SUBNET, peers: PEERS };
+    router = profileDir ? await startVipgate(topo, profileDir) : await START[name](topo);
+    PEERS.forEach((address, i) => feeders.push(new Feeder(lab, { ns: peerNs[i]!, router: ROUTER_ADDRESS, asn: PEER_AS, address, count: o.n, firstPrefix: FIRST_PREFIX })));
+    await Promise.all(feeders.map((f) => f.expect('established', ESTABLISH_TIMEOUT_MS)));
+    const pids = router.processes();
+    if (pids.length === 0) throw new Error(`no ${name} process found in ${ns}`);
+    const cpu0 = cpuSeconds(pids);
+    const t0 = process.hrtime.bigint();
+    const samples: Sample[] = [];
+    if (o.mode === 'all') {
+      for (const f of feeders) f.go();
+      samples.push(...await waitForRoutes(ns, router.protocol, o.n, PEERS.length, t0, o.pollMs, CONVERGE_TIMEOUT_MS));
+    } else {
+      for (const [k, f] of feeders.entries()) {
+        f.go();
+        samples.push(...await waitForRoutes(ns, router.protocol, o.n, k + 1, t0, o.pollMs, CONVERGE_TIMEOUT_MS));
+      }
+    }
+    const t1 = process.hrtime.bigint();
+    const cpu1 = cpuSeconds(pids);
+    const rss = peakRssMiB(pids);
+    const sent = await Promise.all(feeders.map((f) => f.expect('sent', 10_000)));
+    let profile: ProfileSummary | undefined;
+    if (profileDir && router.stopForProfile) {
+      await router.stopForProfile();
+      const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
+      if (!file) throw new Error('vipgate wrote no CPU profile (it did not exit cleanly on SIGTERM)');
+      profile = summarizeProfile(join(profileDir, file), { from: t0, to: t1 });
+    }
+    const last = samples.at(-1)!;
+    return {
+      seconds: last.seconds,
+      lowerBound: samples.at(-2)?.seconds ?? 0,
+      allPresentSeconds: samples.find((s) => s.present >= o.n)?.seconds ?? null,
+      peakRssMiB: rss,
+      cpuSeconds: cpu1 - cpu0,
+      cpuSecondsTotal: cpu1,
+      feederWriteMs: sent.map((l) => Number(l.split(' ')[2])),
+      samples,
+      ...(profile ? { profile } : {}),
+    };
+  } finally {
+    for (const f of feeders) f.kill();
+    if (router && ns) {
+      await router.kill();
+      // remove the routes now, so that the kernel does not free 100k+ routes in the background of the next run
+      for (const args of [['route', 'flush', 'proto', String(router.protocol)], ['nexthop', 'flush']]) {
+        try { execFileSync('ip', ['-n', ns, ...args], { stdio: 'ignore', timeout: 60_000 }); } catch { /* nothing to flush */ }
+      }
+    }
+    await lab.cleanup();
+    activeLab = undefined;
+  }
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+const fmt = (x: number, digits = 2): string => x.toFixed(digits);
+
+function table(summary: Record<string, { seconds: number; lowerBound: number; allPresentSeconds: number | null; peakRssMiB: number; cpuSeconds: number; runs: number }>): string {
+  const rows = Object.entries(summary);
+  const best = (k: 'seconds' | 'peakRssMiB' | 'cpuSeconds'): number => Math.min(...rows.map(([, r]) => r[k]));
+  const head = ['router', 'full ECMP s', '(>= s)', 'x best', 'all present s', 'peak RSS MiB', 'x best', 'CPU s', 'x best', 'runs'];
+  const body = rows.map(([name, r]) => [name, fmt(r.seconds), `(${fmt(r.lowerBound)})`, fmt(r.seconds / best('seconds')), r.allPresentSeconds === null ? '-' : fmt(r.allPresentSeconds),
+    fmt(r.peakRssMiB, 1), fmt(r.peakRssMiB / best('peakRssMiB')), fmt(r.cpuSeconds), fmt(r.cpuSeconds / best('cpuSeconds')), String(r.runs)]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(head), ...body.map(line)].join('\n');
+}
+
+function versions(): Record<string, string> {
+  const first = (cmd: string, args: string[]): string => {
+    try { return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0]!.trim(); } catch (e) {
+      return String((e as { stderr?: string }).stderr ?? e).split('\n')[0]!.trim();
+    }
+  };
+  const dirty = first('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src']) ? ' (src has uncommitted changes)' : '';
+  return {
+    vipgate: `${first('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'])}${dirty}`,
+    bird: first('bird', ['--version']),
+    frr: first('/usr/lib/frr/bgpd', ['--version']),
+    node: process.version,
+  };
+}
+
+async function main(): Promise<void> {
+  const o = parseOptions(process.argv.slice(2));
+  if (!isRoot()) throw new Error('run as root: the benchmark makes network namespaces');
+  if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  const started = new Date();
+  const load = loadavg();
+  process.stderr.write(`converge: N=${o.n}, 3 peers (${o.mode === 'all' ? 'all at once' : 'in turn'}), ${o.runs} run(s) of ${o.routers.join(', ')}; load average ${load.map((l) => l.toFixed(2)).join(' ')}\n`);
+  const outcomes: Record<string, Outcome[]> = Object.fromEntries(o.routers.map((r) => [r, []]));
+  for (let run = 0; run < o.runs; run++) {
+    const order = o.routers.map((_, i) => o.routers[(i + run) % o.routers.length]!);
+    for (const name of order) {
+      const t = Date.now();
+      let outcome: Outcome;
+      try { outcome = await measure(name, o); } catch (e) { outcome = { error: (e as Error).message }; }
+      outcomes[name]!.push(outcome);
+      process.stderr.write(`  run ${run + 1} ${name}: ${'error' in outcome ? `FAILED: ${outcome.error}` : `${fmt(outcome.seconds)} s (>= ${fmt(outcome.lowerBound)}), ${fmt(outcome.peakRssMiB, 1)} MiB, ${fmt(outcome.cpuSeconds)} CPU s`} [${((Date.now() - t) / 1000).toFixed(0)} s wall]\n`);
+    }
+  }
+  let profile: (ProfileSummary & { seconds: number }) | { error: string } | undefined;
+  if (o.profile && o.routers.includes('vipgate')) {
+    const dir = mkdtempSync(join(tmpdir(), 'vipgate-cpuprof-'));
+    try {
+      const r = await measure('vipgate', o, dir);
+      profile = { seconds: r.seconds, ...r.profile! };
+      process.stderr.write(`  profiled vipgate run: ${fmt(r.seconds)} s under --cpu-prof\n`);
+    } catch (e) { profile = { error: (e as Error).message }; } finally { rmSync(dir, { recursive: true, force: true }); }
+  }
+
+  const summary: Record<string, { seconds: number; lowerBound: number; allPresentSeconds: number | null; peakRssMiB: number; cpuSeconds: number; runs: number }> = {};
+  for (const [name, list] of Object.entries(outcomes)) {
+    const ok = list.filter((r): r is RunResult => !('error' in r));
+    if (ok.length === 0) continue;
+    const present = ok.map((r) => r.allPresentSeconds).filter((x): x is number => x !== null);
+    summary[name] = {
+      seconds: median(ok.map((r) => r.seconds)), lowerBound: median(ok.map((r) => r.lowerBound)),
+      allPresentSeconds: present.length ? median(present) : null,
+      peakRssMiB: median(ok.map((r) => r.peakRssMiB)), cpuSeconds: median(ok.map((r) => r.cpuSeconds)), runs: ok.length,
+    };
+  }
+  const text = table(summary);
+  process.stdout.write(`\n${o.n} /32s from 3 peers (${o.mode === 'all' ? 'all at once' : 'in turn'}), medians, time to full 3-way ECMP in the kernel:\n${text}\n`);
+  if (profile && !('error' in profile)) {
+    process.stdout.write(`\nvipgate CPU profile, signal to convergence (${profile.busyMs} ms busy of ${profile.sampledMs} ms sampled), top self time:\n`);
+    for (const f of profile.bySelf.slice(0, 12)) process.stdout.write(`  ${String(f.selfMs).padStart(6)} ms self ${String(f.totalMs).padStart(6)} ms total  ${f.name}\n`);
+  } else if (profile) process.stdout.write(`\nvipgate profile failed: ${profile.error}\n`);
+
+  const day = started.toISOString().slice(0, 10);
+  const dir = join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `converge-${day}.json`);
+  writeFileSync(file, `${JSON.stringify({
+    benchmark: 'converge', started: started.toISOString(), finished: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, kernel: release(), loadAverageAtStart: load, loadAverageAtEnd: loadavg() },
+    versions: versions(),
+    parameters: { prefixes: o.n, peers: PEERS.length, mode: o.mode, runs: o.runs, pollMs: o.pollMs, sysctls: SYSCTLS },
+    summary, table: text.split('\n'), runs: outcomes, profile,
+  }, null, 2)}\n`);
+  process.stdout.write(`\nresults: ${file}\n`);
+}
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => { void (activeLab?.cleanup() ?? Promise.resolve()).finally(() => process.exit(130)); });
+}
+await main().catch(async (e: unknown) => {
+  process.stderr.write(`converge: ${(e as Error).message}\n`);
+  await activeLab?.cleanup();
+  process.exitCode = 1;
+});

@@ -1,0 +1,74 @@
+/**
+ * Convergence detection for the benchmark: how many routes of one protocol a namespace's kernel holds, and
+ * how many of them have at least k next hops. One dump per poll (`ip -o route show proto P`, one line per
+ * route), so the cost does not grow with the number of changes the router makes. Routes that point at a
+ * kernel nexthop object (`nhid N`: vipgate, FRR) count the members of that group (`ip -j nexthop`); routes
+ * in the RTA_MULTIPATH form (BIRD) count their `nexthop via` entries; a plain `via` route has one.
+ */
+import { execFile } from 'node:child_process';
+
+export interface RouteCount {
+  /** Routes of the protocol in the main table. */
+  readonly present: number;
+  /** Of those, routes with at least `ways` next hops. */
+  readonly full: number;
+}
+
+export interface Sample extends RouteCount { readonly seconds: number }
+
+function ip(ns: string, args: readonly string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('ip', ['-n', ns, ...args], { encoding: 'utf8', maxBuffer: 1 << 28, timeout: 30_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`ip ${args.join(' ')}: ${err.message} ${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+function occurrences(text: string, word: string): number {
+  let n = 0;
+  for (let at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + word.length)) n++;
+  return n;
+}
+
+/** Sizes of the kernel's nexthop objects by id: a group's member count, 1 for a single next hop. */
+async function nexthopSizes(ns: string): Promise<Map<number, number>> {
+  const list = JSON.parse((await ip(ns, ['-j', 'nexthop', 'show'])) || '[]') as { id: number; group?: unknown[] }[];
+  return new Map(list.map((n) => [n.id, n.group?.length ?? 1]));
+}
+
+export async function countRoutes(ns: string, protocol: number, ways: number): Promise<RouteCount> {
+  const lines = (await ip(ns, ['-o', 'route', 'show', 'proto', String(protocol)])).split('\n').filter((l) => l.length > 0);
+  let sizes: Map<number, number> | undefined;
+  let full = 0;
+  for (const line of lines) {
+    const nhid = / nhid (\d+)/.exec(line);
+    let hops: number;
+    if (nhid) {
+      sizes ??= await nexthopSizes(ns);
+      hops = sizes.get(Number(nhid[1])) ?? 0;
+    } else {
+      hops = occurrences(line, 'nexthop via') || (line.includes(' via ') ? 1 : 0);
+    }
+    if (hops >= ways) full++;
+  }
+  return { present: lines.length, full };
+}
+
+/**
+ * Polls every `everyMs` (after each dump) until `count` routes have `ways` next hops, for at most
+ * `timeoutMs`. Returns the samples, each timed from `t0` (process.hrtime.bigint()) at the end of its dump:
+ * the last one is an upper bound of the convergence time, its predecessor's time a lower bound.
+ */
+export async function waitForRoutes(ns: string, protocol: number, count: number, ways: number, t0: bigint, everyMs = 200, timeoutMs = 180_000): Promise<Sample[]> {
+  const samples: Sample[] = [];
+  const since = (): number => Number(process.hrtime.bigint() - t0) / 1e9;
+  for (let i = 0; i < Math.ceil(timeoutMs / everyMs) + 1 && since() * 1000 <= timeoutMs; i++) {
+    const c = await countRoutes(ns, protocol, ways);
+    samples.push({ seconds: since(), ...c });
+    if (c.full >= count) return samples;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  const last = samples.at(-1);
+  throw new Error(`after ${timeoutMs} ms the kernel holds ${last?.present ?? 0} routes of protocol ${protocol}, ${last?.full ?? 0} of ${count} with ${ways} next hops`);
+}
