@@ -7,6 +7,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // namespace and daemon tests share the kernel's netns list: run files one at a time
     fileParallelism: false,
+    // memory assertions (flapping, soak) collect garbage before they measure
+    execArgv: ['--expose-gc'],
     reporters: ['default', 'json'],
     outputFile: { json: '.test-results/vitest.json' },
   },

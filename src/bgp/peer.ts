@@ -142,17 +142,20 @@ export class Peer {
   }
 
   /**
-   * An accepted TCP connection from this peer's address. RFC 4271 8.2.2: Idle refuses it; Active takes it;
+   * An accepted TCP connection from this peer's address. Active takes it;
    * while our own attempt is under way (Connect) or in OpenSent/OpenConfirm it runs beside ours until an
    * OPEN settles which one stays (6.8); an Established session refuses it, unless the peer does graceful
    * restart, in which case a new connection means the peer restarted (RFC 4724 4.2).
    */
   accept(socket: Socket): void {
-    const s = this.main.state.name;
-    if (this.stopped || s === 'Idle') {
+    if (this.stopped) {
       socket.destroy();
       return;
     }
+    // RFC 4271 8.2.2 lets Idle refuse; we take a connection during the idle-hold backoff as the sign that the
+    // peer is back (BIRD does the same), so a node that restarts does not wait for our next attempt
+    if (this.main.state.name === 'Idle') this.drive(this.main, { type: 'start' });
+    const s = this.main.state.name;
     if (s === 'Active') {
       this.main.conn = this.wrap(socket, 'in', this.main);
       this.main.direction = 'in';
