@@ -58,7 +58,8 @@ initrd=$(mdir -b -i "$fat" :: | grep -o 'initrd.img-[^ ]*' | sort -V | tail -1)
 mcopy -i "$fat" "::$kernel" "$work/vmlinuz"
 mcopy -i "$fat" "::$initrd" "$work/initrd"
 # the image's own command line, with QEMU virt's serial port (PL011) as the console
-cmdline="$(sed -E 's/console=[^ ]+//g' "$work/cmdline.txt" | tr -s ' ') console=ttyAMA0,115200"
+# (status lines and the journal on the console, whatever the image's default, for the checks below)
+cmdline="$(sed -E 's/console=[^ ]+//g' "$work/cmdline.txt" | tr -s ' ') console=ttyAMA0,115200 systemd.show_status=yes systemd.journald.forward_to_console=1"
 grep -q 'root=LABEL=vipgate-root' <<<"$cmdline" || { echo "boot.sh: cmdline.txt has no root=LABEL=vipgate-root: $cmdline" >&2; exit 1; }
 say "image ready: $kernel, $initrd; cmdline: $cmdline"
 
