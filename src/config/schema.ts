@@ -194,6 +194,38 @@ export const routerConfigSchema = z.strictObject({
   }).prefault({}),
   control: z.strictObject({ socket: z.string().min(1).default('/run/vipgate/control.sock') }).prefault({}),
   log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') }).prefault({}),
+  /** MQTT telemetry (src/telemetry): topics vipgate/<site>/<host>/...; absent: off. */
+  telemetry: z.strictObject({
+    url: z.string().regex(/^mqtts?:\/\/[^/]/, { error: 'must be mqtt://host[:port] or mqtts://host[:port]' }),
+    site: z.string().min(1).default('home'),
+    /** Default: the machine's hostname. */
+    host: z.string().min(1).optional(),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    /** PEM files; rejectUnauthorized false accepts any server certificate (testing only). */
+    tls: z.strictObject({ ca: z.string().optional(), cert: z.string().optional(), key: z.string().optional(), rejectUnauthorized: z.boolean().default(true) }).optional(),
+    coalesceMs: z.number().int().min(0).max(60_000).default(250),
+    queueLimit: z.number().int().min(1).max(1_000_000).default(10_000),
+    /** Home Assistant MQTT discovery prefix; false: no discovery messages. */
+    homeAssistant: z.union([z.string().min(1), z.literal(false)], { error: 'must be a discovery prefix or false' }).default('homeassistant'),
+  }).optional(),
+  /** History in SQLite (src/store); absent: off. */
+  store: z.strictObject({
+    path: z.string().min(1).default('/var/lib/vipgate/history.db'),
+    /** One transaction per batch, this often (a power cut loses at most one batch). */
+    flushMs: z.number().int().min(10).max(600_000).default(1000),
+    retentionDays: z.number().positive().max(3650).default(30),
+    maxSizeMb: z.number().positive().max(1_000_000).default(64),
+    /** Route count samples for the chart. */
+    sampleSeconds: z.number().int().min(1).max(86_400).default(60),
+  }).optional(),
+  /** The web status page and /metrics (src/web); absent: off. */
+  web: z.strictObject({
+    address: ipAddress.default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8080),
+    /** Enables admin actions (reset a session); at least 12 characters. */
+    adminToken: z.string().min(12).optional(),
+  }).optional(),
 });
 
 export type RawRouterConfig = z.output<typeof routerConfigSchema>;

@@ -19,6 +19,7 @@ import { AS_TRANS, CeaseSubcode } from '../wire/bgp/types.js';
 import { ControlServer } from '../control/server.js';
 import { Routing, type FibPort } from './routing.js';
 import { installedRoutes, registerViews } from './views.js';
+import { RouterStatus } from './status.js';
 import type { KernelRouteView } from '../control/views.js';
 import { applySocketSecurity } from './socket-security.js';
 import { md5Socket, setMd5 } from './tcp-md5.js';
@@ -87,6 +88,8 @@ export class RouterDaemon {
   readonly speaker: Speaker;
   readonly routing: Routing;
   readonly control?: ControlServer;
+  /** State and events for the web page, MQTT, metrics and history (src/router/observers.ts). */
+  readonly status: RouterStatus;
   /** BFD sessions, one per neighbor with bfd.enabled; undefined when no neighbor runs BFD. */
   bfd?: BfdManager;
   private bfdTransport?: BfdTransport & { close(): void };
@@ -105,8 +108,12 @@ export class RouterDaemon {
   constructor(readonly cfg: RouterConfig, private readonly deps: RouterDeps) {
     const { clock, log } = deps;
     this.started = clock.now();
+    this.status = new RouterStatus(this, clock);
     this.speaker = new Speaker(clock, {
-      state: (peer, from, to) => log.info({ peer: peer.name, from, to }, `peer ${peer.name} ${from} -> ${to}`),
+      state: (peer, from, to) => {
+        log.info({ peer: peer.name, from, to }, `peer ${peer.name} ${from} -> ${to}`);
+        this.status.peerState(peer, from, to);
+      },
       established: (peer) => {
         log.info({ peer: peer.name, as: peer.peerAs, families: peer.negotiated?.families }, `peer ${peer.name} established`);
         this.endOfRib.set(peer, new Set());
@@ -115,7 +122,7 @@ export class RouterDaemon {
       },
       down: (peer, reason, keepStale) => {
         log.warn({ peer: peer.name, reason, keepStale }, `peer ${peer.name} down: ${reason}`);
-        if (keepStale) this.routing.peerStale(peer); else this.routing.peerDown(peer);
+        if (keepStale) this.routing.peerStale(peer); else this.status.failover(peer.name, reason, () => this.routing.peerDown(peer));
       },
       routes: (peer, changes) => this.routing.peerRoutes(peer, changes),
       endOfRib: (peer, family) => {
@@ -145,7 +152,7 @@ export class RouterDaemon {
     this.routing = new Routing(cfg, clock, log, fib, () => this.connected(), () => this.speaker.peers(), {
       refused: (peer, prefix, reason) => log.warn({ peer: peer.name, prefix }, `route refused: ${reason}`),
       maxPrefixExceeded: (peer, count, limit, warningOnly) => this.maxPrefix(peer, count, limit, warningOnly),
-      changed: () => undefined,
+      changed: (changes) => this.status.routesChanged(changes),
     });
     if (deps.controlSocket) {
       this.control = new ControlServer(deps.controlSocket);

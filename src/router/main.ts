@@ -10,6 +10,7 @@ import { ConfigError } from '../config/error.js';
 import { loadRouterConfig } from '../config/router-config.js';
 import { Fib } from '../fib/fib.js';
 import { RouterDaemon } from './daemon.js';
+import { startObservers, type Observers } from './observers.js';
 
 export interface RouterArgs {
   readonly config: string;
@@ -47,6 +48,13 @@ export async function runRouter(a: RouterArgs, out: (s: string) => void = (s) =>
   const daemon = new RouterDaemon(cfg, { clock: systemClock, log, ...(fib ? { fib } : {}), controlSocket: a.socket ?? cfg.control.socket });
   await daemon.start();
   log.info({ asn: cfg.asn, routerId: cfg.routerId, fib: fib?.mode ?? 'off' }, 'vipgate router started');
+  // history, MQTT and the web page are optional: if one cannot start, routing goes on without them
+  let observers: Observers | undefined;
+  try {
+    observers = await startObservers(cfg, daemon.status, { clock: systemClock, log, configPath: a.config });
+  } catch (e) {
+    log.error({ err: e }, 'history, telemetry or web page failed to start; routing continues without them');
+  }
   // routes that a previous run installed and that this run does not want go once the peers had time to
   // come back (FRR's and BIRD's graceful-restart sweep follows the same idea)
   const sweep = setTimeout(() => { void fib?.sweep().then((r) => log.info({ requests: r.requests }, 'stale kernel routes swept')); }, 60_000);
@@ -57,5 +65,6 @@ export async function runRouter(a: RouterArgs, out: (s: string) => void = (s) =>
   });
   clearTimeout(sweep);
   await daemon.stop();
+  await observers?.close();
   return 0;
 }

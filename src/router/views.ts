@@ -131,11 +131,13 @@ export function registerViews(control: ControlServer, d: RouterDaemon): void {
   control.handle('show routes', () => d.kernelRoutes());
   control.handle('show ip bgp neighbors received-routes', (args) => receivedRoutes(d, String(args.peer)));
   control.handle('show running-config', () => ({ text: renderRunningConfig(d.cfg) }));
-  control.handle('clear bgp', (args) => {
-    const target = typeof args.peer === 'string' ? args.peer : '*';
-    const peers = d.speaker.peers().filter((p) => target === '*' || p.options.address === target);
-    if (peers.length === 0) throw new Error(`no neighbor ${target}`);
-    for (const p of peers) p.reset('cleared by operator');
-    return { reset: peers.map((p) => p.name) };
-  });
+  control.handle('clear bgp', (args) => clearBgp(d, typeof args.peer === 'string' ? args.peer : '*'));
+}
+
+/** `clear bgp <address|*>`: reset the sessions; the names of the peers reset. */
+export function clearBgp(d: RouterDaemon, target: string): { reset: string[] } {
+  const peers = d.speaker.peers().filter((p) => target === '*' || p.options.address === target);
+  if (peers.length === 0) throw new Error(`no neighbor ${target}`);
+  for (const p of peers) p.reset('cleared by operator');
+  return { reset: peers.map((p) => p.name) };
 }

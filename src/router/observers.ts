@@ -1,0 +1,91 @@
+/**
+ * What watches the router from the outside, started from the configuration's optional sections: the
+ * SQLite history (`store`), MQTT telemetry (`telemetry`) and the web page with /metrics (`web`). Each
+ * reads the router through RouterStatus; none can hold routing up (their failures are logged).
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import type { Clock, TimerHandle } from '../lib/clock.js';
+import type { Logger } from '../lib/log.js';
+import type { RouterConfig } from '../config/resolve.js';
+import { openStore, type HistoryStore } from '../store/store.js';
+import { startTelemetry, type MqttTelemetry } from '../telemetry/publisher.js';
+import { startWeb, type WebServer } from '../web/server.js';
+import type { ExtraGauge } from '../web/metrics.js';
+import type { RouterStatus } from './status.js';
+
+export interface Observers {
+  readonly store?: HistoryStore;
+  readonly telemetry?: MqttTelemetry;
+  readonly web?: WebServer;
+  close(): Promise<void>;
+}
+
+export interface ObserverDeps {
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** The configuration file, recorded as a config revision when its text changed. */
+  readonly configPath?: string;
+}
+
+function openHistory(cfg: NonNullable<RouterConfig['store']>, status: RouterStatus, deps: ObserverDeps): { store: HistoryStore; stop: () => void } {
+  const { clock, log } = deps;
+  if (cfg.path !== ':memory:') mkdirSync(dirname(cfg.path), { recursive: true });
+  const store = openStore(cfg.path, {
+    clock, flushMs: cfg.flushMs,
+    retention: { maxAgeMs: cfg.retentionDays * 86_400_000, maxBytes: cfg.maxSizeMb * 1024 * 1024 },
+    report: (message, error) => log.error({ err: error }, message),
+  });
+  log.info({ path: cfg.path, integrity: store.integrity }, 'history database open');
+  if (deps.configPath) {
+    const text = readFileSync(deps.configPath, 'utf8');
+    store.record({ type: 'config', at: Date.now(), hash: createHash('sha256').update(text).digest('hex'), text });
+  }
+  const unsubscribe = status.subscribe((e) => store.record(e));
+  let timer: TimerHandle | undefined;
+  const sample = () => {
+    void status.routes().then((r) => store.sample(r.length, status.summary().peers.filter((p) => p.state === 'Established').length), () => undefined);
+    timer = clock.at(clock.now() + cfg.sampleSeconds * 1000, sample);
+  };
+  sample();
+  return { store, stop: () => { unsubscribe(); timer?.cancel(); store.close(); } };
+}
+
+export async function startObservers(cfg: RouterConfig, status: RouterStatus, deps: ObserverDeps): Promise<Observers> {
+  const { clock, log } = deps;
+  const history = cfg.store ? openHistory(cfg.store, status, deps) : undefined;
+  const t = cfg.telemetry;
+  const telemetry = t ? await startTelemetry({
+    url: t.url, site: t.site, host: t.host ?? hostname(), coalesceMs: t.coalesceMs, queueLimit: t.queueLimit,
+    ...(t.username !== undefined ? { username: t.username } : {}),
+    ...(t.password !== undefined ? { password: t.password } : {}),
+    ...(t.tls ? { tls: t.tls } : {}),
+    ...(t.homeAssistant !== false ? { discoveryPrefix: t.homeAssistant } : {}),
+  }, status, clock, log.child({ module: 'mqtt' })) : undefined;
+  const gauges: ExtraGauge[] = [
+    ...(history ? [
+      { name: 'vipgate_history_dropped_rows', help: 'History rows dropped (queue full or history stopped)', value: () => history.store.dropped },
+      { name: 'vipgate_history_stopped', help: '1 when the history stopped writing (disk full)', value: () => (history.store.stopped ? 1 : 0) },
+    ] : []),
+    ...(telemetry ? [
+      { name: 'vipgate_mqtt_connected', help: '1 while the MQTT broker is connected', value: () => (telemetry.stats().connected ? 1 : 0) },
+      { name: 'vipgate_mqtt_queued_messages', help: 'MQTT messages waiting for the broker', value: () => telemetry.stats().queued },
+      { name: 'vipgate_mqtt_dropped_messages', help: 'MQTT messages dropped from a full queue', value: () => telemetry.stats().dropped },
+    ] : []),
+  ];
+  const web = cfg.web ? await startWeb({
+    host: cfg.web.address, port: cfg.web.port, source: status, gauges, log,
+    ...(history ? { history: history.store } : {}),
+    ...(cfg.web.adminToken ? { adminToken: cfg.web.adminToken } : {}),
+  }) : undefined;
+  return {
+    ...(history ? { store: history.store } : {}), ...(telemetry ? { telemetry } : {}), ...(web ? { web } : {}),
+    async close() {
+      await web?.close();
+      await telemetry?.stop();
+      history?.stop();
+    },
+  };
+}
