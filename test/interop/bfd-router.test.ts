@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Netlab, run, waitFor } from '../helpers/netns.js';
+import { kernelGateways } from '../integration/bfd/gateways.js';
 import { VipgateRouter } from '../helpers/vipgate.js';
 import { BirdDaemon } from '../helpers/daemons/bird.js';
 import { FrrDaemon } from '../helpers/daemons/frr.js';
@@ -38,17 +39,8 @@ let router: VipgateRouter;
 let bird: BirdDaemon;
 let frr: FrrDaemon;
 
-/** The gateways of VIP's route in the router's kernel (ip -j route; nexthop objects resolved). */
-function gateways(): string[] {
-  const routes = JSON.parse(lab.exec(routerNs, 'ip', ['-j', 'route', 'show', `${VIP}/32`])) as { nhid?: number; gateway?: string; nexthops?: { gateway: string }[] }[];
-  const r = routes[0];
-  if (!r) return [];
-  if (r.nhid === undefined) return r.nexthops?.map((n) => n.gateway).sort() ?? (r.gateway ? [r.gateway] : []);
-  const nhs = JSON.parse(lab.exec(routerNs, 'ip', ['-j', 'nexthop', 'show'])) as { id: number; gateway?: string; group?: { id: number }[] }[];
-  const byId = new Map(nhs.map((n) => [n.id, n]));
-  const top = byId.get(r.nhid);
-  return (top?.group ?? (top ? [{ id: top.id }] : [])).map((m) => byId.get(m.id)?.gateway ?? '?').sort();
-}
+/** The gateways of VIP's route in the router's kernel. */
+const gateways = (): string[] => kernelGateways(lab, routerNs, `${VIP}/32`);
 
 /** Every process in a namespace gets `signal` (a whole node freezing or dying). */
 function signalNamespace(ns: string, signal: NodeJS.Signals): void {

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Netlab, waitFor } from '../../helpers/netns.js';
+import { kernelGateways } from './gateways.js';
 import { VipgateRouter } from '../../helpers/vipgate.js';
 import { BirdDaemon } from '../../helpers/daemons/bird.js';
 import { waitPeerState } from '../../helpers/daemons/types.js';
@@ -21,15 +22,8 @@ let routerNs: string;
 let router: VipgateRouter;
 const nodes: BirdDaemon[] = [];
 
-function gateways(): string[] {
-  const routes = JSON.parse(lab.exec(routerNs, 'ip', ['-j', 'route', 'show', `${VIP}/32`])) as { nhid?: number }[];
-  const nhid = routes[0]?.nhid;
-  if (nhid === undefined) return [];
-  const nhs = JSON.parse(lab.exec(routerNs, 'ip', ['-j', 'nexthop', 'show'])) as { id: number; gateway?: string; group?: { id: number }[] }[];
-  const byId = new Map(nhs.map((n) => [n.id, n]));
-  const top = byId.get(nhid);
-  return (top?.group ?? (top ? [{ id: top.id }] : [])).map((m) => byId.get(m.id)?.gateway ?? '?').sort();
-}
+
+const gateways = (): string[] => kernelGateways(lab, routerNs, `${VIP}/32`);
 
 beforeAll(async () => {
   lab = new Netlab();
