@@ -23,9 +23,8 @@ import { RouterStatus } from './status.js';
 import type { KernelRouteView } from '../control/views.js';
 import { applySocketSecurity } from './socket-security.js';
 import { md5Socket, setMd5 } from './tcp-md5.js';
-import { BfdManager, type BfdTransport } from '../bfd/manager.js';
-import { UdpTransport } from '../bfd/transport.js';
-import { DIAG_NAMES } from '../wire/bfd/types.js';
+import type { BfdManager } from '../bfd/manager.js';
+import { startBfdService, type BfdService, type TransportFactory } from '../bfd/service.js';
 import { NexthopProber, type Pinger } from '../probe/prober.js';
 import { NexthopGate } from '../probe/gate.js';
 import { RawPinger } from '../probe/raw-pinger.js';
@@ -37,7 +36,7 @@ export interface RouterDeps {
   readonly fib?: FibPort & { close?(): Promise<void>; kernelRoutes?(): Promise<KernelRouteView[]>; withdrawNexthop?(address: string): Promise<unknown> };
   readonly controlSocket?: string;
   /** BFD packets' way out and in; default UDP 3784 with TTL 255 (RFC 5881). Opened only if a neighbor runs BFD. */
-  readonly bfdTransport?: (receive: (bytes: Uint8Array, ttl: number, from: string) => void) => BfdTransport & { close(): void };
+  readonly bfdTransport?: TransportFactory;
   /** ICMP echo for next-hop probing; default raw sockets. Opened only if a neighbor has probe.enabled. */
   readonly pinger?: () => Pinger & { close(): void };
 }
@@ -92,7 +91,7 @@ export class RouterDaemon {
   readonly status: RouterStatus;
   /** BFD sessions, one per neighbor with bfd.enabled; undefined when no neighbor runs BFD. */
   bfd?: BfdManager;
-  private bfdTransport?: BfdTransport & { close(): void };
+  private bfdService?: BfdService;
   /** Next-hop probing (neighbors with probe.enabled): the prober, and the gate that keeps dead next hops out of the FIB. */
   probe?: NexthopProber;
   private pinger?: Pinger & { close(): void };
@@ -226,19 +225,12 @@ export class RouterDaemon {
   }
 
   private startBfd(): void {
-    const { log, clock } = this.deps;
     if (!this.cfg.neighbors.some((n) => n.bfd.enabled)) return;
-    const receive = (bytes: Uint8Array, ttl: number, from: string) => this.bfd?.receive(bytes, ttl, from);
-    this.bfdTransport = this.deps.bfdTransport?.(receive) ?? UdpTransport.open({}, receive, (e) => log.warn({ err: e }, 'BFD socket error'));
-    this.bfd = new BfdManager(clock, this.bfdTransport, {
-      up: (peer) => log.info({ peer }, `BFD session with ${peer} up`),
-      down: (peer, diag, remoteAdminDown) => {
-        log.warn({ peer, diag: DIAG_NAMES[diag], remoteAdminDown }, `BFD session with ${peer} down: ${DIAG_NAMES[diag]}`);
-        // RFC 5882 3.2: a remote AdminDown is not a forwarding failure; the session stays
-        if (!remoteAdminDown) this.nexthopDown(peer, `BFD down: ${DIAG_NAMES[diag]}`, CEASE_BFD_DOWN);
-      },
-      dropped: (peer, reason) => log.debug({ peer }, `BFD packet dropped: ${reason}`),
+    this.bfdService = startBfdService({
+      clock: this.deps.clock, log: this.deps.log, ...(this.deps.bfdTransport ? { transport: this.deps.bfdTransport } : {}),
+      failed: (peer, reason) => this.nexthopDown(peer, reason, CEASE_BFD_DOWN),
     });
+    this.bfd = this.bfdService.manager;
   }
 
   /** Probing: a next hop that stops answering leaves the groups (its session stays); answers bring it back. */
@@ -316,8 +308,7 @@ export class RouterDaemon {
 
   /** SIGTERM: every session closed with Cease/Administrative Shutdown and a message; kernel routes stay. */
   async stop(text = 'vipgate router shutting down'): Promise<void> {
-    this.bfd?.close();
-    this.bfdTransport?.close();
+    this.bfdService?.close();
     this.probe?.close();
     this.pinger?.close();
     await this.speaker.close(text);
