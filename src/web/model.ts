@@ -33,12 +33,16 @@ export interface Overview {
   readonly events: readonly RouterEvent[];
 }
 
-/** The last `size` events worth listing (route batches become one entry each). */
+/**
+ * The last `size` events worth listing: sessions reaching or leaving Established (not every step of
+ * the FSM), route batches (one entry each), failovers.
+ */
 export class EventRing {
   private readonly items: RouterEvent[] = [];
   constructor(private readonly size = 50) {}
   push(e: RouterEvent): void {
     if (e.type === 'config') return;
+    if (e.type === 'peer' && e.from !== 'Established' && e.to !== 'Established') return;
     this.items.push(e);
     if (this.items.length > this.size) this.items.shift();
   }

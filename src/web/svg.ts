@@ -7,7 +7,7 @@ import { esc } from './html.js';
 
 const W = 320;
 const H = 120;
-const PAD = { left: 36, right: 8, top: 8, bottom: 18 };
+const PAD = { left: 52, right: 8, top: 8, bottom: 18 };
 
 function frame(id: string, title: string, summary: string, inner: string, maxLabel: string): string {
   const x0 = PAD.left;

@@ -4,6 +4,7 @@ import { openStore } from '../../../src/store/store.js';
 import { startWeb, type WebOptions, type WebServer } from '../../../src/web/server.js';
 import { barChart, lineChart } from '../../../src/web/svg.js';
 import { esc, duration } from '../../../src/web/html.js';
+import { EventRing } from '../../../src/web/model.js';
 import { FakeRouter } from '../../e2e/fake-router.js';
 
 const VIP = '172.20.1.1/32';
@@ -189,10 +190,23 @@ describe('page helpers', () => {
   });
   it('charts: a step line through the samples, bars scaled to the highest, a note when empty', () => {
     const line = lineChart('l', 'Routes', [{ at: 0, value: 0 }, { at: 10, value: 4 }]);
-    expect(line).toContain('<polyline class="line" points="36.0,102.0 312.0,102.0 312.0,8.0"/>');
+    expect(line).toContain('<polyline class="line" points="52.0,102.0 312.0,102.0 312.0,8.0"/>');
     const bars = barChart('b', 'Times', [1, 2]);
     expect(bars.match(/<rect /g)).toHaveLength(2);
     expect(bars).toContain('height="94.0"');
     expect(lineChart('e', 'Empty', [])).toContain('No data yet.');
+  });
+});
+
+describe('recent events', () => {
+  it('lists sessions reaching or leaving Established, not every FSM step', () => {
+    const ring = new EventRing(3);
+    for (const [from, to] of [['Idle', 'Connect'], ['Connect', 'OpenSent'], ['OpenConfirm', 'Established'], ['Established', 'Idle']]) {
+      ring.push({ type: 'peer', at: 0, peer: 'p', from: from!, to: to! });
+    }
+    ring.push({ type: 'config', at: 0, hash: 'h', text: '' });
+    ring.push({ type: 'failover', at: 1, peer: 'p', reason: 'r', prefixes: 1, durationMs: 1 });
+    ring.push({ type: 'routes', at: 2, changes: [] });
+    expect(ring.recent().map((e) => e.type)).toEqual(['routes', 'failover', 'peer']);
   });
 });
