@@ -17,6 +17,17 @@ export class FakeRouter implements RouterStatusSource {
   /** Wall clock the events are stamped with; tests move it. */
   now = 1_700_000_000_000;
 
+  /** Nodes 10.0.0.11, .12, ... (hostnames node1, node2, ...) with these weights, all up announcing `vip`. */
+  static withNodes(vip: string, weights: readonly number[]): FakeRouter {
+    const f = new FakeRouter();
+    weights.forEach((w, i) => {
+      const address = `10.0.0.${11 + i}`;
+      f.addNode(address, `node${i + 1}`, w);
+      f.up(address, [vip]);
+    });
+    return f;
+  }
+
   addNode(address: string, hostname: string, weight = 1): void {
     this.nodes.set(address, { address, hostname, state: 'Idle', since: this.now, weight, vips: [], established: 0 });
   }

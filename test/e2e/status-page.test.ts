@@ -21,11 +21,7 @@ let web: WebServer;
 let fake: FakeRouter;
 
 beforeAll(async () => {
-  fake = new FakeRouter();
-  for (const [i, a] of ['10.0.0.11', '10.0.0.12', '10.0.0.13'].entries()) {
-    fake.addNode(a, `node${i + 1}`);
-    fake.up(a, [VIP]);
-  }
+  fake = FakeRouter.withNodes(VIP, [1, 1, 1]);
   web = await startWeb({ host: '127.0.0.1', port: 0, source: fake, adminToken: 'e2e-admin-token-123' });
   browser = await launchChromium();
 });

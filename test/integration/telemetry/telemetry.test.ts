@@ -25,14 +25,7 @@ const BASE = 'vipgate/home/pi';
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
 
-function threeNodes(): FakeRouter {
-  const f = new FakeRouter();
-  for (const [i, a] of ['10.0.0.11', '10.0.0.12', '10.0.0.13'].entries()) {
-    f.addNode(a, `node${i + 1}`, i + 1);
-    f.up(a, [VIP]);
-  }
-  return f;
-}
+const threeNodes = () => FakeRouter.withNodes(VIP, [1, 2, 3]);
 
 async function broker(options: BrokerOptions = {}): Promise<Mosquitto> {
   const b = await Mosquitto.start(options);

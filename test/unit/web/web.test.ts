@@ -12,14 +12,7 @@ const TOKEN = 'correct-horse-battery';
 const servers: WebServer[] = [];
 afterEach(async () => { for (const s of servers.splice(0)) await s.close(); });
 
-function cluster(): FakeRouter {
-  const f = new FakeRouter();
-  for (const [i, a] of ['10.0.0.11', '10.0.0.12', '10.0.0.13'].entries()) {
-    f.addNode(a, `node${i + 1}`, i + 1);
-    f.up(a, [VIP]);
-  }
-  return f;
-}
+const cluster = () => FakeRouter.withNodes(VIP, [1, 2, 3]);
 
 async function web(source: FakeRouter, extra: Partial<WebOptions> = {}): Promise<WebServer> {
   const s = await startWeb({ host: '127.0.0.1', port: 0, source, now: () => source.now, throttleMs: 10, ...extra });
