@@ -26,15 +26,18 @@ packages=(
 )
 
 bash "$here/binfmt.sh"
+# an interrupted run leaves the tmpfs of the setup hook mounted inside mmdebstrap's directory
+cleanup() { findmnt -n -o TARGET -S vipgate-boot | xargs -r -n1 umount -l; }
+trap cleanup EXIT
 
-mmdebstrap --mode=root --arch=arm64 --variant=minbase \
+mmdebstrap --mode=root --format=tar --arch=arm64 --variant=minbase \
   --components=main,non-free-firmware \
   --include="$(IFS=,; echo "${packages[*]}")" \
   --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
   --dpkgopt='path-include=/usr/share/doc/*/copyright' \
   --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
-  --setup-hook='mkdir -p "$1/etc/initramfs-tools/conf.d" "$1/boot/firmware"' \
-  --setup-hook="cp '$repo/firmware/etc/initramfs-tools/conf.d/vipgate.conf' \"\$1/etc/initramfs-tools/conf.d/\"" \
+  --setup-hook='mkdir -p "$1/etc/initramfs-tools" "$1/boot/firmware"' \
+  --setup-hook="cp -r '$repo/firmware/etc/initramfs-tools/.' \"\$1/etc/initramfs-tools/\"" \
   --setup-hook='mount -t tmpfs -o size=256m vipgate-boot "$1/boot/firmware"' \
   --essential-hook='chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-initramfs' \
   --essential-hook='ln -sf /bin/true "$1/usr/sbin/update-initramfs"' \
