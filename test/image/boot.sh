@@ -4,7 +4,8 @@
 #     command line, taken from its FAT partition, with the image as a virtio disk (root=LABEL=vipgate-root)
 #   - a test vipgate.yaml is put on the FAT partition first, as a user would: one eBGP peer, 10.0.2.2
 #     (QEMU's user-mode network gateway, i.e. the host side)
-#   - the guest reaches multi-user.target, vipgate-config installs the file, vipgate-router becomes active
+#   - the guest reaches multi-user.target, vipgate-growroot grows the root to the (larger) disk,
+#     vipgate-config installs the file, vipgate-router becomes active
 #     (Type=notify: READY=1), and BIRD on the host side establishes the session and learns the guest's
 #     route
 # QEMU and BIRD run in a network namespace made here (loopback only): QEMU forwards 127.0.0.1:10179 to the
@@ -104,6 +105,7 @@ birdc_has() { ip netns exec "$ns" birdc -s "$work/bird.ctl" "$1" | grep -qE "$2"
 
 wait_for "$boot_timeout" "kernel started" console_has 'Booting Linux|Linux version'
 wait_for "$boot_timeout" "root mounted, systemd running" console_has 'systemd\[1\]|Welcome to'
+wait_for "$boot_timeout" "root partition and file system grown to the disk (vipgate-growroot)" console_has 'vipgate-growroot: /dev/vda2 is now'
 wait_for "$boot_timeout" "vipgate.yaml imported (vipgate-config)" console_has 'Finished vipgate-config.service|Finished .*import configuration from the boot partition'
 wait_for "$boot_timeout" "vipgate-router active (READY=1)" console_has 'Started vipgate-router.service|Started .*vipgate BGP router'
 wait_for "$boot_timeout" "multi-user.target reached" console_has 'Reached target multi-user.target|Reached target .*Multi-User System'
