@@ -18,9 +18,17 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** Add a user to a mosquitto password file (created if missing). */
+export function addUser(file: string, user: string, password: string): void {
+  writeFileSync(file, '', { flag: 'a' });
+  execFileSync('mosquitto_passwd', ['-b', file, user, password]);
+}
+
 export interface BrokerOptions {
   readonly users?: Readonly<Record<string, string>>;
   readonly tls?: { readonly ca: string; readonly cert: string; readonly key: string };
+  /** A whole config of the test's own instead (given the free port and the broker's directory). */
+  readonly config?: (port: number, dir: string) => string;
 }
 
 export class Mosquitto {
@@ -39,11 +47,11 @@ export class Mosquitto {
   get url(): string { return `${this.options.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${this.port}`; }
 
   private config(): string {
+    if (this.options.config) return this.options.config(this.port, this.dir);
     const lines = [`listener ${this.port} 127.0.0.1`, 'persistence false', `log_dest file ${this.logFile}`, 'log_type all', 'user root'];
     if (this.options.users) {
       const pw = join(this.dir, 'passwd');
-      writeFileSync(pw, '');
-      for (const [u, p] of Object.entries(this.options.users)) execFileSync('mosquitto_passwd', ['-b', pw, u, p]);
+      for (const [u, p] of Object.entries(this.options.users)) addUser(pw, u, p);
       lines.push('allow_anonymous false', `password_file ${pw}`);
     } else {
       lines.push('allow_anonymous true');
