@@ -1,0 +1,152 @@
+/**
+ * A minimal Kubernetes API server for tests — the only stand-in in the Kubernetes source tests; the
+ * client side is the real @kubernetes/client-node. It keeps objects per collection with a global
+ * resourceVersion, serves list (GET collection) and watch (?watch=true&resourceVersion=N: the events
+ * after N, then new ones as they happen, as JSON lines), BOOKMARK events, "410 Gone" for a
+ * resourceVersion older than the compaction point (an ERROR event with code 410, then the stream ends),
+ * merge-patch of Service status, and Leases (get/create/replace with resourceVersion conflicts → 409).
+ * Every request is recorded so tests can assert what the client asked for.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+type Obj = { metadata: { name: string; namespace?: string; resourceVersion?: string; [k: string]: unknown }; [k: string]: unknown };
+interface Event { rv: number; type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: Obj }
+
+export const COLLECTIONS = {
+  services: { path: '/api/v1/services', kind: 'Service', apiVersion: 'v1' },
+  endpointslices: { path: '/apis/discovery.k8s.io/v1/endpointslices', kind: 'EndpointSlice', apiVersion: 'discovery.k8s.io/v1' },
+  nodes: { path: '/api/v1/nodes', kind: 'Node', apiVersion: 'v1' },
+} as const;
+export type Collection = keyof typeof COLLECTIONS;
+
+export interface RecordedRequest { readonly method: string; readonly path: string; readonly query: Record<string, string>; readonly contentType?: string; readonly body?: unknown }
+
+const keyOf = (o: Obj): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+export class FakeApiServer {
+  private server?: Server;
+  private rv = 100;
+  /** Watch requests with an older resourceVersion get 410 Gone. */
+  compactedBefore = 0;
+  readonly requests: RecordedRequest[] = [];
+  /** Status codes to answer the next matching requests with, e.g. fail.push({ path, status: 503 }). */
+  readonly fail: { path: string; watch: boolean; status: number }[] = [];
+  private readonly objects = new Map<Collection, Map<string, Obj>>(Object.keys(COLLECTIONS).map((c) => [c as Collection, new Map()]));
+  private readonly events = new Map<Collection, Event[]>(Object.keys(COLLECTIONS).map((c) => [c as Collection, []]));
+  private readonly watchers = new Map<Collection, Set<ServerResponse>>(Object.keys(COLLECTIONS).map((c) => [c as Collection, new Set()]));
+  readonly leases = new Map<string, Obj>();
+
+  get url(): string { return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`; }
+  get resourceVersion(): number { return this.rv; }
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => { void this.handle(req, res); });
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+  }
+
+  async stop(): Promise<void> {
+    for (const set of this.watchers.values()) for (const w of set) w.destroy();
+    this.server?.closeAllConnections();
+    await new Promise<void>((r) => this.server?.close(() => r()));
+  }
+
+  /** Add or replace an object; watchers get ADDED or MODIFIED. */
+  put(c: Collection, o: Obj): void {
+    const map = this.objects.get(c)!;
+    const type = map.has(keyOf(o)) ? 'MODIFIED' : 'ADDED';
+    this.emit(c, type, o);
+  }
+
+  remove(c: Collection, namespace: string | undefined, name: string): void {
+    const o = this.objects.get(c)!.get(`${namespace ?? ''}/${name}`);
+    if (o) this.emit(c, 'DELETED', o);
+  }
+
+  get(c: Collection, namespace: string | undefined, name: string): Obj | undefined {
+    return this.objects.get(c)!.get(`${namespace ?? ''}/${name}`);
+  }
+
+  private emit(c: Collection, type: Event['type'], o: Obj): void {
+    const rv = ++this.rv;
+    const { kind, apiVersion } = COLLECTIONS[c];
+    const object: Obj = { apiVersion, kind, ...o, metadata: { ...o.metadata, resourceVersion: String(rv) } };
+    if (type === 'DELETED') this.objects.get(c)!.delete(keyOf(o)); else this.objects.get(c)!.set(keyOf(o), object);
+    const ev: Event = { rv, type, object };
+    this.events.get(c)!.push(ev);
+    for (const w of this.watchers.get(c)!) w.write(`${JSON.stringify({ type, object })}\n`);
+  }
+
+  /** A BOOKMARK at the current resourceVersion on every open watch of `c`. */
+  bookmark(c: Collection): void {
+    const { kind, apiVersion } = COLLECTIONS[c];
+    for (const w of this.watchers.get(c)!) w.write(`${JSON.stringify({ type: 'BOOKMARK', object: { kind, apiVersion, metadata: { resourceVersion: String(this.rv) } } })}\n`);
+  }
+
+  /** End every open watch of `c` (as the API server does on its watch timeout). */
+  closeWatches(c: Collection): void {
+    for (const w of this.watchers.get(c)!) w.end();
+    this.watchers.get(c)!.clear();
+  }
+
+  watchCount(c: Collection): number { return this.watchers.get(c)!.size; }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const chunks: Buffer[] = [];
+    for await (const ch of req) chunks.push(ch as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const body = text ? JSON.parse(text) as unknown : undefined;
+    const query = Object.fromEntries(url.searchParams);
+    this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query, ...(req.headers['content-type'] ? { contentType: req.headers['content-type'] } : {}), ...(body === undefined ? {} : { body }) });
+    const watch = query['watch'] === 'true';
+    const failure = this.fail.findIndex((f) => f.path === url.pathname && f.watch === watch);
+    if (failure >= 0) { const [f] = this.fail.splice(failure, 1); return this.reply(res, f!.status, { kind: 'Status', code: f!.status }); }
+    const c = (Object.keys(COLLECTIONS) as Collection[]).find((k) => COLLECTIONS[k].path === url.pathname);
+    if (c && req.method === 'GET') return watch ? this.watch(c, Number(query['resourceVersion'] ?? 0), res) : this.list(c, res);
+    const status = /^\/api\/v1\/namespaces\/([^/]+)\/services\/([^/]+)\/status$/.exec(url.pathname);
+    if (status && req.method === 'PATCH') return this.patchStatus(status[1]!, status[2]!, body as { status: unknown }, res);
+    const lease = /^\/apis\/coordination\.k8s\.io\/v1\/namespaces\/([^/]+)\/leases(?:\/([^/]+))?$/.exec(url.pathname);
+    if (lease) return this.lease(req.method ?? 'GET', lease[1]!, lease[2], body as Obj | undefined, res);
+    this.reply(res, 404, { kind: 'Status', code: 404 });
+  }
+
+  private reply(res: ServerResponse, code: number, body: unknown): void {
+    res.writeHead(code, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  }
+
+  private list(c: Collection, res: ServerResponse): void {
+    this.reply(res, 200, { kind: `${COLLECTIONS[c].kind}List`, apiVersion: COLLECTIONS[c].apiVersion, metadata: { resourceVersion: String(this.rv) }, items: [...this.objects.get(c)!.values()] });
+  }
+
+  private watch(c: Collection, from: number, res: ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    res.flushHeaders();
+    if (from < this.compactedBefore) {
+      res.end(`${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410, message: `too old resource version: ${from}` } })}\n`);
+      return;
+    }
+    for (const ev of this.events.get(c)!) if (ev.rv > from) res.write(`${JSON.stringify({ type: ev.type, object: ev.object })}\n`);
+    this.watchers.get(c)!.add(res);
+    res.on('close', () => this.watchers.get(c)!.delete(res));
+  }
+
+  private patchStatus(namespace: string, name: string, patch: { status: unknown }, res: ServerResponse): void {
+    const o = this.get('services', namespace, name);
+    if (!o) return this.reply(res, 404, { kind: 'Status', code: 404 });
+    this.put('services', { ...o, status: patch.status });
+    this.reply(res, 200, this.get('services', namespace, name));
+  }
+
+  private lease(method: string, namespace: string, name: string | undefined, body: Obj | undefined, res: ServerResponse): void {
+    const key = `${namespace}/${name ?? body?.metadata.name}`;
+    const current = this.leases.get(key);
+    if (method === 'GET') return current ? this.reply(res, 200, current) : this.reply(res, 404, { kind: 'Status', code: 404 });
+    if (method === 'POST' && current) return this.reply(res, 409, { kind: 'Status', code: 409 });
+    if (method === 'PUT' && (!current || current.metadata.resourceVersion !== body?.metadata.resourceVersion)) return this.reply(res, 409, { kind: 'Status', code: 409 });
+    const stored: Obj = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', ...body!, metadata: { ...body!.metadata, namespace, resourceVersion: String(++this.rv) } };
+    this.leases.set(key, stored);
+    this.reply(res, method === 'POST' ? 201 : 200, stored);
+  }
+}
