@@ -62,7 +62,9 @@ export function semanticIssues(c: AgentConfig): ConfigIssue[] {
 export function agentConfigFromObjects(docs: readonly unknown[], source = 'agent configuration'): AgentConfig {
   const issues: ConfigIssue[] = [];
   const issue = (path: string, message: string): void => { issues.push({ path, message }); };
-  const objects = docs.filter((d): d is KubeObject => d !== null && typeof d === 'object');
+  // `kubectl get ipaddresspools,bgppeers,bgpadvertisements -o yaml` gives one List object
+  const objects = docs.filter((d): d is KubeObject => d !== null && typeof d === 'object')
+    .flatMap((o) => (o.kind === 'List' && Array.isArray(o['items']) ? o['items'] as KubeObject[] : [o]));
   let cfg: AgentConfig | undefined;
   if (objects.length > 0 && objects.every(isMetallbObject)) {
     cfg = fromMetallbCrds(objects, issue);

@@ -43,8 +43,9 @@ export class NodeNetwork {
   async addresses(): Promise<string[]> {
     let out: string;
     try { out = await this.ip(['-j', 'addr', 'show', 'dev', this.ifname]); } catch { return []; }
-    const links = JSON.parse(out || '[]') as { addr_info?: { local: string }[] }[];
-    return links.flatMap((l) => (l.addr_info ?? []).map((a) => formatAddress(parseAddress(a.local))));
+    const links = JSON.parse(out || '[]') as { addr_info?: { local: string; scope?: string }[] }[];
+    // the kernel's own IPv6 link-local address is not a Service IP
+    return links.flatMap((l) => (l.addr_info ?? []).filter((a) => a.scope !== 'link').map((a) => formatAddress(parseAddress(a.local))));
   }
 
   async addAddress(address: string): Promise<void> {

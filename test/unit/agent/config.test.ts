@@ -118,6 +118,13 @@ metadata: { name: l2 }
     expect(c.warnings).toEqual(['L2Advertisement/l2 is ignored by vipgate (BGP only)', 'BGPPeer/router.spec.bfdProfile is ignored by vipgate']);
   });
 
+  it('reads them from the List that `kubectl get ... -o yaml` prints', () => {
+    const items = CRDS.split('---').map((d) => d.trim().split('\n').map((l) => `    ${l}`).join('\n').replace(/^    /, '  - '));
+    const c = parseAgentConfig(`apiVersion: v1\nkind: List\nitems:\n${items.join('\n')}\n`);
+    expect(c.format).toBe('metallb-crds');
+    expect(c.pools.map((p) => p.name)).toEqual(['first']);
+  });
+
   it('names the object and field of each problem', () => {
     expect(issues(CRDS.replace('peerASN: 64513', 'peerASN: 0').replace('holdTime: 9s', 'holdTime: 2s'))).toEqual([
       'BGPPeer/router.spec.peerASN: must be an AS number 1..4294967295',
