@@ -106,7 +106,7 @@ export class MqttTelemetry {
     const { tls } = this.o;
     return {
       protocolVersion: 5, clean: true, keepalive: this.o.keepaliveSeconds, reconnectPeriod: this.o.reconnectMs, connectTimeout: 10_000,
-      clientId: this.o.clientId ?? `vipgate-${this.topics.base.replace(/\//g, '-')}`,
+      clientId: this.o.clientId ?? this.topics.base.replace(/\//g, '-'),
       queueQoSZero: false,
       will: { topic: this.topics.status, payload: Buffer.from('offline'), qos: 1, retain: true },
       ...(this.o.username !== undefined ? { username: this.o.username } : {}),

@@ -28,6 +28,9 @@ ${o.events ? `<div id="live" data-events="${esc(o.events)}">${body}</div>` : bod
 </main></body></html>`;
 }
 
+/** Rows listed at most per table (a full table of 100,000 routes would stall the page and the router). */
+export const MAX_ROWS = 500;
+
 function table(caption: string, head: readonly string[], rows: readonly string[][], empty: string): string {
   if (rows.length === 0) return `<p class="muted">${esc(empty)}</p>`;
   return `<div class="scroll"><table><caption>${esc(caption)}</caption><thead><tr>${head.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead>`
@@ -86,7 +89,8 @@ export function overviewBody(o: Overview, history: HistoryView | undefined): str
 <section aria-labelledby="h-peers"><h2 id="h-peers">Peers</h2>
 ${table('BGP sessions', ['Node', 'AS', 'State', 'Up/down for', 'Prefixes received / accepted'], s.peers.map(peerRow), 'No peers configured.')}</section>
 <section aria-labelledby="h-vips"><h2 id="h-vips">Service IPs</h2>
-${table('Installed Service IPs and the nodes serving them', ['Service IP', 'Nodes'], o.services.map((v) => [`<a href="/vip?prefix=${encodeURIComponent(v.prefix)}">${esc(v.prefix)}</a>`, nexthopList(v)]), 'No Service IP is installed.')}</section>
+${table('Installed Service IPs and the nodes serving them', ['Service IP', 'Nodes'], o.services.slice(0, MAX_ROWS).map((v) => [`<a href="/vip?prefix=${encodeURIComponent(v.prefix)}">${esc(v.prefix)}</a>`, nexthopList(v)]), 'No Service IP is installed.')}
+${o.services.length > MAX_ROWS ? `<p class="muted">The first ${MAX_ROWS} of ${o.services.length} routes are listed; the ECMP groups below count them all.</p>` : ''}</section>
 <section aria-labelledby="h-ecmp"><h2 id="h-ecmp">ECMP groups</h2>
 ${table('Routes sharing one weighted next hop set', ['Next hops (weight)', 'Routes'], o.groups.map((g) => [esc(nexthopText(g.nexthops)), `${g.prefixes.length} <span class="muted">${esc(g.prefixes.slice(0, 4).join(', '))}${g.prefixes.length > 4 ? ', …' : ''}</span>`]), 'No ECMP group.')}</section>
 <section aria-labelledby="h-events"><h2 id="h-events">Recent events</h2>

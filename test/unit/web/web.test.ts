@@ -5,6 +5,7 @@ import { startWeb, type WebOptions, type WebServer } from '../../../src/web/serv
 import { barChart, lineChart } from '../../../src/web/svg.js';
 import { esc, duration } from '../../../src/web/html.js';
 import { EventRing } from '../../../src/web/model.js';
+import { MAX_ROWS } from '../../../src/web/pages.js';
 import { FakeRouter } from '../../e2e/fake-router.js';
 
 const VIP = '172.20.1.1/32';
@@ -201,5 +202,17 @@ describe('recent events', () => {
     ring.push({ type: 'failover', at: 1, peer: 'p', reason: 'r', prefixes: 1, durationMs: 1 });
     ring.push({ type: 'routes', at: 2, changes: [] });
     expect(ring.recent().map((e) => e.type)).toEqual(['routes', 'failover', 'peer']);
+  });
+});
+
+describe('large tables', () => {
+  it('the overview lists at most MAX_ROWS Service IPs and says how many there are', async () => {
+    const f = FakeRouter.withNodes(VIP, [1]);
+    f.up('10.0.0.11', Array.from({ length: MAX_ROWS + 20 }, (_, i) => `10.60.${i >> 8}.${i & 255}/32`));
+    const s = await web(f);
+    const html = await (await fetch(`${s.url}/`)).text();
+    expect(html.match(/<a href="\/vip\?prefix=/g)).toHaveLength(MAX_ROWS);
+    expect(html).toContain(`The first ${MAX_ROWS} of ${MAX_ROWS + 20} routes are listed`);
+    expect(html).toContain(`<td>${MAX_ROWS + 20} <span class="muted">`);
   });
 });
