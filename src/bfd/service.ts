@@ -1,35 +1,38 @@
 /**
- * BFD for a BGP speaker, as the router and the agent both run it: opens the UDP transport (RFC 5881), runs a
- * BfdManager, logs sessions going up and down, and calls `failed` for a session that went down for any reason
- * but the remote's AdminDown (RFC 5882 3.2: that is no failure). The caller takes the BGP session down at once
- * there (RFC 5882 4.3) and removes the next hop from its routes.
+ * BFD for a BGP speaker, as the router and the agent both run it: BFD sessions on their own thread (UDP,
+ * RFC 5881) or, with a transport given (tests), on this one; sessions going up and down are logged, and
+ * `failed` is called for a session that went down for any reason but the remote's AdminDown (RFC 5882 3.2:
+ * that is no failure). The caller takes the BGP session down at once there (RFC 5882 4.3) and removes the
+ * next hop from its routes.
  */
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { DIAG_NAMES } from '../wire/bfd/types.js';
-import { BfdManager, type BfdTransport } from './manager.js';
-import { UdpTransport } from './transport.js';
+import { BfdManager, type BfdEvents, type BfdPeerOptions, type BfdSessionView, type BfdTransport } from './manager.js';
+import { BfdThread } from './thread.js';
+import type { UdpTransportOptions } from './transport.js';
 
 export type TransportFactory = (receive: (bytes: Uint8Array, ttl: number, from: string) => void) => BfdTransport & { close(): void };
 
 export interface BfdService {
-  readonly manager: BfdManager;
+  add(o: BfdPeerOptions): void;
+  remove(address: string): void;
+  setAdminDown(address: string, down: boolean): void;
+  views(): Promise<BfdSessionView[]>;
   /** Every session says AdminDown once; the sockets close. */
-  close(): void;
+  close(): Promise<void>;
 }
 
-export function startBfdService(o: {
+export async function startBfdService(o: {
   readonly clock: Clock;
   readonly log: Logger;
-  /** Default: UDP port 3784 on every address, both families. */
+  /** Run on this thread over this transport (tests); default: a BFD thread on UDP 3784, both families. */
   readonly transport?: TransportFactory;
+  readonly udp?: UdpTransportOptions;
   readonly failed: (peer: string, reason: string) => void;
-}): BfdService {
-  const { clock, log } = o;
-  let manager: BfdManager | undefined;
-  const receive = (bytes: Uint8Array, ttl: number, from: string) => manager?.receive(bytes, ttl, from);
-  const transport = o.transport?.(receive) ?? UdpTransport.open({}, receive, (e) => log.warn({ err: e }, 'BFD socket error'));
-  manager = new BfdManager(clock, transport, {
+}): Promise<BfdService> {
+  const { log } = o;
+  const events: BfdEvents = {
     up: (peer) => log.info({ peer }, `BFD session with ${peer} up`),
     down: (peer, diag, remoteAdminDown) => {
       const reason = DIAG_NAMES[diag] ?? `diagnostic ${diag}`;
@@ -37,7 +40,17 @@ export function startBfdService(o: {
       if (!remoteAdminDown) o.failed(peer, `BFD down: ${reason}`);
     },
     dropped: (peer, reason) => log.debug({ peer }, `BFD packet dropped: ${reason}`),
-  });
-  const m = manager;
-  return { manager: m, close: () => { m.close(); transport.close(); } };
+  };
+  if (!o.transport) {
+    const t = await BfdThread.start({ transport: o.udp ?? {}, reportDrops: log.isLevelEnabled('debug') }, events, (e) => log.warn({ err: e }, 'BFD thread error'));
+    return t;
+  }
+  let manager: BfdManager | undefined;
+  const transport = o.transport((bytes, ttl, from) => manager?.receive(bytes, ttl, from));
+  const m = manager = new BfdManager(o.clock, transport, events);
+  return {
+    add: (p) => m.add(p), remove: (a) => m.remove(a), setAdminDown: (a, d) => m.setAdminDown(a, d),
+    views: () => Promise.resolve(m.views()),
+    close: () => { m.close(); transport.close(); return Promise.resolve(); },
+  };
 }

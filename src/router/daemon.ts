@@ -23,7 +23,6 @@ import { RouterStatus } from './status.js';
 import type { KernelRouteView } from '../control/views.js';
 import { applySocketSecurity } from './socket-security.js';
 import { md5Socket, setMd5 } from './tcp-md5.js';
-import type { BfdManager } from '../bfd/manager.js';
 import { startBfdService, type BfdService, type TransportFactory } from '../bfd/service.js';
 import { NexthopProber, type Pinger } from '../probe/prober.js';
 import { NexthopGate } from '../probe/gate.js';
@@ -90,8 +89,7 @@ export class RouterDaemon {
   /** State and events for the web page, MQTT, metrics and history (src/router/observers.ts). */
   readonly status: RouterStatus;
   /** BFD sessions, one per neighbor with bfd.enabled; undefined when no neighbor runs BFD. */
-  bfd?: BfdManager;
-  private bfdService?: BfdService;
+  bfd?: BfdService;
   /** Next-hop probing (neighbors with probe.enabled): the prober, and the gate that keeps dead next hops out of the FIB. */
   probe?: NexthopProber;
   private pinger?: Pinger & { close(): void };
@@ -215,7 +213,10 @@ export class RouterDaemon {
    */
   nexthopDown(address: string, reason: string, subcode?: number): void {
     const { log } = this.deps;
-    void this.deps.fib?.withdrawNexthop?.(address).catch((e: unknown) => log.error({ err: e, address }, 'withdrawing a next hop failed'));
+    const t0 = this.deps.clock.now();
+    void this.deps.fib?.withdrawNexthop?.(address).then(
+      () => log.info({ address, ms: Math.round(this.deps.clock.now() - t0) }, `next hop ${address} withdrawn from the kernel's groups (${reason})`),
+      (e: unknown) => log.error({ err: e, address }, 'withdrawing a next hop failed'));
     if (subcode === undefined) return;
     for (const peer of this.neighborOf.keys()) {
       if (peer.options.address !== address) continue;
@@ -224,13 +225,12 @@ export class RouterDaemon {
     }
   }
 
-  private startBfd(): void {
+  private async startBfd(): Promise<void> {
     if (!this.cfg.neighbors.some((n) => n.bfd.enabled)) return;
-    this.bfdService = startBfdService({
+    this.bfd = await startBfdService({
       clock: this.deps.clock, log: this.deps.log, ...(this.deps.bfdTransport ? { transport: this.deps.bfdTransport } : {}),
       failed: (peer, reason) => this.nexthopDown(peer, reason, CEASE_BFD_DOWN),
     });
-    this.bfd = this.bfdService.manager;
   }
 
   /** Probing: a next hop that stops answering leaves the groups (its session stays); answers bring it back. */
@@ -255,7 +255,7 @@ export class RouterDaemon {
 
   async start(): Promise<void> {
     const { log } = this.deps;
-    this.startBfd();
+    await this.startBfd();
     this.startProbing();
     for (const n of this.cfg.neighbors) {
       if (n.range !== undefined) {
@@ -308,7 +308,7 @@ export class RouterDaemon {
 
   /** SIGTERM: every session closed with Cease/Administrative Shutdown and a message; kernel routes stay. */
   async stop(text = 'vipgate router shutting down'): Promise<void> {
-    this.bfdService?.close();
+    await this.bfd?.close();
     this.probe?.close();
     this.pinger?.close();
     await this.speaker.close(text);
