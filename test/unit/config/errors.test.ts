@@ -60,7 +60,7 @@ const cases: [string, string, string, RegExp][] = [
   ['bad large community', `${HEAD}policies: { p: { rules: [{ match: { largeCommunities: ["1:2"] } }] } }\n`, 'policies.p.rules[0].match.largeCommunities[0]', /not a large community/],
   ['fib protocol name', `${HEAD}fib: { protocol: ospf }\n`, 'fib.protocol', /0\.\.255 or one of/],
   ['log level', `${HEAD}log: { level: loud }\n`, 'log.level', /info/],
-  ['listen port', `${HEAD}listen: { port: 0 }\n`, 'listen.port', />=\s*1|too small/i],
+  ['listen port', `${HEAD}listen: { port: 70000 }\n`, 'listen.port', /<=\s*65535|too big/i],
   ['YAML syntax', 'asn: [1\n', 'line 2', /Flow sequence .* must .* end with a \]/],
   ['YAML duplicate key', 'asn: 1\nasn: 2\n', 'line 2', /unique|duplicate/i],
 ];
