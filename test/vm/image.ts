@@ -34,6 +34,8 @@ export const MODULES = [
 const RUNTIME_DEPS = { libcrc32c: ['crc32c_generic'] };
 
 const LIB_DIR = '/lib/x86_64-linux-gnu';
+/** Bump when the image's layout changes, so cached images are rebuilt. */
+const LAYOUT_VERSION = 2;
 
 export interface BaseImage {
   readonly kernel: string;
@@ -50,7 +52,7 @@ mount -t devtmpfs dev /dev
 mount -t tmpfs run /run
 mount -t tmpfs tmp /tmp
 for m in $(cat /etc/modules.order); do insmod /lib/modules/$m || echo "@@VM-MODULE-FAILED $m"; done
-ip link set lo up
+/usr/sbin/ip link set lo up
 echo "@@VM-READY $(cut -d' ' -f1 /proc/uptime)"
 cd /payload
 sh /payload/test.sh
@@ -95,7 +97,7 @@ export function buildBaseImage(log: (s: string) => void = () => {}): BaseImage {
   const kpkg = kernelPackage(debs);
   const release = kpkg.replace(/^linux-image-/, '');
   const { node, libs: nodeLibs } = hostNode();
-  const key = JSON.stringify({ kpkg, node, nodeSize: lstatSync(node).size, modules: MODULES, tools: TOOLS, init: INIT });
+  const key = JSON.stringify({ layout: LAYOUT_VERSION, kpkg, node, nodeSize: lstatSync(node).size, modules: MODULES, tools: TOOLS, init: INIT });
   const initramfs = join(CACHE_DIR, 'base.cpio');
   const keyFile = join(CACHE_DIR, 'base.key');
   const kernel = join(stage, 'boot', `vmlinuz-${release}`);
@@ -157,6 +159,9 @@ export function buildBaseImage(log: (s: string) => void = () => {}): BaseImage {
   for (const rel of order) file(`/lib/modules/${rel}`, readFileSync(join(modRoot, rel)), 0o100644);
   file('/etc/modules.order', new TextEncoder().encode(`${order.join('\n')}\n`), 0o100644);
   file('/init', new TextEncoder().encode(INIT));
+  // tcpdump drops privileges to a user it looks up
+  file('/etc/passwd', new TextEncoder().encode('root:x:0:0:root:/:/bin/sh\n'), 0o100644);
+  file('/etc/group', new TextEncoder().encode('root:x:0:\n'), 0o100644);
 
   mkdirSync(CACHE_DIR, { recursive: true });
   writeFileSync(initramfs, cpioArchive(entries));

@@ -14,13 +14,14 @@ import type { IpvsDaemon } from './types.js';
 
 export const daemonState = (s: IpvsDaemon['state']): number => (s === 'master' ? IP_VS_STATE_MASTER : IP_VS_STATE_BACKUP);
 
-/** Start a daemon (all fields) or, with only `state`, stop one. */
+/** Start a daemon (all fields) or, with only `state`, stop one (the kernel reads only the state then; like
+ * ipvsadm we also send an empty interface name and sync id 0). */
 export function putDaemon(w: Writer, type: number, d: IpvsDaemon | Pick<IpvsDaemon, 'state'>): void {
   putNested(w, type, (n) => {
     putU32(n, IPVS_DAEMON_ATTR_STATE, daemonState(d.state));
+    putString(n, IPVS_DAEMON_ATTR_MCAST_IFN, 'interface' in d ? d.interface : '');
+    putU32(n, IPVS_DAEMON_ATTR_SYNC_ID, 'interface' in d ? d.syncId : 0);
     if (!('interface' in d)) return;
-    putString(n, IPVS_DAEMON_ATTR_MCAST_IFN, d.interface);
-    putU32(n, IPVS_DAEMON_ATTR_SYNC_ID, d.syncId);
     if (d.syncMaxLen !== undefined) putU16(n, IPVS_DAEMON_ATTR_SYNC_MAXLEN, d.syncMaxLen);
     if (d.group !== undefined) {
       const g = parseAddress(d.group);

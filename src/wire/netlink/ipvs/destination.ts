@@ -23,19 +23,22 @@ const FORWARD: Readonly<Record<ForwardMethod, number>> = {
 };
 const TUNNELS: readonly TunnelType[] = ['ipip', 'gue', 'gre'];
 
+function tunnelType(n: number): TunnelType {
+  const t = TUNNELS[n];
+  if (!t) throw new NetlinkDecodeError(`tunnel type ${n} is unknown`);
+  return t;
+}
+
 function forwardName(n: number): ForwardMethod {
   const f = (Object.keys(FORWARD) as ForwardMethod[]).find((k) => FORWARD[k] === (n & IP_VS_CONN_F_FWD_MASK));
   if (!f) throw new NetlinkDecodeError(`forwarding method ${n} is unknown`);
   return f;
 }
 
-/** Only address and port (delete destination). */
+/** A destination identified by address and port (delete destination). The kernel reads only those; like
+ * ipvsadm we send the full form with its defaults (direct routing, weight 1). */
 export function putDestinationKey(w: Writer, type: number, address: string, port: number): void {
-  putNested(w, type, (n) => {
-    putU16(n, IPVS_DEST_ATTR_ADDR_FAMILY, afOf(familyOfText(address)));
-    putInetAddr(n, IPVS_DEST_ATTR_ADDR, address);
-    putBe16(n, IPVS_DEST_ATTR_PORT, port);
-  });
+  putDestination(w, type, { address, port, forward: 'route', weight: 1, upperThreshold: 0, lowerThreshold: 0 });
 }
 
 /** The full destination nest (new and set destination). */
@@ -47,11 +50,10 @@ export function putDestination(w: Writer, type: number, d: DestinationSpec): voi
     putBe16(n, IPVS_DEST_ATTR_PORT, d.port);
     putU32(n, IPVS_DEST_ATTR_FWD_METHOD, FORWARD[d.forward]);
     putU32(n, IPVS_DEST_ATTR_WEIGHT, d.weight);
-    if (d.tunnel) {
-      putU8(n, IPVS_DEST_ATTR_TUN_TYPE, TUNNELS.indexOf(d.tunnel.type));
-      putBe16(n, IPVS_DEST_ATTR_TUN_PORT, d.tunnel.port);
-      putU16(n, IPVS_DEST_ATTR_TUN_FLAGS, d.tunnel.flags);
-    }
+    // always present (zero unless tunnelling), as ipvsadm sends them
+    putU8(n, IPVS_DEST_ATTR_TUN_TYPE, d.tunnel ? TUNNELS.indexOf(d.tunnel.type) : 0);
+    putBe16(n, IPVS_DEST_ATTR_TUN_PORT, d.tunnel?.port ?? 0);
+    putU16(n, IPVS_DEST_ATTR_TUN_FLAGS, d.tunnel?.flags ?? 0);
     putU32(n, IPVS_DEST_ATTR_U_THRESH, d.upperThreshold);
     putU32(n, IPVS_DEST_ATTR_L_THRESH, d.lowerThreshold);
   });
@@ -78,7 +80,7 @@ export function decodeDestination(value: Uint8Array, serviceFamily: Family): Des
     upperThreshold: u32(IPVS_DEST_ATTR_U_THRESH),
     lowerThreshold: u32(IPVS_DEST_ATTR_L_THRESH),
     ...(forward === 'tunnel' && tunType
-      ? { tunnel: { type: TUNNELS[attrU8(tunType)] ?? 'ipip', port: tunPort ? be16(tunPort) : 0, flags: tunFlags ? attrU16(tunFlags) : 0 } }
+      ? { tunnel: { type: tunnelType(attrU8(tunType)), port: tunPort ? be16(tunPort) : 0, flags: tunFlags ? attrU16(tunFlags) : 0 } }
       : {}),
     activeConns: u32(IPVS_DEST_ATTR_ACTIVE_CONNS),
     inactiveConns: u32(IPVS_DEST_ATTR_INACT_CONNS),

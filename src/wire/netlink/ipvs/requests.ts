@@ -1,7 +1,7 @@
 /**
  * IPVS requests as generic netlink messages (family id from nlctrl, version IPVS_GENL_VERSION). Changes
  * ask for an ack (NLM_F_ACK); the list commands (services, destinations, daemons) are dumps (NLM_F_DUMP),
- * get-config and get-info are answered by one message. Sequence and port id are left 0 for the sender.
+ * get-config and get-info are answered by one message. The layout is ipvsadm's (libipvs), byte for byte. Sequence and port id are left 0 for the sender.
  */
 import type { Writer } from '../../../lib/bytes.js';
 import { putU32 } from '../attributes.js';
@@ -74,6 +74,7 @@ function body(w: Writer, req: IpvsRequest): void {
 /** Encode one IPVS request for the family id nlctrl gave. */
 export function encodeIpvsRequest(familyId: number, req: IpvsRequest, seq = 0, pid = 0): Uint8Array {
   const [cmd, kind] = COMMANDS[req.cmd];
-  const flags = NLM_F_REQUEST | (kind === 'dump' ? NLM_F_DUMP : kind === 'change' ? NLM_F_ACK : 0);
+  // dumps also carry NLM_F_ACK, as ipvsadm's do (the kernel ends a dump with NLMSG_DONE and no ack)
+  const flags = NLM_F_REQUEST | (kind === 'dump' ? NLM_F_DUMP | NLM_F_ACK : kind === 'change' ? NLM_F_ACK : 0);
   return buildGenlMessage(familyId, flags, { cmd, version: IPVS_GENL_VERSION }, (w) => body(w, req), seq, pid);
 }

@@ -3,7 +3,8 @@
  * protocol, address and port (port in network order). A full entry adds the scheduler name, the flags as
  * struct ip_vs_flags {flags, mask} (mask all ones: replace every flag, as ipvsadm does), the persistence
  * timeout and netmask (IPv4: the mask in network order; IPv6: the prefix length in host order), and an
- * optional persistence engine name. Attributes are written in ipvsadm's (libipvs) order.
+ * optional persistence engine name. Attributes are written in ipvsadm's (libipvs) order, so requests are
+ * byte for byte what ipvsadm sends (checked against captures in test/integration/ipvs).
  */
 import type { Family } from '../../../lib/address.js';
 import { Reader, type Writer } from '../../../lib/bytes.js';
@@ -52,9 +53,12 @@ function netmaskLength(family: Family, v: Uint8Array): number {
   return len;
 }
 
-/** The service nest with only the identifying attributes (delete, get, destination commands). */
+/**
+ * The service nest for commands that only identify a service (delete, get, zero, destination commands).
+ * The kernel reads only the identity there; like ipvsadm we send the full form with an empty scheduler.
+ */
 export function putServiceKey(w: Writer, type: number, key: ServiceKey): void {
-  putNested(w, type, (n) => putKey(n, key));
+  putService(w, type, { key, scheduler: '', flags: 0, timeout: 0, netmaskLength: keyFamily(key) === 4 ? 32 : 128 });
 }
 
 /** The full service nest (new and set service). */

@@ -1,0 +1,78 @@
+/**
+ * The guest's traffic ends: a server (one process in the "srv" namespace listening on every real-server
+ * address; each connection gets the address it reached, then an echo) and a client (in the "cli" namespace:
+ * bounded sequential connections to a VIP from rotating source addresses, closed or held open).
+ */
+import { connect, createServer, type Socket } from 'node:net';
+
+export function serve(addresses: readonly string[], port: number): void {
+  for (const a of addresses) {
+    createServer((s) => {
+      s.write(`${a}\n`);
+      s.on('data', (d) => s.write(d));
+      s.on('error', () => s.destroy());
+    }).listen(port, a);
+  }
+  console.log('@@SERVER-READY');
+}
+
+export interface ClientResult {
+  readonly source: string;
+  readonly sourcePort: number;
+  readonly server: string;
+}
+
+/** One connection: resolves with the greeting once the server's first line arrived. */
+function open(vip: string, port: number, source: string): Promise<{ sock: Socket; result: ClientResult }> {
+  return new Promise((resolve, reject) => {
+    const sock = connect({ host: vip, port, localAddress: source });
+    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`no greeting from ${vip}:${port} via ${source}`)); }, 5000);
+    let buf = '';
+    sock.setEncoding('utf8');
+    const onData = (d: string): void => {
+      buf += d;
+      const nl = buf.indexOf('\n');
+      if (nl < 0) return;
+      clearTimeout(timer);
+      sock.off('data', onData);
+      resolve({ sock, result: { source, sourcePort: sock.localPort ?? 0, server: buf.slice(0, nl) } });
+    };
+    sock.on('data', onData);
+    sock.on('error', (e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
+/** Close our side and wait until the connection is fully closed (so IPVS has seen both FINs). */
+function close(sock: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    sock.on('close', () => resolve());
+    sock.end();
+  });
+}
+
+export async function runClient(vip: string, port: number, count: number, mode: 'closed' | 'held', sources: readonly string[]): Promise<ClientResult[]> {
+  const held: Socket[] = [];
+  const results: ClientResult[] = [];
+  for (let i = 0; i < count; i++) {
+    const { sock, result } = await open(vip, port, sources[i % sources.length]!);
+    results.push(result);
+    if (mode === 'held') held.push(sock);
+    else await close(sock);
+  }
+  await Promise.all(held.map(close));
+  return results;
+}
+
+/** Hold one connection across `between()`, then check it still echoes. */
+export async function survives(vip: string, port: number, source: string, between: () => Promise<void>): Promise<{ before: string; echoed: boolean }> {
+  const { sock, result } = await open(vip, port, source);
+  await between();
+  const echoed = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), 5000);
+    sock.on('data', (d) => { if (String(d).includes('still-there')) { clearTimeout(timer); resolve(true); } });
+    sock.on('error', () => { clearTimeout(timer); resolve(false); });
+    sock.write('still-there\n');
+  });
+  await close(sock);
+  return { before: result.server, echoed };
+}

@@ -1,0 +1,27 @@
+/**
+ * The code under test for the guest: a TypeScript entry bundled by esbuild into one ES module (node20),
+ * placed at /payload/vm/guest/guest.mjs so that src/native's addon path (two levels up, build/Release)
+ * resolves to /payload/build/Release/vipgate_native.node, which is copied from this checkout's build.
+ * /payload/guest.mjs re-exports it, so scripts run `node /payload/guest.mjs ...`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { REPO_ROOT } from './image.js';
+
+export async function guestPayload(entry: string, extra: Readonly<Record<string, Uint8Array>> = {}): Promise<Map<string, Uint8Array>> {
+  const out = await build({
+    entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', write: false, logLevel: 'silent',
+  });
+  const js = out.outputFiles[0];
+  if (!js) throw new Error(`esbuild produced nothing for ${entry}`);
+  const addon = join(REPO_ROOT, 'build/Release/vipgate_native.node');
+  if (!existsSync(addon)) throw new Error(`${addon} is missing: build the native addon first (npx node-gyp rebuild)`);
+  const files = new Map<string, Uint8Array>([
+    ['vm/guest/guest.mjs', js.contents],
+    ['guest.mjs', new TextEncoder().encode("import './vm/guest/guest.mjs';\n")],
+    ['build/Release/vipgate_native.node', readFileSync(addon)],
+  ]);
+  for (const [k, v] of Object.entries(extra)) files.set(k, v);
+  return files;
+}
