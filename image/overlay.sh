@@ -19,6 +19,12 @@ chmod 0750 "$root/etc/vipgate"
 cp -r "$fw/boot/firmware/." "$root/boot/firmware/"
 cp "$fw/etc/vipgate/router.example.yaml" "$root/boot/firmware/vipgate.example.yaml"
 
+# mosquitto refuses to start when a password_file it is given does not exist: an empty one (no user can
+# log in until one is added with mosquitto_passwd)
+grep -hoE '^password_file[[:space:]]+/\S+' "$root"/etc/mosquitto/conf.d/*.conf 2>/dev/null | awk '{print $2}' | while read -r pw; do
+  [ -e "$root$pw" ] || install -m 0640 /dev/null "$root$pw"
+done
+
 systemd-sysusers --root="$root" >/dev/null
 systemd-tmpfiles --root="$root" --create /usr/lib/tmpfiles.d/vipgate.conf 2>/dev/null || true
 chgrp --reference="$root/var/lib/vipgate" "$root/etc/vipgate" 2>/dev/null || true
