@@ -3,8 +3,8 @@
  * the byte counts) and IPVS_*_ATTR_STATS64 (every counter 64 bits, padded with IPVS_STATS_ATTR_PAD);
  * decoders prefer the 64-bit set. The rates (cps, pps, bps) are the kernel's 2-second estimator.
  */
-import { Reader, type Writer } from '../../../lib/bytes.js';
-import { attributeMap, putNested, putU64 } from '../attributes.js';
+import { Reader } from '../../../lib/bytes.js';
+import { attributeMap } from '../attributes.js';
 import { IPVS_STATS_FIELDS } from './constants.js';
 import type { IpvsStats } from './types.js';
 import { counter } from './values.js';
@@ -22,9 +22,4 @@ export function decodeStats(stats64: Uint8Array | undefined, stats32: Uint8Array
     out[f] = v ? counter(v) : 0n;
   });
   return out as unknown as IpvsStats;
-}
-
-/** The 64-bit form as the kernel writes it (for tests and replays). */
-export function putStats64(w: Writer, type: number, s: IpvsStats): void {
-  putNested(w, type, (n) => IPVS_STATS_FIELDS.forEach((f, i) => putU64(n, i + 1, s[f])));
 }
