@@ -1,6 +1,7 @@
 /**
  * Convergence benchmark (not a test; needs root): `npx tsx bench/converge.ts [N=100000] [--runs=3]
- * [--routers=vipgate,bird,frr] [--mode=all|turn] [--poll-ms=200] [--no-profile]`. Run `npm run build` first.
+ * [--routers=vipgate,bird,frr] [--mode=all|turn] [--poll-ms=200] [--nice=-10] [--no-profile] [--heap]`.
+ * Run `npm run build` first.
  *
  * For each router under test (vipgate, BIRD 2, FRR 8.4; see lib/routers.ts for their configs) and each run,
  * in namespaces made for the run: the router's namespace and three peer namespaces on one bridge segment
@@ -20,21 +21,27 @@
  * --mode=turn: peer k+1 starts only once the kernel holds all N routes with k next hops (the poll delay
  * of each stage is included in the figure).
  *
+ * The script renices itself and its autogroup (--nice, default -10; its children inherit it) so that on a shared machine the
+ * routers, feeders and polls get the CPU before unrelated work; each run also records the share of its
+ * time in which some task waited for a CPU (/proc/pressure/cpu), to show how loaded the machine was.
+ *
  * Medians over the runs (order of the routers rotated per run), ratios to the best of each column, and
  * the results as JSON in bench/results/converge-<date>.json. Unless --no-profile, one more vipgate run
  * under `node --cpu-prof` (not counted in the medians) names vipgate's top costs between the signal and
- * convergence.
+ * convergence; with --heap, another one takes a heap snapshot at convergence and names what fills the
+ * heap (use a smaller N, e.g. 20000: a snapshot must fit in one JavaScript string to be read).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, release, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Netlab, isRoot } from '../test/helpers/netns.js';
-import { summarizeProfile, type ProfileSummary } from './lib/cpuprofile.js';
+import { summarizeProfile, type FunctionCost, type ProfileSummary } from './lib/cpuprofile.js';
+import { summarizeHeapSnapshot } from './lib/heap-snapshot.js';
 import { Feeder } from './lib/feeders.js';
 import { waitForRoutes, type Sample } from './lib/kernel-watch.js';
-import { cpuSeconds, peakRssMiB } from './lib/proc-stats.js';
+import { cpuSeconds, cpuStallMicros, peakRssMiB } from './lib/proc-stats.js';
 import { PEER_AS, START, startVipgate, type RouterName, type RouterUnderTest, type Topology } from './lib/routers.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -47,7 +54,7 @@ const SYSCTLS = { 'net.ipv4.ip_forward': '1', 'net.ipv4.fib_multipath_hash_polic
 const ESTABLISH_TIMEOUT_MS = 60_000;
 const CONVERGE_TIMEOUT_MS = 120_000;
 
-interface Options { n: number; runs: number; routers: RouterName[]; mode: 'all' | 'turn'; pollMs: number; profile: boolean }
+interface Options { n: number; runs: number; routers: RouterName[]; mode: 'all' | 'turn'; pollMs: number; probes: Probe['kind'][]; nice: number }
 
 interface RunResult {
   /** Seconds from the signal to the poll that saw full ECMP (upper bound). */
@@ -61,6 +68,8 @@ interface RunResult {
   cpuSeconds: number;
   /** Since the router started (startup and session setup included). */
   cpuSecondsTotal: number;
+  /** Share of the run's wall time in which some runnable task waited for a CPU (PSI): other load. */
+  cpuStall: number;
   /** The feeders' own time to write their UPDATEs into the socket, ms. */
   feederWriteMs: number[];
   samples: Sample[];
@@ -69,7 +78,7 @@ interface RunResult {
 type Outcome = RunResult | { error: string };
 
 function parseOptions(argv: readonly string[]): Options {
-  const o: Options = { n: 100_000, runs: 3, routers: ['vipgate', 'bird', 'frr'], mode: 'all', pollMs: 200, profile: true };
+  const o: Options = { n: 100_000, runs: 3, routers: ['vipgate', 'bird', 'frr'], mode: 'all', pollMs: 200, probes: ['cpu'], nice: -10 };
   for (const a of argv) {
     const [k, v = ''] = a.split('=');
     if (/^\d+$/.test(a)) o.n = Number(a);
@@ -77,7 +86,9 @@ function parseOptions(argv: readonly string[]): Options {
     else if (k === '--routers') o.routers = v.split(',') as RouterName[];
     else if (k === '--mode' && (v === 'all' || v === 'turn')) o.mode = v;
     else if (k === '--poll-ms') o.pollMs = Number(v);
-    else if (a === '--no-profile') o.profile = false;
+    else if (k === '--nice') o.nice = Number(v);
+    else if (a === '--no-profile') o.probes = o.probes.filter((x) => x !== 'cpu');
+    else if (a === '--heap') o.probes.push('heap');
     else throw new Error(`unknown argument ${a}`);
   }
   if (o.routers.some((r) => !(r in START))) throw new Error(`--routers takes ${Object.keys(START).join(',')}`);
@@ -88,10 +99,42 @@ function parseOptions(argv: readonly string[]): Options {
 let activeLab: Netlab | undefined;
 
 /** Namespaces, router and feeders for one run; everything removed before it returns. */
-async function measure(name: RouterName, o: Options, profileDir?: string): Promise<RunResult & { profile?: ProfileSummary }> {
+/** A vipgate run under a probe: a CPU profile (--cpu-prof) or a heap snapshot taken at convergence. */
+interface Probe { readonly kind: 'cpu' | 'heap'; readonly dir: string }
+
+const PROBE_FLAGS: Record<Probe['kind'], (dir: string) => string[]> = {
+  cpu: (dir) => ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+  heap: (dir) => ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`],
+};
+
+/** The file a probe wrote, once its size has stopped changing (a heap snapshot is written progressively). */
+async function probeFile(dir: string, suffix: string, timeoutMs: number): Promise<string> {
+  let last = -1;
+  for (let i = 0; i < timeoutMs / 500; i++) {
+    const f = readdirSync(dir).find((x) => x.endsWith(suffix));
+    const size = f ? statSync(join(dir, f)).size : -1;
+    if (f && size > 0 && size === last) return join(dir, f);
+    last = size;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`no complete ${suffix} in ${dir} within ${timeoutMs} ms`);
+}
+
+async function probe(p: Probe, router: { pid: number; stopGracefully(): Promise<void> }, window: { from: bigint; to: bigint }): Promise<ProbeResult> {
+  if (p.kind === 'cpu') {
+    await router.stopGracefully();
+    return { cpu: summarizeProfile(await probeFile(p.dir, '.cpuprofile', 10_000), window, 40) };
+  }
+  process.kill(router.pid, 'SIGUSR2');
+  return { heap: summarizeHeapSnapshot(await probeFile(p.dir, '.heapsnapshot', 300_000), 25) };
+}
+
+type ProbeResult = { cpu: ProfileSummary } | { heap: ReturnType<typeof summarizeHeapSnapshot> };
+
+async function measure(name: RouterName, o: Options, p?: Probe): Promise<RunResult & { probe?: ProbeResult }> {
   const lab = new Netlab();
   activeLab = lab;
-  let router: (RouterUnderTest & { stopForProfile?: () => Promise<void> }) | undefined;
+  let router: RouterUnderTest | undefined;
   const feeders: Feeder[] = [];
   let ns: string | undefined;
   try {
@@ -105,34 +148,35 @@ async function measure(name: RouterName, o: Options, profileDir?: string): Promi
       return p;
     });
     const topo: Topology = { lab, ns, address: ROUTER_ADDRESS, subnet: SUBNET, peers: PEERS };
-    router = profileDir ? await startVipgate(topo, profileDir) : await START[name](topo);
+    const vipgate = p ? await startVipgate(topo, PROBE_FLAGS[p.kind](p.dir)) : undefined;
+    router = vipgate ?? await START[name](topo);
     PEERS.forEach((address, i) => feeders.push(new Feeder(lab, { ns: peerNs[i]!, router: ROUTER_ADDRESS, asn: PEER_AS, address, count: o.n, firstPrefix: FIRST_PREFIX })));
     await Promise.all(feeders.map((f) => f.expect('established', ESTABLISH_TIMEOUT_MS)));
     const pids = router.processes();
     if (pids.length === 0) throw new Error(`no ${name} process found in ${ns}`);
     const cpu0 = cpuSeconds(pids);
+    const stall0 = cpuStallMicros();
     const t0 = process.hrtime.bigint();
     const samples: Sample[] = [];
+    const check = (): void => {
+      for (const f of feeders) f.check();
+      if (router!.processes().length < pids.length) throw new Error(`a ${name} process is gone`);
+    };
     if (o.mode === 'all') {
       for (const f of feeders) f.go();
-      samples.push(...await waitForRoutes(ns, router.protocol, o.n, PEERS.length, t0, o.pollMs, CONVERGE_TIMEOUT_MS));
+      samples.push(...await waitForRoutes(ns, router.protocol, o.n, PEERS.length, t0, check, o.pollMs, CONVERGE_TIMEOUT_MS));
     } else {
       for (const [k, f] of feeders.entries()) {
         f.go();
-        samples.push(...await waitForRoutes(ns, router.protocol, o.n, k + 1, t0, o.pollMs, CONVERGE_TIMEOUT_MS));
+        samples.push(...await waitForRoutes(ns, router.protocol, o.n, k + 1, t0, check, o.pollMs, CONVERGE_TIMEOUT_MS));
       }
     }
     const t1 = process.hrtime.bigint();
     const cpu1 = cpuSeconds(pids);
+    const stall = (cpuStallMicros() - stall0) / (Number(t1 - t0) / 1000);
     const rss = peakRssMiB(pids);
     const sent = await Promise.all(feeders.map((f) => f.expect('sent', 10_000)));
-    let profile: ProfileSummary | undefined;
-    if (profileDir && router.stopForProfile) {
-      await router.stopForProfile();
-      const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
-      if (!file) throw new Error('vipgate wrote no CPU profile (it did not exit cleanly on SIGTERM)');
-      profile = summarizeProfile(join(profileDir, file), { from: t0, to: t1 });
-    }
+    const probed = p && vipgate ? await probe(p, vipgate, { from: t0, to: t1 }) : undefined;
     const last = samples.at(-1)!;
     return {
       seconds: last.seconds,
@@ -141,10 +185,13 @@ async function measure(name: RouterName, o: Options, profileDir?: string): Promi
       peakRssMiB: rss,
       cpuSeconds: cpu1 - cpu0,
       cpuSecondsTotal: cpu1,
+      cpuStall: Math.round(stall * 100) / 100,
       feederWriteMs: sent.map((l) => Number(l.split(' ')[2])),
       samples,
-      ...(profile ? { profile } : {}),
+      ...(probed ? { probe: probed } : {}),
     };
+  } catch (e) {
+    throw new Error(`${(e as Error).message}${router ? `\n    ${name} log:\n${router.logTail()}` : ''}`);
   } finally {
     for (const f of feeders) f.kill();
     if (router && ns) {
@@ -197,6 +244,11 @@ async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
   if (!isRoot()) throw new Error('run as root: the benchmark makes network namespaces');
   if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  // routers, feeders and polls inherit this: on a shared machine they get the CPU before other work does.
+  // With autogroup scheduling (kernel.sched_autogroup_enabled) a nice value only counts within the session's
+  // group, so the group's own nice value is set as well.
+  setPriority(o.nice);
+  try { writeFileSync('/proc/self/autogroup', String(o.nice)); } catch { /* no autogroup scheduling */ }
   const started = new Date();
   const load = loadavg();
   process.stderr.write(`converge: N=${o.n}, 3 peers (${o.mode === 'all' ? 'all at once' : 'in turn'}), ${o.runs} run(s) of ${o.routers.join(', ')}; load average ${load.map((l) => l.toFixed(2)).join(' ')}\n`);
@@ -208,17 +260,20 @@ async function main(): Promise<void> {
       let outcome: Outcome;
       try { outcome = await measure(name, o); } catch (e) { outcome = { error: (e as Error).message }; }
       outcomes[name]!.push(outcome);
-      process.stderr.write(`  run ${run + 1} ${name}: ${'error' in outcome ? `FAILED: ${outcome.error}` : `${fmt(outcome.seconds)} s (>= ${fmt(outcome.lowerBound)}), ${fmt(outcome.peakRssMiB, 1)} MiB, ${fmt(outcome.cpuSeconds)} CPU s`} [${((Date.now() - t) / 1000).toFixed(0)} s wall]\n`);
+      process.stderr.write(`  run ${run + 1} ${name}: ${'error' in outcome ? `FAILED: ${outcome.error}` : `${fmt(outcome.seconds)} s (>= ${fmt(outcome.lowerBound)}), ${fmt(outcome.peakRssMiB, 1)} MiB, ${fmt(outcome.cpuSeconds)} CPU s, CPU stall ${fmt(outcome.cpuStall * 100, 0)}%`} [${((Date.now() - t) / 1000).toFixed(0)} s wall]\n`);
     }
   }
-  let profile: (ProfileSummary & { seconds: number }) | { error: string } | undefined;
-  if (o.profile && o.routers.includes('vipgate')) {
-    const dir = mkdtempSync(join(tmpdir(), 'vipgate-cpuprof-'));
+  const probes: Record<string, ({ seconds: number } & ProbeResult) | { error: string }> = {};
+  for (const kind of o.routers.includes('vipgate') ? o.probes : []) {
+    const dir = mkdtempSync(join(tmpdir(), `vipgate-${kind}-`));
     try {
-      const r = await measure('vipgate', o, dir);
-      profile = { seconds: r.seconds, ...r.profile! };
-      process.stderr.write(`  profiled vipgate run: ${fmt(r.seconds)} s under --cpu-prof\n`);
-    } catch (e) { profile = { error: (e as Error).message }; } finally { rmSync(dir, { recursive: true, force: true }); }
+      const r = await measure('vipgate', o, { kind, dir });
+      probes[kind] = { seconds: r.seconds, ...r.probe! };
+      process.stderr.write(`  vipgate run under the ${kind} probe: ${fmt(r.seconds)} s; raw files (Chrome DevTools opens them): ${dir}\n`);
+    } catch (e) {
+      probes[kind] = { error: (e as Error).message };
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   const summary: Record<string, { seconds: number; lowerBound: number; allPresentSeconds: number | null; peakRssMiB: number; cpuSeconds: number; runs: number }> = {};
@@ -234,21 +289,32 @@ async function main(): Promise<void> {
   }
   const text = table(summary);
   process.stdout.write(`\n${o.n} /32s from 3 peers (${o.mode === 'all' ? 'all at once' : 'in turn'}), medians, time to full 3-way ECMP in the kernel:\n${text}\n`);
-  if (profile && !('error' in profile)) {
-    process.stdout.write(`\nvipgate CPU profile, signal to convergence (${profile.busyMs} ms busy of ${profile.sampledMs} ms sampled), top self time:\n`);
-    for (const f of profile.bySelf.slice(0, 12)) process.stdout.write(`  ${String(f.selfMs).padStart(6)} ms self ${String(f.totalMs).padStart(6)} ms total  ${f.name}\n`);
-  } else if (profile) process.stdout.write(`\nvipgate profile failed: ${profile.error}\n`);
+  const row = (f: FunctionCost): string => `  ${String(f.selfMs).padStart(6)} ms self ${String(f.totalMs).padStart(6)} ms total  ${f.name}\n`;
+  for (const [kind, r] of Object.entries(probes)) {
+    if ('error' in r) process.stdout.write(`\nvipgate ${kind} probe failed: ${r.error}\n`);
+    else if ('cpu' in r) {
+      process.stdout.write(`\nvipgate CPU profile, signal to convergence (${r.cpu.busyMs} ms busy of ${r.cpu.sampledMs} ms sampled), top self time:\n`);
+      for (const f of r.cpu.bySelf.slice(0, 15)) process.stdout.write(row(f));
+      process.stdout.write('top total time (callees included):\n');
+      for (const f of r.cpu.byTotal.slice(0, 15)) process.stdout.write(row(f));
+    } else {
+      process.stdout.write(`\nvipgate heap at convergence: ${r.heap.totalMiB} MiB in objects; largest kinds:\n`);
+      for (const k of r.heap.kinds.slice(0, 15)) process.stdout.write(`  ${String(k.mib).padStart(7)} MiB ${String(k.count).padStart(9)}  ${k.kind}\n`);
+    }
+  }
 
   const day = started.toISOString().slice(0, 10);
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `converge-${day}.json`);
+  // the default parameters give the record; other runs get their own file
+  const variant = o.n === 100_000 && o.mode === 'all' && o.routers.length === 3 ? '' : `-n${o.n}-${o.mode}-${o.routers.join('-')}`;
+  const file = join(dir, `converge-${day}${variant}.json`);
   writeFileSync(file, `${JSON.stringify({
     benchmark: 'converge', started: started.toISOString(), finished: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, kernel: release(), loadAverageAtStart: load, loadAverageAtEnd: loadavg() },
     versions: versions(),
-    parameters: { prefixes: o.n, peers: PEERS.length, mode: o.mode, runs: o.runs, pollMs: o.pollMs, sysctls: SYSCTLS },
-    summary, table: text.split('\n'), runs: outcomes, profile,
+    parameters: { prefixes: o.n, peers: PEERS.length, mode: o.mode, runs: o.runs, pollMs: o.pollMs, nice: o.nice, sysctls: SYSCTLS },
+    summary, table: text.split('\n'), runs: outcomes, probes,
   }, null, 2)}\n`);
   process.stdout.write(`\nresults: ${file}\n`);
 }

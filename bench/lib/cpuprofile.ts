@@ -2,7 +2,8 @@
  * Reads a V8 CPU profile (`node --cpu-prof`, the .cpuprofile JSON: a call tree of nodes, the sampled node
  * ids and the time between samples) and names the costs: per function (name and source location, dist/
  * paths shown as their src/ .ts files) the self time (samples in the function itself) and the total time
- * (samples with the function anywhere on the stack, each sample counted once per function), in ms.
+ * (samples with the function anywhere on the stack, each sample counted once per function), in ms. For
+ * files of our own, the line is the compiled dist/ line.
  */
 import { readFileSync } from 'node:fs';
 
@@ -36,10 +37,12 @@ function where(url: string): string {
   return url.startsWith('node:') ? url : url.replace(/^file:\/\//, '');
 }
 
+/** dist/ lines are the compiled .js lines (close to the .ts ones: tsc keeps the code's layout). */
 function label(f: CallFrame): string {
   const file = where(f.url);
   const name = f.functionName || '(anonymous)';
-  return file ? `${name} (${file}:${f.lineNumber + 1})` : name;
+  if (!file) return name;
+  return file.startsWith('src/') ? `${name} (${file}, js line ${f.lineNumber + 1})` : `${name} (${file}:${f.lineNumber + 1})`;
 }
 
 /**
@@ -81,7 +84,8 @@ export function summarizeProfile(path: string, window?: { from: bigint; to: bigi
     sampledMs: Math.round(sampledMs),
     busyMs: Math.round(sampledMs - idleMs),
     bySelf: [...costs].sort((a, b) => b.selfMs - a.selfMs).slice(0, top).map(round),
-    byTotal: costs.filter((c) => !c.name.startsWith('(root)')).sort((a, b) => b.totalMs - a.totalMs).slice(0, top).map(round),
+    // Node's own frames (stream plumbing, event emitters) sit above everything and name nothing of ours
+    byTotal: costs.filter((c) => !c.name.startsWith('(root)') && !c.name.includes('(node:')).sort((a, b) => b.totalMs - a.totalMs).slice(0, top).map(round),
     byFile: [...files].sort((a, b) => b[1] - a[1]).slice(0, top).map(([file, ms]) => ({ file, selfMs: Math.round(ms) })),
   };
 }

@@ -54,5 +54,11 @@ export class Feeder {
 
   go(): void { this.child.stdin!.write('go\n'); }
 
+  /** Throws if the feeder reported an error or exited. */
+  check(): void {
+    const error = this.lines.find((l) => l.startsWith('error'));
+    if (error || this.exited) throw new Error(`feeder ${this.spec.address}: ${error ?? 'exited'}`);
+  }
+
   kill(): void { if (!this.exited) this.child.kill('SIGKILL'); }
 }

@@ -57,13 +57,14 @@ export async function countRoutes(ns: string, protocol: number, ways: number): P
 
 /**
  * Polls every `everyMs` (after each dump) until `count` routes have `ways` next hops, for at most
- * `timeoutMs`. Returns the samples, each timed from `t0` (process.hrtime.bigint()) at the end of its dump:
+ * `timeoutMs`; `check` runs before each poll and throws to give up early (the router died). Returns the samples, each timed from `t0` (process.hrtime.bigint()) at the end of its dump:
  * the last one is an upper bound of the convergence time, its predecessor's time a lower bound.
  */
-export async function waitForRoutes(ns: string, protocol: number, count: number, ways: number, t0: bigint, everyMs = 200, timeoutMs = 180_000): Promise<Sample[]> {
+export async function waitForRoutes(ns: string, protocol: number, count: number, ways: number, t0: bigint, check: () => void, everyMs = 200, timeoutMs = 180_000): Promise<Sample[]> {
   const samples: Sample[] = [];
   const since = (): number => Number(process.hrtime.bigint() - t0) / 1e9;
   for (let i = 0; i < Math.ceil(timeoutMs / everyMs) + 1 && since() * 1000 <= timeoutMs; i++) {
+    check();
     const c = await countRoutes(ns, protocol, ways);
     samples.push({ seconds: since(), ...c });
     if (c.full >= count) return samples;

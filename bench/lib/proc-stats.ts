@@ -2,7 +2,9 @@
  * What a router's processes cost, read from procfs (proc(5)): the processes of a network namespace whose
  * command name is one of the router's (so that wrapper shells and the benchmark's own `ip` polls are left
  * out), their peak resident set size (VmHWM in /proc/PID/status, summed over the processes) and their CPU
- * time (utime + stime, fields 14 and 15 of /proc/PID/stat, in clock ticks, all threads included).
+ * time (utime + stime, fields 14 and 15 of /proc/PID/stat, in clock ticks, all threads included); and how
+ * busy the machine is (pressure stall information, /proc/pressure/cpu: the time some runnable task waited
+ * for a CPU), since other work on a small machine stretches every wall-clock figure.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -40,4 +42,11 @@ export function peakRssMiB(pids: readonly number[]): number {
     if (m) kib += Number(m[1]);
   }
   return kib / 1024;
+}
+
+/** Microseconds that some runnable task spent waiting for a CPU since boot (PSI "some total"); 0 without PSI. */
+export function cpuStallMicros(): number {
+  try {
+    return Number(/^some .* total=(\d+)$/m.exec(readFileSync('/proc/pressure/cpu', 'utf8'))?.[1] ?? 0);
+  } catch { return 0; }
 }

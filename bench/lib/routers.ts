@@ -43,6 +43,8 @@ export interface RouterUnderTest {
   /** The kernel route protocol number it installs with (`ip route show proto N`). */
   readonly protocol: number;
   processes(): number[];
+  /** The end of its log, for failure messages. */
+  logTail(): string;
   /** SIGKILL the router's processes, then release what the launcher holds (work dirs). */
   kill(): Promise<void>;
 }
@@ -52,10 +54,10 @@ function killAll(pids: readonly number[]): void {
 }
 
 /**
- * vipgate; with `profileDir`, under `node --cpu-prof` (Node 20 refuses it in NODE_OPTIONS, hence our own
- * spawn); the profile is written when the process exits after SIGTERM (`stopForProfile`).
+ * vipgate, optionally with node flags such as --cpu-prof (Node 20 refuses that one in NODE_OPTIONS, hence
+ * our own spawn); a CPU profile is written when the process exits after SIGTERM (`stopGracefully`).
  */
-export async function startVipgate(t: Topology, profileDir?: string): Promise<RouterUnderTest & { stopForProfile(): Promise<void> }> {
+export async function startVipgate(t: Topology, nodeFlags: readonly string[] = []): Promise<RouterUnderTest & { readonly pid: number; stopGracefully(): Promise<void> }> {
   const dir = makeWorkDir('vipgate-bench');
   const config = join(dir, 'vipgate.yaml');
   const socket = join(dir, 'control.sock');
@@ -71,8 +73,7 @@ export async function startVipgate(t: Topology, profileDir?: string): Promise<Ro
     'fib: { startupHold: 0 }',
     '',
   ].join('\n'));
-  const flags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const child = spawnLogged(t.lab, t.ns, process.execPath, [...flags, CLI, 'router', '--config', config, '--socket', socket], log);
+  const child = spawnLogged(t.lab, t.ns, process.execPath, [...nodeFlags, CLI, 'router', '--config', config, '--socket', socket], log);
   const release = async (): Promise<void> => { await stopChild(child, 2000, 'SIGKILL'); removeWorkDir(dir); };
   try {
     await waitFor(`vipgate router in ${t.ns} to answer`, async () => {
@@ -85,9 +86,9 @@ export async function startVipgate(t: Topology, profileDir?: string): Promise<Ro
   }
   const processes = (): number[] => processesIn(t.ns, ['node']);
   return {
-    name: 'vipgate', protocol: 201, processes,
+    name: 'vipgate', protocol: 201, processes, logTail: () => tailLog(log, 8), pid: child.pid!,
     async kill() { killAll(processes()); await release(); },
-    async stopForProfile() { await stopChild(child, 20_000, 'SIGTERM'); },
+    async stopGracefully() { await stopChild(child, 20_000, 'SIGTERM'); },
   };
 }
 
@@ -124,7 +125,7 @@ class BenchBird extends DaemonProcess {
 export async function startBird(t: Topology): Promise<RouterUnderTest> {
   const bird = await BenchBird.start(t);
   const processes = (): number[] => processesIn(t.ns, ['bird']);
-  return { name: 'bird', protocol: 12, processes, async kill() { killAll(processes()); await bird.stop(); } };
+  return { name: 'bird', protocol: 12, processes, logTail: () => tailLog(bird.logFile, 8), async kill() { killAll(processes()); await bird.stop(); } };
 }
 
 export async function startFrr(t: Topology): Promise<RouterUnderTest> {
@@ -135,7 +136,7 @@ export async function startFrr(t: Topology): Promise<RouterUnderTest> {
   await frr.vtysh('conf t', 'route-map VG-BENCH-NOTHING deny 10', 'exit', `router bgp ${ROUTER_AS}`, 'address-family ipv4 unicast',
     ...t.peers.map((p) => `neighbor ${p} route-map VG-BENCH-NOTHING out`));
   const processes = (): number[] => processesIn(t.ns, ['zebra', 'bgpd']);
-  return { name: 'frr', protocol: 186, processes, async kill() { killAll(processes()); await frr.stop(); } };
+  return { name: 'frr', protocol: 186, processes, logTail: () => tailLog(frr.logFile, 8), async kill() { killAll(processes()); await frr.stop(); } };
 }
 
 export const START: Record<RouterName, (t: Topology) => Promise<RouterUnderTest>> = { vipgate: (t) => startVipgate(t), bird: startBird, frr: startFrr };
