@@ -42,6 +42,8 @@ export interface RouterDeps {
 
 /** RFC 9384: Cease subcode "BFD Down". */
 const CEASE_BFD_DOWN = 10;
+/** How long a BFD-down session waits for the kernel to take its next hop out of the groups before it goes down. */
+const NEXTHOP_WITHDRAW_WAIT_MS = 200;
 
 const FAMILY: Record<'ipv4' | 'ipv6', Family> = { ipv4: 4, ipv6: 6 };
 
@@ -208,21 +210,31 @@ export class RouterDaemon {
 
   /**
    * A next hop is dead (BFD down, failed probes): first it leaves every nexthop group in one kernel request per
-   * group (Fib.withdrawNexthop), then its BGP session, if any, goes down at once (RFC 5882 4.3), which withdraws
-   * its routes from the Loc-RIB; those route changes then cost the kernel nothing more.
+   * group (Fib.withdrawNexthop); then its BGP session, if any, goes down (RFC 5882 4.3), which withdraws its
+   * routes from the Loc-RIB; those route changes then cost the kernel nothing more. The session waits for the
+   * kernel's answer (at most NEXTHOP_WITHDRAW_WAIT_MS), because its Loc-RIB work for many routes would
+   * otherwise run first and hold the withdraw request back.
    */
   nexthopDown(address: string, reason: string, subcode?: number): void {
-    const { log } = this.deps;
-    const t0 = this.deps.clock.now();
-    void this.deps.fib?.withdrawNexthop?.(address).then(
-      () => log.info({ address, ms: Math.round(this.deps.clock.now() - t0) }, `next hop ${address} withdrawn from the kernel's groups (${reason})`),
-      (e: unknown) => log.error({ err: e, address }, 'withdrawing a next hop failed'));
+    const { log, clock } = this.deps;
+    const t0 = clock.now();
+    const withdrawn = this.deps.fib?.withdrawNexthop?.(address).then(
+      () => log.info({ address, ms: Math.round(clock.now() - t0) }, `next hop ${address} withdrawn from the kernel's groups (${reason})`),
+      (e: unknown) => log.error({ err: e, address }, 'withdrawing a next hop failed')) ?? Promise.resolve();
     if (subcode === undefined) return;
-    for (const peer of this.neighborOf.keys()) {
-      if (peer.options.address !== address) continue;
-      peer.stop(reason, subcode);
-      peer.start();
-    }
+    let done = false;
+    const stopSession = () => {
+      if (done) return;
+      done = true;
+      timer.cancel();
+      for (const peer of this.neighborOf.keys()) {
+        if (peer.options.address !== address) continue;
+        peer.stop(reason, subcode);
+        peer.start();
+      }
+    };
+    const timer = clock.at(t0 + NEXTHOP_WITHDRAW_WAIT_MS, stopSession);
+    void withdrawn.then(stopSession);
   }
 
   private async startBfd(): Promise<void> {
