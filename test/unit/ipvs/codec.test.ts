@@ -63,7 +63,7 @@ describe('decoding ipvsadm\'s nests', () => {
         const { stats, ...rest } = service;
         expect(rest).toEqual(req.service);
         expect(stats.conns).toBe(0n);
-      } else {
+      } else if (req.cmd === 'newDest' || req.cmd === 'setDest') {
         expect(service.key).toEqual(req.key);
         const { stats, activeConns, inactiveConns, persistentConns, ...dest } = decodeDestination(attrs.get(IPVS_CMD_ATTR_DEST)!, 4);
         expect(dest).toEqual(req.dest);
