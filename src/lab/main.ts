@@ -1,6 +1,6 @@
 /** `vipgate lab …`: the lab's subcommands; `demo` brings the lab up, replays the seed, and takes it down. */
 import { labDown, labStatus, labUp, type Out } from './lab.js';
-import { ecmp, failoverOrderly } from './scenarios.js';
+import { ecmp, failoverOrderly, upstream } from './scenarios.js';
 
 export async function runLab(words: readonly string[], keep: boolean, out: Out): Promise<number> {
   const [what] = words;
@@ -10,6 +10,7 @@ export async function runLab(words: readonly string[], keep: boolean, out: Out):
     case 'status': return labStatus(out);
     case 'ecmp': ecmp(out); return 0;
     case 'failover': await failoverOrderly(out); return 0;
+    case 'upstream': await upstream(out); return 0;
     case 'demo': {
       try {
         await labUp(out);
@@ -21,7 +22,7 @@ export async function runLab(words: readonly string[], keep: boolean, out: Out):
       return 0;
     }
     default:
-      out('usage: vipgate lab up|down|status|demo|ecmp|failover [--keep]\n');
+      out('usage: vipgate lab up|down|status|demo|ecmp|failover|upstream [--keep]\n');
       return 2;
   }
 }

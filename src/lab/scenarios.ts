@@ -5,9 +5,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { LAB, LAB_DIR, type LabNode } from './topology.js';
+import { LAB, LAB_DIR, UPSTREAM_SOCKET, upstreamBirdConfig, type LabNode } from './topology.js';
 import { fromClient, routesOn, startNodeSpeaker, vipgate, type Out } from './lab.js';
-import { inNs } from './ns.js';
+import { inNs, startDetached } from './ns.js';
+import { writeFileSync } from 'node:fs';
 
 export interface EcmpResult {
   /** VIP → next hops in the router's kernel. */
@@ -95,4 +96,33 @@ export async function failoverOrderly(out: Out, node = 'k8s-w2'): Promise<Failov
   startNodeSpeaker(n, LAB.vips);
   out(`${node}'s speaker started again (log: ${LAB_DIR}/${node}.log)\n`);
   return { node, convergenceMs, nexthopsAfter: after, failedRequests: failed, requests: answers.length };
+}
+
+export interface UpstreamResult {
+  /** Prefixes the client side's router learned from vipgate. */
+  readonly learned: string[];
+}
+
+/**
+ * The client side learns the Service IPs over BGP: BIRD on k8s-pc peers with the router, which exports its
+ * network and the pool aggregate (summary-only, the seed's "축약 대역 전파"), not the /32s.
+ */
+export async function upstream(out: Out): Promise<UpstreamResult> {
+  out(`\n### Upstream: the client side's router learns the Service pool over BGP\n`);
+  const conf = `${LAB_DIR}/upstream-bird.conf`;
+  writeFileSync(conf, upstreamBirdConfig());
+  startDetached(LAB.client.ns, 'bird', ['-f', '-c', conf, '-s', UPSTREAM_SOCKET, '-P', `${LAB_DIR}/upstream-bird.pid`], `${LAB_DIR}/upstream-bird.log`);
+  let learned: string[] = [];
+  for (let i = 0; i < 150 && !learned.includes(`${LAB.pool}`); i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    try {
+      const text = execFileSync('birdc', ['-s', UPSTREAM_SOCKET, 'show', 'route', 'protocol', 'vipgate'], { encoding: 'utf8', timeout: 5000 });
+      learned = [...text.matchAll(/^(\d+\.\d+\.\d+\.\d+\/\d+)/gm)].map((m) => m[1]!);
+    } catch { /* BIRD still starting */ }
+  }
+  out('$ birdc show route   # on the client side\n');
+  out(execFileSync('birdc', ['-s', UPSTREAM_SOCKET, 'show', 'route'], { encoding: 'utf8', timeout: 5000 }));
+  out('\n$ ip route   # on k8s-pc\n');
+  out(routesOn(LAB.client.ns));
+  return { learned: learned.sort() };
 }

@@ -13,6 +13,7 @@ export const LAB = {
   client: { ns: `${LAB_PREFIX}pc`, address: '192.168.20.100' },
   hub: `${LAB_PREFIX}lan`,
   nodeAsn: 64512,
+  upstreamAsn: 65000,
   nodes: [
     { name: 'k8s-m', ns: `${LAB_PREFIX}k8s-m`, address: '192.168.10.10' },
     { name: 'k8s-w1', ns: `${LAB_PREFIX}k8s-w1`, address: '192.168.10.101' },
@@ -23,6 +24,22 @@ export const LAB = {
 } as const;
 
 export const ROUTER_SOCKET = `${LAB_DIR}/router.sock`;
+export const UPSTREAM_SOCKET = `${LAB_DIR}/upstream-bird.ctl`;
+
+/** BIRD 2 as the client side's router: learns what vipgate exports and installs it. */
+export function upstreamBirdConfig(): string {
+  return `# vipgate lab: the client side's router (BIRD 2, AS ${LAB.upstreamAsn})
+router id ${LAB.client.address};
+protocol device { scan time 10; }
+protocol kernel { ipv4 { export all; }; }
+protocol bgp vipgate {
+  local ${LAB.client.address} as ${LAB.upstreamAsn};
+  neighbor ${LAB.router.client} as ${LAB.router.asn};
+  hold time 9; connect retry time 1; connect delay time 1; graceful restart off;
+  ipv4 { import all; export none; };
+}
+`;
+}
 
 export function routerConfig(): string {
   return `# vipgate lab: the seed's k8s-rtr (router bgp 64513, maximum-paths 4, network 10.1.1.0/24)
@@ -30,8 +47,11 @@ asn: ${LAB.router.asn}
 routerId: ${LAB.router.lan}
 maximumPaths: 4
 networks: [10.1.1.0/24]
+aggregates: [{ prefix: ${LAB.pool}, summaryOnly: true }]   # the seed's summarised range towards the client side
 neighbors:
   - { range: 192.168.10.0/24, remoteAs: ${LAB.nodeAsn}, group: nodes }
+  # the client side's router (vipgate lab upstream starts BIRD there)
+  - { address: ${LAB.client.address}, remoteAs: ${LAB.upstreamAsn}, passive: true, import: none, export: all, holdTime: 9 }
 groups:
   nodes: { import: { prefixes: ["${LAB.pool} le 32"] }, maxPrefix: 1000, holdTime: 9 }
 fib: { startupHold: 0 }

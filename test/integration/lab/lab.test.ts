@@ -2,7 +2,8 @@
  * `vipgate lab` as a user runs it (the built CLI, as root): up builds the seed's lab in namespaces, the
  * ECMP scenario prints the seed's views and spreads the client's requests over the three nodes with the
  * client address preserved, the orderly failover drops only the stopped node's next hop without losing a
- * request, and down leaves no namespace behind, also after the router was killed.
+ * request, the client side's BIRD learns the pool aggregate, and down leaves no namespace behind, also after
+ * the router was killed.
  */
 import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -40,6 +41,13 @@ describe('vipgate lab', () => {
     expect(f).toMatch(/on k8s-rtr, \d+ ms after the stop\n172\.20\.1\.1 nhid \d+ proto (201|vipgate) metric 20\s*\n\s+nexthop via 192\.168\.10\.10 dev lan0 weight 1\s*\n\s+nexthop via 192\.168\.10\.101 dev lan0 weight 1\s*\n(?!\s+nexthop)/);
     expect(f).toMatch(/client: 20 of 20 requests answered/);
     expect(vipgate('lab', 'status')).toMatch(/lab: 6 namespaces/);
+
+    // the client side's router (BIRD) learns the network and the pool aggregate, not the /32s
+    const u = vipgate('lab', 'upstream');
+    expect(u).toMatch(/^172\.20\.1\.0\/24\s+unicast \[vipgate [^\]]+\] \* \(100\) \[AS64513i\]\n\s+via 192\.168\.20\.254/m);
+    expect(u).toMatch(/^10\.1\.1\.0\/24\s+unicast/m);
+    expect(u).not.toMatch(/172\.20\.1\.\d+\/32/);
+    expect(u).toMatch(/172\.20\.1\.0\/24 via 192\.168\.20\.254 dev eth0 proto bird/);
   });
 
   it('down removes everything, even after the router was killed', () => {
