@@ -1,7 +1,8 @@
 /**
  * Convergence benchmark (not a test; needs root): `npx tsx bench/converge.ts [N=100000] [--runs=3]
- * [--routers=vipgate,bird,frr] [--mode=all|turn] [--poll-ms=200] [--nice=-10] [--no-profile] [--heap]`.
- * Run `npm run build` first.
+ * [--routers=vipgate,bird,frr] [--mode=all|turn] [--poll-ms=200] [--nice=-10] [--no-profile] [--heap]
+ * [--vipgate=OTHER/bin/vipgate.js]`. Run `npm run build` first. --vipgate runs another build (a copy of
+ * the tree with a change) in place of this one, to see what a change buys.
  *
  * For each router under test (vipgate, BIRD 2, FRR 8.4; see lib/routers.ts for their configs) and each run,
  * in namespaces made for the run: the router's namespace and three peer namespaces on one bridge segment
@@ -31,12 +32,13 @@
  * convergence; with --heap, another one takes a heap snapshot at convergence and names what fills the
  * heap (use a smaller N, e.g. 20000: a snapshot must fit in one JavaScript string to be read).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, setPriority, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Netlab, isRoot } from '../test/helpers/netns.js';
+import { CLI } from '../test/helpers/vipgate.js';
 import { summarizeProfile, type FunctionCost, type ProfileSummary } from './lib/cpuprofile.js';
 import { summarizeHeapSnapshot } from './lib/heap-snapshot.js';
 import { Feeder } from './lib/feeders.js';
@@ -54,7 +56,7 @@ const SYSCTLS = { 'net.ipv4.ip_forward': '1', 'net.ipv4.fib_multipath_hash_polic
 const ESTABLISH_TIMEOUT_MS = 60_000;
 const CONVERGE_TIMEOUT_MS = 120_000;
 
-interface Options { n: number; runs: number; routers: RouterName[]; mode: 'all' | 'turn'; pollMs: number; probes: Probe['kind'][]; nice: number }
+interface Options { n: number; runs: number; routers: RouterName[]; mode: 'all' | 'turn'; pollMs: number; probes: Probe['kind'][]; nice: number; vipgateCli: string }
 
 interface RunResult {
   /** Seconds from the signal to the poll that saw full ECMP (upper bound). */
@@ -78,7 +80,7 @@ interface RunResult {
 type Outcome = RunResult | { error: string };
 
 function parseOptions(argv: readonly string[]): Options {
-  const o: Options = { n: 100_000, runs: 3, routers: ['vipgate', 'bird', 'frr'], mode: 'all', pollMs: 200, probes: ['cpu'], nice: -10 };
+  const o: Options = { n: 100_000, runs: 3, routers: ['vipgate', 'bird', 'frr'], mode: 'all', pollMs: 200, probes: ['cpu'], nice: -10, vipgateCli: CLI };
   for (const a of argv) {
     const [k, v = ''] = a.split('=');
     if (/^\d+$/.test(a)) o.n = Number(a);
@@ -87,6 +89,7 @@ function parseOptions(argv: readonly string[]): Options {
     else if (k === '--mode' && (v === 'all' || v === 'turn')) o.mode = v;
     else if (k === '--poll-ms') o.pollMs = Number(v);
     else if (k === '--nice') o.nice = Number(v);
+    else if (k === '--vipgate') o.vipgateCli = resolve(v);
     else if (a === '--no-profile') o.probes = o.probes.filter((x) => x !== 'cpu');
     else if (a === '--heap') o.probes.push('heap');
     else throw new Error(`unknown argument ${a}`);
@@ -148,8 +151,8 @@ async function measure(name: RouterName, o: Options, p?: Probe): Promise<RunResu
       return p;
     });
     const topo: Topology = { lab, ns, address: ROUTER_ADDRESS, subnet: SUBNET, peers: PEERS };
-    const vipgate = p ? await startVipgate(topo, PROBE_FLAGS[p.kind](p.dir)) : undefined;
-    router = vipgate ?? await START[name](topo);
+    const vipgate = p ? await startVipgate(topo, PROBE_FLAGS[p.kind](p.dir), o.vipgateCli) : undefined;
+    router = vipgate ?? await START[name](topo, o.vipgateCli);
     PEERS.forEach((address, i) => feeders.push(new Feeder(lab, { ns: peerNs[i]!, router: ROUTER_ADDRESS, asn: PEER_AS, address, count: o.n, firstPrefix: FIRST_PREFIX })));
     await Promise.all(feeders.map((f) => f.expect('established', ESTABLISH_TIMEOUT_MS)));
     const pids = router.processes();
@@ -226,12 +229,12 @@ function table(summary: Record<string, { seconds: number; lowerBound: number; al
 }
 
 function versions(): Record<string, string> {
+  // the first line a command prints (BIRD prints its version on stderr)
   const first = (cmd: string, args: string[]): string => {
-    try { return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0]!.trim(); } catch (e) {
-      return String((e as { stderr?: string }).stderr ?? e).split('\n')[0]!.trim();
-    }
+    const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 10_000 });
+    return `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n')[0] ?? '';
   };
-  const dirty = first('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src']) ? ' (src has uncommitted changes)' : '';
+  const dirty = first('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no', '--', 'src']) ? ' (src has uncommitted changes)' : '';
   return {
     vipgate: `${first('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'])}${dirty}`,
     bird: first('bird', ['--version']),
@@ -244,6 +247,7 @@ async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
   if (!isRoot()) throw new Error('run as root: the benchmark makes network namespaces');
   if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  if (!existsSync(o.vipgateCli)) throw new Error(`${o.vipgateCli} does not exist`);
   // routers, feeders and polls inherit this: on a shared machine they get the CPU before other work does.
   // With autogroup scheduling (kernel.sched_autogroup_enabled) a nice value only counts within the session's
   // group, so the group's own nice value is set as well.
@@ -307,13 +311,14 @@ async function main(): Promise<void> {
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   // the default parameters give the record; other runs get their own file
-  const variant = o.n === 100_000 && o.mode === 'all' && o.routers.length === 3 ? '' : `-n${o.n}-${o.mode}-${o.routers.join('-')}`;
+  const variant = o.n === 100_000 && o.mode === 'all' && o.routers.length === 3 && o.vipgateCli === CLI ? ''
+    : `-n${o.n}-${o.mode}-${o.routers.join('-')}${o.vipgateCli === CLI ? '' : '-other-build'}`;
   const file = join(dir, `converge-${day}${variant}.json`);
   writeFileSync(file, `${JSON.stringify({
     benchmark: 'converge', started: started.toISOString(), finished: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, kernel: release(), loadAverageAtStart: load, loadAverageAtEnd: loadavg() },
     versions: versions(),
-    parameters: { prefixes: o.n, peers: PEERS.length, mode: o.mode, runs: o.runs, pollMs: o.pollMs, nice: o.nice, sysctls: SYSCTLS },
+    parameters: { prefixes: o.n, peers: PEERS.length, mode: o.mode, runs: o.runs, pollMs: o.pollMs, nice: o.nice, vipgate: o.vipgateCli, sysctls: SYSCTLS },
     summary, table: text.split('\n'), runs: outcomes, probes,
   }, null, 2)}\n`);
   process.stdout.write(`\nresults: ${file}\n`);

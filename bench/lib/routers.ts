@@ -55,9 +55,10 @@ function killAll(pids: readonly number[]): void {
 
 /**
  * vipgate, optionally with node flags such as --cpu-prof (Node 20 refuses that one in NODE_OPTIONS, hence
- * our own spawn); a CPU profile is written when the process exits after SIGTERM (`stopGracefully`).
+ * our own spawn) and another build's bin/vipgate.js (`cli`, to compare builds); a CPU profile is written
+ * when the process exits after SIGTERM (`stopGracefully`).
  */
-export async function startVipgate(t: Topology, nodeFlags: readonly string[] = []): Promise<RouterUnderTest & { readonly pid: number; stopGracefully(): Promise<void> }> {
+export async function startVipgate(t: Topology, nodeFlags: readonly string[] = [], cli = CLI): Promise<RouterUnderTest & { readonly pid: number; stopGracefully(): Promise<void> }> {
   const dir = makeWorkDir('vipgate-bench');
   const config = join(dir, 'vipgate.yaml');
   const socket = join(dir, 'control.sock');
@@ -73,7 +74,7 @@ export async function startVipgate(t: Topology, nodeFlags: readonly string[] = [
     'fib: { startupHold: 0 }',
     '',
   ].join('\n'));
-  const child = spawnLogged(t.lab, t.ns, process.execPath, [...nodeFlags, CLI, 'router', '--config', config, '--socket', socket], log);
+  const child = spawnLogged(t.lab, t.ns, process.execPath, [...nodeFlags, cli, 'router', '--config', config, '--socket', socket], log);
   const release = async (): Promise<void> => { await stopChild(child, 2000, 'SIGKILL'); removeWorkDir(dir); };
   try {
     await waitFor(`vipgate router in ${t.ns} to answer`, async () => {
@@ -139,4 +140,6 @@ export async function startFrr(t: Topology): Promise<RouterUnderTest> {
   return { name: 'frr', protocol: 186, processes, logTail: () => tailLog(frr.logFile, 8), async kill() { killAll(processes()); await frr.stop(); } };
 }
 
-export const START: Record<RouterName, (t: Topology) => Promise<RouterUnderTest>> = { vipgate: (t) => startVipgate(t), bird: startBird, frr: startFrr };
+export const START: Record<RouterName, (t: Topology, vipgateCli?: string) => Promise<RouterUnderTest>> = {
+  vipgate: (t, cli) => startVipgate(t, [], cli), bird: startBird, frr: startFrr,
+};
