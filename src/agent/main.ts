@@ -14,7 +14,6 @@ import { Agent } from './agent.js';
 import { loadAgentConfig } from './config/load.js';
 import type { AgentConfig } from './config/model.js';
 import { FileSource } from './source/file.js';
-import { KubernetesSource, loadKubeConfig } from './source/kubernetes.js';
 import type { Source } from './source/source.js';
 import { registerAgentViews } from './views.js';
 
@@ -33,10 +32,15 @@ export const DEFAULT_AGENT_SOCKET = '/run/vipgate/agent.sock';
 /** A `--source` value that is neither form. */
 export class SourceSpecError extends Error {}
 
-export function makeSource(spec: string, cfg: AgentConfig, node: string, log: ReturnType<typeof createLogger>): Source {
+/**
+ * The source named by `--source`. The Kubernetes client library is loaded only for the Kubernetes
+ * source: it alone adds about 90 MiB of RSS and 0.6 s of start-up, which the file source does not need.
+ */
+export async function makeSource(spec: string, cfg: AgentConfig, node: string, log: ReturnType<typeof createLogger>): Promise<Source> {
   if (spec.startsWith('file:') && spec.length > 5) return new FileSource(spec.slice(5), log);
   if (spec === 'kubernetes' || spec.startsWith('kubernetes:')) {
     const kubeconfig = spec.slice('kubernetes:'.length) || undefined;
+    const { KubernetesSource, loadKubeConfig } = await import('./source/kubernetes.js');
     return new KubernetesSource(loadKubeConfig(kubeconfig), log, { ...cfg.leaderElection, identity: node });
   }
   throw new SourceSpecError(`--source must be file:PATH, kubernetes or kubernetes:KUBECONFIG, not "${spec}"`);
@@ -55,7 +59,7 @@ export async function runAgent(a: AgentArgs): Promise<number> {
   for (const w of cfg.warnings) log.warn(w);
   let source: Source;
   try {
-    source = makeSource(a.source, cfg, node, log);
+    source = await makeSource(a.source, cfg, node, log);
   } catch (e) {
     if (e instanceof SourceSpecError) { process.stderr.write(`vipgate agent: ${e.message}\n`); return 2; }
     throw e;

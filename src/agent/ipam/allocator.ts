@@ -14,7 +14,7 @@
 import type { Family } from '../../lib/address.js';
 import type { PoolConfig } from '../config/model.js';
 import { serviceKey, type ServiceInfo } from '../model.js';
-import { canonicalIp, firstUsable, ipValue, poolHolds } from './pool.js';
+import { canonicalIp, firstFree, ipValue, poolHolds } from './pool.js';
 
 export interface Assignment { readonly ips: readonly string[]; readonly pool: string }
 
@@ -44,6 +44,8 @@ export class Allocator {
   private pools: readonly PoolConfig[];
   private readonly byService = new Map<string, { svc: ServiceInfo; a: Assignment }>();
   private readonly holders = new Map<string, Set<string>>();
+  /** The held addresses as integers per family, for the free-address search. */
+  private readonly taken = new Map<Family, Set<bigint>>([[4, new Set()], [6, new Set()]]);
 
   constructor(pools: readonly PoolConfig[], private readonly loadBalancerClass?: string) { this.pools = pools; }
 
@@ -134,7 +136,7 @@ export class Allocator {
       for (const family of wantedFamilies(s)) {
         // prefer an IP this Service may share (MetalLB does the same), then a free one
         const shared = s.sharingKey ? [...this.holders.keys()].find((ip) => ipValue(ip).family === family && poolHolds(pool, ipValue(ip)) && this.usableBy(ip, s, key)) : undefined;
-        const ip = shared ?? firstUsable(pool, family, (c) => !this.holders.has(c));
+        const ip = shared ?? firstFree(pool, family, this.taken.get(family)!);
         if (ip === undefined) break;
         ips.push(ip);
       }
@@ -148,7 +150,12 @@ export class Allocator {
     this.byService.set(key, { svc: s, a });
     for (const ip of a.ips) {
       let set = this.holders.get(ip);
-      if (!set) { set = new Set(); this.holders.set(ip, set); }
+      if (!set) {
+        set = new Set();
+        this.holders.set(ip, set);
+        const v = ipValue(ip);
+        this.taken.get(v.family)!.add(v.value);
+      }
       set.add(key);
     }
   }
@@ -160,7 +167,11 @@ export class Allocator {
     for (const ip of held.a.ips) {
       const set = this.holders.get(ip);
       set?.delete(key);
-      if (set?.size === 0) this.holders.delete(ip);
+      if (set?.size === 0) {
+        this.holders.delete(ip);
+        const v = ipValue(ip);
+        this.taken.get(v.family)!.delete(v.value);
+      }
     }
   }
 }

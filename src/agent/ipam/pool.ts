@@ -36,18 +36,19 @@ export function poolHolds(pool: PoolConfig, ip: IpValue): boolean {
 }
 
 /**
- * The first address of `family` in `pool`, in range order, that `usable` accepts; the search stops after
- * `limit` candidates so that a full or huge pool cannot stall the agent.
+ * The first address of `family` in `pool`, in range order, that is not in `taken` (integer values of
+ * that family); the search stops after `limit` candidates so that a full or huge pool cannot stall the
+ * agent.
  */
-export function firstUsable(pool: PoolConfig, family: Family, usable: (ip: string) => boolean, limit = 1 << 20): string | undefined {
+export function firstFree(pool: PoolConfig, family: Family, taken: ReadonlySet<bigint>, limit = 1 << 20): string | undefined {
   let tried = 0;
   for (const r of pool.ranges) {
     if (r.family !== family) continue;
     for (let v = r.first; v <= r.last && tried < limit; v++, tried++) {
+      if (taken.has(v)) continue;
       const ip = { family, value: v };
       if (pool.avoidBuggyIPs && buggy(ip)) continue;
-      const text = ipText(ip);
-      if (usable(text)) return text;
+      return ipText(ip);
     }
   }
   return undefined;
