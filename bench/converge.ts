@@ -79,6 +79,9 @@ interface RunResult {
 
 type Outcome = RunResult | { error: string };
 
+/** Medians of a router's successful runs. */
+interface Summary { seconds: number; lowerBound: number; allPresentSeconds: number | null; peakRssMiB: number; cpuSeconds: number; runs: number }
+
 function parseOptions(argv: readonly string[]): Options {
   const o: Options = { n: 100_000, runs: 3, routers: ['vipgate', 'bird', 'frr'], mode: 'all', pollMs: 200, probes: ['cpu'], nice: -10, vipgateCli: CLI };
   for (const a of argv) {
@@ -101,7 +104,6 @@ function parseOptions(argv: readonly string[]): Options {
 
 let activeLab: Netlab | undefined;
 
-/** Namespaces, router and feeders for one run; everything removed before it returns. */
 /** A vipgate run under a probe: a CPU profile (--cpu-prof) or a heap snapshot taken at convergence. */
 interface Probe { readonly kind: 'cpu' | 'heap'; readonly dir: string }
 
@@ -134,6 +136,7 @@ async function probe(p: Probe, router: { pid: number; stopGracefully(): Promise<
 
 type ProbeResult = { cpu: ProfileSummary } | { heap: ReturnType<typeof summarizeHeapSnapshot> };
 
+/** Namespaces, router and feeders for one run; everything removed before it returns. */
 async function measure(name: RouterName, o: Options, p?: Probe): Promise<RunResult & { probe?: ProbeResult }> {
   const lab = new Netlab();
   activeLab = lab;
@@ -217,7 +220,7 @@ function median(xs: readonly number[]): number {
 
 const fmt = (x: number, digits = 2): string => x.toFixed(digits);
 
-function table(summary: Record<string, { seconds: number; lowerBound: number; allPresentSeconds: number | null; peakRssMiB: number; cpuSeconds: number; runs: number }>): string {
+function table(summary: Record<string, Summary>): string {
   const rows = Object.entries(summary);
   const best = (k: 'seconds' | 'peakRssMiB' | 'cpuSeconds'): number => Math.min(...rows.map(([, r]) => r[k]));
   const head = ['router', 'full ECMP s', '(>= s)', 'x best', 'all present s', 'peak RSS MiB', 'x best', 'CPU s', 'x best', 'runs'];
@@ -280,7 +283,7 @@ async function main(): Promise<void> {
     }
   }
 
-  const summary: Record<string, { seconds: number; lowerBound: number; allPresentSeconds: number | null; peakRssMiB: number; cpuSeconds: number; runs: number }> = {};
+  const summary: Record<string, Summary> = {};
   for (const [name, list] of Object.entries(outcomes)) {
     const ok = list.filter((r): r is RunResult => !('error' in r));
     if (ok.length === 0) continue;
@@ -324,8 +327,8 @@ async function main(): Promise<void> {
   process.stdout.write(`\nresults: ${file}\n`);
 }
 
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => { void (activeLab?.cleanup() ?? Promise.resolve()).finally(() => process.exit(130)); });
+for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.once(sig, () => { void (activeLab?.cleanup() ?? Promise.resolve()).finally(() => process.exit(code)); });
 }
 await main().catch(async (e: unknown) => {
   process.stderr.write(`converge: ${(e as Error).message}\n`);
