@@ -78,9 +78,9 @@ const SCENARIOS: Scenario[] = [
 // ---- inside the router's namespace
 
 interface Watch {
-  /** Failure to the last change of a VIP route or of a nexthop group that the kernel announced before the dump
-   * that found the work done (other changes, such as deleting the dead next hop's own object afterwards, are
-   * not counted). */
+  /** Failure to the last change of a VIP route or of a nexthop group that the kernel announced by the end of the
+   * dump that found the work done (other changes, such as deleting the dead next hop's own object afterwards,
+   * are not counted; route changes after the dump's snapshot but before its end are, so this errs long). */
   seconds: number;
   /** Failure to the end of that dump: an upper bound, coarse when dumps are slow. */
   upperBound: number;
@@ -127,6 +127,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function watch(failure: string[], dead: string, n: number): Promise<Watch> {
   const channel = new NetlinkChannel();
+  // every route and nexthop change the kernel announces, timestamped as it is read
+  const events = NetlinkSocket.open({ protocol: NETLINK_ROUTE, groups: [RTNLGRP_IPV4_ROUTE, RTNLGRP_NEXTHOP], receiveBufferBytes: 32 << 20, readsPerWake: 100_000 });
+  let lastEvent = 0n;
+  events.onMessage = (d) => {
+    const at = process.hrtime.bigint();
+    for (const m of decodeMessages(d)) {
+      if (m.type === RTM_NEWNEXTHOP ? decodeNexthop(new Reader(m.payload)).group !== undefined
+        : m.type === RTM_NEWROUTE && isVip(decodeRoute(new Reader(m.payload)))) lastEvent = at;
+    }
+  };
+  events.onError = () => { lastEvent = process.hrtime.bigint(); };
   try {
     // the set-up is complete when every VIP has its three next hops; then a few seconds for BFD to reach its fast rate
     const setup = process.hrtime.bigint();
@@ -138,35 +149,23 @@ async function watch(failure: string[], dead: string, n: number): Promise<Watch>
     }
     const waitedForSetup = since(setup);
     await sleep(4000);
-    // every route and nexthop change the kernel announces, timestamped as it is read
-    const events = NetlinkSocket.open({ protocol: NETLINK_ROUTE, groups: [RTNLGRP_IPV4_ROUTE, RTNLGRP_NEXTHOP], receiveBufferBytes: 32 << 20, readsPerWake: 100_000 });
-    let lastEvent = 0n;
-    events.onMessage = (d) => {
-      const at = process.hrtime.bigint();
-      for (const m of decodeMessages(d)) {
-        if (m.type === RTM_NEWNEXTHOP ? decodeNexthop(new Reader(m.payload)).group !== undefined
-          : m.type === RTM_NEWROUTE && isVip(decodeRoute(new Reader(m.payload)))) lastEvent = at;
-      }
-    };
-    events.onError = () => { lastEvent = process.hrtime.bigint(); };
     const t0 = process.hrtime.bigint();
     execFileSync(failure[0]!, failure.slice(1));
     let dumps = 0;
     let dumpTotal = 0;
     for (;;) {
       const d0 = process.hrtime.bigint();
-      const seenBefore = lastEvent;
       const g = await vipGateways(channel);
       dumps++;
       dumpTotal += since(d0);
       if (g.length === n && g.every((x) => !x.includes(dead) && x.length === NODES.length - 1)) {
-        events.close();
         const upperBound = since(t0);
-        return { seconds: seenBefore > t0 ? Number(seenBefore - t0) / 1e9 : upperBound, upperBound, dumps, dumpMs: (dumpTotal / dumps) * 1000, waitedForSetup };
+        return { seconds: lastEvent > t0 ? Number(lastEvent - t0) / 1e9 : upperBound, upperBound, dumps, dumpMs: (dumpTotal / dumps) * 1000, waitedForSetup };
       }
       if (since(t0) > 120) throw new Error(`after 120 s: ${g.filter((x) => x.includes(dead)).length} of ${g.length} routes still hold ${dead}`);
     }
   } finally {
+    events.close();
     channel.close();
   }
 }
