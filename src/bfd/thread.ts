@@ -1,7 +1,7 @@
 /**
  * BFD sessions run on their own thread (worker.ts), driven from the main thread: `add`, `remove`,
  * `setAdminDown` and `views` are forwarded as messages, and the thread's up / down / dropped reports call
- * the given BfdEvents. Under tsx (tests, benches from source) the worker is the .ts file, loaded with tsx.
+ * the given BfdEvents. Run from source (tests, benches under tsx), the worker is the .ts file, loaded through tsx.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -9,10 +9,13 @@ import { Worker } from 'node:worker_threads';
 import type { BfdEvents, BfdPeerOptions, BfdSessionView } from './manager.js';
 import type { BfdCommand, BfdReport, BfdThreadOptions } from './thread-protocol.js';
 
-function workerUrl(): { url: URL; execArgv: string[] } {
+/** The worker: worker.js when built; from source (tsx, tests), worker.ts behind a bootstrap that registers tsx. */
+function workerScript(): { script: string | URL; eval: boolean } {
   const js = new URL('./worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(js))) return { url: js, execArgv: [] };
-  return { url: new URL('./worker.ts', import.meta.url), execArgv: ['--import', 'tsx'] };
+  if (existsSync(fileURLToPath(js))) return { script: js, eval: false };
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const ts = new URL('./worker.ts', import.meta.url).href;
+  return { script: `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(ts)}); });`, eval: true };
 }
 
 export class BfdThread {
@@ -22,8 +25,8 @@ export class BfdThread {
   private closed = false;
 
   private constructor(opts: BfdThreadOptions, private readonly events: BfdEvents, private readonly onError: (e: Error) => void) {
-    const { url, execArgv } = workerUrl();
-    this.worker = new Worker(url, { workerData: opts, execArgv });
+    const w = workerScript();
+    this.worker = new Worker(w.script, { workerData: opts, eval: w.eval });
     this.worker.on('message', (r: BfdReport) => this.report(r));
     this.worker.on('error', (e) => this.onError(e));
   }
