@@ -76,9 +76,7 @@ ${endpoints(apiEndpoints)}`;
   return [...nodes, web, ...(withApi ? [api] : [])].join('\n---\n');
 }
 
-const isRoot = process.getuid?.() === 0;
-
-describe.runIf(isRoot)('three agents (file source), the vipgate router and BIRD', () => {
+describe('three agents (file source), the vipgate router and BIRD', () => {
   let lab: Netlab;
   let router: VipgateRouter;
   let bird: BirdDaemon;
