@@ -9,9 +9,6 @@ import { readFileSync } from 'node:fs';
 import { ControlError, request } from '../control/client.js';
 import { DEFAULT_CONTROL_SOCKET } from '../control/protocol.js';
 import type { BgpSummary, BgpTable, KernelRouteView } from '../control/views.js';
-import { runRouter } from '../router/main.js';
-import { runAgent } from '../agent/main.js';
-import { runLab } from '../lab/main.js';
 import { ExitCode, parseArgs, stringFlag, UsageError } from './args.js';
 import { renderBgpSummary } from './views/bgp-summary.js';
 import { renderBgpPrefix, renderBgpTable } from './views/bgp-table.js';
@@ -80,6 +77,8 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
         const p = parseArgs(rest, ['config', 'socket', 'log-level'], ['check', 'no-fib']);
         const socket = stringFlag(p, 'socket');
         const logLevel = stringFlag(p, 'log-level');
+        // each daemon loads only its own code (the agent's Kubernetes client alone is ~10 MiB of heap)
+        const { runRouter } = await import('../router/main.js');
         return await runRouter({
           config: stringFlag(p, 'config') ?? '/etc/vipgate/vipgate.yaml',
           check: p.flags.has('check'), fib: !p.flags.has('no-fib'),
@@ -94,6 +93,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
         const node = stringFlag(p, 'node');
         const socket = stringFlag(p, 'socket');
         const logLevel = stringFlag(p, 'log-level');
+        const { runAgent } = await import('../agent/main.js');
         return await runAgent({ source, config, ...(node ? { node } : {}), ...(socket ? { socket } : {}), ...(logLevel ? { logLevel } : {}) });
       }
       case 'show': {
@@ -109,6 +109,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
       }
       case 'lab': {
         const p = parseArgs(rest, [], ['keep']);
+        const { runLab } = await import('../lab/main.js');
         return await runLab(p.words, p.flags.has('keep'), out);
       }
       case 'version': case '--version':

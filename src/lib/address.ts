@@ -26,8 +26,16 @@ export function familyOf(text: string): Family {
   return text.includes(':') ? 6 : 4;
 }
 
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
 /** Parse an address (no prefix length) into 4 or 16 bytes. */
 export function parseAddress(text: string): Uint8Array {
+  // fast path for the common case: dotted-quad IPv4 (next hops, prefixes by the hundred thousand)
+  const m = IPV4.exec(text);
+  if (m) {
+    const b = Uint8Array.of(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]));
+    if (b[0] === Number(m[1]) && b[1] === Number(m[2]) && b[2] === Number(m[3]) && b[3] === Number(m[4]) && !/(^|\.)0\d/.test(text)) return b;
+  }
   try {
     if (familyOf(text) === 4) {
       const a = new Address4(text);

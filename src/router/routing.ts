@@ -121,6 +121,15 @@ export class Routing {
     if (!st) return;
     const out: PathChange[] = [];
     const { connected, local } = st.checkNextHop ? this.connected() : { connected: [], local: [] };
+    // routes of one UPDATE share their next hop: judge each distinct next hop once
+    const nextHopVerdicts = new Map<string, string | undefined>();
+    const nextHopRefused = (nextHop: string): string | undefined => {
+      if (!st.checkNextHop) return undefined;
+      if (!nextHopVerdicts.has(nextHop)) nextHopVerdicts.set(nextHop, nextHopRefusal(nextHop, { peer: peer.options.address, connected, local }));
+      return nextHopVerdicts.get(nextHop);
+    };
+    const source = { address: peer.options.address, asn: peer.peerAs ?? 0, routerId: peer.fsmState.peerOpen?.bgpId ?? '0.0.0.0', ibgp: peer.ibgp };
+    const ruleTag = `${st.importPolicy.name}#`;
     for (const c of changes) {
       const slot = entryKey(c.key, c.pathId);
       if (!c.entry) {
@@ -129,8 +138,7 @@ export class Routing {
       }
       const e = c.entry;
       const verdict = applyPolicy(st.importPolicy, { prefix: e.prefix, attributes: e.attributes }, { localAs: peer.options.fsm.localAs });
-      const refusal = !verdict.accepted ? verdict.reason
-        : st.checkNextHop ? nextHopRefusal(e.nextHop, { peer: peer.options.address, connected, local }) : undefined;
+      const refusal = verdict.accepted ? nextHopRefused(e.nextHop) : verdict.reason;
       if (!verdict.accepted || refusal !== undefined) {
         st.rejected++;
         this.events.refused(peer, c.key, refusal ?? 'rejected');
@@ -141,9 +149,8 @@ export class Routing {
       out.push({
         kind: 'add',
         path: makePath({
-          prefix: e.prefix, pathId: e.pathId, attributes: this.canonical(verdict.route.attributes, e.attributes, `${st.importPolicy.name}#${verdict.rule}`),
-          nextHop: e.nextHop, stale: false,
-          source: { address: peer.options.address, asn: peer.peerAs ?? 0, routerId: peer.fsmState.peerOpen?.bgpId ?? '0.0.0.0', ibgp: peer.ibgp },
+          prefix: e.prefix, key: e.key, pathId: e.pathId, attributes: this.canonical(verdict.route.attributes, e.attributes, ruleTag + verdict.rule),
+          nextHop: e.nextHop, stale: false, source,
         }, this.clock),
       });
     }

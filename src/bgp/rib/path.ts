@@ -42,6 +42,8 @@ export interface Path {
 
 export interface PathInput {
   readonly prefix: Prefix;
+  /** formatPrefix(prefix), when the caller has it already. */
+  readonly key?: string;
   readonly pathId?: number;
   readonly source: PathSource;
   readonly attributes: PathAttributes;
@@ -53,7 +55,7 @@ export interface PathInput {
 export function makePath(input: PathInput, clock: Pick<Clock, 'now'>): Path {
   return {
     prefix: input.prefix,
-    key: formatPrefix(input.prefix),
+    key: input.key ?? formatPrefix(input.prefix),
     pathId: input.pathId ?? 0,
     source: input.source,
     attributes: input.attributes,
