@@ -4,7 +4,7 @@
  * errors, then every schema issue and every cross-field problem, each with its field path.
  */
 import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
+import { parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, formatPath, type ConfigIssue } from './error.js';
 import { resolveConfig, type RouterConfig } from './resolve.js';
@@ -40,13 +40,26 @@ export function zodIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly 
   return out;
 }
 
+/**
+ * The values of parsed YAML documents. Syntax errors become a ConfigError, and so do the problems the yaml
+ * library reports only while building the value (an alias to an anchor not yet set, too many aliases: it
+ * throws ReferenceError there), so that a configuration file can only ever cause a ConfigError.
+ */
+export function yamlDocumentValues(docs: readonly Document[], source: string): unknown[] {
+  const errors = docs.flatMap((d) => d.errors);
+  if (errors.length > 0) {
+    throw new ConfigError(errors.map((e) => ({ path: e.linePos ? `line ${e.linePos[0].line}` : '', message: e.message.split('\n')[0]! })), source);
+  }
+  try {
+    return docs.map((d) => d.toJS() as unknown);
+  } catch (e) {
+    throw new ConfigError([{ path: '', message: e instanceof Error ? e.message : String(e) }], source);
+  }
+}
+
 /** Parse and validate a router configuration; throws ConfigError listing every problem. */
 export function parseRouterConfig(yamlText: string, source = 'configuration'): RouterConfig {
-  const doc = parseDocument(yamlText, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(doc.errors.map((e) => ({ path: e.linePos ? `line ${e.linePos[0].line}` : '', message: e.message.split('\n')[0]! })), source);
-  }
-  const raw: unknown = doc.toJS() ?? {};
+  const raw: unknown = yamlDocumentValues([parseDocument(yamlText, { prettyErrors: true, uniqueKeys: true })], source)[0] ?? {};
   const parsed = routerConfigSchema.safeParse(raw);
   const issues = [...(parsed.success ? [] : zodIssues(parsed.error.issues)), ...semanticIssues(raw)];
   if (issues.length > 0 || !parsed.success) throw new ConfigError(issues, source);

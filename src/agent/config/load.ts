@@ -10,7 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../../config/error.js';
-import { zodIssues } from '../../config/router-config.js';
+import { yamlDocumentValues, zodIssues } from '../../config/router-config.js';
 import type { KubeObject } from '../source/manifests.js';
 import { fromMetallbConfigMap, isLegacyConfig, metallbConfigMapSchema } from './metallb-configmap.js';
 import { fromMetallbCrds, isMetallbObject } from './metallb-crds.js';
@@ -94,11 +94,7 @@ export function agentConfigFromObjects(docs: readonly unknown[], source = 'agent
 function parseYaml(text: string, source: string): unknown[] {
   const docs = parseAllDocuments(text, { prettyErrors: true, uniqueKeys: true });
   const list = Array.isArray(docs) ? docs : [docs];
-  const errors = list.flatMap((d) => d.errors);
-  if (errors.length > 0) {
-    throw new ConfigError(errors.map((e) => ({ path: e.linePos ? `line ${e.linePos[0].line}` : '', message: e.message.split('\n')[0]! })), source);
-  }
-  return list.map((d) => d.toJS() as unknown).filter((d) => d !== null && d !== undefined);
+  return yamlDocumentValues(list, source).filter((d) => d !== null && d !== undefined);
 }
 
 export function parseAgentConfig(text: string, source = 'agent configuration'): AgentConfig {
