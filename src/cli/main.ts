@@ -23,7 +23,7 @@ const USAGE = `usage:
   vipgate show routes [--json] [--socket PATH]
   vipgate show running-config [--socket PATH]
   vipgate clear bgp [PEER|*] [--socket PATH]
-  vipgate lab up|down|status|demo|ecmp|failover|upstream [--keep]   (root; the seed's lab in namespaces)
+  vipgate lab up|down|status|demo|ecmp|local|externalip|failover|upstream [--keep]   (root; the seed's lab in namespaces)
   vipgate version
 `;
 

@@ -4,12 +4,12 @@
  * `down` removes everything with the lab's name prefix, so it also cleans up after a crash.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { request } from '../control/client.js';
 import type { BgpSummary } from '../control/views.js';
 import { addLink, addNamespace, inNs, ip, labNamespaces, removeNamespace, startDetached } from './ns.js';
-import { LAB, LAB_DIR, nodeSpeakerConfig, ROUTER_SOCKET, routerConfig, type LabNode } from './topology.js';
+import { agentConfig, clusterManifests, LAB, LAB_DIR, ROUTER_SOCKET, routerConfig, SEED_SERVICES, type LabNode, type LabService } from './topology.js';
 
 export type Out = (s: string) => void;
 
@@ -21,10 +21,20 @@ function sysctl(ns: string, settings: Record<string, string>): void {
   for (const [k, v] of Object.entries(settings)) inNs(ns, 'sysctl', ['-qw', `${k}=${v}`]);
 }
 
-export function startNodeSpeaker(node: LabNode, vips: readonly string[]): number {
-  const config = `${LAB_DIR}/${node.name}.yaml`;
-  writeFileSync(config, nodeSpeakerConfig(node, vips));
-  return startDetached(node.ns, process.execPath, [CLI, 'router', '--no-fib', '--config', config, '--socket', `${LAB_DIR}/${node.name}.sock`], `${LAB_DIR}/${node.name}.log`);
+export const CLUSTER_FILE = `${LAB_DIR}/cluster.yaml`;
+
+/** The node's `vipgate agent`, watching the lab's cluster file. */
+export function startNodeAgent(node: LabNode): number {
+  return startDetached(node.ns, process.execPath, [
+    CLI, 'agent', '--source', `file:${CLUSTER_FILE}`, '--config', `${LAB_DIR}/agent.yaml`, '--node', node.name,
+    '--socket', `${LAB_DIR}/${node.name}.sock`,
+  ], `${LAB_DIR}/${node.name}.log`);
+}
+
+/** Replace the cluster file in one rename, so that the agents never read half of it. */
+export function writeCluster(services: readonly LabService[]): void {
+  writeFileSync(`${CLUSTER_FILE}.tmp`, clusterManifests(services));
+  renameSync(`${CLUSTER_FILE}.tmp`, CLUSTER_FILE);
 }
 
 export async function labUp(out: Out): Promise<void> {
@@ -44,15 +54,18 @@ export async function labUp(out: Out): Promise<void> {
   // L4 hashing so that one client's flows spread over the next hops; loose reverse-path filtering
   sysctl(router.ns, { 'net.ipv4.ip_forward': '1', 'net.ipv4.fib_multipath_hash_policy': '1', 'net.ipv4.conf.all.rp_filter': '2', 'net.ipv4.conf.default.rp_filter': '2' });
   writeFileSync(`${LAB_DIR}/router.yaml`, routerConfig());
+  writeFileSync(`${LAB_DIR}/agent.yaml`, agentConfig());
+  writeCluster(SEED_SERVICES);
   startDetached(router.ns, process.execPath, [CLI, 'router', '--config', `${LAB_DIR}/router.yaml`, '--socket', ROUTER_SOCKET], `${LAB_DIR}/router.log`);
   for (const n of nodes) {
     toHub(n.ns, 'eth0', `p-${n.name}`, [`${n.address}/24`]);
     inNs(n.ns, 'ip', ['route', 'add', 'default', 'via', router.lan]);
-    for (const vip of LAB.vips) inNs(n.ns, 'ip', ['addr', 'add', `${vip}/32`, 'dev', 'lo']);
+    // what kube-proxy does on a real node: the Service addresses are local, so the node's "pod" answers
+    for (const vip of [...LAB.vips, LAB.externalIp]) inNs(n.ns, 'ip', ['addr', 'add', `${vip}/32`, 'dev', 'lo']);
     startDetached(n.ns, process.execPath, [HTTP_ECHO, n.name, '80'], `${LAB_DIR}/${n.name}-http.log`);
-    startNodeSpeaker(n, LAB.vips);
+    startNodeAgent(n);
   }
-  out(`lab up: router ${router.lan} (AS ${router.asn}), nodes ${nodes.map((n) => `${n.name} ${n.address}`).join(', ')} (AS ${LAB.nodeAsn}), client ${client.address}\n`);
+  out(`lab up: router ${router.lan} (AS ${router.asn}), agents on nodes ${nodes.map((n) => `${n.name} ${n.address}`).join(', ')} (AS ${LAB.nodeAsn}), client ${client.address}\n`);
   await waitForSessions(nodes.length);
   out(`${nodes.length} BGP sessions established; logs and configs in ${LAB_DIR}\n`);
 }

@@ -1,6 +1,6 @@
 /** `vipgate lab …`: the lab's subcommands; `demo` brings the lab up, replays the seed, and takes it down. */
 import { labDown, labStatus, labUp, type Out } from './lab.js';
-import { ecmp, failoverOrderly, upstream } from './scenarios.js';
+import { ecmp, externalIp, failoverOrderly, local, upstream } from './scenarios.js';
 
 export async function runLab(words: readonly string[], keep: boolean, out: Out): Promise<number> {
   const [what] = words;
@@ -11,10 +11,14 @@ export async function runLab(words: readonly string[], keep: boolean, out: Out):
     case 'ecmp': ecmp(out); return 0;
     case 'failover': await failoverOrderly(out); return 0;
     case 'upstream': await upstream(out); return 0;
+    case 'local': await local(out); return 0;
+    case 'externalip': await externalIp(out); return 0;
     case 'demo': {
       try {
         await labUp(out);
         ecmp(out);
+        await local(out);
+        await externalIp(out);
         await failoverOrderly(out);
       } finally {
         if (!keep) labDown(out);
@@ -22,7 +26,7 @@ export async function runLab(words: readonly string[], keep: boolean, out: Out):
       return 0;
     }
     default:
-      out('usage: vipgate lab up|down|status|demo|ecmp|failover|upstream [--keep]\n');
+      out('usage: vipgate lab up|down|status|demo|ecmp|local|externalip|failover|upstream [--keep]\n');
       return 2;
   }
 }

@@ -5,8 +5,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { LAB, LAB_DIR, UPSTREAM_SOCKET, upstreamBirdConfig, type LabNode } from './topology.js';
-import { fromClient, routesOn, startNodeSpeaker, vipgate, type Out } from './lab.js';
+import { LAB, LAB_DIR, SEED_SERVICES, UPSTREAM_SOCKET, upstreamBirdConfig, type LabNode, type LabService } from './topology.js';
+import { fromClient, routesOn, startNodeAgent, vipgate, writeCluster, type Out } from './lab.js';
 import { inNs, startDetached } from './ns.js';
 import { writeFileSync } from 'node:fs';
 
@@ -19,13 +19,28 @@ export interface EcmpResult {
   readonly clientAddresses: string[];
 }
 
-function kernelNexthops(vip: string): string[] {
-  const routes = JSON.parse(inNs(LAB.router.ns, 'ip', ['-j', 'route', 'show', `${vip}/32`])) as { gateway?: string; nhid?: number; nexthops?: { gateway: string }[] }[];
+/** The router kernel's next hops for a /32, with their weights ("192.168.10.101*2" for weight 2). */
+function kernelHops(vip: string): { gateway: string; weight: number }[] {
+  const routes = JSON.parse(inNs(LAB.router.ns, 'ip', ['-j', 'route', 'show', `${vip}/32`])) as { gateway?: string; nexthops?: { gateway: string; weight?: number }[] }[];
   const r = routes[0];
   if (!r) return [];
-  if (r.nexthops) return r.nexthops.map((n) => n.gateway).sort();
-  if (r.gateway) return [r.gateway];
-  return [];
+  if (r.nexthops) return r.nexthops.map((n) => ({ gateway: n.gateway, weight: n.weight ?? 1 })).sort((a, b) => a.gateway.localeCompare(b.gateway));
+  return r.gateway ? [{ gateway: r.gateway, weight: 1 }] : [];
+}
+
+function kernelNexthops(vip: string): string[] {
+  return kernelHops(vip).map((h) => h.gateway);
+}
+
+/** Wait (bounded) until the router's kernel has exactly these next hops for `vip`. */
+async function waitForHops(vip: string, gateways: readonly string[], timeoutMs = 20_000): Promise<void> {
+  const want = [...gateways].sort().join(',');
+  const deadline = Date.now() + timeoutMs;
+  for (let i = 0; i < 1000 && Date.now() < deadline; i++) {
+    if (kernelNexthops(vip).join(',') === want) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${vip} via ${want}; the kernel has ${kernelNexthops(vip).join(',') || 'nothing'}`);
 }
 
 function tally(answers: readonly string[]): Record<string, number> {
@@ -64,10 +79,10 @@ export interface FailoverResult {
   readonly requests: number;
 }
 
-/** The pid of a node's BGP speaker (the process started with that node's config). */
-function pidOfSpeaker(node: LabNode): number | undefined {
+/** The pid of a node's agent (the process with that node's control socket). */
+function pidOfAgent(node: LabNode): number | undefined {
   const pids = execFileSync('ip', ['netns', 'pids', node.ns], { encoding: 'utf8' }).split(/\s+/).filter(Boolean).map(Number);
-  return pids.find((p) => { try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(`${node.name}.yaml`); } catch { return false; } });
+  return pids.find((p) => { try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(`${node.name}.sock`); } catch { return false; } });
 }
 
 /**
@@ -77,9 +92,9 @@ function pidOfSpeaker(node: LabNode): number | undefined {
 export async function failoverOrderly(out: Out, node = 'k8s-w2'): Promise<FailoverResult> {
   const vip = LAB.vips[0];
   const n = LAB.nodes.find((x) => x.name === node)!;
-  out(`\n### Failover: orderly stop of ${node} (its speaker withdraws; seed 3.3)\n`);
-  const pid = pidOfSpeaker(n);
-  if (pid === undefined) throw new Error(`no speaker running on ${node}`);
+  out(`\n### Failover: orderly stop of ${node} (its agent withdraws; seed 3.3)\n`);
+  const pid = pidOfAgent(n);
+  if (pid === undefined) throw new Error(`no agent running on ${node}`);
   const t0 = performance.now();
   process.kill(pid, 'SIGTERM');
   let convergenceMs = -1;
@@ -93,8 +108,8 @@ export async function failoverOrderly(out: Out, node = 'k8s-w2'): Promise<Failov
   out(`$ ip route show ${vip}   # on k8s-rtr, ${convergenceMs.toFixed(0)} ms after the stop\n`);
   out(inNs(LAB.router.ns, 'ip', ['route', 'show', `${vip}/32`]));
   out(`client: ${answers.length - failed} of ${answers.length} requests answered (${Object.entries(tally(answers)).map(([k, v]) => `${k} ${v}`).join(', ')})\n`);
-  startNodeSpeaker(n, LAB.vips);
-  out(`${node}'s speaker started again (log: ${LAB_DIR}/${node}.log)\n`);
+  startNodeAgent(n);
+  out(`${node}'s agent started again (log: ${LAB_DIR}/${node}.log)\n`);
   return { node, convergenceMs, nexthopsAfter: after, failedRequests: failed, requests: answers.length };
 }
 
@@ -125,4 +140,63 @@ export async function upstream(out: Out): Promise<UpstreamResult> {
   out('\n$ ip route   # on k8s-pc\n');
   out(routesOn(LAB.client.ns));
   return { learned: learned.sort() };
+}
+
+export interface LocalResult {
+  /** Next hops (with weights) of the Service with one pod on k8s-w1, then with 2 pods there and 1 on k8s-w2. */
+  readonly onePod: { gateway: string; weight: number }[];
+  readonly weighted: { gateway: string; weight: number }[];
+  readonly onePodSpread: Record<string, number>;
+  readonly weightedSpread: Record<string, number>;
+  readonly clientAddresses: string[];
+}
+
+const withService = (name: string, change: Partial<LabService>): LabService[] =>
+  SEED_SERVICES.map((s) => (s.name === name ? { ...s, ...change } : s));
+
+/**
+ * externalTrafficPolicy: Local (seed 3.4): only nodes with a ready pod announce, so the client's address is
+ * kept; with two pods on one node and one on another, the link-bandwidth community makes the router weight
+ * its next hops 2:1 (the imbalance the seed warns about, fixed without pod anti-affinity).
+ */
+export async function local(out: Out, requests = 30): Promise<LocalResult> {
+  const vip = LAB.vips[1];
+  const [, w1, w2] = LAB.nodes;
+  out(`\n### externalTrafficPolicy: Local for ${vip}\n\none pod, on ${w1!.name}:\n`);
+  writeCluster(withService('svc2', { policy: 'Local', pods: { [w1!.name]: 1 } }));
+  await waitForHops(vip, [w1!.address]);
+  const onePod = kernelHops(vip);
+  out(`$ ip route show ${vip}   # on k8s-rtr\n${inNs(LAB.router.ns, 'ip', ['route', 'show', `${vip}/32`])}`);
+  const a1 = fromClient(vip, requests);
+  out(`client: ${JSON.stringify(tally(a1))}, client address seen by the pod: ${[...new Set(a1.map((a) => a.split(' ')[1]))].join(', ')}\n`);
+
+  out(`\ntwo pods on ${w1!.name}, one on ${w2!.name}: the router weights by local endpoints\n`);
+  writeCluster(withService('svc2', { policy: 'Local', pods: { [w1!.name]: 2, [w2!.name]: 1 } }));
+  await waitForHops(vip, [w1!.address, w2!.address]);
+  for (let i = 0; i < 100 && new Set(kernelHops(vip).map((h) => h.weight)).size < 2; i++) await new Promise((r) => setTimeout(r, 50));
+  const weighted = kernelHops(vip);
+  out(`$ ip route show ${vip}   # on k8s-rtr\n${inNs(LAB.router.ns, 'ip', ['route', 'show', `${vip}/32`])}`);
+  const a2 = fromClient(vip, requests);
+  out(`client: ${JSON.stringify(tally(a2))}\n`);
+  writeCluster(SEED_SERVICES);
+  await waitForHops(vip, LAB.nodes.map((n) => n.address));
+  return {
+    onePod, weighted, onePodSpread: tally(a1), weightedSpread: tally(a2),
+    clientAddresses: [...new Set([...a1, ...a2].filter((a) => !a.startsWith('error')).map((a) => a.split(' ')[1]!))],
+  };
+}
+
+/** The seed's ExternalIP Service (4.1): spec.externalIPs on a ClusterIP Service, announced like a VIP. */
+export async function externalIp(out: Out): Promise<{ nexthops: string[]; spread: Record<string, number> }> {
+  const ip = LAB.externalIp;
+  out(`\n### ExternalIP Service: spec.externalIPs [${ip}]\n`);
+  writeCluster([...SEED_SERVICES, { name: 'ext', ip, policy: 'Cluster', externalIP: true, pods: { [LAB.nodes[0]!.name]: 1 } }]);
+  await waitForHops(ip, LAB.nodes.map((n) => n.address));
+  out(`$ ip route show ${ip}   # on k8s-rtr\n${inNs(LAB.router.ns, 'ip', ['route', 'show', `${ip}/32`])}`);
+  const spread = tally(fromClient(ip, 20));
+  out(`client: ${JSON.stringify(spread)}\n`);
+  const nexthops = kernelNexthops(ip);
+  writeCluster(SEED_SERVICES);
+  await waitForHops(ip, []);
+  return { nexthops, spread };
 }

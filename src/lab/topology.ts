@@ -21,6 +21,8 @@ export const LAB = {
   ] as readonly LabNode[],
   pool: '172.20.1.0/24',
   vips: ['172.20.1.1', '172.20.1.2', '172.20.1.3'],
+  /** The address of the seed's ExternalIP Service (spec.externalIPs on a ClusterIP Service). */
+  externalIp: '172.20.1.100',
 } as const;
 
 export const ROUTER_SOCKET = `${LAB_DIR}/router.sock`;
@@ -58,14 +60,44 @@ fib: { startupHold: 0 }
 `;
 }
 
-/** A node's speaker: announces the Service IPs it serves, with next hop itself. */
-export function nodeSpeakerConfig(node: LabNode, vips: readonly string[]): string {
-  return `# vipgate lab: BGP speaker of ${node.name}
+/** Every node's agent: the seed's MetalLB setup (my-asn 64512, peer 192.168.10.254 asn 64513, pool 172.20.1.0/24). */
+export function agentConfig(): string {
+  return `# vipgate lab: the agent on every node (MetalLB BGP mode, done by vipgate)
 asn: ${LAB.nodeAsn}
-routerId: ${node.address}
-listen: { enabled: false }
-networks: [${vips.map((v) => `"${v}/32"`).join(', ')}]
-neighbors:
-  - { address: ${LAB.router.lan}, remoteAs: ${LAB.router.asn}, export: all, import: none, holdTime: 9, connectRetry: 1 }
+peers:
+  - { address: ${LAB.router.lan}, asn: ${LAB.router.asn}, holdTime: 9, connectRetry: 1 }
+pools:
+  - { name: default, addresses: [${LAB.pool}], avoidBuggyIPs: true }
+externalIPs: { enabled: true }
 `;
+}
+
+export interface LabService {
+  readonly name: string;
+  readonly ip: string;
+  readonly policy: 'Cluster' | 'Local';
+  /** Ready pods per node name (EndpointSlice endpoints). */
+  readonly pods: Readonly<Record<string, number>>;
+  /** spec.externalIPs instead of a LoadBalancer IP (a ClusterIP Service). */
+  readonly externalIP?: boolean;
+}
+
+/** The seed's three LoadBalancer Services, a pod on every node. */
+export const SEED_SERVICES: readonly LabService[] = LAB.vips.map((ip, i) => ({
+  name: `svc${i + 1}`, ip, policy: 'Cluster' as const, pods: Object.fromEntries(LAB.nodes.map((n) => [n.name, 1])),
+}));
+
+/** The cluster as the file source reads it: Nodes, Services, EndpointSlices. */
+export function clusterManifests(services: readonly LabService[]): string {
+  const docs = LAB.nodes.map((n) => `apiVersion: v1\nkind: Node\nmetadata: { name: ${n.name} }\nstatus: { conditions: [{ type: Ready, status: "True" }], addresses: [{ type: InternalIP, address: ${n.address} }] }`);
+  for (const s of services) {
+    const spec = s.externalIP
+      ? `{ type: ClusterIP, externalIPs: [${s.ip}], ports: [{ port: 80, protocol: TCP }] }`
+      : `{ type: LoadBalancer, loadBalancerIP: ${s.ip}, externalTrafficPolicy: ${s.policy}, ports: [{ port: 80, protocol: TCP }] }`;
+    docs.push(`apiVersion: v1\nkind: Service\nmetadata: { name: ${s.name}, namespace: default }\nspec: ${spec}`);
+    const endpoints = Object.entries(s.pods).flatMap(([node, k]) => Array.from({ length: k }, (_, j) =>
+      `  - { addresses: ["10.42.${LAB.nodes.findIndex((n) => n.name === node)}.${j + 10}"], conditions: { ready: true }, nodeName: ${node} }`));
+    docs.push(`apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: { name: ${s.name}-1, namespace: default, labels: { kubernetes.io/service-name: ${s.name} } }\naddressType: IPv4\nendpoints:${endpoints.length ? `\n${endpoints.join('\n')}` : ' []'}`);
+  }
+  return `${docs.join('\n---\n')}\n`;
 }

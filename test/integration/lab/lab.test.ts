@@ -1,7 +1,9 @@
 /**
- * `vipgate lab` as a user runs it (the built CLI, as root): up builds the seed's lab in namespaces, the
+ * `vipgate lab` as a user runs it (the built CLI, as root): up builds the seed's lab in namespaces (router,
+ * three nodes each running `vipgate agent` on a watched cluster file, a client), the
  * ECMP scenario prints the seed's views and spreads the client's requests over the three nodes with the
- * client address preserved, the orderly failover drops only the stopped node's next hop without losing a
+ * client address preserved, externalTrafficPolicy Local announces only from nodes with pods and weights by
+ * their number, an ExternalIP Service is announced like a VIP, the orderly failover drops only the stopped node's next hop without losing a
  * request, the client side's BIRD learns the pool aggregate, and down leaves no namespace behind, also after
  * the router was killed.
  */
@@ -36,6 +38,18 @@ describe('vipgate lab', () => {
       const nodes = block.split('\n').filter((l) => /^\s+\d+ k8s-/.test(l));
       expect(nodes.length, block).toBeGreaterThanOrEqual(2);
     }
+
+    // externalTrafficPolicy Local: one pod → one next hop and the client address kept; 2+1 pods → weights 2:1
+    const l = vipgate('lab', 'local');
+    expect(l).toMatch(/172\.20\.1\.2 nhid \d+ via 192\.168\.10\.101 dev lan0 proto (201|vipgate) metric 20/);
+    expect(l).toMatch(/client: \{"k8s-w1":30\}, client address seen by the pod: 192\.168\.20\.100/);
+    const w = /nexthop via 192\.168\.10\.101 dev lan0 weight (\d+)\s*\n\s+nexthop via 192\.168\.10\.102 dev lan0 weight (\d+)/.exec(l);
+    expect(w, l).not.toBeNull();
+    expect(Number(w![1]) / Number(w![2])).toBeCloseTo(2, 1);
+
+    // the ExternalIP Service is announced by every node like a LoadBalancer IP
+    const x = vipgate('lab', 'externalip');
+    expect(x).toMatch(/172\.20\.1\.100 nhid \d+ proto (201|vipgate) metric 20\s*\n(\s+nexthop via 192\.168\.10\.1\d* dev lan0 weight 1\s*\n){3}/);
 
     const f = vipgate('lab', 'failover');
     expect(f).toMatch(/on k8s-rtr, \d+ ms after the stop\n172\.20\.1\.1 nhid \d+ proto (201|vipgate) metric 20\s*\n\s+nexthop via 192\.168\.10\.10 dev lan0 weight 1\s*\n\s+nexthop via 192\.168\.10\.101 dev lan0 weight 1\s*\n(?!\s+nexthop)/);
