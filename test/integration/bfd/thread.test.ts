@@ -5,20 +5,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { BfdThread } from '../../../src/bfd/thread.js';
-import { BfdSocket } from '../../../src/native/bfd-socket.js';
 import { waitFor } from '../../helpers/netns.js';
+import { freePorts } from './loopback.js';
 
 const threads: BfdThread[] = [];
 afterEach(async () => { for (const t of threads.splice(0)) await t.close(); });
-
-function freePorts(): [number, number] {
-  const a = BfdSocket.open({ address: '127.0.0.1', port: 0 });
-  const b = BfdSocket.open({ address: '127.0.0.1', port: 0 });
-  const ports: [number, number] = [a.port, b.port];
-  a.close();
-  b.close();
-  return ports;
-}
 
 async function start(listenPort: number, port: number) {
   const log = { up: 0, down: [] as [number, boolean][], errors: [] as string[] };

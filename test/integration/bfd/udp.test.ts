@@ -12,19 +12,10 @@ import { UdpTransport } from '../../../src/bfd/transport.js';
 import { BfdSocket } from '../../../src/native/bfd-socket.js';
 import { encodeBfdControl } from '../../../src/wire/bfd/control.js';
 import { waitFor } from '../../helpers/netns.js';
+import { freePorts } from './loopback.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => { for (const c of cleanups.splice(0)) c(); });
-
-/** Two free UDP ports on 127.0.0.1. */
-function freePorts(): [number, number] {
-  const a = BfdSocket.open({ address: '127.0.0.1', port: 0 });
-  const b = BfdSocket.open({ address: '127.0.0.1', port: 0 });
-  const ports: [number, number] = [a.port, b.port];
-  a.close();
-  b.close();
-  return ports;
-}
 
 describe('BfdSocket', () => {
   it('reports the TTL a datagram arrived with, its source address and port', async () => {
