@@ -13,6 +13,8 @@ import { ExitCode, parseArgs, stringFlag, UsageError } from './args.js';
 import { renderBgpSummary } from './views/bgp-summary.js';
 import { renderBgpPrefix, renderBgpTable } from './views/bgp-table.js';
 import { renderRoutes } from './views/routes.js';
+import { renderAgentRoutes, renderAgentSummary } from './views/agent.js';
+import type { AgentRouteView, AgentSummary } from '../agent/views.js';
 
 const USAGE = `usage:
   vipgate router --config FILE [--socket PATH] [--check] [--no-fib] [--log-level LEVEL]
@@ -22,6 +24,7 @@ const USAGE = `usage:
   vipgate show ip bgp neighbors ADDRESS received-routes [--json] [--socket PATH]
   vipgate show routes [--json] [--socket PATH]
   vipgate show running-config [--socket PATH]
+  vipgate show agent [routes] [--json] [--socket PATH]      (a node's agent, default /run/vipgate/agent.sock)
   vipgate clear bgp [PEER|*] [--socket PATH]
   vipgate lab up|down|status|demo|ecmp|local|externalip|failover|upstream [--keep]   (root; the seed's lab in namespaces)
   vipgate version
@@ -32,8 +35,13 @@ function version(): string {
   return pkg.version;
 }
 
+/** Where `vipgate agent` answers by default (`vipgate agent --socket`). */
+const DEFAULT_AGENT_SOCKET = '/run/vipgate/agent.sock';
+
 interface ShowView {
   readonly command: string;
+  /** The daemon that answers, when not the router. */
+  readonly socket?: string;
   readonly args?: (words: string[]) => Record<string, unknown>;
   readonly text: (result: unknown, words: string[]) => string;
 }
@@ -56,15 +64,17 @@ const SHOW: Record<string, ShowView> = {
     text: (r, w) => (w[0] ? renderBgpPrefix(r as BgpTable, (r as BgpTable).paths[0]?.prefix ?? w[0]) : renderBgpTable(r as BgpTable)),
   },
   routes: { command: 'show routes', text: (r) => renderRoutes(r as KernelRouteView[]) },
+  agent: { command: 'show agent', socket: DEFAULT_AGENT_SOCKET, text: (r) => renderAgentSummary(r as AgentSummary) },
+  'agent routes': { command: 'show agent routes', socket: DEFAULT_AGENT_SOCKET, text: (r) => renderAgentRoutes(r as AgentRouteView[]) },
   'running-config': { command: 'show running-config', text: (r) => (r as { text: string }).text },
 };
 
-async function show(words: string[], json: boolean, socket: string, out: (s: string) => void): Promise<number> {
+async function show(words: string[], json: boolean, socketFlag: string | undefined, out: (s: string) => void): Promise<number> {
   const key = Object.keys(SHOW).sort((a, b) => b.length - a.length).find((k) => words.slice(0, k.split(' ').length).join(' ') === k);
   if (!key) throw new UsageError(`unknown view "show ${words.join(' ')}"`);
   const view = SHOW[key]!;
   const rest = words.slice(key.split(' ').length);
-  const result = await request(socket, view.command, view.args?.(rest) ?? {});
+  const result = await request(socketFlag ?? view.socket ?? DEFAULT_CONTROL_SOCKET, view.command, view.args?.(rest) ?? {});
   out(json ? `${JSON.stringify(result, null, 2)}\n` : view.text(result, rest));
   return ExitCode.OK;
 }
@@ -98,7 +108,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
       }
       case 'show': {
         const p = parseArgs(rest, ['socket'], ['json']);
-        return await show(p.words, p.flags.has('json'), stringFlag(p, 'socket') ?? DEFAULT_CONTROL_SOCKET, out);
+        return await show(p.words, p.flags.has('json'), stringFlag(p, 'socket'), out);
       }
       case 'clear': {
         const p = parseArgs(rest, ['socket'], ['json']);

@@ -51,6 +51,12 @@ describe('vipgate lab', () => {
     const x = vipgate('lab', 'externalip');
     expect(x).toMatch(/172\.20\.1\.100 nhid \d+ proto (201|vipgate) metric 20\s*\n(\s+nexthop via 192\.168\.10\.1\d* dev lan0 weight 1\s*\n){3}/);
 
+    // a node's agent: synced, its session up, the three Services assigned and announced
+    const agent = vipgate('show', 'agent', '--socket', '/run/vipgate-lab/k8s-w1.sock');
+    expect(agent).toMatch(/^node k8s-w1: synced/);
+    expect(agent).toMatch(/192\.168\.10\.254\s+Established\s+3/);
+    expect(agent).toMatch(/default\/svc1: 172\.20\.1\.1/);
+
     const f = vipgate('lab', 'failover');
     expect(f).toMatch(/on k8s-rtr, \d+ ms after the stop\n172\.20\.1\.1 nhid \d+ proto (201|vipgate) metric 20\s*\n\s+nexthop via 192\.168\.10\.10 dev lan0 weight 1\s*\n\s+nexthop via 192\.168\.10\.101 dev lan0 weight 1\s*\n(?!\s+nexthop)/);
     expect(f).toMatch(/client: 20 of 20 requests answered/);

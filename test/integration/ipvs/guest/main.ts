@@ -94,21 +94,25 @@ async function captureCases(ipvs: IpvsClient): Promise<void> {
     console.log(`ipvsadm ${args.join(' ')}`);
     try { sh('ipvsadm', args); ran[name] = 'ok'; } catch (e) { ran[name] = `ipvsadm failed: ${(e as { stderr?: string }).stderr ?? String(e)}`; }
   }
-  await new Promise((r) => setTimeout(r, 500));
+  const zeroSeqPid = (b: Uint8Array): string => { const c = Uint8Array.from(b); c.fill(0, 8, 16); return toHex(c); };
+  const match = (captured: ReturnType<typeof readNetlinkPcap>) => {
+    let from = 0;
+    return cases.map(([name, , req]) => {
+      const ours = encodeIpvsRequest(ipvs.family, req);
+      const cmd = decodeGenl({ type: 0, flags: 0, seq: 0, pid: 0, payload: ours.subarray(16) }).cmd;
+      const at = captured.findIndex((c, i) => i >= from && decodeGenl(c.message).cmd === cmd);
+      if (at < 0) return { name, ran: ran[name], ipvsadm: null, ours: zeroSeqPid(ours) };
+      from = at + 1;
+      return { name, ran: ran[name], ipvsadm: zeroSeqPid(captured[at]!.bytes), ours: zeroSeqPid(ours) };
+    });
+  };
+  // under emulation tcpdump may write the last packets late: wait (bounded) until every request is in the file
+  const readSoFar = () => { try { return readNetlinkPcap('/tmp/ipvsadm.pcap', ipvs.family); } catch { return []; } };
+  for (let i = 0; i < 100 && match(readSoFar()).some((c) => c.ipvsadm === null); i++) await new Promise((r) => setTimeout(r, 100));
   dump.kill('SIGINT');
   await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
   sh('ip', ['link', 'del', 'nlmon0']);
-  const captured = readNetlinkPcap('/tmp/ipvsadm.pcap', ipvs.family);
-  const zeroSeqPid = (b: Uint8Array): string => { const c = Uint8Array.from(b); c.fill(0, 8, 16); return toHex(c); };
-  let from = 0;
-  const out = cases.map(([name, , req]) => {
-    const ours = encodeIpvsRequest(ipvs.family, req);
-    const cmd = decodeGenl({ type: 0, flags: 0, seq: 0, pid: 0, payload: ours.subarray(16) }).cmd;
-    const at = captured.findIndex((c, i) => i >= from && decodeGenl(c.message).cmd === cmd);
-    if (at < 0) return { name, ran: ran[name], ipvsadm: null, ours: zeroSeqPid(ours) };
-    from = at + 1;
-    return { name, ran: ran[name], ipvsadm: zeroSeqPid(captured[at]!.bytes), ours: zeroSeqPid(ours) };
-  });
+  const out = match(readNetlinkPcap('/tmp/ipvsadm.pcap', ipvs.family));
   result('capture', { familyId: ipvs.family, cases: out });
 }
 
