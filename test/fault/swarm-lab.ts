@@ -33,13 +33,24 @@ export interface SwarmLabOptions {
 export const peerAddress = (i: number): string => `10.77.${1 + (i >> 8)}.${i & 0xff}`;
 export const vipPrefix = (v: number): string => `172.20.${v >> 8}.${v & 0xff}/32`;
 
-/** VIP prefix → sorted next hops, as the announcements make them. */
-export function expectedTable(o: SwarmLabOptions): Map<string, string[]> {
+/** Each peer's prefixes, in the order it announces them: VIP v goes to peers v .. v+ways-1 (modulo the count). */
+export function peerPrefixes(o: SwarmLabOptions): string[][] {
   const ways = o.ways ?? 3;
+  const out: string[][] = Array.from({ length: o.peers }, () => []);
+  for (let v = 0; v < o.vips; v++) for (let k = 0; k < ways; k++) out[(v + k) % o.peers]!.push(vipPrefix(v));
+  return out;
+}
+
+/**
+ * VIP prefix → sorted next hops, as the announcements make them; `withdrawn[i]` is how many of peer i's
+ * first prefixes it does not announce (the swarm's `withdraw I N`).
+ */
+export function expectedTable(o: SwarmLabOptions, withdrawn: readonly number[] = []): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (let v = 0; v < o.vips; v++) {
-    out.set(vipPrefix(v), Array.from({ length: ways }, (_, k) => peerAddress((v + k) % o.peers)).sort());
-  }
+  peerPrefixes(o).forEach((list, i) => {
+    for (const prefix of list.slice(withdrawn[i] ?? 0)) out.set(prefix, [...(out.get(prefix) ?? []), peerAddress(i)]);
+  });
+  for (const hops of out.values()) hops.sort();
   return out;
 }
 
@@ -63,9 +74,7 @@ export class Swarm {
   private readonly child: ChildProcess;
 
   constructor(lab: Netlab, ns: string, o: SwarmLabOptions, dir: string) {
-    const ways = o.ways ?? 3;
-    const prefixes: string[][] = Array.from({ length: o.peers }, () => []);
-    for (let v = 0; v < o.vips; v++) for (let k = 0; k < ways; k++) prefixes[(v + k) % o.peers]!.push(vipPrefix(v));
+    const prefixes = peerPrefixes(o);
     const spec: SwarmSpec = {
       router: ROUTER_ADDRESS, asn: PEER_AS, holdTime: o.holdTime ?? 30,
       peers: prefixes.map((list, i) => ({ address: peerAddress(i), prefixes: list })),
@@ -125,6 +134,17 @@ export function kernelTable(ns: string, protocol = VIPGATE_PROTO): Map<string, s
     out.set(hostPrefix(r.dst), gws.sort());
   }
   return out;
+}
+
+/** Nexthop objects of `protocol` that no route of it uses, directly or as a group member (leftovers). */
+export function orphanNexthops(ns: string, protocol = VIPGATE_PROTO): number[] {
+  const routes = JSON.parse(execBig(ns, 'ip', ['-j', 'route', 'show', 'proto', String(protocol)]) || '[]') as IpRoute[];
+  const all = JSON.parse(execBig(ns, 'ip', ['-j', 'nexthop', 'show', 'protocol', String(protocol)]) || '[]') as IpNexthop[];
+  const byId = new Map(all.map((n) => [n.id, n]));
+  const used = new Set<number>();
+  const use = (id: number): void => { used.add(id); for (const m of byId.get(id)?.group ?? []) use(m.id); };
+  for (const r of routes) if (r.nhid !== undefined) use(r.nhid);
+  return all.map((n) => n.id).filter((id) => !used.has(id));
 }
 
 /** What the RIB wants installed: prefix → sorted next hops of its best and multipath paths (the CLI's JSON). */
