@@ -25,7 +25,7 @@ total_mib=$(( root_start_mib + root_mib ))
 
 # p1: FAT32 with the boot files
 mkfs.vfat -C -F 32 -n VIPGATE "$work/boot.img" $(( boot_mib * 1024 )) >/dev/null
-mcopy -s -b -i "$work/boot.img" "$root/boot/firmware"/* ::/
+mcopy -s -i "$work/boot.img" "$root/boot/firmware"/* ::/
 
 # p2: ext4 from the directory, without the FAT's content under its mount point
 mv "$root/boot/firmware" "$work/firmware.held"
