@@ -7,12 +7,21 @@
  */
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
-import { DIAG_NAMES } from '../wire/bfd/types.js';
+import { AuthType, DIAG_NAMES } from '../wire/bfd/types.js';
+import type { BfdKey } from '../wire/bfd/auth.js';
 import { BfdManager, type BfdEvents, type BfdPeerOptions, type BfdSessionView, type BfdTransport } from './manager.js';
 import { BfdThread } from './thread.js';
 import type { UdpTransportOptions } from './transport.js';
 
 export type TransportFactory = (receive: (bytes: Uint8Array, ttl: number, from: string) => void) => BfdTransport & { close(): void };
+
+/** The configuration's `bfd.auth` as a session key (RFC 5880 4.4: keyed SHA1, plain or meticulous). */
+export function sha1Key(auth: { readonly type: 'keyed-sha1' | 'meticulous-keyed-sha1'; readonly keyId: number; readonly password: string }): BfdKey {
+  return {
+    type: auth.type === 'keyed-sha1' ? AuthType.KEYED_SHA1 : AuthType.METICULOUS_KEYED_SHA1,
+    keyId: auth.keyId, secret: new TextEncoder().encode(auth.password),
+  };
+}
 
 export interface BfdService {
   add(o: BfdPeerOptions): void;

@@ -53,7 +53,10 @@ export interface SessionConfig {
   readonly nextHopSelf: boolean;
   readonly addPath: AddPathMode;
   readonly gracefulRestart: { readonly enabled: boolean; readonly restartTime: number; readonly staleRoutesTime: number };
-  readonly bfd: { readonly enabled: boolean; readonly minRx: number; readonly minTx: number; readonly multiplier: number };
+  readonly bfd: {
+    readonly enabled: boolean; readonly minRx: number; readonly minTx: number; readonly multiplier: number;
+    readonly auth?: { readonly type: 'keyed-sha1' | 'meticulous-keyed-sha1'; readonly keyId: number; readonly password: string };
+  };
   readonly probe: { readonly enabled: boolean; readonly intervalMs: number; readonly misses: number; readonly recovers: number };
   /** Undefined: none configured (RFC 8212 applies to eBGP). */
   readonly import: PolicyConfig | undefined;

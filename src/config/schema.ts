@@ -97,6 +97,12 @@ export const sessionSettings = z.strictObject({
     minRx: z.number().int().min(10).max(60_000).optional(),
     minTx: z.number().int().min(10).max(60_000).optional(),
     multiplier: z.number().int().min(1).max(255).optional(),
+    /** RFC 5880 6.7.4: keyed SHA1 (or meticulous keyed SHA1, sequence advancing on every packet); secret 1..20 octets. */
+    auth: z.strictObject({
+      type: z.enum(['keyed-sha1', 'meticulous-keyed-sha1']),
+      keyId: z.number().int().min(0).max(255).default(1),
+      password: z.string().min(1).max(20),
+    }).optional(),
   }).optional(),
   /** ICMP echo to the peer's next hop, for peers without BFD: a weaker signal (the node's kernel answers). */
   probe: z.strictObject({

@@ -23,7 +23,7 @@ import { RouterStatus } from './status.js';
 import type { KernelRouteView } from '../control/views.js';
 import { applySocketSecurity } from './socket-security.js';
 import { md5Socket, setMd5 } from './tcp-md5.js';
-import { startBfdService, type BfdService, type TransportFactory } from '../bfd/service.js';
+import { sha1Key, startBfdService, type BfdService, type TransportFactory } from '../bfd/service.js';
 import { NexthopProber, type Pinger } from '../probe/prober.js';
 import { NexthopGate } from '../probe/gate.js';
 import { RawPinger } from '../probe/raw-pinger.js';
@@ -137,7 +137,12 @@ export class RouterDaemon {
         const n = this.neighborFor(peer.options.address);
         if (!n) return;
         this.neighborOf.set(peer, n);
-        if (n.bfd.enabled) this.bfd?.add({ address: peer.options.address, minTxMs: n.bfd.minTx, minRxMs: n.bfd.minRx, multiplier: n.bfd.multiplier });
+        if (n.bfd.enabled) {
+          this.bfd?.add({
+            address: peer.options.address, minTxMs: n.bfd.minTx, minRxMs: n.bfd.minRx, multiplier: n.bfd.multiplier,
+            ...(n.bfd.auth ? { key: sha1Key(n.bfd.auth) } : {}),
+          });
+        }
         if (n.probe.enabled) { this.probed.add(peer.options.address); this.probe?.add(peer.options.address, n.probe); }
       },
       peerRemoved: (peer) => {

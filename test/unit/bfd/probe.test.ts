@@ -1,7 +1,7 @@
 /**
  * Next-hop probing (src/probe): ICMP echo packets (RFC 792 / RFC 4443, RFC 1071 checksum), the prober on a
  * fake clock (N misses -> down, M answers -> up, stale and foreign replies ignored), the gate that keeps a
- * dead next hop out of the FIB's sets and gives the routes back their full sets, and the config keys.
+ * dead next hop out of the FIB's sets and gives the routes back their full sets.
  */
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/lib/clock.js';
@@ -10,7 +10,6 @@ import { toHex } from '../../../src/lib/bytes.js';
 import { echoRequest, internetChecksum, parseEchoReply } from '../../../src/probe/icmp.js';
 import { NexthopProber, type Pinger } from '../../../src/probe/prober.js';
 import { NexthopGate, type GatedChange } from '../../../src/probe/gate.js';
-import { parseRouterConfig } from '../../../src/config/router-config.js';
 import { hex } from '../../helpers/codec-cases.js';
 
 describe('ICMP echo', () => {
@@ -136,21 +135,5 @@ describe('NexthopGate', () => {
     const back = gate.markUp(A.address);
     expect(back.map((c) => [c.prefix.addr.join('.'), c.op === 'set' ? c.nexthops.map((h) => h.address) : []])).toEqual([['192.0.2.1', [A.address, C.address]]]);
     expect(gate.markUp(A.address)).toEqual([]);
-  });
-});
-
-describe('probe configuration', () => {
-  it('is off by default and inherits from the group', () => {
-    const cfg = parseRouterConfig(`
-asn: 64513
-routerId: 10.0.0.254
-neighbors:
-  - { address: 10.0.0.1, remoteAs: 65001, group: g }
-  - { address: 10.0.0.2, remoteAs: 65001, probe: { misses: 5 } }
-groups:
-  g: { probe: { enabled: true, intervalMs: 200 } }
-`);
-    expect(cfg.neighbors[0]!.probe).toEqual({ enabled: true, intervalMs: 200, misses: 3, recovers: 3 });
-    expect(cfg.neighbors[1]!.probe).toEqual({ enabled: false, intervalMs: 1000, misses: 5, recovers: 3 });
   });
 });
