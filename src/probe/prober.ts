@@ -33,6 +33,7 @@ export interface ProbeView {
   readonly missed: number;
   readonly answered: number;
   readonly sent: number;
+  readonly unjudged: number;
 }
 
 class Target {
@@ -45,6 +46,10 @@ class Target {
   answered = 0;
   sent = 0;
   timer: TimerHandle | undefined;
+  /** When the current interval ends. */
+  due = 0;
+  /** Intervals not judged because this process was too busy to judge them on time. */
+  unjudged = 0;
   constructor(readonly address: string, readonly opts: ProbeOptions) {}
 }
 
@@ -77,14 +82,20 @@ export class NexthopProber {
   isUp(address: string): boolean | undefined { return this.targets.get(address)?.up; }
 
   views(): ProbeView[] {
-    return [...this.targets.values()].map((t) => ({ address: t.address, up: t.up, missed: t.missed, answered: t.answered, sent: t.sent }));
+    return [...this.targets.values()].map((t) => ({ address: t.address, up: t.up, missed: t.missed, answered: t.answered, sent: t.sent, unjudged: t.unjudged }));
   }
 
   close(): void { for (const a of [...this.targets.keys()]) this.remove(a); }
 
-  /** One interval ends: judge the probe in flight, send the next. */
+  /**
+   * One interval ends: judge the probe in flight, send the next. A tick that runs more than half an interval
+   * late does not count an unanswered probe as missed: the event loop was busy, so the answer may be waiting
+   * unread in the socket, and a busy router must not take healthy next hops out.
+   */
   private tick(t: Target): void {
-    if (t.awaiting !== undefined && !t.answeredCurrent) {
+    const late = t.awaiting !== undefined && this.clock.now() - t.due > t.opts.intervalMs / 2;
+    if (late && !t.answeredCurrent) t.unjudged++;
+    else if (t.awaiting !== undefined && !t.answeredCurrent) {
       t.answered = 0;
       t.missed++;
       if (t.up && t.missed >= t.opts.misses) { t.up = false; this.events.down(t.address); }
@@ -99,7 +110,8 @@ export class NexthopProber {
     } catch {
       // no route to it now: the probe is simply missed
     }
-    t.timer = this.clock.at(this.clock.now() + t.opts.intervalMs, () => this.tick(t));
+    t.due = this.clock.now() + t.opts.intervalMs;
+    t.timer = this.clock.at(t.due, () => this.tick(t));
   }
 
   private reply(address: string, id: number, seq: number): void {

@@ -4,7 +4,7 @@
  * dead next hop out of the FIB's sets and gives the routes back their full sets.
  */
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../../src/lib/clock.js';
+import { FakeClock, type Clock, type TimerHandle } from '../../../src/lib/clock.js';
 import { parsePrefix } from '../../../src/lib/address.js';
 import { toHex } from '../../../src/lib/bytes.js';
 import { echoRequest, internetChecksum, parseEchoReply } from '../../../src/probe/icmp.js';
@@ -111,6 +111,40 @@ describe('NexthopProber', () => {
     const before = calls;
     clock.advance(100);
     expect(calls).toBe(before);
+  });
+});
+
+/** A clock whose timers fire only when told, at a chosen time: a blocked event loop runs them late. */
+class HandClock implements Clock {
+  t = 0;
+  private pending: { at: number; fn: () => void }[] = [];
+  now(): number { return this.t; }
+  at(at: number, fn: () => void): TimerHandle {
+    const e = { at, fn };
+    this.pending.push(e);
+    return { cancel: () => { this.pending = this.pending.filter((x) => x !== e); } };
+  }
+  /** Run the next timer `lateBy` ms after its time. */
+  fireNext(lateBy: number): void {
+    const e = this.pending.shift()!;
+    this.t = e.at + lateBy;
+    e.fn();
+  }
+}
+
+describe('NexthopProber on a busy event loop', () => {
+  it('a tick that runs more than half an interval late does not count the unanswered probe as missed', () => {
+    const clock = new HandClock();
+    const log: string[] = [];
+    const p = new NexthopProber(clock, { onReply: () => {}, send: () => {} }, { down: (a) => log.push(a), up: () => {} }, 1);
+    p.add('10.0.0.1', { intervalMs: 100, misses: 2, recovers: 1 });
+    for (let i = 0; i < 5; i++) clock.fireNext(80);
+    expect(log).toEqual([]);
+    expect(p.views()[0]).toMatchObject({ up: true, missed: 0, unjudged: 5 });
+    // on time again (a little late is fine): two unanswered probes in a row are two misses
+    clock.fireNext(0);
+    clock.fireNext(40);
+    expect(log).toEqual(['10.0.0.1']);
   });
 });
 
