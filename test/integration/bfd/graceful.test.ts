@@ -1,14 +1,22 @@
 /**
- * Graceful shutdown (RFC 8326), the router's side, with a client's traffic stream counting lost packets: two
+ * Graceful shutdown (RFC 8326) and graceful restart (RFC 4724) through the router, with a client's traffic
+ * stream counting lost packets.
+ *
+ * Graceful shutdown, the router's side: two
  * BIRD nodes serve one VIP (a UDP echo server each) behind vipgate router; a client sends a bounded stream of
  * UDP requests over many flows. Node n1 drains the RFC 8326 way: it re-announces its path with the
  * GRACEFUL_SHUTDOWN community (65535:0), the router drops n1 from the VIP's nexthop group while n2's path
  * exists, and only then does n1 go away (its bridge port stops forwarding): the stream loses nothing. The
  * control run, n1 going away without the community first, loses packets (so the count can tell).
+ *
+ * Graceful restart: a kill -9 and restart of the router (an upgrade) loses no packet, its kernel routes
+ * staying while it re-learns; a node that restarts with graceful restart negotiated (BIRD killed with -9 and
+ * started again) keeps its next hop in the router's kernel the whole time (RFC 4724 4.2, stale routes), and
+ * loses no packet either.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Netlab, waitFor } from '../../helpers/netns.js';
+import { Netlab, run, waitFor } from '../../helpers/netns.js';
 import { VipgateRouter } from '../../helpers/vipgate.js';
 import { BirdDaemon } from '../../helpers/daemons/bird.js';
 import { birdConfig, type BirdOptions } from '../../helpers/daemons/bird-config.js';
@@ -19,6 +27,8 @@ const ROUTER = '10.22.0.254';
 const N1 = '10.22.0.1';
 const N2 = '10.22.0.2';
 const VIP = '172.20.7.1';
+/** Served and announced by n1 only. */
+const VIP_N1 = '172.20.7.2';
 const GSHUT = '65535:0';
 
 const ECHO = `
@@ -52,7 +62,15 @@ afterEach(async () => {
   lab = undefined;
 });
 
-async function setup() {
+/** The pid of the BIRD process in a namespace. */
+function birdPid(ns: string): number {
+  const pids = run('ip', ['netns', 'pids', ns]).split(/\s+/).filter(Boolean).map(Number);
+  const pid = pids.find((p) => readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'bird');
+  if (pid === undefined) throw new Error(`no bird in ${ns}`);
+  return pid;
+}
+
+async function setup(o: { gracefulRestart?: boolean } = {}) {
   lab = new Netlab();
   const seg = lab.segment('hub');
   const rtr = lab.ns('rtr');
@@ -69,7 +87,7 @@ neighbors:
   - { address: ${N1}, group: nodes }
   - { address: ${N2}, group: nodes }
 groups:
-  nodes: { remoteAs: 65001, import: all, export: none, holdTime: 30, connectRetry: 1 }
+  nodes: { remoteAs: 65001, import: all, export: none, holdTime: 30, connectRetry: 1${o.gracefulRestart ? ', gracefulRestart: { enabled: true, restartTime: 30 }' : ''} }
 `);
   cleanups.push(() => router.dispose());
   const nodes: { bird: BirdDaemon; options: BirdOptions }[] = [];
@@ -77,27 +95,33 @@ groups:
     const ns = lab.ns(`n${i + 1}`);
     seg.attach(ns, [`${address}/24`], `n${i + 1}`);
     lab.exec(ns, 'ip', ['route', 'add', 'default', 'via', ROUTER]);
-    lab.exec(ns, 'ip', ['addr', 'add', `${VIP}/32`, 'dev', 'lo']);
+    for (const v of i === 0 ? [VIP, VIP_N1] : [VIP]) lab.exec(ns, 'ip', ['addr', 'add', `${v}/32`, 'dev', 'lo']);
     lab.spawn(ns, process.execPath, ['-e', ECHO]);
-    const options: BirdOptions = { routerId: address, as: 65001, neighbors: [{ address: ROUTER, as: 64513, holdTime: 30 }], announce: [{ prefix: `${VIP}/32` }] };
+    const options: BirdOptions = {
+      routerId: address, as: 65001, neighbors: [{ address: ROUTER, as: 64513, holdTime: 30 }],
+      announce: (i === 0 ? [VIP, VIP_N1] : [VIP]).map((v) => ({ prefix: `${v}/32` })),
+      ...(o.gracefulRestart ? { gracefulRestart: true } : {}),
+    };
     const bird = await BirdDaemon.start(lab, ns, options);
     cleanups.push(() => bird.stop());
     nodes.push({ bird, options });
   }
   for (const n of nodes) await waitPeerState(n.bird, ROUTER);
-  const gateways = () => kernelGateways(lab!, rtr, `${VIP}/32`);
-  await waitFor('VIP on both nodes', () => (gateways().length === 2 ? true : undefined), 30_000, 100);
+  const gateways = (vip = VIP) => kernelGateways(lab!, rtr, `${vip}/32`);
+  await waitFor('VIP on both nodes', () => (gateways().length === 2 && gateways(VIP_N1).length === 1 ? true : undefined), 30_000, 100);
   /** Start the client's stream; resolves with its counts. */
-  const stream = (packets: number) => {
-    const child = lab!.spawn(pc, process.execPath, ['-e', CLIENT, VIP, String(packets), '64']);
+  const stream = (packets: number, vip = VIP) => {
+    const child = lab!.spawn(pc, process.execPath, ['-e', CLIENT, vip, String(packets), '64']);
     let out = '';
     child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-    return new Promise<{ sent: number; received: number }>((resolve, reject) => {
-      child.once('exit', () => { try { resolve(JSON.parse(out) as { sent: number; received: number }); } catch (e) { reject(e); } });
+    const done = new Promise<{ sent: number; received: number }>((resolve, reject) => {
+      child.once('exit', () => { try { resolve(JSON.parse(out) as { sent: number; received: number }); } catch { reject(new Error(`client ended without counts: ${out}`)); } });
     });
+    done.catch(() => undefined); // a test that fails early never awaits it
+    return done;
   };
   const cutN1 = () => lab!.exec(seg.ns, 'bridge', ['link', 'set', 'dev', lab!.ifname('n1b'), 'state', '0']);
-  return { router, n1: nodes[0]!, gateways, stream, cutN1 };
+  return { router, n1: { ...nodes[0]!, ns: nodes[0]!.bird.ns }, gateways, stream, cutN1 };
 }
 
 describe('graceful shutdown (RFC 8326) through the router', () => {
@@ -124,5 +148,40 @@ describe('graceful shutdown (RFC 8326) through the router', () => {
     const { sent, received } = await counts;
     expect(sent).toBe(3000);
     expect(received).toBeLessThan(sent);
+  }, 60_000);
+});
+
+describe('graceful restart (RFC 4724) through the router', () => {
+  it('kill -9 and restart of the router during the stream: no packet lost, the kernel route stays', async () => {
+    const s = await setup();
+    const counts = s.stream(4000);
+    await new Promise((r) => setTimeout(r, 500));
+    await s.router.stop('SIGKILL');
+    expect(s.gateways()).toEqual([N1, N2]);
+    await s.router.launch();
+    await waitFor('sessions back', async () => ((await s.router.summary()).peers.filter((p) => p.state === 'Established').length === 2 ? true : undefined), 30_000, 100);
+    const { sent, received } = await counts;
+    expect(received).toBe(sent);
+    expect(s.gateways()).toEqual([N1, N2]);
+  }, 60_000);
+
+  it('a node restarting with graceful restart keeps its stale route in the kernel, and its VIP loses no packet', async () => {
+    const s = await setup({ gracefulRestart: true });
+    const counts = s.stream(4000, VIP_N1);
+    await new Promise((r) => setTimeout(r, 300));
+    process.kill(birdPid(s.n1.ns), 'SIGKILL');
+    await waitFor('the router sees n1 down', async () => ((await s.router.peer(N1))?.state !== 'Established' ? true : undefined), 10_000, 50);
+    // RFC 4724 4.2: n1's paths stay, stale; the shared VIP prefers n2's fresh path meanwhile
+    const seen = new Set<string>();
+    for (let i = 0; i < 10; i++) { seen.add(s.gateways(VIP_N1).join()); await new Promise((r) => setTimeout(r, 100)); }
+    expect([...seen]).toEqual([N1]);
+    expect((await s.router.table(`${VIP_N1}/32`)).paths).toHaveLength(1);
+    const again = await BirdDaemon.start(s.n1.bird.lab, s.n1.ns, s.n1.options);
+    cleanups.push(() => again.stop());
+    await waitPeerState(again, ROUTER);
+    const { sent, received } = await counts;
+    expect(received).toBe(sent);
+    await waitFor('VIP back on both nodes', () => (s.gateways().length === 2 ? true : undefined), 10_000, 100);
+    expect(s.gateways(VIP_N1)).toEqual([N1]);
   }, 60_000);
 });
