@@ -59,12 +59,13 @@ describe('BfdSocket', () => {
 });
 
 describe('BFD between two managers on loopback', () => {
-  function start(listenPort: number, peerPort: number, minMs: number) {
+  function start(listenPort: number, peerPort: number, minMs: number, loopback = '127.0.0.1') {
     const log = { up: 0, down: [] as number[], dropped: [] as string[] };
     let manager: BfdManager | undefined;
-    const transport = UdpTransport.open({ listen: ['127.0.0.1'], families: [4], listenPort, port: peerPort }, (b, ttl, from) => manager!.receive(b, ttl, from));
+    const family = loopback.includes(':') ? 6 : 4;
+    const transport = UdpTransport.open({ listen: [loopback], families: [family], listenPort, port: peerPort }, (b, ttl, from) => manager!.receive(b, ttl, from));
     manager = new BfdManager(systemClock, transport, { up: () => log.up++, down: (_p, d) => log.down.push(d), dropped: (_p, r) => log.dropped.push(r) });
-    manager.add({ address: '127.0.0.1', minTxMs: minMs, minRxMs: minMs, multiplier: 3 });
+    manager.add({ address: loopback, minTxMs: minMs, minRxMs: minMs, multiplier: 3 });
     let closed = false;
     const stop = () => { if (closed) return; closed = true; transport.close(); };
     cleanups.push(stop);
@@ -83,6 +84,16 @@ describe('BFD between two managers on loopback', () => {
     await waitFor('a Down', () => (a.log.down.length ? true : undefined), 5000, 20);
     expect(a.log.down).toEqual([1]);
     expect(a.log.dropped).toEqual([]);
+  });
+
+  it('runs over IPv6 (hop limit 255) as well', async () => {
+    const [pa, pb] = freePorts();
+    const a = start(pa, pb, 50, '::1');
+    const b = start(pb, pa, 50, '::1');
+    expect(a.transport.sourcePort(6)).toBeGreaterThanOrEqual(49152);
+    await waitFor('both sessions Up over IPv6', () => (a.log.up && b.log.up ? true : undefined), 10_000, 50);
+    expect(a.manager.views()[0]).toMatchObject({ peer: '::1', state: 'Up' });
+    expect([...a.log.dropped, ...b.log.dropped]).toEqual([]);
   });
 
   it('drops a well-formed packet sent with TTL 64, and accepts it with TTL 255', async () => {
