@@ -37,6 +37,16 @@ export type RouteChange =
   | { readonly op: 'set'; readonly prefix: string | Prefix; readonly nexthops: readonly NextHop[] }
   | { readonly op: 'delete'; readonly prefix: string | Prefix };
 
+/** One of our routes as the kernel has it. */
+export interface KernelRoute {
+  readonly prefix: string;
+  readonly table: number;
+  readonly metric: number;
+  readonly protocol: string;
+  readonly nexthopGroup?: number;
+  readonly nexthops: readonly { readonly gateway: string; readonly weight: number }[];
+}
+
 export interface FibFailure {
   /** What failed: "route 10.1.1.1/32", "nexthop 10.0.0.2", "group 1000003". */
   readonly what: string;
@@ -192,6 +202,30 @@ export class Fib {
   }
 
   // ---- internals
+
+  /**
+   * The kernel's own view of our routes (a dump, not our model): each prefix with its group and the
+   * gateways and weights the kernel uses, for `vipgate show routes`.
+   */
+  kernelRoutes(): Promise<KernelRoute[]> {
+    return this.serial(async () => {
+      const nexthops = this.model.mode === 'objects' ? await dumpNexthops(this.channel) : [];
+      const byId = new Map(nexthops.filter((n) => n.id !== undefined).map((n) => [n.id!, n]));
+      const gateway = (n: NexthopMessage | undefined): string => (n?.gateway ? formatAddress(n.gateway) : '?');
+      return (await dumpRoutes(this.channel, this.settings)).map((r): KernelRoute => {
+        const prefix = r.dst ? `${formatAddress(r.dst)}/${r.dstLen}` : r.family === AF_INET6 ? '::/0' : '0.0.0.0/0';
+        const top = r.nhId !== undefined ? byId.get(r.nhId) : undefined;
+        const hops = top?.group ? top.group.map((m) => ({ gateway: gateway(byId.get(m.id)), weight: m.weight }))
+          : top ? [{ gateway: gateway(top), weight: 1 }]
+            : (r.multipath ?? []).map((m) => ({ gateway: m.gateway ? formatAddress(m.gateway) : '?', weight: m.weight }));
+        if (hops.length === 0 && r.gateway) hops.push({ gateway: formatAddress(r.gateway), weight: 1 });
+        return {
+          prefix, table: r.table, metric: r.priority ?? 0, protocol: String(r.protocol),
+          ...(r.nhId !== undefined ? { nexthopGroup: r.nhId } : {}), nexthops: hops,
+        };
+      }).sort((a, b) => a.prefix.localeCompare(b.prefix, 'en', { numeric: true }));
+    });
+  }
 
   private serial<T>(op: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new Error('fib is closed'));

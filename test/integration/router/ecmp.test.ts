@@ -79,9 +79,12 @@ describe('vipgate router with three vipgate node speakers', () => {
     const route = kernelRoutes(s).find((r) => r.dst === VIP1)!;
     expect(route.nhid).toBeGreaterThan(0);
     expect(route.metric).toBe(20);
-    // the control socket's kernel view agrees
+    // `vipgate show routes` is a kernel dump: the same group id and gateways as `ip -j`
     const view = (await router.routes()).find((r) => r.prefix === `${VIP1}/32`)!;
+    expect(view.nexthopGroup).toBe(route.nhid);
     expect(view.nexthops.map((n) => n.gateway).sort()).toEqual(['192.168.10.10', '192.168.10.101', '192.168.10.102']);
+    const v4 = (await router.routes()).find((r) => r.prefix === `${VIP4}/32`)!;
+    expect(v4.nexthops.map((n) => n.weight).sort((a, b) => a - b)).toEqual(w.map((x) => x.weight).sort((a, b) => a - b));
   });
 
   it('a client behind the router reaches the VIP on several nodes, its address preserved', () => {
