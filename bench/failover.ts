@@ -24,6 +24,7 @@ import { VipgateRouter } from '../test/helpers/vipgate.js';
 import { BirdDaemon } from '../test/helpers/daemons/bird.js';
 import { FrrDaemon } from '../test/helpers/daemons/frr.js';
 import type { NeighborSpec } from '../test/helpers/daemons/types.js';
+import { nodesRouterConfig } from '../test/integration/bfd/router-config.js';
 
 const ROUTER = '10.30.0.254';
 const NODES = ['10.30.0.1', '10.30.0.2', '10.30.0.3'];
@@ -41,20 +42,8 @@ interface Scenario {
   readonly router: (lab: Netlab, ns: string) => Promise<{ stop(): Promise<void> }>;
 }
 
-function vipgateConfig(session: string): string {
-  return `
-asn: ${ROUTER_AS}
-routerId: ${ROUTER}
-maximumPaths: 8
-neighbors:
-${NODES.map((a) => `  - { address: ${a}, group: nodes }`).join('\n')}
-groups:
-  nodes: { remoteAs: ${NODE_AS}, import: all, export: none, connectRetry: 1, ${session} }
-`;
-}
-
 const vipgate = (session: string) => async (lab: Netlab, ns: string) => {
-  const r = await VipgateRouter.start(lab, ns, vipgateConfig(session));
+  const r = await VipgateRouter.start(lab, ns, nodesRouterConfig(ROUTER, NODES, session, NODE_AS));
   return { stop: () => r.dispose() };
 };
 

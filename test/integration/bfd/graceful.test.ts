@@ -22,6 +22,7 @@ import { BirdDaemon } from '../../helpers/daemons/bird.js';
 import { birdConfig, type BirdOptions } from '../../helpers/daemons/bird-config.js';
 import { waitPeerState } from '../../helpers/daemons/types.js';
 import { kernelGateways } from './gateways.js';
+import { nodesRouterConfig } from './router-config.js';
 
 const ROUTER = '10.22.0.254';
 const N1 = '10.22.0.1';
@@ -79,16 +80,7 @@ async function setup(o: { gracefulRestart?: boolean } = {}) {
   lab.link(rtr, ['10.23.0.254/24'], pc, ['10.23.0.1/24'], 'c');
   lab.exec(pc, 'ip', ['route', 'add', 'default', 'via', '10.23.0.254']);
   for (const [k, v] of Object.entries({ 'net.ipv4.ip_forward': '1', 'net.ipv4.fib_multipath_hash_policy': '1', 'net.ipv4.conf.all.rp_filter': '2' })) lab.exec(rtr, 'sysctl', ['-qw', `${k}=${v}`]);
-  const router = await VipgateRouter.start(lab, rtr, `
-asn: 64513
-routerId: ${ROUTER}
-maximumPaths: 4
-neighbors:
-  - { address: ${N1}, group: nodes }
-  - { address: ${N2}, group: nodes }
-groups:
-  nodes: { remoteAs: 65001, import: all, export: none, holdTime: 30, connectRetry: 1${o.gracefulRestart ? ', gracefulRestart: { enabled: true, restartTime: 30 }' : ''} }
-`);
+  const router = await VipgateRouter.start(lab, rtr, nodesRouterConfig(ROUTER, [N1, N2], `holdTime: 30${o.gracefulRestart ? ', gracefulRestart: { enabled: true, restartTime: 30 }' : ''}`));
   cleanups.push(() => router.dispose());
   const nodes: { bird: BirdDaemon; options: BirdOptions }[] = [];
   for (const [i, address] of [N1, N2].entries()) {

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Netlab, waitFor } from '../../helpers/netns.js';
 import { kernelGateways } from './gateways.js';
+import { nodesRouterConfig } from './router-config.js';
 import { VipgateRouter } from '../../helpers/vipgate.js';
 import { BirdDaemon } from '../../helpers/daemons/bird.js';
 import { waitPeerState } from '../../helpers/daemons/types.js';
@@ -31,16 +32,7 @@ beforeAll(async () => {
   hub = seg.ns;
   routerNs = lab.ns('rtr');
   seg.attach(routerNs, [`${ROUTER}/24`], 'r');
-  router = await VipgateRouter.start(lab, routerNs, `
-asn: 64513
-routerId: ${ROUTER}
-maximumPaths: 4
-neighbors:
-  - { address: ${N1}, group: nodes }
-  - { address: ${N2}, group: nodes }
-groups:
-  nodes: { remoteAs: 65001, import: all, export: none, holdTime: 30, connectRetry: 1, probe: { enabled: true, intervalMs: 100, misses: 3, recovers: 2 } }
-`);
+  router = await VipgateRouter.start(lab, routerNs, nodesRouterConfig(ROUTER, [N1, N2], 'holdTime: 30, probe: { enabled: true, intervalMs: 100, misses: 3, recovers: 2 }'));
   for (const [i, address] of [N1, N2].entries()) {
     const ns = lab.ns(`n${i + 1}`);
     seg.attach(ns, [`${address}/24`], `n${i + 1}`);
