@@ -8,8 +8,10 @@
 #     vipgate-config installs the file, vipgate-router becomes active
 #     (Type=notify: READY=1), and BIRD on the host side establishes the session and learns the guest's
 #     route
-# QEMU and BIRD run in a network namespace made here (loopback only): QEMU forwards 127.0.0.1:10179 to the
-# guest's port 179, the guest's connections to 10.0.2.2:179 reach BIRD on 127.0.0.1:179.
+# QEMU and BIRD run in a network namespace made here, with a veth pair whose ends hold 192.0.2.1 and
+# 192.0.2.2 (BIRD refuses loopback neighbours): BIRD (192.0.2.1) connects to 192.0.2.2:10179, which QEMU
+# forwards to the guest's port 179; the guest sees the session come from 10.0.2.2 and waits for it
+# (passive).
 # Prints the time to each milestone; exits non-zero on the first one missed.
 #
 # usage: boot.sh [IMAGE.img.xz | IMAGE.img]   (default: image/out/vipgate-<version>-arm64.img.xz)
@@ -33,6 +35,7 @@ cleanup() {
   if [ -n "${VIPGATE_BOOT_KEEP:-}" ]; then echo "boot.sh: kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM
 start=$(date +%s.%N)
 elapsed() { awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 say() { echo "boot.sh: [$(elapsed) s] $*"; }
@@ -49,7 +52,7 @@ asn: 64513
 routerId: 10.0.2.15
 networks: [198.51.100.0/24]
 neighbors:
-  - { address: 10.0.2.2, remoteAs: 65010, description: host-side BIRD, holdTime: 30, import: all, export: all }
+  - { address: 10.0.2.2, remoteAs: 65010, description: host-side BIRD, passive: true, holdTime: 30, import: all, export: all }
 YAML
 mcopy -o -i "$fat" "$work/vipgate.yaml" ::vipgate.yaml
 mcopy -o -i "$fat" ::cmdline.txt "$work/cmdline.txt"
@@ -64,17 +67,23 @@ cmdline="$(sed -E 's/console=[^ ]+//g' "$work/cmdline.txt" | tr -s ' ') console=
 grep -q 'root=LABEL=vipgate-root' <<<"$cmdline" || { echo "boot.sh: cmdline.txt has no root=LABEL=vipgate-root: $cmdline" >&2; exit 1; }
 say "image ready: $kernel, $initrd; cmdline: $cmdline"
 
-# --- the host side: a namespace with loopback, BIRD as the peer
+# --- the host side: a namespace with loopback and a veth pair, BIRD as the peer
 ip netns add "$ns"
 ip -n "$ns" link set lo up
+ip -n "$ns" link add va type veth peer name vb
+ip -n "$ns" addr add 192.0.2.1/24 dev va
+ip -n "$ns" addr add 192.0.2.2/24 dev vb
+ip -n "$ns" link set va up
+ip -n "$ns" link set vb up
 cat > "$work/bird.conf" <<BIRD
 router id 10.0.2.2;
 log "$work/bird.log" all;
 protocol device {}
 protocol static { ipv4; route 203.0.113.0/24 unreachable; }
 protocol bgp guest {
-  local 127.0.0.1 as 65010;
-  neighbor 127.0.0.1 port 10179 as 64513;
+  local 192.0.2.1 as 65010;
+  neighbor 192.0.2.2 port 10179 as 64513;
+  multihop;
   connect retry time 5; error wait time 1, 5;
   ipv4 { import all; export all; };
 }
@@ -86,7 +95,7 @@ ip netns exec "$ns" qemu-system-aarch64 -M virt -cpu cortex-a72 -smp 2 -m 1024 -
   -nographic -monitor none -serial "file:$work/console.log" \
   -kernel "$work/vmlinuz" -initrd "$work/initrd" -append "$cmdline" \
   -drive "file=$disk,format=raw,if=none,id=sd" -device virtio-blk-pci,drive=sd \
-  -netdev "user,id=lan,net=10.0.2.0/24,hostfwd=tcp:127.0.0.1:10179-:179" -device virtio-net-pci,netdev=lan \
+  -netdev "user,id=lan,net=10.0.2.0/24,hostfwd=tcp:192.0.2.2:10179-:179" -device virtio-net-pci,netdev=lan \
   -device virtio-rng-pci >"$work/qemu.log" 2>&1 &
 qemu_pid=$!
 
