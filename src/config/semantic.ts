@@ -29,7 +29,7 @@ function canonicalAddress(text: string): string | undefined {
 function checkPolicyRefs(policy: unknown, path: string, policies: Obj, prefixLists: Obj, out: ConfigIssue[]): void {
   const name = str(policy);
   if (name !== undefined) {
-    if (!(name in policies) && !(BUILTIN_POLICIES as readonly string[]).includes(name)) {
+    if (!Object.hasOwn(policies, name) && !(BUILTIN_POLICIES as readonly string[]).includes(name)) {
       out.push({ path, message: `policy "${name}" is not defined in policies (nor is it "all" or "none")` });
     }
     return;
@@ -48,7 +48,7 @@ function checkPolicyRefs(policy: unknown, path: string, policies: Obj, prefixLis
   if (policy.prefixList !== undefined && policy.prefixes !== undefined) out.push({ path, message: 'use either prefixes or prefixList, not both' });
   for (const [ref, p] of lists) {
     const n = str(ref);
-    if (n !== undefined && !(n in prefixLists)) out.push({ path: p, message: `prefix list "${n}" is not defined in prefixLists` });
+    if (n !== undefined && !Object.hasOwn(prefixLists, n)) out.push({ path: p, message: `prefix list "${n}" is not defined in prefixLists` });
   }
 }
 
@@ -95,7 +95,8 @@ export function semanticIssues(raw: unknown): ConfigIssue[] {
     }
     const groupName = str(no.group);
     let group: Obj = {};
-    const missingGroup = groupName !== undefined && !(groupName in groups);
+    // own keys only: `in` would take "constructor" or "toString" from Object.prototype as defined names
+    const missingGroup = groupName !== undefined && !Object.hasOwn(groups, groupName);
     if (missingGroup) out.push({ path: `${path}.group`, message: `group "${groupName}" is not defined in groups` });
     else if (groupName !== undefined) group = obj(groups[groupName]);
     if (!missingGroup && no.remoteAs === undefined && group.remoteAs === undefined) {
