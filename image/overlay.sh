@@ -20,9 +20,11 @@ cp -r "$fw/boot/firmware/." "$root/boot/firmware/"
 cp "$fw/etc/vipgate/router.example.yaml" "$root/boot/firmware/vipgate.example.yaml"
 
 # mosquitto refuses to start when a password_file it is given does not exist: an empty one (no user can
-# log in until one is added with mosquitto_passwd)
+# log in until one is added with mosquitto_passwd), readable by the mosquitto group (it reads the file
+# after dropping root)
+mosquitto_gid=$(awk -F: '$1 == "mosquitto" { print $3 }' "$root/etc/group")
 grep -hoE '^password_file[[:space:]]+/\S+' "$root"/etc/mosquitto/conf.d/*.conf 2>/dev/null | awk '{print $2}' | while read -r pw; do
-  [ -e "$root$pw" ] || install -m 0640 /dev/null "$root$pw"
+  [ -e "$root$pw" ] || install -m 0640 -o 0 -g "${mosquitto_gid:?no mosquitto group in the root}" /dev/null "$root$pw"
 done
 
 systemd-sysusers --root="$root" >/dev/null

@@ -2,16 +2,16 @@
 # `npm run test:image`: boots the built SD image in QEMU and checks that it works as a router.
 #   - qemu-system-aarch64 -M virt -cpu cortex-a72 (TCG) boots the image's own kernel, initrd and kernel
 #     command line, taken from its FAT partition, with the image as a virtio disk (root=LABEL=vipgate-root)
-#   - a test vipgate.yaml is put on the FAT partition first, as a user would: one eBGP peer, 10.0.2.2
-#     (QEMU's user-mode network gateway, i.e. the host side)
+#   - a test vipgate.yaml is put on the FAT partition first, as a user would: one eBGP peer on the host
+#     side, 192.0.2.1
 #   - the guest reaches multi-user.target, vipgate-growroot grows the root to the (larger) disk,
 #     vipgate-config installs the file, vipgate-router becomes active
 #     (Type=notify: READY=1), and BIRD on the host side establishes the session and learns the guest's
 #     route
 # QEMU and BIRD run in a network namespace made here, with a veth pair whose ends hold 192.0.2.1 and
 # 192.0.2.2 (BIRD refuses loopback neighbours): BIRD (192.0.2.1) connects to 192.0.2.2:10179, which QEMU
-# forwards to the guest's port 179; the guest sees the session come from 10.0.2.2 and waits for it
-# (passive).
+# forwards to the guest's port 179. QEMU's forwarding keeps the client's address, so the guest's neighbour
+# is 192.0.2.1 (reached through QEMU's gateway), and it waits for the session (passive).
 # Prints the time to each milestone; exits non-zero on the first one missed.
 #
 # usage: boot.sh [IMAGE.img.xz | IMAGE.img]   (default: image/out/vipgate-<version>-arm64.img.xz)
@@ -29,6 +29,7 @@ ns="vgboot$$"
 qemu_pid=
 bird_pid=
 cleanup() {
+  set +e  # every step runs, whatever is already gone
   [ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null && wait "$qemu_pid" 2>/dev/null
   [ -n "$bird_pid" ] && kill "$bird_pid" 2>/dev/null
   ip netns del "$ns" 2>/dev/null
@@ -52,7 +53,7 @@ asn: 64513
 routerId: 10.0.2.15
 networks: [198.51.100.0/24]
 neighbors:
-  - { address: 10.0.2.2, remoteAs: 65010, description: host-side BIRD, passive: true, holdTime: 30, import: all, export: all }
+  - { address: 192.0.2.1, remoteAs: 65010, description: host-side BIRD, passive: true, holdTime: 30, import: all, export: all }
 YAML
 mcopy -o -i "$fat" "$work/vipgate.yaml" ::vipgate.yaml
 mcopy -o -i "$fat" ::cmdline.txt "$work/cmdline.txt"

@@ -1,11 +1,11 @@
 /**
- * firmware/etc/mosquitto as the image lays it out (image/overlay.sh creates an empty password file for
- * each password_file a conf.d file names): the real mosquitto loads it and opens the loopback listener
+ * firmware/etc/mosquitto as the image lays it out (image/overlay.sh creates an empty password file, mode
+ * 0640, root:mosquitto, for each password_file a conf.d file names): the real mosquitto loads it and opens the loopback listener
  * the router publishes to, inside a network namespace of its own (unshare -n), so no port of this
  * machine is touched.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,9 @@ const dir = mkdtempSync(join(tmpdir(), 'vipgate-mosquitto-'));
 chmodSync(dir, 0o1777);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** The group mosquitto runs as after dropping root (Debian's package creates it). */
+const mosquittoGid = Number(/^mosquitto:[^:]*:(\d+):/m.exec(readFileSync('/etc/group', 'utf8'))?.[1] ?? NaN);
+
 /** The configuration tree with /etc/mosquitto/ moved to the temp dir, as overlay.sh would leave it. */
 function layOut(): string {
   cpSync(SRC, dir, { recursive: true });
@@ -25,7 +28,10 @@ function layOut(): string {
   relocate(join(dir, 'mosquitto.conf'));
   for (const f of readdirSync(join(dir, 'conf.d'))) {
     relocate(join(dir, 'conf.d', f));
-    for (const m of readFileSync(join(dir, 'conf.d', f), 'utf8').matchAll(/^password_file\s+(\S+)$/gm)) writeFileSync(m[1]!, '');
+    for (const m of readFileSync(join(dir, 'conf.d', f), 'utf8').matchAll(/^password_file\s+(\S+)$/gm)) {
+      writeFileSync(m[1]!, '', { mode: 0o640 });
+      chownSync(m[1]!, 0, mosquittoGid);
+    }
   }
   return join(dir, 'mosquitto.conf');
 }
