@@ -122,4 +122,6 @@ wait_for "$boot_timeout" "multi-user.target reached" console_has 'Reached target
 wait_for 180 "BGP session Established (BIRD on the host side)" birdc_has 'show protocols guest' 'Established'
 wait_for 60 "BIRD learned the guest's 198.51.100.0/24" birdc_has 'show route protocol guest' '198\.51\.100\.0/24'
 if console_has 'vipgate-router.service: (Main process exited|Failed|Watchdog timeout)'; then fail "vipgate-router restarted or failed during the test"; fi
+wait_for 60 "mosquitto (the local broker) started" console_has 'Started mosquitto.service|Started .*Mosquitto MQTT Broker'
+if console_has 'Failed to start'; then fail "a unit failed to start: $(grep -a 'Failed to start' "$work/console.log" | head -3)"; fi
 say "PASS"
