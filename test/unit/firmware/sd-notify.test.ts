@@ -18,7 +18,7 @@ let receiver: ChildProcessByStdio<null, Readable, null>;
 const received: string[] = [];
 
 beforeAll(async () => {
-  receiver = spawn('python3', [join(import.meta.dirname, 'notify-receiver.py'), socketPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+  receiver = spawn('/usr/bin/python3', [join(import.meta.dirname, 'notify-receiver.py'), socketPath], { stdio: ['ignore', 'pipe', 'inherit'] });
   let buf = '';
   let listening = false;
   receiver.stdout.on('data', (d: Buffer) => {
