@@ -8,11 +8,12 @@
 import { readFileSync } from 'node:fs';
 import { ControlError, request } from '../control/client.js';
 import { DEFAULT_CONTROL_SOCKET } from '../control/protocol.js';
-import type { BgpSummary, BgpTable, KernelRouteView } from '../control/views.js';
+import type { BfdView, BgpSummary, BgpTable, KernelRouteView } from '../control/views.js';
 import { ExitCode, parseArgs, stringFlag, UsageError } from './args.js';
 import { renderBgpSummary } from './views/bgp-summary.js';
 import { renderBgpPrefix, renderBgpTable } from './views/bgp-table.js';
 import { renderRoutes } from './views/routes.js';
+import { renderBfd } from './views/bfd.js';
 import { renderAgentRoutes, renderAgentSummary } from './views/agent.js';
 import type { AgentRouteView, AgentSummary } from '../agent/views.js';
 
@@ -23,6 +24,7 @@ const USAGE = `usage:
   vipgate show ip bgp [PREFIX] [--json] [--socket PATH]
   vipgate show ip bgp neighbors ADDRESS received-routes [--json] [--socket PATH]
   vipgate show routes [--json] [--socket PATH]
+  vipgate show bfd [--json] [--socket PATH]
   vipgate show running-config [--socket PATH]
   vipgate show agent [routes] [--json] [--socket PATH]      (a node's agent, default /run/vipgate/agent.sock)
   vipgate clear bgp [PEER|*] [--socket PATH]
@@ -64,6 +66,7 @@ const SHOW: Record<string, ShowView> = {
     text: (r, w) => (w[0] ? renderBgpPrefix(r as BgpTable, (r as BgpTable).paths[0]?.prefix ?? w[0]) : renderBgpTable(r as BgpTable)),
   },
   routes: { command: 'show routes', text: (r) => renderRoutes(r as KernelRouteView[]) },
+  bfd: { command: 'show bfd', text: (r) => renderBfd(r as BfdView) },
   agent: { command: 'show agent', socket: DEFAULT_AGENT_SOCKET, text: (r) => renderAgentSummary(r as AgentSummary) },
   'agent routes': { command: 'show agent routes', socket: DEFAULT_AGENT_SOCKET, text: (r) => renderAgentRoutes(r as AgentRouteView[]) },
   'running-config': { command: 'show running-config', text: (r) => (r as { text: string }).text },

@@ -137,3 +137,12 @@ export interface HistorySource {
   /** Route changes of one prefix, newest first. */
   routeHistory(prefix: string, limit: number): readonly (RouteChangeView & { readonly at: number })[];
 }
+
+/** `show bfd`: BFD sessions (RFC 5880) and next-hop probes of the router. */
+export interface BfdView {
+  readonly sessions: readonly {
+    readonly peer: string; readonly state: string; readonly remoteState: string; readonly diagnostic: string;
+    readonly txIntervalMs: number; readonly detectionTimeMs: number; readonly transitions: number;
+  }[];
+  readonly probes: readonly { readonly address: string; readonly up: boolean; readonly missed: number; readonly answered: number }[];
+}

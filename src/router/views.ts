@@ -8,7 +8,7 @@ import type { Path } from '../bgp/rib/path.js';
 import { renderRunningConfig } from '../config/render.js';
 import { formatCommunity, formatLargeCommunity } from '../config/values.js';
 import type { ControlServer } from '../control/server.js';
-import type { BgpPathView, BgpSummary, BgpTable, KernelRouteView, PeerSummary } from '../control/views.js';
+import type { BfdView, BgpPathView, BgpSummary, BgpTable, KernelRouteView, PeerSummary } from '../control/views.js';
 import type { AsPathSegment, ExtendedCommunity } from '../wire/bgp/types.js';
 import { parseLinkBandwidth } from '../wire/bgp/communities.js';
 import type { RouterDaemon } from './daemon.js';
@@ -129,6 +129,7 @@ export function registerViews(control: ControlServer, d: RouterDaemon): void {
   control.handle('show bgp summary', () => bgpSummary(d));
   control.handle('show ip bgp', (args) => bgpTable(d, typeof args.prefix === 'string' ? args.prefix : undefined));
   control.handle('show routes', () => d.kernelRoutes());
+  control.handle('show bfd', async (): Promise<BfdView> => ({ sessions: (await d.bfd?.views()) ?? [], probes: d.probe?.views() ?? [] }));
   control.handle('show ip bgp neighbors received-routes', (args) => receivedRoutes(d, String(args.peer)));
   control.handle('show running-config', () => ({ text: renderRunningConfig(d.cfg) }));
   control.handle('clear bgp', (args) => clearBgp(d, typeof args.peer === 'string' ? args.peer : '*'));

@@ -8,7 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Netlab, run, waitFor } from '../helpers/netns.js';
 import { kernelGateways } from '../integration/bfd/gateways.js';
-import { VipgateRouter } from '../helpers/vipgate.js';
+import { CLI, VipgateRouter } from '../helpers/vipgate.js';
+import { execFileSync } from 'node:child_process';
 import { BirdDaemon } from '../helpers/daemons/bird.js';
 import { FrrDaemon } from '../helpers/daemons/frr.js';
 import { waitPeerState } from '../helpers/daemons/types.js';
@@ -86,6 +87,9 @@ describe('vipgate router BFD with BIRD and FRR nodes', () => {
     expect(frrPeer).toMatchObject({ status: 'up', 'remote-detect-multiplier': 3, 'remote-transmit-interval': 100, 'remote-receive-interval': 100 });
     expect(router.log()).toMatch(new RegExp(`BFD session with ${BIRD} up`));
     expect(router.log()).toMatch(new RegExp(`BFD session with ${FRR} up`));
+    // `vipgate show bfd` (the CLI on the control socket) shows both sessions Up at 100 ms x 3
+    const text = execFileSync(process.execPath, [CLI, 'show', 'bfd', '--socket', router.socket], { encoding: 'utf8' });
+    for (const peer of [BIRD, FRR]) expect(text, text).toMatch(new RegExp(`^${peer.replace(/\./g, '\\.')}\\s+Up\\s+Up\\s+100\\s+300\\s`, 'm'));
   });
 
   it('BIRD node cut off (bridge port down): BFD takes its BGP session down with the hold timer running, its next hop leaves the kernel', async () => {
