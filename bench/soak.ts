@@ -11,14 +11,10 @@
  * --quick is 60 s with a sample every second. Needs root (namespaces) and `npm run build` (dist/).
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs, promisify } from 'node:util';
-import { Netlab } from '../test/helpers/netns.js';
-import { VipgateRouter } from '../test/helpers/vipgate.js';
 import {
-  buildTopology, expectedTable, kernelTable, peerPrefixes, routerYaml, rssMiB, Swarm, tableDiff, waitConverged, type SwarmLabOptions,
+  expectedTable, kernelTable, peerPrefixes, rssMiB, startSwarmLab, tableDiff, waitConverged, type SwarmLabOptions,
 } from '../test/fault/swarm-lab.js';
 
 const { values: opt } = parseArgs({
@@ -95,14 +91,9 @@ function svgChart(samples: readonly Sample[], title: string): string {
 }
 
 async function main(): Promise<void> {
-  const lab = new Netlab();
-  const dir = mkdtempSync(join(tmpdir(), 'vipgate-soak-'));
-  let router: VipgateRouter | undefined;
-  let swarm: Swarm | undefined;
+  const env = await startSwarmLab(load);
+  const { router, swarm } = env;
   try {
-    const t = buildTopology(lab, load.peers);
-    router = await VipgateRouter.start(lab, t.routerNs, routerYaml(load));
-    swarm = new Swarm(lab, t.swarmNs, load, dir);
     const pid = router.pid!;
     const t0 = performance.now();
     await waitConverged(router, load.peers, expectedTable(load), 120_000);
@@ -177,10 +168,7 @@ async function main(): Promise<void> {
     ].join('\n'));
     if (diff.length > 0 || swarm.errors().length > 0) process.exitCode = 1;
   } finally {
-    swarm?.kill();
-    await router?.dispose();
-    await lab.cleanup();
-    rmSync(dir, { recursive: true, force: true });
+    await env.dispose();
   }
 }
 

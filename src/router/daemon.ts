@@ -32,7 +32,11 @@ export interface RouterDeps {
   readonly clock: Clock;
   readonly log: Logger;
   /** Undefined: routes are not installed (a route server, or a test without a kernel). */
-  readonly fib?: FibPort & { close?(): Promise<void>; kernelRoutes?(): Promise<KernelRouteView[]>; withdrawNexthop?(address: string): Promise<unknown> };
+  readonly fib?: FibPort & {
+    close?(): Promise<void>; kernelRoutes?(): Promise<KernelRouteView[]>; withdrawNexthop?(address: string): Promise<unknown>;
+    /** Delete what a previous run left in the kernel and this run has not confirmed. */
+    sweep?(): Promise<{ readonly requests: number }>;
+  };
   readonly controlSocket?: string;
   /** BFD packets' way out and in; default UDP 3784 with TTL 255 (RFC 5881). Opened only if a neighbor runs BFD. */
   readonly bfdTransport?: TransportFactory;
@@ -304,6 +308,10 @@ export class RouterDaemon {
   /**
    * Keep the kernel untouched until the sessions are back: released when every established session has
    * sent End-of-RIB for its families and none came up in the last second, or after fib.startupHold.
+   * Released on End-of-RIB, the table is complete (RFC 4724 4.2: End-of-RIB from every peer ends the wait
+   * for stale routes), so what the last run left in the kernel and this run did not install again is
+   * swept at once: a VIP withdrawn by every node while the router was down stops forwarding now, not when
+   * the main loop's late sweep comes. Released by the deadline, the late sweep stays the only one.
    */
   private holdFibAtStartup(): void {
     const { clock } = this.deps;
@@ -312,8 +320,16 @@ export class RouterDaemon {
     const check = (): void => {
       const up = this.speaker.peers().filter((p) => p.isEstablished);
       const complete = up.length > 0 && up.every((p) => (p.negotiated?.families ?? []).every((f) => this.endOfRib.get(p)?.has(f)));
-      if ((complete && clock.now() - this.lastEstablished >= 1000) || clock.now() >= deadline) this.routing.releaseFib();
-      else clock.at(clock.now() + 250, check);
+      if (complete && clock.now() - this.lastEstablished >= 1000) {
+        this.routing.releaseFib();
+        void this.routing.settled().then(() => this.deps.fib?.sweep?.()).then(
+          (r) => { if (r) this.deps.log.info({ requests: r.requests }, 'every session sent End-of-RIB: stale kernel routes swept'); },
+          (e: unknown) => this.deps.log.error({ err: e }, 'sweeping stale kernel routes failed'));
+      } else if (clock.now() >= deadline) {
+        this.routing.releaseFib();
+      } else {
+        clock.at(clock.now() + 250, check);
+      }
     };
     clock.at(clock.now() + 250, check);
   }

@@ -4,38 +4,19 @@
  * the kernel equal to what the RIB selects, nothing else installed); convergence time and the router's RSS
  * are reported in the output, not asserted (no wall-clock thresholds in tests).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isRoot, Netlab } from '../helpers/netns.js';
-import { VipgateRouter } from '../helpers/vipgate.js';
-import { buildTopology, expectedTable, kernelTable, ribTable, routerYaml, rssMiB, Swarm, tableDiff, waitConverged, type SwarmLabOptions } from './swarm-lab.js';
+import { isRoot } from '../helpers/netns.js';
+import { expectedTable, kernelTable, ribTable, rssMiB, startSwarmLab, tableDiff, waitConverged, type SwarmLab, type SwarmLabOptions } from './swarm-lab.js';
 
 const LOAD: SwarmLabOptions = { peers: 200, vips: 10_000, ways: 3 };
 
 describe.runIf(isRoot())('200 peers, 10,000 VIPs (3-way ECMP each)', () => {
-  const lab = new Netlab();
-  const dir = mkdtempSync(join(tmpdir(), 'vipgate-scale-'));
-  let router: VipgateRouter;
-  let swarm: Swarm;
-  let routerNs: string;
-
-  beforeAll(async () => {
-    const t = buildTopology(lab, LOAD.peers);
-    routerNs = t.routerNs;
-    router = await VipgateRouter.start(lab, routerNs, routerYaml(LOAD));
-    swarm = new Swarm(lab, t.swarmNs, LOAD, dir);
-  });
-
-  afterAll(async () => {
-    swarm?.kill();
-    await router?.dispose();
-    await lab.cleanup();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  let env: SwarmLab;
+  beforeAll(async () => { env = await startSwarmLab(LOAD); });
+  afterAll(async () => { await env?.dispose(); });
 
   it('installs every VIP with its three next hops, and the kernel equals the RIB', async () => {
+    const { router, swarm } = env;
     const want = expectedTable(LOAD);
     const t0 = performance.now();
     await waitConverged(router, LOAD.peers, want, 120_000);
@@ -43,8 +24,8 @@ describe.runIf(isRoot())('200 peers, 10,000 VIPs (3-way ECMP each)', () => {
     const rss = rssMiB(router.pid!);
     console.log(`scale: ${LOAD.peers} peers, ${LOAD.vips} VIPs x ${LOAD.ways} next hops converged in ${seconds.toFixed(1)} s (from swarm start); router RSS ${rss.toFixed(0)} MiB`);
 
-    expect(tableDiff(want, kernelTable(routerNs))).toEqual([]);
-    expect(tableDiff(ribTable(routerNs, router.socket), kernelTable(routerNs))).toEqual([]);
+    expect(tableDiff(want, kernelTable(router.ns))).toEqual([]);
+    expect(tableDiff(ribTable(router.ns, router.socket), kernelTable(router.ns))).toEqual([]);
     const summary = await router.summary();
     expect(summary.peers.filter((p) => p.state === 'Established')).toHaveLength(LOAD.peers);
     expect(swarm.errors()).toEqual([]);

@@ -6,10 +6,11 @@
  * says should be there (`vipgate show ip bgp --json`: best + multipath next hops), for comparison.
  */
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { type Netlab, waitFor } from '../helpers/netns.js';
+import { Netlab, waitFor } from '../helpers/netns.js';
 import { CLI, REPO, VipgateRouter } from '../helpers/vipgate.js';
 import type { BgpTable } from '../../src/control/views.js';
 import type { SwarmSpec } from './fixtures/swarm.js';
@@ -194,4 +195,34 @@ export async function waitConverged(router: VipgateRouter, peers: number, want: 
 export function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+/** The whole setup: namespaces, the router (its config from `o`) and the swarm; dispose() removes it all. */
+export interface SwarmLab {
+  readonly lab: Netlab;
+  readonly router: VipgateRouter;
+  readonly swarm: Swarm;
+  dispose(): Promise<void>;
+}
+
+export async function startSwarmLab(o: SwarmLabOptions): Promise<SwarmLab> {
+  const lab = new Netlab();
+  const dir = mkdtempSync(join(tmpdir(), 'vipgate-swarm-'));
+  let router: VipgateRouter | undefined;
+  let swarm: Swarm | undefined;
+  const dispose = async (): Promise<void> => {
+    swarm?.kill();
+    await router?.dispose();
+    await lab.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const t = buildTopology(lab, o.peers);
+    router = await VipgateRouter.start(lab, t.routerNs, routerYaml(o));
+    swarm = new Swarm(lab, t.swarmNs, o, dir);
+    return { lab, router, swarm, dispose };
+  } catch (e) {
+    await dispose();
+    throw e;
+  }
 }

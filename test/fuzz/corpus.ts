@@ -35,32 +35,37 @@ export function bgpCaptures(): Map<string, Uint8Array> {
   return out;
 }
 
-/** Messages our encoder writes, covering attributes the captures do not (AS4, aggregator, cluster list, unknown). */
+/**
+ * Messages our encoder writes, for what the captures lack: a 2-octet AS speaker (AS_TRANS with AS4 attributes
+ * on the wire), extended message, enhanced route refresh, an unknown capability, aggregator, route reflection
+ * attributes, an unknown optional transitive attribute, IPv6 reach and unreach in one UPDATE, a refresh
+ * demarcation, a NOTIFICATION with a hard-reset reason.
+ */
 const encoded: BgpMessage[] = [
-  { type: 'open', version: 4, myAs: 23456, holdTime: 90, bgpId: '10.0.0.1', capabilities: [
-    { kind: 'multiprotocol', afi: 1, safi: 1 }, { kind: 'four-octet-as', asn: 4200000000 }, { kind: 'route-refresh' },
-    { kind: 'graceful-restart', restarting: false, notification: true, restartTime: 90, families: [{ afi: 2, safi: 1, forwarding: false }] },
-    { kind: 'add-path', families: [{ afi: 1, safi: 1, mode: 3 }] }, { kind: 'fqdn', hostname: 'r1', domain: 'example' },
+  { type: 'open', version: 4, myAs: 65010, holdTime: 3, bgpId: '192.0.2.77', capabilities: [
+    { kind: 'multiprotocol', afi: 2, safi: 1 }, { kind: 'extended-message' }, { kind: 'enhanced-route-refresh' },
+    { kind: 'unknown', code: 131, value: Uint8Array.of(9, 8, 7) },
+    { kind: 'add-path', families: [{ afi: 2, safi: 1, mode: 1 }, { afi: 1, safi: 1, mode: 2 }] },
   ] },
-  { type: 'notification', code: 6, subcode: 2, data: Uint8Array.of(3, 0x61, 0x62, 0x63) },
-  { type: 'route-refresh', afi: 2, safi: 1, subtype: 1 },
-  { type: 'update', withdrawn: [{ prefix: parsePrefix('10.9.0.0/16') }], nlri: [{ prefix: parsePrefix('10.1.0.0/24') }, { prefix: parsePrefix('10.2.2.2/32') }],
+  { type: 'notification', code: 6, subcode: 9, data: Uint8Array.of(3, 1, 0x21) },
+  { type: 'route-refresh', afi: 1, safi: 1, subtype: 2 },
+  { type: 'update', withdrawn: [{ prefix: parsePrefix('172.16.0.0/12') }], nlri: [{ prefix: parsePrefix('100.64.1.0/24') }, { prefix: parsePrefix('0.0.0.0/0') }],
     attributes: {
-      origin: 1, asPath: [{ type: 2, asns: [65001, 4200000000] }, { type: 1, asns: [1, 2] }], nextHop: '192.0.2.1', med: 5, localPref: 7,
-      atomicAggregate: true, aggregator: { asn: 4200000001, address: '10.0.0.9' }, communities: [1, 2], originatorId: '1.1.1.1',
-      clusterList: ['2.2.2.2'], extendedCommunities: [{ type: 0x40, subtype: 4, value: Uint8Array.of(0, 1, 0x3f, 0x80, 0, 0) }],
-      largeCommunities: [[1, 2, 3]], unknown: [{ flags: 0xe0, code: 200, value: Uint8Array.of(1, 2, 3) }],
-      mpReach: { afi: 2, safi: 1, nextHop: '2001:db8::1', linkLocalNextHop: 'fe80::2', nlri: [{ prefix: parsePrefix('2001:db8:5::/48') }] },
-      mpUnreach: { afi: 2, safi: 1, withdrawn: [{ prefix: parsePrefix('2001:db8:6::/64') }] },
+      origin: 2, asPath: [{ type: 1, asns: [65020, 4200000002] }, { type: 2, asns: [65010] }], nextHop: '198.51.100.9', med: 0, localPref: 4294967295,
+      atomicAggregate: true, aggregator: { asn: 4200000003, address: '198.51.100.1' }, communities: [0xffff0001, 0xfdeb0064], originatorId: '10.9.9.9',
+      clusterList: ['10.8.8.8', '10.7.7.7'], extendedCommunities: [{ type: 0x00, subtype: 2, value: Uint8Array.of(0xfd, 0xe9, 0, 0, 0, 7) }],
+      largeCommunities: [[4200000002, 0, 1], [65010, 7, 7]], unknown: [{ flags: 0xc0, code: 99, value: Uint8Array.of(0xaa, 0xbb) }],
+      mpReach: { afi: 2, safi: 1, nextHop: 'fd00:9::9', nlri: [{ prefix: parsePrefix('2001:db8:77::/64') }, { prefix: parsePrefix('::/0') }] },
+      mpUnreach: { afi: 2, safi: 1, withdrawn: [{ prefix: parsePrefix('2001:db8:78::1/128') }] },
     } },
 ];
 
 export function bgpMessages(ctx: CodecContext = DEFAULT_CONTEXT): Uint8Array[] {
-  const prefixes = Array.from({ length: 40 }, (_, i) => parsePrefix(`10.0.${i}.0/24`));
+  const prefixes = Array.from({ length: 300 }, (_, i) => parsePrefix(`10.${i >> 8}.${i & 0xff}.1/32`));
   return [
     ...bgpCaptures().values(),
     ...encoded.map((m) => encodeMessage(m, ctx)),
-    ...packAnnouncements({ family: 4, attributes: { origin: 0, asPath: [] }, nextHop: '10.0.0.1', prefixes }, ctx),
+    ...packAnnouncements({ family: 4, attributes: { origin: 0, asPath: [{ type: 2, asns: [65010] }] }, nextHop: '10.0.0.1', prefixes }, ctx),
   ];
 }
 
