@@ -15,10 +15,10 @@ import { CLI, REPO, VipgateRouter } from '../helpers/vipgate.js';
 import type { BgpTable } from '../../src/control/views.js';
 import type { SwarmSpec } from './fixtures/swarm.js';
 
-export const ROUTER_ADDRESS = '10.77.0.1';
-export const ROUTER_AS = 64513;
-export const PEER_AS = 64512;
-export const VIPGATE_PROTO = 201;
+const ROUTER_ADDRESS = '10.77.0.1';
+const ROUTER_AS = 64513;
+const PEER_AS = 64512;
+const VIPGATE_PROTO = 201;
 const SWARM = join(REPO, 'test/fault/fixtures/swarm.ts');
 
 export interface SwarmLabOptions {
@@ -31,8 +31,8 @@ export interface SwarmLabOptions {
   readonly extraConfig?: readonly string[];
 }
 
-export const peerAddress = (i: number): string => `10.77.${1 + (i >> 8)}.${i & 0xff}`;
-export const vipPrefix = (v: number): string => `172.20.${v >> 8}.${v & 0xff}/32`;
+const peerAddress = (i: number): string => `10.77.${1 + (i >> 8)}.${i & 0xff}`;
+const vipPrefix = (v: number): string => `172.20.${v >> 8}.${v & 0xff}/32`;
 
 /** Each peer's prefixes, in the order it announces them: VIP v goes to peers v .. v+ways-1 (modulo the count). */
 export function peerPrefixes(o: SwarmLabOptions): string[][] {
@@ -55,7 +55,7 @@ export function expectedTable(o: SwarmLabOptions, withdrawn: readonly number[] =
   return out;
 }
 
-export function routerYaml(o: SwarmLabOptions): string {
+function routerYaml(o: SwarmLabOptions): string {
   return [
     `asn: ${ROUTER_AS}`,
     `routerId: ${ROUTER_ADDRESS}`,
@@ -71,7 +71,6 @@ export function routerYaml(o: SwarmLabOptions): string {
 
 export class Swarm {
   readonly lines: string[] = [];
-  sessions = 0;
   private readonly child: ChildProcess;
 
   constructor(lab: Netlab, ns: string, o: SwarmLabOptions, dir: string) {
@@ -83,15 +82,10 @@ export class Swarm {
     const file = join(dir, 'swarm.json');
     writeFileSync(file, JSON.stringify(spec));
     this.child = lab.spawn(ns, process.execPath, ['--import', 'tsx', SWARM, file], { cwd: REPO, stdio: ['pipe', 'pipe', 'inherit'] });
-    createInterface({ input: this.child.stdout! }).on('line', (l) => {
-      if (l.startsWith('sessions ')) this.sessions = Number(l.slice(9));
-      else this.lines.push(l);
-    });
+    createInterface({ input: this.child.stdout! }).on('line', (l) => { if (!l.startsWith('sessions ')) this.lines.push(l); });
   }
 
   send(command: string): void { this.child.stdin!.write(`${command}\n`); }
-
-  get pid(): number | undefined { return this.child.pid; }
 
   /** Errors the swarm reported, for assertions. */
   errors(): string[] { return this.lines.filter((l) => l.startsWith('error')); }
@@ -100,7 +94,7 @@ export class Swarm {
 }
 
 /** Router and swarm namespaces, linked; the swarm side carries every peer address. */
-export function buildTopology(lab: Netlab, peers: number): { routerNs: string; swarmNs: string } {
+function buildTopology(lab: Netlab, peers: number): { routerNs: string; swarmNs: string } {
   const routerNs = lab.ns('rtr');
   const swarmNs = lab.ns('swarm');
   const { ifB } = lab.link(routerNs, [`${ROUTER_ADDRESS}/16`], swarmNs, [], 'sw');

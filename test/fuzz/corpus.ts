@@ -25,7 +25,7 @@ const REPO = new URL('../../', import.meta.url).pathname;
 const read = (path: string): string => readFileSync(join(REPO, path), 'utf8');
 
 /** Every captured BGP message, by file name (the `#` comment lines dropped). */
-export function bgpCaptures(): Map<string, Uint8Array> {
+function bgpCaptures(): Map<string, Uint8Array> {
   const dir = join(REPO, 'test/fixtures/captures');
   const out = new Map<string, Uint8Array>();
   for (const f of readdirSync(dir).filter((n) => n.endsWith('.hex')).sort()) {

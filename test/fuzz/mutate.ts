@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { parse, stringify } from 'yaml';
 
-export type Edit =
+type Edit =
   | { readonly k: 'flip'; readonly at: number; readonly bit: number }
   | { readonly k: 'set'; readonly at: number; readonly width: 1 | 2 | 4; readonly v: number }
   | { readonly k: 'insert'; readonly at: number; readonly bytes: Uint8Array }
@@ -22,7 +22,7 @@ const BOUNDARY = [0, 1, 2, 3, 4, 0x7f, 0x80, 0xfe, 0xff, 0x100, 0x7fff, 0x8000, 
 
 const position = fc.nat({ max: 0xffff });
 
-export const editArb: fc.Arbitrary<Edit> = fc.oneof(
+const editArb: fc.Arbitrary<Edit> = fc.oneof(
   { arbitrary: fc.record({ k: fc.constant('flip' as const), at: position, bit: fc.nat({ max: 7 }) }), weight: 4 },
   { arbitrary: fc.record({ k: fc.constant('set' as const), at: position, width: fc.constantFrom(1 as const, 2 as const, 4 as const),
     v: fc.oneof(fc.constantFrom(...BOUNDARY), fc.nat({ max: 0xffffffff })) }), weight: 4 },
@@ -41,7 +41,7 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 }
 
 /** Apply one edit; positions are taken modulo the current length, so every edit applies to every input. */
-export function applyEdit(b: Uint8Array, e: Edit, corpus: readonly Uint8Array[]): Uint8Array {
+function applyEdit(b: Uint8Array, e: Edit, corpus: readonly Uint8Array[]): Uint8Array {
   const mod = (n: number, m: number): number => (m === 0 ? 0 : n % m);
   switch (e.k) {
     case 'flip': {
@@ -81,14 +81,14 @@ export function applyEdit(b: Uint8Array, e: Edit, corpus: readonly Uint8Array[])
   }
 }
 
-export interface Mutant {
+interface Mutant {
   readonly seed: number;
   readonly edits: readonly Edit[];
   /** Whether the target's fixup (length fields made consistent again) runs after the edits. */
   readonly fix: boolean;
 }
 
-export function mutantBytes(m: Mutant, corpus: readonly Uint8Array[], fixup?: (b: Uint8Array) => Uint8Array): Uint8Array {
+function mutantBytes(m: Mutant, corpus: readonly Uint8Array[], fixup?: (b: Uint8Array) => Uint8Array): Uint8Array {
   let b = corpus[m.seed % corpus.length]!;
   for (const e of m.edits) b = applyEdit(b, e, corpus);
   return m.fix && fixup ? fixup(Uint8Array.from(b)) : b;

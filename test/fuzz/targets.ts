@@ -38,7 +38,7 @@ import { mutants, textMutants, yamlTreeMutants } from './mutate.js';
 
 export type Outcome = 'accepted' | 'rejected';
 
-export class ContractViolation extends Error {
+class ContractViolation extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ContractViolation';
