@@ -5,6 +5,7 @@
  * changes nothing that did not change).
  */
 import { systemClock } from '../lib/clock.js';
+import { SdNotify } from '../lib/sd-notify.js';
 import { createLogger } from '../lib/log.js';
 import { ConfigError } from '../config/error.js';
 import { loadRouterConfig } from '../config/router-config.js';
@@ -58,12 +59,16 @@ export async function runRouter(a: RouterArgs, out: (s: string) => void = (s) =>
   // routes that a previous run installed and that this run does not want go once the peers had time to
   // come back (FRR's and BIRD's graceful-restart sweep follows the same idea)
   const sweep = setTimeout(() => { void fib?.sweep().then((r) => log.info({ requests: r.requests }, 'stale kernel routes swept')); }, 60_000);
+  // under systemd (Type=notify, WatchdogSec): READY=1 now, WATCHDOG=1 every half watchdog interval
+  const sd = SdNotify.fromEnv({ clock: systemClock, onError: (e) => log.warn({ err: e }, 'systemd notification failed') });
+  await sd?.ready(`${cfg.neighbors.length} neighbors`);
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => { log.info({ signal: sig }, 'stopping'); resolve(); };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
   clearTimeout(sweep);
+  await sd?.stopping();
   await daemon.stop();
   await observers?.close();
   return 0;
