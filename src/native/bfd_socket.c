@@ -17,45 +17,13 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include "napi_args.h"
 
 /* Layout of the `info` bytes udpRecv fills: source address (16), family (4 or 6), TTL, port (big-endian). */
 #define INFO_FAMILY 16
 #define INFO_TTL 17
 #define INFO_PORT 18
 #define INFO_LENGTH 20
-
-static napi_value number(napi_env env, int64_t v) {
-  napi_value out;
-  napi_create_int64(env, v, &out);
-  return out;
-}
-
-/* The arguments of a call, all present, else a TypeError; bytes arguments must be Uint8Arrays. */
-static int args(napi_env env, napi_callback_info info, size_t count, napi_value *argv) {
-  size_t argc = count;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < count) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "missing arguments");
-    return 0;
-  }
-  return 1;
-}
-
-static int int_arg(napi_env env, napi_value v, int32_t *out) {
-  if (napi_get_value_int32(env, v, out) == napi_ok) return 1;
-  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "expected a number");
-  return 0;
-}
-
-static int bytes_arg(napi_env env, napi_value v, uint8_t **data, size_t *len) {
-  bool is_typed = false;
-  napi_typedarray_type type;
-  napi_value ab;
-  size_t offset;
-  if (napi_is_typedarray(env, v, &is_typed) == napi_ok && is_typed &&
-      napi_get_typedarray_info(env, v, &type, len, (void **)data, &ab, &offset) == napi_ok && type == napi_uint8_array) return 1;
-  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "expected a Uint8Array");
-  return 0;
-}
 
 /* A sockaddr from 4 or 16 address bytes; returns its length, 0 for a bad address length. */
 static socklen_t make_sockaddr(struct sockaddr_storage *ss, const uint8_t *addr, size_t len, int port, uint32_t scope) {
@@ -87,17 +55,17 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
   size_t addr_len, dev_len;
   int32_t port;
   char device[64];
-  if (!args(env, info, 3, argv) || !bytes_arg(env, argv[0], &addr, &addr_len) || !int_arg(env, argv[1], &port)) return NULL;
+  if (!get_args(env, info, 3, argv) || !get_bytes(env, argv[0], (void **)&addr, &addr_len) || !get_int(env, argv[1], &port)) return NULL;
   if (napi_get_value_string_utf8(env, argv[2], device, sizeof device, &dev_len) != napi_ok) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "expected a device name");
     return NULL;
   }
   struct sockaddr_storage ss;
   socklen_t ss_len = make_sockaddr(&ss, addr, addr_len, port, 0);
-  if (ss_len == 0) return number(env, -EINVAL);
+  if (ss_len == 0) return make_int(env, -EINVAL);
   int v6 = ss.ss_family == AF_INET6;
   int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return number(env, -errno);
+  if (fd < 0) return make_int(env, -errno);
   int one = 1, ttl = 255;
   int ok = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 &&
     (v6 ? setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) == 0 &&
@@ -110,9 +78,9 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
   if (!ok) {
     int err = errno;
     close(fd);
-    return number(env, -err);
+    return make_int(env, -err);
   }
-  return number(env, fd);
+  return make_int(env, fd);
 }
 
 /* udpSend(fd, bytes, address bytes, port, scopeId) -> bytes sent or -errno. */
@@ -121,14 +89,14 @@ static napi_value udp_send(napi_env env, napi_callback_info info) {
   int32_t fd, port, scope;
   uint8_t *data, *addr;
   size_t len, addr_len;
-  if (!args(env, info, 5, argv) || !int_arg(env, argv[0], &fd) || !bytes_arg(env, argv[1], &data, &len) ||
-      !bytes_arg(env, argv[2], &addr, &addr_len) || !int_arg(env, argv[3], &port) || !int_arg(env, argv[4], &scope)) return NULL;
+  if (!get_args(env, info, 5, argv) || !get_int(env, argv[0], &fd) || !get_bytes(env, argv[1], (void **)&data, &len) ||
+      !get_bytes(env, argv[2], (void **)&addr, &addr_len) || !get_int(env, argv[3], &port) || !get_int(env, argv[4], &scope)) return NULL;
   struct sockaddr_storage ss;
   socklen_t ss_len = make_sockaddr(&ss, addr, addr_len, port, (uint32_t)scope);
-  if (ss_len == 0) return number(env, -EINVAL);
+  if (ss_len == 0) return make_int(env, -EINVAL);
   ssize_t n;
   do n = sendto(fd, data, len, 0, (struct sockaddr *)&ss, ss_len); while (n < 0 && errno == EINTR);
-  return number(env, n < 0 ? -errno : n);
+  return make_int(env, n < 0 ? -errno : n);
 }
 
 /* udpRecv(fd, buffer, info (20 bytes)) -> bytes read, -EAGAIN when nothing is queued, or -errno. Fills `info`
@@ -138,9 +106,9 @@ static napi_value udp_recv(napi_env env, napi_callback_info info) {
   int32_t fd;
   uint8_t *data, *out;
   size_t len, out_len;
-  if (!args(env, info, 3, argv) || !int_arg(env, argv[0], &fd) || !bytes_arg(env, argv[1], &data, &len) ||
-      !bytes_arg(env, argv[2], &out, &out_len)) return NULL;
-  if (out_len < INFO_LENGTH) return number(env, -EINVAL);
+  if (!get_args(env, info, 3, argv) || !get_int(env, argv[0], &fd) || !get_bytes(env, argv[1], (void **)&data, &len) ||
+      !get_bytes(env, argv[2], (void **)&out, &out_len)) return NULL;
+  if (out_len < INFO_LENGTH) return make_int(env, -EINVAL);
   struct sockaddr_storage from;
   char control[CMSG_SPACE(sizeof(int)) * 2];
   struct iovec iov = { .iov_base = data, .iov_len = len };
@@ -148,7 +116,7 @@ static napi_value udp_recv(napi_env env, napi_callback_info info) {
                         .msg_control = control, .msg_controllen = sizeof control };
   ssize_t n;
   do n = recvmsg(fd, &msg, MSG_DONTWAIT); while (n < 0 && errno == EINTR);
-  if (n < 0) return number(env, -errno);
+  if (n < 0) return make_int(env, -errno);
   int ttl = 0;
   for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
     if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) || (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT))
@@ -171,18 +139,18 @@ static napi_value udp_recv(napi_env env, napi_callback_info info) {
   out[INFO_PORT] = (uint8_t)(port >> 8);
   out[INFO_PORT + 1] = (uint8_t)port;
   /* a datagram longer than the buffer is reported as such rather than cut silently */
-  return number(env, (msg.msg_flags & MSG_TRUNC) ? -EMSGSIZE : n);
+  return make_int(env, (msg.msg_flags & MSG_TRUNC) ? -EMSGSIZE : n);
 }
 
 /* udpLocalPort(fd) -> the bound port or -errno. */
 static napi_value udp_local_port(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   int32_t fd;
-  if (!args(env, info, 1, argv) || !int_arg(env, argv[0], &fd)) return NULL;
+  if (!get_args(env, info, 1, argv) || !get_int(env, argv[0], &fd)) return NULL;
   struct sockaddr_storage ss;
   socklen_t len = sizeof ss;
-  if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0) return number(env, -errno);
-  return number(env, ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port : ((struct sockaddr_in *)&ss)->sin_port));
+  if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0) return make_int(env, -errno);
+  return make_int(env, ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port : ((struct sockaddr_in *)&ss)->sin_port));
 }
 
 void bfd_socket_register(napi_env env, napi_value exports) {

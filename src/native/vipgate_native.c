@@ -19,6 +19,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 #include <uv.h>
+#include "napi_args.h"
 
 #define MAX_IOV 1024
 
@@ -38,52 +39,12 @@ static napi_value throw_errno(napi_env env, const char *syscall, int err) {
   return NULL;
 }
 
-static napi_value throw_type(napi_env env, const char *what) {
-  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", what);
-  return NULL;
-}
-
-/* Read `count` arguments; returns 0 (and throws) if fewer were passed. */
-static int get_args(napi_env env, napi_callback_info info, size_t count, napi_value *argv) {
-  size_t argc = count;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < count) {
-    throw_type(env, "missing arguments");
-    return 0;
-  }
-  return 1;
-}
-
-static int get_int(napi_env env, napi_value v, int32_t *out) {
-  if (napi_get_value_int32(env, v, out) != napi_ok) { throw_type(env, "expected a number"); return 0; }
-  return 1;
-}
-
-static int get_bytes(napi_env env, napi_value v, void **data, size_t *len) {
-  bool is_typed = false;
-  napi_typedarray_type type;
-  napi_value arraybuffer;
-  size_t offset;
-  if (napi_is_typedarray(env, v, &is_typed) != napi_ok || !is_typed ||
-      napi_get_typedarray_info(env, v, &type, len, data, &arraybuffer, &offset) != napi_ok ||
-      type != napi_uint8_array) {
-    throw_type(env, "expected a Uint8Array");
-    return 0;
-  }
-  return 1;
-}
-
 /* The (fd, Uint8Array) argument pair of recv and attachFilter. */
 typedef struct { int32_t fd; void *data; size_t len; } fd_bytes_t;
 
 static int get_fd_bytes(napi_env env, napi_callback_info info, fd_bytes_t *out) {
   napi_value argv[2];
   return get_args(env, info, 2, argv) && get_int(env, argv[0], &out->fd) && get_bytes(env, argv[1], &out->data, &out->len);
-}
-
-static napi_value make_int(napi_env env, int64_t v) {
-  napi_value out;
-  napi_create_int64(env, v, &out);
-  return out;
 }
 
 /* socket(protocol, groups): AF_NETLINK raw socket, nonblocking, close-on-exec, bound to the group bitmask. */
