@@ -14,17 +14,9 @@ import type { Flow, ModelServer, SchedulerModel } from './types.js';
 
 export type { Flow, ModelServer, SchedulerModel } from './types.js';
 
-/** A deterministic generator for twos (mulberry32), so predictions are reproducible. */
-export function seededRandom(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
-}
+/** A deterministic generator for twos, so predictions are reproducible. */
+export { seededRandom } from '../../../lib/random.js';
+import { seededRandom } from '../../../lib/random.js';
 
 /** A scheduler as the kernel's init_service leaves it for a service with no servers yet. */
 export function createScheduler(name: SchedulerName, flags = 0, random: (n: number) => number = seededRandom(1)): SchedulerModel {

@@ -7,18 +7,8 @@ import { DEFAULT_MULTIPATH_OPTIONS, selectMultipath } from '../../../../src/bgp/
 import { neighborAs, type Path } from '../../../../src/bgp/rib/path.js';
 import { WellKnownCommunity } from '../../../../src/wire/bgp/types.js';
 import { path, seq } from './paths.js';
+import { seededRandom as rng } from '../../../../src/lib/random.js';
 
-/** mulberry32: small deterministic PRNG so failures reproduce. */
-function rng(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296 * n) | 0;
-  };
-}
 
 function randomPaths(r: (n: number) => number): Path[] {
   const count = 2 + r(4);

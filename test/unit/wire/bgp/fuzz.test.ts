@@ -12,21 +12,11 @@ import { decodeMessage, encodeMessage } from '../../../../src/wire/bgp/message.j
 import { packAnnouncements } from '../../../../src/wire/bgp/pack.js';
 import { DEFAULT_CONTEXT } from '../../../../src/wire/bgp/types.js';
 import type { BgpMessage, CodecContext } from '../../../../src/wire/bgp/types.js';
+import { mulberry32 as rng } from '../../../../src/lib/random.js';
 
 const OLD_ADD_PATH: CodecContext = { fourOctetAs: false, extendedMessage: false, addPath: new Set(['1/1', '2/1']) };
 const MUTATIONS_PER_SEED = 4000;
 
-/** mulberry32: small, seedable, good enough to pick bytes. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const samples: BgpMessage[] = [
   { type: 'open', version: 4, myAs: 23456, holdTime: 90, bgpId: '10.0.0.1', capabilities: [
