@@ -29,7 +29,8 @@ export interface RibInChange {
   readonly entry: RibInEntry | undefined;
 }
 
-function entryKey(key: string, pathId: number): string {
+/** A route's slot: the prefix key, plus the ADD-PATH path identifier when there is one. */
+export function entryKey(key: string, pathId: number): string {
   return pathId === 0 ? key : `${key}#${pathId}`;
 }
 

@@ -7,6 +7,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Clock } from '../lib/clock.js';
 import { addressInPrefix, parseAddress, type Prefix } from '../lib/address.js';
+import { socketFd } from '../lib/socket-fd.js';
 import { normalizeAddress } from './connection.js';
 import { Peer, type PeerHandlers, type PeerOptions } from './peer.js';
 import { ConnectionLimiter } from './connection-limiter.js';
@@ -84,9 +85,9 @@ export class Speaker {
   /** The listening sockets' file descriptors and families, for per-peer socket options (TCP MD5). */
   listeners(): { fd: number; family: 4 | 6 }[] {
     return this.servers.flatMap((s) => {
-      const fd = (s as unknown as { _handle?: { fd?: number } })._handle?.fd;
+      const fd = socketFd(s);
       const a = s.address();
-      return typeof fd === 'number' && fd >= 0 && typeof a === 'object' && a ? [{ fd, family: a.family === 'IPv6' ? 6 as const : 4 as const }] : [];
+      return fd !== undefined && typeof a === 'object' && a ? [{ fd, family: a.family === 'IPv6' ? 6 as const : 4 as const }] : [];
     });
   }
 

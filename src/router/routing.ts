@@ -8,7 +8,7 @@
 import { formatPrefix, type Family, type Prefix } from '../lib/address.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
-import type { RibInChange } from '../bgp/adj-rib-in.js';
+import { entryKey, type RibInChange } from '../bgp/adj-rib-in.js';
 import type { ExportRoute } from '../bgp/export.js';
 import type { Peer } from '../bgp/peer.js';
 import { nextHopRefusal } from '../bgp/policy/next-hop.js';
@@ -55,8 +55,6 @@ const LOCAL = '';
 function fibSet(prefix: Prefix, multipath: readonly { address: string; weight: number }[]): FibRouteChange {
   return { op: 'set', prefix, nexthops: multipath.map((n) => ({ address: n.address, weight: n.weight })) };
 }
-
-function entryKey(key: string, pathId: number): string { return pathId === 0 ? key : `${key}#${pathId}`; }
 
 export class Routing {
   readonly ribs: Record<Family, LocRib>;

@@ -5,6 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Logger } from '../lib/log.js';
+import { socketFd } from '../lib/socket-fd.js';
 import { setSocketOptionInt } from '../native/sockopt.js';
 import type { Direction } from '../bgp/connection.js';
 import type { NeighborConfig } from '../config/resolve.js';
@@ -17,14 +18,9 @@ const IP_MINTTL = 21;
 const IPV6_UNICAST_HOPS = 16;
 const IPV6_MINHOPCOUNT = 73;
 
-function fdOf(socket: Socket): number | undefined {
-  const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
-  return typeof fd === 'number' && fd >= 0 ? fd : undefined;
-}
-
 export function applySocketSecurity(socket: Socket, direction: Direction, n: NeighborConfig, address: string, log: Logger): void {
   const apply = (): void => {
-    const fd = fdOf(socket);
+    const fd = socketFd(socket);
     if (fd === undefined) return;
     const v6 = address.includes(':');
     const ttl = n.ttlSecurity !== undefined ? 255 : n.ebgpMultihop;
