@@ -4,11 +4,11 @@
  * `down` removes everything with the lab's name prefix, so it also cleans up after a crash.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { request } from '../control/client.js';
 import type { BgpSummary } from '../control/views.js';
-import { addLink, addNamespace, inNs, ip, labNamespaces, removeNamespace, startDetached } from './ns.js';
+import { addLink, addNamespace, inNs, labNamespaces, removeNamespace, startDetached } from './ns.js';
 import { agentConfig, clusterManifests, LAB, LAB_DIR, ROUTER_SOCKET, routerConfig, SEED_SERVICES, type LabNode, type LabService } from './topology.js';
 
 export type Out = (s: string) => void;
@@ -70,7 +70,7 @@ export async function labUp(out: Out): Promise<void> {
   out(`${nodes.length} BGP sessions established; logs and configs in ${LAB_DIR}\n`);
 }
 
-export async function summary(): Promise<BgpSummary> {
+async function summary(): Promise<BgpSummary> {
   return await request(ROUTER_SOCKET, 'show bgp summary', {}, 3000) as BgpSummary;
 }
 
@@ -120,6 +120,3 @@ export function fromClient(vip: string, count: number): string[] {
   return JSON.parse(inNs(LAB.client.ns, process.execPath, [HTTP_GET, `http://${vip}/`, String(count)])) as string[];
 }
 
-export function labIsUp(): boolean { return existsSync(LAB_DIR) && labNamespaces().length > 0; }
-
-export { ip };
