@@ -4,18 +4,22 @@
  * that separated the winner from its last competitor is reported as the reason.
  *
  *   0 graceful-shutdown  paths carrying GRACEFUL_SHUTDOWN lose (RFC 8326 4: their LOCAL_PREF counts as 0)
- *   1 stale              fresh paths beat paths kept across a peer restart (RFC 4724 4.2)
- *   2 local-pref         highest LOCAL_PREF (RFC 4271 9.1.1; missing: the configured default, 100)
- *   3 as-path-length     shortest AS_PATH, AS_SET counts 1, confederation segments 0 (9.1.2.2 a, RFC 5065 5.3)
- *   4 origin             lowest ORIGIN (9.1.2.2 b)
- *   5 med                lowest MED among paths from the same neighbor AS, missing MED = 0 (9.1.2.2 c)
- *   6 ebgp-over-ibgp     (9.1.2.2 d)
- *   7 igp-cost           lowest cost to the next hop (9.1.2.2 e)      -- multipath equality ends here
- *   8 oldest-ebgp        optional: among eBGP paths only, the one received first (RFC 5004)
- *   9 router-id          lowest BGP Identifier, ORIGINATOR_ID when present (9.1.2.2 f, RFC 4456 9)
- *  10 cluster-list       shortest CLUSTER_LIST (RFC 4456 9)
- *  11 neighbor-address   lowest peer address (9.1.2.2 g)
- *  12 path-id            lowest ADD-PATH identifier (only paths of one peer are left)
+ *   1 local-pref         highest LOCAL_PREF (RFC 4271 9.1.1; missing: the configured default, 100)
+ *   2 as-path-length     shortest AS_PATH, AS_SET counts 1, confederation segments 0 (9.1.2.2 a, RFC 5065 5.3)
+ *   3 origin             lowest ORIGIN (9.1.2.2 b)
+ *   4 med                lowest MED among paths from the same neighbor AS, missing MED = 0 (9.1.2.2 c)
+ *   5 ebgp-over-ibgp     (9.1.2.2 d)
+ *   6 igp-cost           lowest cost to the next hop (9.1.2.2 e)      -- multipath equality ends here
+ *   7 oldest-ebgp        optional: among eBGP paths only, the one received first (RFC 5004)
+ *   8 router-id          lowest BGP Identifier, ORIGINATOR_ID when present (9.1.2.2 f, RFC 4456 9)
+ *   9 cluster-list       shortest CLUSTER_LIST (RFC 4456 9)
+ *  10 neighbor-address   lowest peer address (9.1.2.2 g)
+ *  11 path-id            lowest ADD-PATH identifier (only paths of one peer are left)
+ *
+ * Paths kept stale across a peer's graceful restart (RFC 4724 4.2) rank like fresh ones: the restarting
+ * speaker preserved its forwarding state (F bit), so its next hop still forwards and stays in the ECMP
+ * groups while it restarts; flows on it do not move. Only long-lived stale paths (RFC 9494 4.3, LLGR_STALE)
+ * would rank last, and vipgate does not keep paths past the restart time.
  *
  * Steps run on the whole candidate set, as the RFC describes, so the MED rule (which is not transitive when
  * compared pair by pair) gives the same winner whatever order the paths arrive in. `comparePaths` is
@@ -29,7 +33,6 @@ import { asPathLength, neighborAs, type Path } from './path.js';
 export const DecisionStep = {
   ONLY_CANDIDATE: 'only-candidate',
   GRACEFUL_SHUTDOWN: 'graceful-shutdown',
-  STALE: 'stale',
   LOCAL_PREF: 'local-pref',
   AS_PATH_LENGTH: 'as-path-length',
   ORIGIN: 'origin',
@@ -88,7 +91,6 @@ export function addressKey(text: string): string {
 
 export const STEPS: readonly Step[] = [
   { step: DecisionStep.GRACEFUL_SHUTDOWN, key: (p) => (p.gracefulShutdown ? 1 : 0) },
-  { step: DecisionStep.STALE, key: (p) => (p.stale ? 1 : 0) },
   { step: DecisionStep.LOCAL_PREF, key: (p, o) => -effectiveLocalPref(p, o) },
   { step: DecisionStep.AS_PATH_LENGTH, key: (p) => asPathLength(p.attributes.asPath) },
   { step: DecisionStep.ORIGIN, key: (p) => p.attributes.origin ?? 0 },

@@ -105,7 +105,7 @@ export class LocRib {
   /** The session with `peer` is gone for good: drop all its paths. */
   removePeer(peer: string): RouteChange[] { return this.dropPeer(peer, () => true); }
 
-  /** RFC 4724 4.2: the peer restarted; keep its paths as stale (less preferred than fresh ones). */
+  /** RFC 4724 4.2: the peer restarted; keep its paths, marked stale (they rank as before: see decision.ts). */
   markStale(peer: string): RouteChange[] {
     const touched = new Map<Entry, RouteState | undefined>();
     for (const key of this.byPeer.get(peer) ?? []) {

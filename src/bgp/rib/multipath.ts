@@ -3,7 +3,7 @@
  * (BIRD's rte_mergable, FRR's `maximum-paths`), and the weight of each next hop.
  *
  * A path is mergeable with the best when the decision steps up to and including the IGP cost
- * (RFC 4271 9.1.2.2 a-e, plus graceful shutdown and stale) do not tell them apart, and it came from the
+ * (RFC 4271 9.1.2.2 a-e, plus graceful shutdown) do not tell them apart, and it came from the
  * same neighbor AS; with `multipathRelax` (FRR `bgp bestpath as-path multipath-relax`) the neighbor AS
  * may differ but the AS_PATH length must still be equal (step 3 ensures it). A GRACEFUL_SHUTDOWN path
  * (RFC 8326) is never mergeable with a normal one, but when only such paths are left they are used.

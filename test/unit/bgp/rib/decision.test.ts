@@ -22,8 +22,8 @@ function pair(worse: Variant, winner: Variant): [Path, Path] {
 const cases: { step: DecisionStep; worse: Variant; better: Variant; options?: Partial<DecisionOptions> }[] = [
   // graceful shutdown loses even with a higher LOCAL_PREF
   { step: DecisionStep.GRACEFUL_SHUTDOWN, worse: { attributes: { localPref: 300, communities: [WellKnownCommunity.GRACEFUL_SHUTDOWN] } }, better: {} },
-  // stale loses even with a higher LOCAL_PREF
-  { step: DecisionStep.STALE, worse: { stale: true, attributes: { localPref: 300 } }, better: {} },
+  // a stale path (RFC 4724 4.2) ranks like a fresh one: LOCAL_PREF still decides
+  { step: DecisionStep.LOCAL_PREF, worse: {}, better: { stale: true, attributes: { localPref: 200 } } },
   // LOCAL_PREF beats a shorter AS_PATH
   { step: DecisionStep.LOCAL_PREF, worse: {}, better: { attributes: { localPref: 200, asPath: [seq(64512, 65000, 65001)] } } },
   // AS_PATH length beats ORIGIN

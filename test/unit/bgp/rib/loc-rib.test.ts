@@ -86,18 +86,20 @@ describe('LocRib', () => {
     expect(rib.removePeer(N1)).toEqual([]);
   });
 
-  it('graceful restart: stale paths leave the ECMP set, refreshed ones return, the sweep removes the rest', () => {
+  it('graceful restart: stale paths stay in the ECMP set, refreshed ones lose the mark, the sweep removes the rest', () => {
     const rib = new LocRib(4, { maximumPaths: 4 });
     rib.applyBatch([N1, N2].map((peer) => ({ kind: 'add', path: path({ peer }) })));
     rib.add(path({ peer: N1, prefix: '172.20.1.2/32' }));
+    // RFC 4724 4.2: N1 restarts with its forwarding preserved; its paths are marked, the next hops stay
     const marked = rib.markStale(N1);
-    // 172.20.1.1: N1 stale, N2 fresh → only N2; 172.20.1.2: only N1 (stale) is left, so it stays
-    expect(marked.map((c) => [c.key, hops(c)])).toEqual([['172.20.1.1/32', [N2]], ['172.20.1.2/32', [N1]]]);
-    expect(rib.get('172.20.1.1/32')!.reason).toBe(DecisionStep.STALE);
+    expect(marked.map((c) => [c.key, hops(c)])).toEqual([['172.20.1.1/32', [N1, N2]], ['172.20.1.2/32', [N1]]]);
+    expect(rib.get('172.20.1.1/32')!.multipath.map((n) => n.address)).toEqual([N1, N2]);
+    expect(rib.candidates('172.20.1.1/32').find((p) => p.source.address === N1)!.stale).toBe(true);
     expect(rib.get('172.20.1.2/32')!.best.stale).toBe(true);
-    // N1 comes back and re-announces 172.20.1.1 only
-    const [refreshed] = rib.add(path({ peer: N1 }));
-    expect(hops(refreshed)).toEqual([N1, N2]);
+    // N1 comes back and re-announces 172.20.1.1 only: fresh again, same next hops
+    rib.add(path({ peer: N1 }));
+    expect(rib.candidates('172.20.1.1/32').every((p) => !p.stale)).toBe(true);
+    expect(rib.get('172.20.1.1/32')!.multipath.map((n) => n.address)).toEqual([N1, N2]);
     const swept = rib.sweepStale(N1);
     expect(swept.map((c) => [c.key, c.reason])).toEqual([['172.20.1.2/32', 'withdrawn']]);
     expect(rib.candidates('172.20.1.1/32')).toHaveLength(2);

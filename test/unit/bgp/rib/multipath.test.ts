@@ -61,7 +61,7 @@ describe('mergeable', () => {
     ['higher MED, same neighbor AS', { attributes: { med: 5 } }, false],
     ['iBGP against eBGP', { ibgp: true }, false],
     ['higher IGP cost', { igpCost: 3 }, false],
-    ['stale against fresh', { stale: true }, false],
+    ['stale against fresh (RFC 4724: forwarding preserved)', { stale: true }, true],
     ['graceful shutdown against normal', { attributes: { communities: [WellKnownCommunity.GRACEFUL_SHUTDOWN] } }, false],
     ['different neighbor AS', { attributes: { asPath: [seq(64600)] } }, false],
     ['different router id and age (after the IGP step)', { routerId: '1.1.1.1', receivedAt: 99 }, true],
