@@ -62,6 +62,20 @@ const policyRef = z.union([z.string(), policyBody], { error: 'must be a policy n
 
 const addPath = z.enum(['off', 'receive', 'send', 'both']);
 
+/** BFD settings of a session (RFC 5880 / RFC 5881, milliseconds): the router's neighbors and the agent's peers. */
+export const bfdSettings = z.strictObject({
+  enabled: z.boolean().optional(),
+  minRx: z.number().int().min(10).max(60_000).optional(),
+  minTx: z.number().int().min(10).max(60_000).optional(),
+  multiplier: z.number().int().min(1).max(255).optional(),
+  /** RFC 5880 6.7.4: keyed SHA1 (or meticulous keyed SHA1, sequence advancing on every packet); secret 1..20 octets. */
+  auth: z.strictObject({
+    type: z.enum(['keyed-sha1', 'meticulous-keyed-sha1']),
+    keyId: z.number().int().min(0).max(255).default(1),
+    password: z.string().min(1).max(20),
+  }).optional(),
+});
+
 /** Settings a neighbor may take from its group. */
 export const sessionSettings = z.strictObject({
   remoteAs: z.union([asNumber, z.enum(['external', 'internal'])], { error: 'must be an AS number 1..4294967295, "external" or "internal"' }).optional(),
@@ -92,17 +106,7 @@ export const sessionSettings = z.strictObject({
     staleRoutesTime: seconds(65535).optional(),
   }).optional(),
   /** RFC 5880 / RFC 5881, milliseconds. */
-  bfd: z.strictObject({
-    enabled: z.boolean().optional(),
-    minRx: z.number().int().min(10).max(60_000).optional(),
-    minTx: z.number().int().min(10).max(60_000).optional(),
-    multiplier: z.number().int().min(1).max(255).optional(),
-    /** RFC 5880 6.7.4: keyed SHA1 (or meticulous keyed SHA1, sequence advancing on every packet); secret 1..20 octets. */
-    auth: z.strictObject({
-      type: z.enum(['keyed-sha1', 'meticulous-keyed-sha1']),
-      keyId: z.number().int().min(0).max(255).default(1),
-      password: z.string().min(1).max(20),
-    }).optional(),
+  bfd: bfdSettings.optional(),
   }).optional(),
   /** ICMP echo to the peer's next hop, for peers without BFD: a weaker signal (the node's kernel answers). */
   probe: z.strictObject({
