@@ -107,7 +107,6 @@ export const sessionSettings = z.strictObject({
   }).optional(),
   /** RFC 5880 / RFC 5881, milliseconds. */
   bfd: bfdSettings.optional(),
-  }).optional(),
   /** ICMP echo to the peer's next hop, for peers without BFD: a weaker signal (the node's kernel answers). */
   probe: z.strictObject({
     enabled: z.boolean().optional(),
