@@ -17,6 +17,7 @@ main { padding: 0 1rem 2rem; max-width: 72rem; margin: 0 auto; }
 h1 { font-size: 1.4rem; } h2 { font-size: 1.15rem; margin-top: 1.75rem; }
 .lead { font-size: 1.05rem; }
 .muted { color: var(--muted); } .warn { color: var(--down); }
+.alert { border: 2px solid var(--down); border-radius: .4rem; padding: 0 1rem; margin: 1rem 0; } .alert h2 { color: var(--down); margin-top: .75rem; } .alert pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; min-width: 20rem; }
 caption { text-align: left; color: var(--muted); font-size: .9rem; padding-bottom: .25rem; }

@@ -14,6 +14,8 @@ export interface LayoutOptions {
   /** SSE URL the page listens to for its live region; undefined: no live updates. */
   readonly events?: string;
   readonly admin: boolean;
+  /** Why the boot partition's vipgate.yaml was not applied (config-error.ts); shown above the page. */
+  readonly configError?: string;
 }
 
 export function layout(o: LayoutOptions, body: string): string {
@@ -24,6 +26,7 @@ export function layout(o: LayoutOptions, body: string): string {
 <header><nav aria-label="Main"><a href="/" class="brand">vipgate</a><a href="/">Overview</a>${o.admin ? '<a href="/admin">Admin</a>' : ''}<a href="/metrics">Metrics</a></nav>
 <p id="conn" class="conn" role="status" aria-live="polite">${o.events ? 'connecting…' : ''}</p></header>
 <main id="content"><h1>${esc(o.heading)}</h1>
+${o.configError ? `<section class="alert" role="alert" aria-labelledby="h-config-error"><h2 id="h-config-error">Configuration not applied</h2><pre>${esc(o.configError)}</pre></section>` : ''}
 ${o.events ? `<div id="live" data-events="${esc(o.events)}">${body}</div>` : body}
 </main></body></html>`;
 }

@@ -4,17 +4,20 @@
  *   GET  /vip?prefix=P     one Service IP: the nodes serving it, weights, since when, its changes
  *   GET  /events?view=...  Server-Sent Events with the live region of that page
  *   GET  /metrics          Prometheus text format
- *   GET  /api/status       the control API views as JSON
+ *   GET  /api/status       the control API views as JSON, and configError (below)
  *   GET  /admin, POST /admin/login|logout|clear   session reset behind the token (admin.ts)
  *   POST /api/clear        the same for scripts, with Authorization: Bearer <token>
  * It reads the router through RouterStatusSource (the control API's shapes) and the history through
- * HistorySource; every asset is served from memory with a strict Content-Security-Policy.
+ * HistorySource; every asset is served from memory with a strict Content-Security-Policy. On the
+ * appliance, a vipgate.yaml rejected at boot is reported at the top of the overview and in /api/status
+ * (config-error.ts).
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { HistorySource, RouterStatusSource } from '../control/views.js';
 import type { Logger } from '../lib/log.js';
 import { AdminGate, foreignOrigin, SESSION_COOKIE } from './admin.js';
 import { CLIENT_JS, CSS } from './assets.js';
+import { CONFIG_ERROR_FILE, readConfigError } from './config-error.js';
 import { esc } from './html.js';
 import { LiveHub } from './live.js';
 import { RouterMetrics, type ExtraGauge } from './metrics.js';
@@ -34,6 +37,8 @@ export interface WebOptions {
   /** Wall clock (ms since 1970). */
   readonly now?: () => number;
   readonly throttleMs?: number;
+  /** Shown when present: why the boot partition's configuration was rejected (default CONFIG_ERROR_FILE). */
+  readonly configErrorFile?: string;
 }
 
 export interface WebServer {
@@ -67,15 +72,16 @@ export async function startWeb(o: WebOptions): Promise<WebServer> {
   });
   app.addHook('onSend', async (_req, reply, payload) => { reply.headers(SECURITY_HEADERS); return payload; });
 
-  const page = (reply: FastifyReply, title: string, heading: string, body: string, eventsUrl?: string) =>
+  const configError = () => readConfigError(o.configErrorFile ?? CONFIG_ERROR_FILE);
+  const page = (reply: FastifyReply, title: string, heading: string, body: string, eventsUrl?: string, alert?: string) =>
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store')
-      .send(layout({ title, heading, admin: gate !== undefined, ...(eventsUrl ? { events: eventsUrl } : {}) }, body));
+      .send(layout({ title, heading, admin: gate !== undefined, ...(eventsUrl ? { events: eventsUrl } : {}), ...(alert ? { configError: alert } : {}) }, body));
   const charts = () => history?.charts(HISTORY_WINDOW_MS, FLAP_BUCKET_MS);
   const renderOverview = async () => overviewBody(await overview(source, events), charts());
   const renderService = async (prefix: string) => serviceBody(prefix, await service(source, prefix, now()), history?.routeHistory(prefix, 20), now());
   const prefixOf = (req: FastifyRequest) => String((req.query as Record<string, unknown>).prefix ?? '');
 
-  app.get('/', async (_req, reply) => page(reply, 'vipgate status', 'Status', await renderOverview(), '/events?view=overview'));
+  app.get('/', async (_req, reply) => page(reply, 'vipgate status', 'Status', await renderOverview(), '/events?view=overview', await configError()));
   app.get('/vip', async (req, reply) => {
     const prefix = prefixOf(req);
     if (!prefix) return reply.code(400).type('text/plain').send('prefix missing');
@@ -90,7 +96,7 @@ export async function startWeb(o: WebOptions): Promise<WebServer> {
   app.get('/assets/app.css', (_req, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'max-age=3600').send(CSS));
   app.get('/assets/app.js', (_req, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'max-age=3600').send(CLIENT_JS));
   app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.text()));
-  app.get('/api/status', async () => ({ summary: source.summary(), routes: await source.routes(), counters: source.counters() }));
+  app.get('/api/status', async () => ({ summary: source.summary(), routes: await source.routes(), counters: source.counters(), configError: (await configError()) ?? null }));
 
   registerAdmin(app, gate, source, page);
 

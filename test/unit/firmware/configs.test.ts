@@ -23,6 +23,16 @@ describe('shipped router configurations', () => {
     expect(cfg.control.socket.startsWith('/run/vipgate/')).toBe(true);
   });
 
+  it('the boot partition template turns the status page on for the LAN, the MQTT output to the local broker, the history on the card', () => {
+    const cfg = parseRouterConfig(readFileSync(join(REPO, 'firmware/boot/firmware/vipgate.yaml'), 'utf8'));
+    expect(cfg.web).toMatchObject({ address: '0.0.0.0', port: 80 });
+    // the broker's anonymous listener is loopback only (firmware/etc/mosquitto/conf.d/vipgate.conf)
+    const mosquitto = readFileSync(join(REPO, 'firmware/etc/mosquitto/conf.d/vipgate.conf'), 'utf8');
+    const url = new URL(cfg.telemetry!.url);
+    expect(mosquitto).toMatch(new RegExp(`^listener ${url.port} ${url.hostname.replaceAll('.', '\\.')}\\nallow_anonymous true$`, 'm'));
+    expect(cfg.store!.path.startsWith('/var/lib/vipgate/')).toBe(true);
+  });
+
   it('the template with a typo is refused, naming the field', () => {
     const text = readFileSync(join(REPO, 'firmware/boot/firmware/vipgate.yaml'), 'utf8').replace('maximumPaths:', 'maximumPath:');
     expect(() => parseRouterConfig(text)).toThrow(ConfigError);
