@@ -36,7 +36,7 @@ cp "$nodedir/LICENSE" "$slot/node/LICENSE"
 
 app="$slot/app"
 cp -r "$repo/bin" "$repo/dist" "$repo/package.json" "$repo/package-lock.json" "$repo/binding.gyp" "$app/"
-cp "$repo"/src/native/*.c "$app/src/native/"
+cp "$repo"/src/native/*.[ch] "$app/src/native/"   # the addon's C sources and headers (binding.gyp)
 
 # npm ci runs node-gyp for every native package (and for our binding.gyp) with these settings:
 # target arm64, Node's headers from the arm64 tarball, Debian's cross compilers; prebuilt binaries are
