@@ -1,13 +1,28 @@
 /**
  * The desired-state snapshot the agent works from (MetalLB's split: watchers only fill this in; pure
  * functions turn it into assignments and announcements). It holds just the fields of Services,
- * EndpointSlices (discovery.k8s.io/v1) and Nodes that decide what is announced.
+ * EndpointSlices (discovery.k8s.io/v1) and Nodes that decide what is announced and what IPVS is given
+ * (endpoint addresses and ports, target ports, the vipgate.io/ annotations, session affinity).
  */
 
 export type TrafficPolicy = 'Cluster' | 'Local';
 export type IpFamily = 'IPv4' | 'IPv6';
 
-export interface ServicePort { readonly protocol: string; readonly port: number }
+export interface ServicePort {
+  readonly protocol: string;
+  readonly port: number;
+  /** spec.ports[].name: matched against the EndpointSlice port names. */
+  readonly name?: string;
+  /** spec.ports[].targetPort: a number, or the name of a container port (resolved by the EndpointSlices). */
+  readonly targetPort?: number | string;
+  readonly nodePort?: number;
+}
+
+/** spec.sessionAffinity ClientIP: connections from one client address stick to one endpoint this long. */
+export interface SessionAffinity {
+  /** sessionAffinityConfig.clientIP.timeoutSeconds (the API server's default is 10800). */
+  readonly timeoutSeconds: number;
+}
 
 export interface ServiceInfo {
   readonly namespace: string;
@@ -31,11 +46,24 @@ export interface ServiceInfo {
   readonly ingressIPs: readonly string[];
   /** spec.loadBalancerClass; a Service with another class is not ours. */
   readonly loadBalancerClass?: string;
+  /** The Service's vipgate.io/ annotations (others are not kept), e.g. vipgate.io/ipvs-scheduler. */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** Present when spec.sessionAffinity is ClientIP. */
+  readonly sessionAffinity?: SessionAffinity;
 }
 
 export interface EndpointInfo {
   readonly ready: boolean;
   readonly nodeName?: string;
+  /** endpoints[].addresses (consumers use the first; the rest are fungible copies). */
+  readonly addresses?: readonly string[];
+}
+
+/** EndpointSlice ports[]: the port each endpoint of the slice listens on, by Service port name. */
+export interface EndpointPort {
+  readonly name?: string;
+  readonly port: number;
+  readonly protocol: string;
 }
 
 export interface EndpointSliceInfo {
@@ -44,6 +72,9 @@ export interface EndpointSliceInfo {
   /** Label kubernetes.io/service-name. */
   readonly service: string;
   readonly endpoints: readonly EndpointInfo[];
+  /** addressType: IPv4, IPv6 or FQDN (FQDN endpoints are not programmed into IPVS). */
+  readonly addressType?: string;
+  readonly ports?: readonly EndpointPort[];
 }
 
 export interface NodeInfo {
@@ -53,6 +84,10 @@ export interface NodeInfo {
   readonly ready: boolean;
   /** Label node.kubernetes.io/exclude-from-external-load-balancers present. */
   readonly excluded: boolean;
+  /** spec.unschedulable (cordoned, as `kubectl drain` does). */
+  readonly unschedulable?: boolean;
+  /** metadata.deletionTimestamp set: the Node object is being deleted. */
+  readonly deleting?: boolean;
 }
 
 export interface Snapshot {
