@@ -1,7 +1,9 @@
 /**
- * The lab's stand-in for a Service's pods: an HTTP server that answers with its node's name and the client
- * address it saw (so externalTrafficPolicy and source-address preservation are visible from the client).
+ * The lab's stand-in for a Service's pods: an HTTP server (TCP) and a UDP echo on the same port, both
+ * answering with the node's name and the client address they saw (so externalTrafficPolicy and source
+ * address preservation are visible from the client, and the UDP stream can count lost requests).
  */
+import { createSocket } from 'node:dgram';
 import { createServer } from 'node:http';
 
 const name = process.argv[2] ?? 'node';
@@ -10,3 +12,6 @@ createServer((req, res) => {
   res.setHeader('content-type', 'text/plain');
   res.end(`${name} ${(req.socket.remoteAddress ?? '').replace('::ffff:', '')}\n`);
 }).listen(port, '0.0.0.0');
+const udp = createSocket('udp4');
+udp.on('message', (_msg, from) => udp.send(`${name} ${from.address}\n`, from.port, from.address));
+udp.bind(port, '0.0.0.0');

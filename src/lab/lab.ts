@@ -1,21 +1,30 @@
 /**
  * `vipgate lab up|down|status|demo`: the seed's study lab in network namespaces on this machine, with
- * the real vipgate router, a BGP speaker and an HTTP "pod" per node, and a client behind the router.
- * `down` removes everything with the lab's name prefix, so it also cleans up after a crash.
+ * the real vipgate router, a BGP speaker and an HTTP "pod" per node, a client behind the router, mosquitto
+ * for the router's MQTT telemetry, and the router's web page forwarded to the host's loopback.
+ * `down` removes everything with the lab's name prefix (and the forwarder found by its command line), so
+ * it also cleans up after a crash.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { request } from '../control/client.js';
 import type { BgpSummary } from '../control/views.js';
-import { addLink, addNamespace, inNs, labNamespaces, removeNamespace, startDetached } from './ns.js';
-import { agentConfig, clusterManifests, LAB, LAB_DIR, ROUTER_SOCKET, routerConfig, SEED_SERVICES, type LabNode, type LabService } from './topology.js';
+import { addLink, addNamespace, inNs, labNamespaces, processesWith, removeNamespace, signal, spawnDetached, startDetached } from './ns.js';
+import {
+  agentConfig, clusterManifests, LAB, LAB_DIR, mosquittoConfig, ROUTER_SOCKET, ROUTER1, routerConfig, SEED_SERVICES, TELEMETRY_SITE,
+  WEB_PORT, WEB_URL, MQTT_URL, type LabNode, type LabService, type RouterRole,
+} from './topology.js';
 
 export type Out = (s: string) => void;
 
 const CLI = fileURLToPath(new URL('../../bin/vipgate.js', import.meta.url));
 const HTTP_ECHO = fileURLToPath(new URL('./http-echo.js', import.meta.url));
 const HTTP_GET = fileURLToPath(new URL('./http-get.js', import.meta.url));
+const FORWARD = fileURLToPath(new URL('./forward.js', import.meta.url));
+const MQTT_GET = fileURLToPath(new URL('./mqtt-get.js', import.meta.url));
+/** The router's web page as a unix socket path, reachable from the root namespace. */
+const WEB_SOCKET = `${LAB_DIR}/web.sock`;
 
 function sysctl(ns: string, settings: Record<string, string>): void {
   for (const [k, v] of Object.entries(settings)) inNs(ns, 'sysctl', ['-qw', `${k}=${v}`]);
@@ -31,6 +40,44 @@ export function startNodeAgent(node: LabNode): number {
   ], `${LAB_DIR}/${node.name}.log`);
 }
 
+/** A vipgate router in `ns` with the lab's configuration for `role`, its control socket at `socket`. */
+export function startRouter(role: RouterRole, ns: string, socket: string): number {
+  const config = `${LAB_DIR}/${role.name}.yaml`;
+  writeFileSync(config, routerConfig(role));
+  return startDetached(ns, process.execPath, [CLI, 'router', '--config', config, '--socket', socket], `${LAB_DIR}/${role.name}.log`);
+}
+
+/**
+ * The web page on the host's loopback without touching a host interface: a forwarder in the router's
+ * namespace from a unix socket path to the page, and one in the root namespace from 127.0.0.1:WEB_PORT to
+ * that path.
+ */
+function startWebForwarders(): void {
+  startDetached(LAB.router.ns, process.execPath, [FORWARD, WEB_SOCKET, '127.0.0.1:8080'], `${LAB_DIR}/web-forward.log`);
+  spawnDetached(process.execPath, [FORWARD, `127.0.0.1:${WEB_PORT}`, WEB_SOCKET], `${LAB_DIR}/web-forward.log`);
+}
+
+const webForwarders = (): number[] => processesWith([FORWARD, WEB_SOCKET]);
+
+interface WebStatus { readonly summary: { readonly peers: readonly unknown[] }; readonly routes: readonly unknown[] }
+
+async function webStatus(): Promise<WebStatus> {
+  const res = await fetch(`${WEB_URL}api/status`, { signal: AbortSignal.timeout(3000) });
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  return await res.json() as WebStatus;
+}
+
+/** Wait (bounded) until the router's page answers on the host's loopback. */
+async function waitForWeb(timeoutMs = 20_000): Promise<WebStatus> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (let i = 0; i < 200 && Date.now() < deadline; i++) {
+    try { return await webStatus(); } catch (e) { last = e instanceof Error ? e.message : String(e); }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the web page does not answer on ${WEB_URL}: ${last} (see ${LAB_DIR}/web-forward.log and ${LAB_DIR}/${ROUTER1.name}.log)`);
+}
+
 /** Replace the cluster file in one rename, so that the agents never read half of it. */
 export function writeCluster(services: readonly LabService[]): void {
   writeFileSync(`${CLUSTER_FILE}.tmp`, clusterManifests(services));
@@ -38,7 +85,7 @@ export function writeCluster(services: readonly LabService[]): void {
 }
 
 export async function labUp(out: Out): Promise<void> {
-  if (labNamespaces().length > 0) throw new Error('the lab is already up (vipgate lab down removes it)');
+  if (labNamespaces().length > 0 || webForwarders().length > 0) throw new Error('the lab is already up (vipgate lab down removes it)');
   mkdirSync(LAB_DIR, { recursive: true });
   const { router, client, hub, nodes } = LAB;
   for (const ns of [hub, router.ns, client.ns, ...nodes.map((n) => n.ns)]) addNamespace(ns);
@@ -53,10 +100,12 @@ export async function labUp(out: Out): Promise<void> {
   inNs(client.ns, 'ip', ['route', 'add', 'default', 'via', router.client]);
   // L4 hashing so that one client's flows spread over the next hops; loose reverse-path filtering
   sysctl(router.ns, { 'net.ipv4.ip_forward': '1', 'net.ipv4.fib_multipath_hash_policy': '1', 'net.ipv4.conf.all.rp_filter': '2', 'net.ipv4.conf.default.rp_filter': '2' });
-  writeFileSync(`${LAB_DIR}/router.yaml`, routerConfig());
   writeFileSync(`${LAB_DIR}/agent.yaml`, agentConfig());
   writeCluster(SEED_SERVICES);
-  startDetached(router.ns, process.execPath, [CLI, 'router', '--config', `${LAB_DIR}/router.yaml`, '--socket', ROUTER_SOCKET], `${LAB_DIR}/router.log`);
+  writeFileSync(`${LAB_DIR}/mosquitto.conf`, mosquittoConfig());
+  startDetached(router.ns, 'mosquitto', ['-c', `${LAB_DIR}/mosquitto.conf`], `${LAB_DIR}/mosquitto.log`);
+  startRouter(ROUTER1, router.ns, ROUTER_SOCKET);
+  startWebForwarders();
   for (const n of nodes) {
     toHub(n.ns, 'eth0', `p-${n.name}`, [`${n.address}/24`]);
     inNs(n.ns, 'ip', ['route', 'add', 'default', 'via', router.lan]);
@@ -68,33 +117,44 @@ export async function labUp(out: Out): Promise<void> {
   out(`lab up: router ${router.lan} (AS ${router.asn}), agents on nodes ${nodes.map((n) => `${n.name} ${n.address}`).join(', ')} (AS ${LAB.nodeAsn}), client ${client.address}\n`);
   await waitForSessions(nodes.length);
   out(`${nodes.length} BGP sessions established; logs and configs in ${LAB_DIR}\n`);
+  await waitForWeb();
+  out(`${webLine()}\n${mqttLine()}\n`);
 }
 
-async function summary(): Promise<BgpSummary> {
-  return await request(ROUTER_SOCKET, 'show bgp summary', {}, 3000) as BgpSummary;
+const webLine = (): string => `web status page: ${WEB_URL} (the router's page, forwarded from its namespace)`;
+const mqttLine = (): string => `MQTT: mosquitto at ${MQTT_URL} in ${LAB.router.ns}, the routers publish vipgate/${TELEMETRY_SITE}/#`;
+
+async function summary(socket: string): Promise<BgpSummary> {
+  return await request(socket, 'show bgp summary', {}, 3000) as BgpSummary;
 }
 
-/** Wait (bounded) until `count` node sessions are Established. */
-export async function waitForSessions(count: number, timeoutMs = 30_000): Promise<void> {
+/** Wait (bounded) until `count` sessions of the router at `socket` are Established. */
+export async function waitForSessions(count: number, socket = ROUTER_SOCKET, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer from the router';
   for (let i = 0; i < 300 && Date.now() < deadline; i++) {
     try {
-      const up = (await summary()).peers.filter((p) => p.state === 'Established').length;
+      const up = (await summary(socket)).peers.filter((p) => p.state === 'Established').length;
       if (up === count) return;
       last = `${up} of ${count} sessions established`;
     } catch (e) { last = e instanceof Error ? e.message : String(e); }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`timed out waiting for ${count} BGP sessions: ${last} (see ${LAB_DIR}/router.log)`);
+  throw new Error(`timed out waiting for ${count} BGP sessions on ${socket}: ${last} (see the router's log in ${LAB_DIR})`);
 }
 
 export function labDown(out: Out): void {
+  const forwarders = webForwarders();
+  signal(forwarders, 'SIGTERM');
   const spaces = labNamespaces();
   // the router first, so that it closes its sessions before the nodes go
   for (const ns of spaces.sort((a, b) => Number(b === LAB.router.ns) - Number(a === LAB.router.ns))) removeNamespace(ns);
   rmSync(LAB_DIR, { recursive: true, force: true });
-  out(spaces.length ? `lab down: removed ${spaces.length} namespaces\n` : 'lab down: nothing to remove\n');
+  const removed = [
+    ...(spaces.length ? [`removed ${spaces.length} namespaces`] : []),
+    ...(forwarders.length ? [`stopped ${forwarders.length} web forwarders`] : []),
+  ];
+  out(`lab down: ${removed.length ? removed.join(', ') : 'nothing to remove'}\n`);
 }
 
 export async function labStatus(out: Out): Promise<number> {
@@ -102,6 +162,19 @@ export async function labStatus(out: Out): Promise<number> {
   if (spaces.length === 0) { out('lab: down\n'); return 1; }
   out(`lab: ${spaces.length} namespaces (${spaces.join(', ')})\n`);
   out(vipgate(['show', 'bgp', 'summary']));
+  try {
+    const web = await webStatus();
+    out(`${webLine()}: answering, ${web.summary.peers.length} peers, ${web.routes.length} routes\n`);
+  } catch (e) {
+    out(`${webLine()}: not answering (${e instanceof Error ? e.message : String(e)})\n`);
+  }
+  const topic = `vipgate/${TELEMETRY_SITE}/${ROUTER1.name}/summary`;
+  out(`${mqttLine()}\n`);
+  try {
+    out(`${topic}: ${inNs(LAB.router.ns, process.execPath, [MQTT_GET, MQTT_URL, topic]).trim()}\n`);
+  } catch (e) {
+    out(`${topic}: no message (${e instanceof Error ? e.message.split('\n')[0] : String(e)})\n`);
+  }
   return 0;
 }
 

@@ -1,10 +1,10 @@
 /**
- * iproute2 commands for the lab: namespaces, veths, addresses, and detached daemons inside namespaces whose
- * output goes to log files. Everything is named with LAB_PREFIX, so `vipgate lab down` finds and removes it
- * even after a crash that lost the lab's state file.
+ * iproute2 commands for the lab: namespaces, veths, addresses, and detached daemons whose output goes to
+ * log files, found again by namespace or command line. Everything is named with LAB_PREFIX or lives under
+ * LAB_DIR, so `vipgate lab down` finds and removes it even after a crash that lost the lab's state.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { LAB_PREFIX } from './topology.js';
 
 export function ip(args: readonly string[], input?: string): string {
@@ -29,17 +29,34 @@ export function addLink(nsA: string, a: string, addrA: readonly string[], nsB: s
   }
 }
 
-/** Start a daemon in `ns`, detached from us, output appended to `log`; returns its pid. */
-export function startDetached(ns: string, cmd: string, args: readonly string[], log: string): number {
+/** Start a program detached from us, output appended to `log`; returns its pid. */
+export function spawnDetached(cmd: string, args: readonly string[], log: string): number {
   const fd = openSync(log, 'a');
   try {
-    const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args], { detached: true, stdio: ['ignore', fd, fd] });
+    const child = spawn(cmd, args, { detached: true, stdio: ['ignore', fd, fd] });
     child.unref();
-    if (child.pid === undefined) throw new Error(`could not start ${cmd} in ${ns}`);
+    if (child.pid === undefined) throw new Error(`could not start ${cmd}`);
     return child.pid;
   } finally {
     closeSync(fd);
   }
+}
+
+/** Start a daemon in `ns`, detached from us, output appended to `log`; returns its pid. */
+export function startDetached(ns: string, cmd: string, args: readonly string[], log: string): number {
+  return spawnDetached('ip', ['netns', 'exec', ns, cmd, ...args], log);
+}
+
+/** Pids of the processes (in any namespace) whose command line has every one of `args`. */
+export function processesWith(args: readonly string[]): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let argv: string[];
+    try { argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0'); } catch { continue; }
+    if (args.every((a) => argv.includes(a))) pids.push(Number(entry));
+  }
+  return pids;
 }
 
 export function labNamespaces(): string[] {
@@ -52,7 +69,7 @@ function pidsIn(ns: string): number[] {
   try { return ip(['netns', 'pids', ns]).split(/\s+/).filter(Boolean).map(Number); } catch { return []; }
 }
 
-function signal(pids: readonly number[], sig: NodeJS.Signals): void {
+export function signal(pids: readonly number[], sig: NodeJS.Signals): void {
   for (const p of pids) try { process.kill(p, sig); } catch { /* already gone */ }
 }
 

@@ -27,6 +27,30 @@ export const LAB = {
 
 export const ROUTER_SOCKET = `${LAB_DIR}/router.sock`;
 export const UPSTREAM_SOCKET = `${LAB_DIR}/upstream-bird.ctl`;
+/** The router's web page on the host's loopback (a forwarder in the root namespace, see forward.ts). */
+export const WEB_PORT = 8179;
+export const WEB_URL = `http://127.0.0.1:${WEB_PORT}/`;
+/** The lab's MQTT broker (mosquitto in the router's namespace) and the router's telemetry site. */
+export const MQTT_URL = `mqtt://${LAB.router.lan}:1883`;
+export const TELEMETRY_SITE = 'lab';
+
+/**
+ * `vipgate lab ha`: a second vipgate router on the node segment, both routers with an uplink to a transit
+ * segment where the upstream router (BIRD) learns the Service IPs from both and spreads traffic over them
+ * (ECMP), with BFD on the uplinks; an outside client behind the upstream router.
+ */
+export const HA = {
+  router2: { name: 'k8s-rtr2', ns: `${LAB_PREFIX}rtr2`, lan: '192.168.10.253', uplink: '192.168.30.253', socket: `${LAB_DIR}/router2.sock` },
+  router1Uplink: '192.168.30.254',
+  transit: '192.168.30.0/24',
+  upstream: { ns: `${LAB_PREFIX}up`, transit: '192.168.30.1', outside: '192.168.40.1', socket: `${LAB_DIR}/ha-bird.ctl` },
+  outside: { ns: `${LAB_PREFIX}ext`, address: '192.168.40.100', net: '192.168.40.0/24' },
+} as const;
+
+export interface LabBfd { readonly minRx: number; readonly minTx: number; readonly multiplier: number }
+/** BFD on the lab's sessions: 100 ms x 3, so a silent peer is declared down after about 300 ms. */
+export const LAB_BFD: LabBfd = { minRx: 100, minTx: 100, multiplier: 3 };
+const bfdYaml = (b: LabBfd): string => `{ enabled: true, minRx: ${b.minRx}, minTx: ${b.minTx}, multiplier: ${b.multiplier} }`;
 
 /** BIRD 2 as the client side's router: learns what vipgate exports and installs it. */
 export function upstreamBirdConfig(): string {
@@ -43,32 +67,78 @@ protocol bgp vipgate {
 `;
 }
 
-export function routerConfig(): string {
-  return `# vipgate lab: the seed's k8s-rtr (router bgp 64513, maximum-paths 4, network 10.1.1.0/24)
+/** BIRD 2 upstream of two vipgate routers: eBGP with each, BFD, both paths merged into one ECMP route. */
+export function haBirdConfig(): string {
+  const { upstream, router2 } = HA;
+  return `# vipgate lab ha: the upstream router (BIRD 2, AS ${LAB.upstreamAsn}) in front of two vipgate routers
+router id ${upstream.transit};
+timeformat protocol iso long ms;
+protocol device { scan time 10; }
+protocol kernel { merge paths on; ipv4 { export all; }; }
+protocol bfd { interface "tr0" { min rx interval ${LAB_BFD.minRx} ms; min tx interval ${LAB_BFD.minTx} ms; multiplier ${LAB_BFD.multiplier}; }; }
+template bgp vipgate {
+  local ${upstream.transit} as ${LAB.upstreamAsn};
+  hold time 9; connect retry time 1; connect delay time 1; error wait time 1, 5; graceful restart off; bfd on;
+  ipv4 { import all; export none; };
+}
+protocol bgp rtr1 from vipgate { neighbor ${HA.router1Uplink} as ${LAB.router.asn}; }
+protocol bgp rtr2 from vipgate { neighbor ${router2.uplink} as ${LAB.router.asn}; }
+`;
+}
+
+export interface RouterRole {
+  readonly name: string;
+  readonly lan: string;
+  /** Peers with the client side's BIRD on the client segment (vipgate lab upstream). */
+  readonly client?: boolean;
+  /** Peers with the HA upstream router over the transit segment, with BFD. */
+  readonly ha?: boolean;
+  /** Serves the web page (127.0.0.1:8080 in its namespace). */
+  readonly web?: boolean;
+}
+
+export const ROUTER1: RouterRole = { name: 'k8s-rtr', lan: LAB.router.lan, client: true, web: true };
+
+export function routerConfig(r: RouterRole = ROUTER1): string {
+  const neighbors = [`  - { range: 192.168.10.0/24, remoteAs: ${LAB.nodeAsn}, group: nodes }`];
+  if (r.client) neighbors.push(`  # the client side's router (vipgate lab upstream starts BIRD there)
+  - { address: ${LAB.client.address}, remoteAs: ${LAB.upstreamAsn}, passive: true, import: none, export: all, holdTime: 9 }`);
+  if (r.ha) neighbors.push(`  # the upstream router in front of both vipgate routers (vipgate lab ha)
+  - { address: ${HA.upstream.transit}, remoteAs: ${LAB.upstreamAsn}, passive: true, import: none, export: all, holdTime: 9, bfd: ${bfdYaml(LAB_BFD)} }`);
+  return `# vipgate lab: ${r.name} (the seed's k8s-rtr: router bgp 64513, maximum-paths 4, network 10.1.1.0/24)
 asn: ${LAB.router.asn}
-routerId: ${LAB.router.lan}
+routerId: ${r.lan}
 maximumPaths: 4
 networks: [10.1.1.0/24]
 aggregates: [{ prefix: ${LAB.pool}, summaryOnly: true }]   # the seed's summarised range towards the client side
 neighbors:
-  - { range: 192.168.10.0/24, remoteAs: ${LAB.nodeAsn}, group: nodes }
-  # the client side's router (vipgate lab upstream starts BIRD there)
-  - { address: ${LAB.client.address}, remoteAs: ${LAB.upstreamAsn}, passive: true, import: none, export: all, holdTime: 9 }
+${neighbors.join('\n')}
 groups:
   nodes: { import: { prefixes: ["${LAB.pool} le 32"] }, maxPrefix: 1000, holdTime: 9 }
 fib: { startupHold: 0 }
-`;
+telemetry: { url: "${MQTT_URL}", site: ${TELEMETRY_SITE}, host: ${r.name}, homeAssistant: false }
+${r.web ? 'web: { address: 127.0.0.1, port: 8080 }\n' : ''}`;
 }
 
 /** Every node's agent: the seed's MetalLB setup (my-asn 64512, peer 192.168.10.254 asn 64513, pool 172.20.1.0/24). */
-export function agentConfig(): string {
+export function agentConfig(routers: readonly string[] = [LAB.router.lan]): string {
   return `# vipgate lab: the agent on every node (MetalLB BGP mode, done by vipgate)
 asn: ${LAB.nodeAsn}
 peers:
-  - { address: ${LAB.router.lan}, asn: ${LAB.router.asn}, holdTime: 9, connectRetry: 1 }
+${routers.map((a) => `  - { address: ${a}, asn: ${LAB.router.asn}, holdTime: 9, connectRetry: 1 }`).join('\n')}
 pools:
   - { name: default, addresses: [${LAB.pool}], avoidBuggyIPs: true }
 externalIPs: { enabled: true }
+`;
+}
+
+/** mosquitto in the router's namespace: the broker the routers' telemetry publishes to. */
+export function mosquittoConfig(): string {
+  return `# vipgate lab: the MQTT broker for the routers' telemetry
+listener 1883 0.0.0.0
+allow_anonymous true
+persistence false
+log_dest stdout
 `;
 }
 
