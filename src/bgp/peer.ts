@@ -135,6 +135,21 @@ export class Peer {
     this.drive(this.main, { type: 'stop', subcode, ...(text === undefined ? {} : { text }) });
   }
 
+  /**
+   * RFC 4724 4.1, the restarting speaker: close the connection without a NOTIFICATION, so that a peer
+   * that does graceful restart keeps our routes, marked stale, until we are back; no restart until start().
+   */
+  drop(reason = 'graceful restart'): void {
+    this.stopped = true;
+    for (const slot of [this.candidate, this.main]) {
+      if (!slot) continue;
+      const conn = slot.conn;
+      slot.conn = undefined; // the FSM's Cease has no connection to go out on
+      conn?.close(reason);
+      this.drive(slot, { type: 'stop', text: reason });
+    }
+  }
+
   /** Hard reset (clear bgp): Cease 6/4, then start again by itself. */
   reset(text?: string): void {
     this.stop(text, CeaseSubcode.ADMINISTRATIVE_RESET);
