@@ -9,13 +9,20 @@
  *   data path keeps working as kube-proxy's rules do); the leader, unable to renew, stops assigning.
  * - A Service deleted while announced: its routes are withdrawn in the next UPDATE and its IPs return
  *   to the pool at once.
+ * - BFD (RFC 5880/5881) with every peer that has `bfd`, on its own thread; BFD Down resets that session.
+ * - A stop (shutdown()) is a graceful shutdown (RFC 8326: GRACEFUL_SHUTDOWN, drain, withdraw, Cease) or a
+ *   graceful restart (RFC 4724: BFD AdminDown, sessions closed without NOTIFICATION, a marker for the
+ *   Restart State bit of the next run); sessions whose router does not do graceful restart always get
+ *   the graceful shutdown.
  */
 import { networkInterfaces } from 'node:os';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
+import { startBfdService, type BfdService, type TransportFactory } from '../bfd/service.js';
+import type { BfdSessionView } from '../bfd/manager.js';
 import { Announcer } from './announce/announcer.js';
 import { desiredAnnouncements, peersForNode, type DesiredState } from './announce/desired.js';
-import type { AgentConfig } from './config/model.js';
+import type { AgentConfig, ShutdownMode } from './config/model.js';
 import { Allocator, type ReconcileResult } from './ipam/allocator.js';
 import { serviceKey, type ServiceInfo, type Snapshot } from './model.js';
 import type { Source } from './source/source.js';
@@ -28,6 +35,29 @@ export interface AgentOptions {
   readonly log: Logger;
   /** Called after each recomputation (views, benchmarks). */
   readonly onApplied?: (desired: DesiredState) => void;
+  /** This run follows a graceful restart (restart-marker.ts): the Restart State bit is set in our OPENs. */
+  readonly restarting?: boolean;
+  /** BFD packets' way out and in (tests); default UDP 3784 with TTL 255 on a BFD thread. */
+  readonly bfdTransport?: TransportFactory;
+}
+
+export type StopMode = Exclude<ShutdownMode, 'auto'>;
+
+/** `auto`: a node being drained (cordoned or deleted) or a file source drains; anything else is a restart (a rollout). */
+export function resolveStopMode(mode: ShutdownMode, source: Source['kind'], node: { unschedulable?: boolean; deleting?: boolean } | undefined): StopMode {
+  if (mode !== 'auto') return mode;
+  if (source === 'file' || node?.unschedulable || node?.deleting) return 'graceful-shutdown';
+  return 'graceful-restart';
+}
+
+/** Resolves after `ms` on `clock`, or at once when `signal` aborts. */
+function pause(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted || ms <= 0) { resolve(); return; }
+    const done = (): void => { timer.cancel(); signal?.removeEventListener('abort', done); resolve(); };
+    const timer = clock.at(clock.now() + ms, done);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** The BGP identifier when the config gives none: the first IPv4 address of a non-loopback interface. */
@@ -48,11 +78,15 @@ export class Agent {
   private leader = false;
   private ipam?: ReconcileResult;
   private readonly writing = new Map<string, string>();
+  private bfd?: BfdService;
 
   constructor(private readonly o: AgentOptions) {
     const peerWithId = o.config.peers.find((p) => p.routerId);
     const routerId = o.config.routerId ?? peerWithId?.routerId ?? defaultRouterId();
-    this.announcer = new Announcer(o.clock, o.log, routerId);
+    const gr = o.config.gracefulRestart;
+    this.announcer = new Announcer(o.clock, o.log, routerId, {
+      ...(gr.enabled ? { gracefulRestart: { restartTime: gr.restartTime, restarting: o.restarting ?? false } } : {}),
+    });
     this.allocator = new Allocator(o.config.pools, o.config.loadBalancerClass);
   }
 
@@ -61,7 +95,17 @@ export class Agent {
   get assignments(): ReconcileResult | undefined { return this.ipam; }
   get current(): Snapshot | undefined { return this.snapshot; }
 
+  /** BFD sessions now, one per peer with `bfd` (an empty list when no peer has it). */
+  async bfdViews(): Promise<BfdSessionView[]> { return (await this.bfd?.views()) ?? []; }
+
   async start(): Promise<void> {
+    if (this.o.config.peers.some((p) => p.bfd)) {
+      this.bfd = await startBfdService({
+        clock: this.o.clock, log: this.o.log, ...(this.o.bfdTransport ? { transport: this.o.bfdTransport } : {}),
+        failed: (peer, reason) => this.announcer.bfdFailed(peer, reason),
+      });
+      this.announcer.attachBfd(this.bfd);
+    }
     this.o.source.elector?.start((leader) => { this.leader = leader; this.recompute(); });
     await this.o.source.start((s) => this.onSnapshot(s));
   }
@@ -113,8 +157,47 @@ export class Agent {
     }
   }
 
+  /** What a stop does now: the configured mode, `auto` resolved against the source and this node's state. */
+  stopMode(): StopMode {
+    const self = this.snapshot?.nodes.find((n) => n.name === this.o.node);
+    const mode = resolveStopMode(this.o.config.shutdown, this.o.source.kind, self);
+    return mode === 'graceful-restart' && !this.o.config.gracefulRestart.enabled ? 'graceful-shutdown' : mode;
+  }
+
+  /**
+   * A graceful stop. graceful-restart: BFD says AdminDown first (not a failure, RFC 5882 3.2), then each
+   * session whose router does graceful restart closes without NOTIFICATION (RFC 4724 4.1) and
+   * `onRestart` is called (the marker for the next run's Restart State bit). Every other session drains
+   * (RFC 8326): its routes are re-announced with GRACEFUL_SHUTDOWN, `drainSeconds` pass (or `skipDrain`
+   * aborts), they are withdrawn, and the session closes with Cease/Administrative Shutdown and a message
+   * (RFC 9003). Returns the sessions restarted and drained.
+   */
+  async shutdown(mode: StopMode, o: { skipDrain?: AbortSignal; onRestart?: () => void } = {}): Promise<{ restarted: string[]; drained: string[] }> {
+    const { log, clock, config } = this.o;
+    await this.o.source.stop();
+    const restarted = mode === 'graceful-restart' ? this.announcer.restartCapable() : [];
+    if (restarted.length > 0) {
+      o.onRestart?.();
+      await this.bfd?.close();
+      this.announcer.dropForRestart(restarted);
+      log.info({ peers: restarted }, 'graceful restart: sessions closed without NOTIFICATION, routes kept as stale by the routers');
+    }
+    const drained = this.announcer.established().filter((n) => !restarted.includes(n));
+    if (drained.length > 0) {
+      this.announcer.beginGracefulShutdown(drained);
+      log.info({ peers: drained, seconds: config.gracefulShutdown.drainSeconds }, 'graceful shutdown: routes re-announced with GRACEFUL_SHUTDOWN, draining');
+      await pause(clock, config.gracefulShutdown.drainSeconds * 1000, o.skipDrain);
+      await this.announcer.withdrawAll(drained);
+    }
+    await this.announcer.close(mode === 'graceful-restart' ? 'vipgate agent restarting' : 'vipgate agent shutting down');
+    await this.bfd?.close();
+    return { restarted, drained };
+  }
+
+  /** Stop at once: every session closed with Cease/Administrative Shutdown. */
   async stop(): Promise<void> {
     await this.o.source.stop();
     await this.announcer.close();
+    await this.bfd?.close();
   }
 }

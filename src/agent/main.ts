@@ -1,8 +1,12 @@
 /**
  * `vipgate agent --source file:PATH | --source kubernetes[:KUBECONFIG] --config FILE --node NAME
  * [--socket PATH] [--log-level L]`: load and validate the config (every problem named with its field),
- * start the source, the agent and its control socket; on SIGTERM or SIGINT close every session with
- * Cease/Administrative Shutdown so the routers withdraw this node's routes at once.
+ * start the source, the agent and its control socket. SIGTERM or SIGINT stops gracefully (Agent.shutdown):
+ * `shutdown: graceful-shutdown` drains (RFC 8326: GRACEFUL_SHUTDOWN, `gracefulShutdown.drainSeconds`,
+ * withdraw, Cease/Administrative Shutdown with a message), `graceful-restart` closes the sessions without
+ * NOTIFICATION so the routers keep our routes as stale (RFC 4724) and leaves a marker in
+ * `gracefulRestart.stateDir` so that the next run sets the Restart State bit; `auto` picks per source and
+ * node state. A second SIGTERM or SIGINT skips what is left of the drain.
  * Exit codes: 0 clean stop, 2 usage, 3 invalid configuration, 1 failure.
  */
 import { hostname } from 'node:os';
@@ -15,6 +19,7 @@ import { loadAgentConfig } from './config/load.js';
 import type { AgentConfig } from './config/model.js';
 import { FileSource } from './source/file.js';
 import type { Source } from './source/source.js';
+import { takeRestartMarker, writeRestartMarker } from './restart-marker.js';
 import { registerAgentViews } from './views.js';
 
 export interface AgentArgs {
@@ -64,18 +69,38 @@ export async function runAgent(a: AgentArgs): Promise<number> {
     if (e instanceof SourceSpecError) { process.stderr.write(`vipgate agent: ${e.message}\n`); return 2; }
     throw e;
   }
-  const agent = new Agent({ node, config: cfg, source, clock: systemClock, log });
+  const gr = cfg.gracefulRestart;
+  const restarting = gr.enabled && takeRestartMarker(gr.stateDir, Date.now());
+  if (restarting) log.info({ stateDir: gr.stateDir }, 'restarted after a graceful restart: Restart State bit set');
+  const agent = new Agent({ node, config: cfg, source, clock: systemClock, log, restarting });
   const control = new ControlServer(a.socket ?? DEFAULT_AGENT_SOCKET);
   registerAgentViews(control, agent, node);
   await control.listen();
   await agent.start();
   log.info({ node, source: a.source, format: cfg.format, peers: cfg.peers.length, pools: cfg.pools.length }, 'vipgate agent started');
+  const skipDrain = new AbortController();
   await new Promise<void>((resolve) => {
-    const stop = (sig: string) => { log.info({ signal: sig }, 'stopping'); resolve(); };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    let signals = 0;
+    const onSignal = (sig: string): void => {
+      if (++signals === 1) { log.info({ signal: sig }, 'stopping'); resolve(); return; }
+      log.info({ signal: sig }, 'second signal: skipping the drain');
+      skipDrain.abort();
+    };
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+    process.on('SIGINT', () => onSignal('SIGINT'));
   });
-  await agent.stop();
+  const mode = agent.stopMode();
+  log.info({ mode }, `stop: ${mode}`);
+  await agent.shutdown(mode, {
+    skipDrain: skipDrain.signal,
+    onRestart: () => {
+      try {
+        writeRestartMarker(gr.stateDir, gr.restartTime, Date.now());
+      } catch (e) {
+        log.warn({ err: (e as Error).message, stateDir: gr.stateDir }, 'cannot write the graceful restart marker: the next run will not set the Restart State bit');
+      }
+    },
+  });
   await control.close();
   return 0;
 }

@@ -1,8 +1,10 @@
 /**
- * The agent's control socket views (JSON): `show agent` (node, sync and leader state, sessions,
- * assignments) and `show agent routes` (what is announced to each peer and why).
+ * The agent's control socket views (JSON): `show agent` (node, sync and leader state, sessions with their
+ * BFD session and why they last went down, what a stop would do, assignments) and `show agent routes`
+ * (what is announced to each peer and why).
  */
-import { formatPrefix } from '../lib/address.js';
+import { formatAddress, formatPrefix, parseAddress } from '../lib/address.js';
+import type { BfdSessionView } from '../bfd/manager.js';
 import type { ControlServer } from '../control/server.js';
 import type { Agent } from './agent.js';
 
@@ -10,9 +12,24 @@ export interface AgentSummary {
   readonly node: string;
   readonly synced: boolean;
   readonly leader: boolean;
-  readonly peers: readonly { name: string; address: string; state: string; announced: number }[];
+  /** What SIGTERM would do now (Agent.stopMode). */
+  readonly stopMode: string;
+  readonly peers: readonly AgentPeerView[];
   readonly assignments: Readonly<Record<string, readonly string[]>>;
   readonly failures: Readonly<Record<string, string>>;
+}
+
+export interface AgentPeerView {
+  readonly name: string;
+  readonly address: string;
+  readonly state: string;
+  readonly announced: number;
+  /** Why the session last went down ("BFD down: ...", "received NOTIFICATION: ..."). */
+  readonly lastError?: string;
+  /** The router sent the graceful restart capability on this session (it keeps our routes across a restart). */
+  readonly gracefulRestart: boolean;
+  /** The BFD session with this router (RFC 5880), when the peer has `bfd`. */
+  readonly bfd?: { readonly state: string; readonly remoteState: string; readonly diagnostic: string; readonly detectionTimeMs: number; readonly transitions: number };
 }
 
 export interface AgentRouteView {
@@ -25,11 +42,20 @@ export interface AgentRouteView {
   readonly services: readonly string[];
 }
 
-export function agentSummary(agent: Agent, node: string): AgentSummary {
+export function agentSummary(agent: Agent, node: string, bfd: readonly BfdSessionView[] = []): AgentSummary {
   const desired = agent.announcer.desired();
+  const bfdOf = new Map(bfd.map((b) => [b.peer, b]));
   return {
-    node, synced: agent.synced, leader: agent.isLeader,
-    peers: agent.announcer.peers().map((p) => ({ name: p.name, address: p.options.address, state: p.state, announced: desired.get(p.name)?.length ?? 0 })),
+    node, synced: agent.synced, leader: agent.isLeader, stopMode: agent.stopMode(),
+    peers: agent.announcer.peers().map((p) => {
+      const b = bfdOf.get(formatAddress(parseAddress(p.options.address)));
+      return {
+        name: p.name, address: p.options.address, state: p.state, announced: desired.get(p.name)?.length ?? 0,
+        ...(p.stats.lastError === undefined ? {} : { lastError: p.stats.lastError }),
+        gracefulRestart: p.negotiated?.peerGracefulRestart !== undefined,
+        ...(b ? { bfd: { state: b.state, remoteState: b.remoteState, diagnostic: b.diagnostic, detectionTimeMs: b.detectionTimeMs, transitions: b.transitions } } : {}),
+      };
+    }),
     assignments: Object.fromEntries([...(agent.assignments?.assignments ?? [])].map(([k, a]) => [k, a.ips])),
     failures: Object.fromEntries(agent.assignments?.failures ?? []),
   };
@@ -45,6 +71,6 @@ export function agentRoutes(agent: Agent): AgentRouteView[] {
 }
 
 export function registerAgentViews(control: ControlServer, agent: Agent, node: string): void {
-  control.handle('show agent', () => agentSummary(agent, node));
+  control.handle('show agent', async () => agentSummary(agent, node, await agent.bfdViews()));
   control.handle('show agent routes', () => agentRoutes(agent));
 }

@@ -7,6 +7,12 @@
  * prepended on eBGP, RFC 4271 5.1.2), next hop = our address on the session (5.1.3), communities
  * (RFC 1997), large communities (RFC 8092), LOCAL_PREF (iBGP only, 5.1.5) and the link bandwidth
  * extended community (draft-ietf-idr-link-bandwidth, bytes per second as IEEE float).
+ *
+ * Failover: a BFD session per peer with `bfd` (RFC 5880/5881); BFD Down takes that BGP session down at
+ * once with Cease/BFD Down (RFC 5882 4.3, RFC 9384) and lets it reconnect. A stop drains the RFC 8326
+ * way (every route re-announced with GRACEFUL_SHUTDOWN, then withdrawn) or, for a restart, closes the
+ * sessions without NOTIFICATION (RFC 4724 4.1) after advertising the graceful restart capability with
+ * the Forwarding State bit set for IPv4 and IPv6 unicast.
  */
 import { networkInterfaces } from 'node:os';
 import type { Clock } from '../../lib/clock.js';
@@ -15,7 +21,9 @@ import { Peer, type PeerOptions } from '../../bgp/peer.js';
 import { Speaker } from '../../bgp/speaker.js';
 import type { ExportRoute } from '../../bgp/export.js';
 import { linkBandwidth } from '../../wire/bgp/communities.js';
-import { CeaseSubcode, type PathAttributes } from '../../wire/bgp/types.js';
+import { formatAddress, parseAddress } from '../../lib/address.js';
+import { CeaseSubcode, WellKnownCommunity, type PathAttributes } from '../../wire/bgp/types.js';
+import { sha1Key, type BfdService } from '../../bfd/service.js';
 import type { PeerConfig } from '../config/model.js';
 import type { Announcement, DesiredState } from './desired.js';
 
@@ -32,14 +40,27 @@ export interface AnnouncerEvents {
 
 interface Session { readonly cfg: PeerConfig; readonly peer: Peer; routes: Map<string, ExportRoute> }
 
+export interface AnnouncerOptions {
+  readonly events?: AnnouncerEvents;
+  /** Our graceful restart capability (RFC 4724 3); `restarting` sets the Restart State bit. */
+  readonly gracefulRestart?: { readonly restartTime: number; readonly restarting: boolean };
+}
+
+/** Addresses compare in one canonical text form, as the BFD service reports them. */
+const canonical = (address: string): string => formatAddress(parseAddress(address));
+
 export class Announcer {
   private readonly speaker: Speaker;
   private readonly sessions = new Map<string, Session>();
   /** Interned attributes: equal announcements share one object, so unchanged routes are not resent. */
   private readonly interned = new Map<string, PathAttributes>();
   private state: DesiredState = new Map();
+  private bfd?: BfdService;
+  /** RFC 8326: sessions named here announce every route with GRACEFUL_SHUTDOWN. */
+  private readonly draining = new Set<string>();
 
-  constructor(clock: Clock, private readonly log: Logger, private readonly routerId: string, events?: AnnouncerEvents) {
+  constructor(clock: Clock, private readonly log: Logger, private readonly routerId: string, private readonly o: AnnouncerOptions = {}) {
+    const events = o.events;
     this.speaker = new Speaker(clock, {
       state: (peer, from, to) => log.debug({ peer: peer.name, from, to }, `peer ${peer.name} ${from} -> ${to}`),
       established: (peer) => { log.info({ peer: peer.name }, `peer ${peer.name} established`); events?.session(peer.name, true); },
@@ -62,6 +83,7 @@ export class Announcer {
       name: c.name, address: c.address, port: c.port, families: [4, 6] as const, nextHopSelf: true,
       ...(c.sourceAddress ? { localAddress: c.sourceAddress } : {}),
       ipv6NextHop: ipv6Beside,
+      ...(this.o.gracefulRestart ? { gracefulRestart: this.o.gracefulRestart } : {}),
     };
     return {
       ...base, families: [4, 6],
@@ -82,6 +104,7 @@ export class Announcer {
       if (w && JSON.stringify(w) === JSON.stringify(s.cfg)) continue;
       this.speaker.removePeer(s.peer, 'peer deconfigured');
       this.sessions.delete(name);
+      if (s.cfg.bfd) this.bfd?.remove(s.cfg.address);
     }
     for (const [name, cfg] of wanted) {
       if (this.sessions.has(name)) continue;
@@ -89,18 +112,46 @@ export class Announcer {
       const peer = this.speaker.addPeer(this.options(cfg));
       const s: Session = { cfg, peer, routes: new Map() };
       this.sessions.set(name, s);
+      this.startBfd(cfg);
       this.applyTo(s);
       peer.start();
     }
   }
 
-  private attributes(a: Announcement, asn: number): PathAttributes {
-    const id = `${asn}|${a.communities.join(',')}|${a.largeCommunities.map((c) => c.join(':')).join(',')}|${a.localPref ?? ''}|${a.bandwidthMbps ?? ''}`;
+  /** BFD sessions from now on (the service starts asynchronously); peers already configured get theirs now. */
+  attachBfd(bfd: BfdService): void {
+    this.bfd = bfd;
+    for (const s of this.sessions.values()) this.startBfd(s.cfg);
+  }
+
+  private startBfd(c: PeerConfig): void {
+    if (!c.bfd || !this.bfd) return;
+    this.bfd.add({
+      address: c.address, minTxMs: c.bfd.minTx, minRxMs: c.bfd.minRx, multiplier: c.bfd.multiplier,
+      ...(c.bfd.auth ? { key: sha1Key(c.bfd.auth) } : {}),
+    });
+  }
+
+  /**
+   * The BFD session with `address` went down (not the peer's AdminDown, RFC 5882 3.2): its BGP session goes
+   * down at once with Cease/BFD Down (RFC 5882 4.3, RFC 9384) and starts again, to reconnect when it can.
+   */
+  bfdFailed(address: string, reason: string): void {
+    for (const s of this.sessions.values()) {
+      if (canonical(s.cfg.address) !== address) continue;
+      s.peer.stop(reason, CeaseSubcode.BFD_DOWN);
+      s.peer.start();
+    }
+  }
+
+  private attributes(a: Announcement, asn: number, draining: boolean): PathAttributes {
+    const communities = draining ? [...a.communities, WellKnownCommunity.GRACEFUL_SHUTDOWN] : a.communities;
+    const id = `${asn}|${communities.join(',')}|${a.largeCommunities.map((c) => c.join(':')).join(',')}|${a.localPref ?? ''}|${a.bandwidthMbps ?? ''}`;
     let attrs = this.interned.get(id);
     if (!attrs) {
       attrs = {
         origin: 0, asPath: [],
-        ...(a.communities.length ? { communities: a.communities } : {}),
+        ...(communities.length ? { communities } : {}),
         ...(a.largeCommunities.length ? { largeCommunities: a.largeCommunities } : {}),
         ...(a.localPref === undefined ? {} : { localPref: a.localPref }),
         ...(a.bandwidthMbps === undefined ? {} : { extendedCommunities: [linkBandwidth(asn, (a.bandwidthMbps * 1e6) / 8)] }),
@@ -118,12 +169,46 @@ export class Announcer {
 
   private applyTo(s: Session): void {
     const next = new Map<string, ExportRoute>();
+    const draining = this.draining.has(s.cfg.name);
     for (const a of this.state.get(s.cfg.name) ?? []) {
-      next.set(a.key, { key: a.key, prefix: a.prefix, attributes: this.attributes(a, s.cfg.myAsn), nextHop: '' });
+      next.set(a.key, { key: a.key, prefix: a.prefix, attributes: this.attributes(a, s.cfg.myAsn, draining), nextHop: '' });
     }
     for (const [key, r] of s.routes) if (!next.has(key)) s.peer.retract(key, r.prefix);
     for (const [key, r] of next) if (s.routes.get(key)?.attributes !== r.attributes) s.peer.offer(r);
     s.routes = next;
+  }
+
+  /** Names of the established sessions whose router does graceful restart (it sent the capability: a helper, RFC 4724 4.2). */
+  restartCapable(): string[] {
+    return [...this.sessions.values()].filter((s) => s.peer.isEstablished && s.peer.negotiated?.peerGracefulRestart !== undefined).map((s) => s.cfg.name);
+  }
+
+  /** Names of the sessions that are Established. */
+  established(): string[] {
+    return [...this.sessions.values()].filter((s) => s.peer.isEstablished).map((s) => s.cfg.name);
+  }
+
+  /** RFC 8326 2: re-announce every route of these sessions with the GRACEFUL_SHUTDOWN community. */
+  beginGracefulShutdown(names: readonly string[]): void {
+    for (const n of names) this.draining.add(n);
+    for (const s of this.sessions.values()) if (this.draining.has(s.cfg.name)) this.applyTo(s);
+  }
+
+  /**
+   * Withdraw every route of these sessions, and resolve once the UPDATEs are written (or `timeoutMs`
+   * passed): a NOTIFICATION must not overtake them.
+   */
+  async withdrawAll(names: readonly string[], timeoutMs = 1000): Promise<void> {
+    const list = names.flatMap((n) => this.sessions.get(n) ?? []);
+    for (const s of list) { for (const [key, r] of s.routes) s.peer.retract(key, r.prefix); s.routes = new Map(); }
+    for (let waited = 0; waited < timeoutMs && list.some((s) => s.peer.isEstablished && s.peer.ribOut.pendingCount > 0); waited += 10) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /** RFC 4724 4.1: close these sessions without NOTIFICATION; their routers keep our routes as stale. */
+  dropForRestart(names: readonly string[]): void {
+    for (const n of names) this.sessions.get(n)?.peer.drop('graceful restart: vipgate agent restarting');
   }
 
   /** Stop every session with Cease/Administrative Shutdown (RFC 9003 text): the router withdraws our routes at once. */

@@ -1,14 +1,16 @@
 /**
  * MetalLB's legacy ConfigMap (metallb-system/config, key `config`, MetalLB <= 0.12), read as it is so
  * that a MetalLB user switches without rewriting: `peers` (peer-address, peer-asn, my-asn, peer-port,
- * hold-time, router-id, source-address, password, node-selectors), `bgp-communities` (named
+ * hold-time, router-id, source-address, password, node-selectors, bfd-profile), `bfd-profiles` (BFD
+ * intervals, bfd.ts), `bgp-communities` (named
  * communities), `address-pools` (name, protocol, addresses, avoid-buggy-ips, auto-assign,
  * bgp-advertisements with aggregation-length, localpref, communities). Layer 2 pools are refused:
  * vipgate announces over BGP only.
  */
 import { z } from 'zod';
 import { asNumber, community, ipAddress, ipv4Address } from '../../config/values.js';
-import { type AdvertisementConfig, type AgentConfig, DEFAULTS } from './model.js';
+import { type BfdProfile, bfdProfileFields, fromBfdProfile } from './bfd.js';
+import { type AdvertisementConfig, type AgentConfig, DEFAULTS, STOP_DEFAULTS } from './model.js';
 import { addressRange, duration, holdSeconds, legacySelector } from './values.js';
 
 const peer = z.object({
@@ -21,7 +23,23 @@ const peer = z.object({
   'source-address': ipAddress.optional(),
   password: z.string().min(1).max(80).optional(),
   'node-selectors': z.array(legacySelector).default([]),
+  'bfd-profile': z.string().min(1).optional(),
 });
+
+/** MetalLB 0.12's bfd-profiles entries: the BFDProfile fields in kebab-case. */
+const bfdProfile = z.object({
+  name: z.string().min(1),
+  'receive-interval': bfdProfileFields.receiveInterval,
+  'transmit-interval': bfdProfileFields.transmitInterval,
+  'detect-multiplier': bfdProfileFields.detectMultiplier,
+  'echo-interval': bfdProfileFields.echoInterval,
+  'echo-mode': bfdProfileFields.echoMode,
+  'passive-mode': bfdProfileFields.passiveMode,
+  'minimum-ttl': bfdProfileFields.minimumTtl,
+}).transform((p): BfdProfile & { name: string } => ({
+  name: p.name, receiveInterval: p['receive-interval'], transmitInterval: p['transmit-interval'], detectMultiplier: p['detect-multiplier'],
+  echoInterval: p['echo-interval'], echoMode: p['echo-mode'], passiveMode: p['passive-mode'], minimumTtl: p['minimum-ttl'],
+}));
 
 const advertisement = z.object({
   'aggregation-length': z.number().int().min(0).max(128).optional(),
@@ -42,6 +60,7 @@ export const metallbConfigMapSchema = z.object({
   peers: z.array(peer).default([]),
   'bgp-communities': z.record(z.string(), community).default({}),
   'address-pools': z.array(pool).default([]),
+  'bfd-profiles': z.array(bfdProfile).default([]),
 });
 
 /** Is this parsed YAML MetalLB's legacy config (the ConfigMap, or the text of its `config` key)? */
@@ -52,6 +71,8 @@ export function isLegacyConfig(doc: unknown): boolean {
 }
 
 export function fromMetallbConfigMap(c: z.output<typeof metallbConfigMapSchema>, issue: (path: string, message: string) => void): AgentConfig {
+  const warnings: string[] = [];
+  const profiles = new Map(c['bfd-profiles'].map((p) => [p.name, p]));
   const routerIds = new Set(c.peers.map((p) => p['router-id']).filter((x) => x !== undefined));
   const advertisements: AdvertisementConfig[] = [];
   c['address-pools'].forEach((p, i) => {
@@ -79,18 +100,24 @@ export function fromMetallbConfigMap(c: z.output<typeof metallbConfigMapSchema>,
     pools: c['address-pools'].map((p, i) => ({
       origin: `address-pools[${i}]`, name: p.name, ranges: p.addresses, avoidBuggyIPs: p['avoid-buggy-ips'], autoAssign: p['auto-assign'],
     })),
-    peers: c.peers.map((p, i) => ({
-      origin: `peers[${i}]`, name: p['peer-address'], address: p['peer-address'], port: p['peer-port'], myAsn: p['my-asn'], peerAsn: p['peer-asn'],
-      holdTime: p['hold-time'], connectRetry: DEFAULTS.connectRetry, nodeSelectors: p['node-selectors'],
-      ...(p.password ? { password: p.password } : {}),
-      ...(p['source-address'] ? { sourceAddress: p['source-address'] } : {}),
-      ...(p['router-id'] ? { routerId: p['router-id'] } : {}),
-    })),
+    peers: c.peers.map((p, i) => {
+      const profile = p['bfd-profile'] === undefined ? undefined : profiles.get(p['bfd-profile']);
+      if (p['bfd-profile'] !== undefined && !profile) issue(`peers[${i}].bfd-profile`, `no entry named "${p['bfd-profile']}" in bfd-profiles`);
+      return {
+        origin: `peers[${i}]`, name: p['peer-address'], address: p['peer-address'], port: p['peer-port'], myAsn: p['my-asn'], peerAsn: p['peer-asn'],
+        holdTime: p['hold-time'], connectRetry: DEFAULTS.connectRetry, nodeSelectors: p['node-selectors'],
+        ...(p.password ? { password: p.password } : {}),
+        ...(p['source-address'] ? { sourceAddress: p['source-address'] } : {}),
+        ...(p['router-id'] ? { routerId: p['router-id'] } : {}),
+        ...(profile ? { bfd: fromBfdProfile(profile, `bfd-profiles[${c['bfd-profiles'].indexOf(profile)}]`, warnings) } : {}),
+      };
+    }),
     advertisements,
     externalIPs: { enabled: false, communities: [], largeCommunities: [] },
     linkBandwidth: DEFAULTS.linkBandwidth,
     leaderElection: DEFAULTS.leaderElection,
-    warnings: [],
+    ...STOP_DEFAULTS,
+    warnings,
   };
 }
 

@@ -1,7 +1,8 @@
 /**
- * MetalLB's CRDs (metallb.io/v1beta1 IPAddressPool, BGPAdvertisement, Community; v1beta1/v1beta2
+ * MetalLB's CRDs (metallb.io/v1beta1 IPAddressPool, BGPAdvertisement, Community, BFDProfile; v1beta1/v1beta2
  * BGPPeer) as YAML documents or objects read from the API server, converted to the agent config.
- * Fields vipgate has no use for are ignored and listed as warnings (bfdProfile, vrf, serviceAllocation,
+ * A BGPPeer's bfdProfile turns BFD on with that profile's intervals (bfd.ts).
+ * Fields vipgate has no use for are ignored and listed as warnings (vrf, serviceAllocation,
  * L2Advertisement, ...), so a MetalLB setup loads as it is. Communities may be "AS:VALUE",
  * "large:G:L1:L2" or the name of an entry in a Community object, as in MetalLB.
  */
@@ -9,7 +10,8 @@ import { z } from 'zod';
 import { asNumber, community, ipAddress, ipv4Address, largeCommunity } from '../../config/values.js';
 import type { LargeCommunity } from '../../wire/bgp/types.js';
 import type { KubeObject } from '../source/manifests.js';
-import { type AgentConfig, DEFAULTS } from './model.js';
+import { bfdProfileFields, fromBfdProfile } from './bfd.js';
+import { type AgentConfig, DEFAULTS, STOP_DEFAULTS } from './model.js';
 import { addressRange, anySelectorMatches, duration, holdSeconds, labelSelector } from './values.js';
 
 const poolSpec = z.object({
@@ -30,7 +32,10 @@ const peerSpec = z.object({
   sourceAddress: ipAddress.optional(),
   password: z.string().min(1).max(80).optional(),
   nodeSelectors: z.array(labelSelector).default([]),
+  bfdProfile: z.string().min(1).optional(),
 });
+
+const bfdProfileSpec = z.object(bfdProfileFields);
 
 const advertisementSpec = z.object({
   ipAddressPools: z.array(z.string()).default([]),
@@ -47,7 +52,7 @@ const communitySpec = z.object({ communities: z.array(z.object({ name: z.string(
 
 const IGNORED: Record<string, readonly string[]> = {
   IPAddressPool: ['serviceAllocation'],
-  BGPPeer: ['bfdProfile', 'vrf', 'ebgpMultiHop', 'passwordSecret', 'disableMP'],
+  BGPPeer: ['vrf', 'ebgpMultiHop', 'passwordSecret', 'disableMP'],
 };
 
 export function isMetallbObject(o: KubeObject): boolean {
@@ -81,7 +86,7 @@ export function fromMetallbCrds(objects: readonly KubeObject[], issue: Issue): A
   const name = (o: KubeObject): string => o.metadata?.name ?? '';
   const of = (kind: string) => objects.filter((o) => o.kind === kind);
   for (const o of objects) {
-    if (!['IPAddressPool', 'BGPPeer', 'BGPAdvertisement', 'Community'].includes(o.kind ?? '')) warnings.push(`${o.kind}/${name(o)} is ignored by vipgate (BGP only)`);
+    if (!['IPAddressPool', 'BGPPeer', 'BGPAdvertisement', 'Community', 'BFDProfile'].includes(o.kind ?? '')) warnings.push(`${o.kind}/${name(o)} is ignored by vipgate (BGP only)`);
   }
   const aliases = new Map<string, string>();
   for (const c of of('Community')) {
@@ -93,10 +98,16 @@ export function fromMetallbCrds(objects: readonly KubeObject[], issue: Issue): A
     const s = parseSpec(poolSpec, o, origin, issue, warnings);
     return s ? [{ origin, name: name(o), ranges: s.addresses, avoidBuggyIPs: s.avoidBuggyIPs, autoAssign: s.autoAssign }] : [];
   });
+  const bfdProfiles = new Map(of('BFDProfile').flatMap((o) => {
+    const s = parseSpec(bfdProfileSpec, o, `BFDProfile/${name(o)}`, issue, warnings);
+    return s ? [[name(o), s] as const] : [];
+  }));
   const peers = of('BGPPeer').flatMap((o) => {
     const origin = `BGPPeer/${name(o)}`;
     const s = parseSpec(peerSpec, o, origin, issue, warnings);
     if (!s) return [];
+    const profile = s.bfdProfile === undefined ? undefined : bfdProfiles.get(s.bfdProfile);
+    if (s.bfdProfile !== undefined && !profile) issue(`${origin}.spec.bfdProfile`, `no BFDProfile named "${s.bfdProfile}"`);
     return [{
       origin, name: name(o), address: s.peerAddress, port: s.peerPort, myAsn: s.myASN, peerAsn: s.peerASN, holdTime: s.holdTime,
       connectRetry: s.connectTime ?? DEFAULTS.connectRetry, nodeSelectors: s.nodeSelectors,
@@ -104,6 +115,7 @@ export function fromMetallbCrds(objects: readonly KubeObject[], issue: Issue): A
       ...(s.password ? { password: s.password } : {}),
       ...(s.sourceAddress ? { sourceAddress: s.sourceAddress } : {}),
       ...(s.routerID ? { routerId: s.routerID } : {}),
+      ...(profile ? { bfd: fromBfdProfile(profile, `BFDProfile/${s.bfdProfile}`, warnings) } : {}),
     }];
   });
   const advertisements = of('BGPAdvertisement').flatMap((o) => {
@@ -139,6 +151,7 @@ export function fromMetallbCrds(objects: readonly KubeObject[], issue: Issue): A
     externalIPs: { enabled: false, communities: [], largeCommunities: [] },
     linkBandwidth: DEFAULTS.linkBandwidth,
     leaderElection: DEFAULTS.leaderElection,
+    ...STOP_DEFAULTS,
     warnings,
   };
 }

@@ -54,7 +54,24 @@ export interface PeerConfig {
   readonly routerId?: string;
   /** Empty: every node peers with this router. Otherwise: nodes matching any of them. */
   readonly nodeSelectors: readonly LabelSelector[];
+  /** BFD with this router (RFC 5880/5881), intervals in milliseconds; undefined: none. */
+  readonly bfd?: PeerBfdConfig;
 }
+
+export interface PeerBfdConfig {
+  readonly minRx: number;
+  readonly minTx: number;
+  readonly multiplier: number;
+  readonly auth?: { readonly type: 'keyed-sha1' | 'meticulous-keyed-sha1'; readonly keyId: number; readonly password: string };
+}
+
+/**
+ * What a stop (SIGTERM) does: `graceful-shutdown` (RFC 8326: routes re-announced with GRACEFUL_SHUTDOWN, a
+ * drain, then withdrawn with Cease), `graceful-restart` (RFC 4724: sessions closed without NOTIFICATION so
+ * the routers keep our routes as stale until we are back), or `auto`: graceful-shutdown when the node is
+ * being drained (cordoned or deleted) or the source is a file, graceful-restart otherwise (a rollout).
+ */
+export type ShutdownMode = 'graceful-shutdown' | 'graceful-restart' | 'auto';
 
 export interface AdvertisementConfig {
   readonly origin: string;
@@ -91,6 +108,15 @@ export interface AgentConfig {
   readonly leaderElection: { readonly namespace: string; readonly name: string; readonly durationSeconds: number };
   /** spec.loadBalancerClass this agent serves; undefined: Services without a class. */
   readonly loadBalancerClass?: string;
+  /** RFC 8326 drain: how long routes stay announced with GRACEFUL_SHUTDOWN before they are withdrawn. */
+  readonly gracefulShutdown: { readonly drainSeconds: number };
+  /**
+   * RFC 4724, the agent as restarting speaker: the capability with the Forwarding State bit for IPv4 and
+   * IPv6 unicast (kube-proxy keeps forwarding while the agent restarts); `stateDir` holds the marker that
+   * sets the Restart State bit on the next start.
+   */
+  readonly gracefulRestart: { readonly enabled: boolean; readonly restartTime: number; readonly stateDir: string };
+  readonly shutdown: ShutdownMode;
   /** Things read but not used (MetalLB features vipgate does not have), for the log. */
   readonly warnings: readonly string[];
 }
@@ -99,4 +125,20 @@ export const DEFAULTS = {
   port: 179, holdTime: 90, connectRetry: 5,
   linkBandwidth: { enabled: true, mbpsPerEndpoint: 1000 },
   leaderElection: { namespace: 'vipgate-system', name: 'vipgate-ipam', durationSeconds: 15 },
+  /**
+   * 5 s: one UPDATE moves the router's traffic off the node, so the drain only has to outlast the router's
+   * processing and flows in flight; it and the close (about 1 s) fit the DaemonSet's
+   * terminationGracePeriodSeconds (deploy/daemonset.yaml: 10), the bound being MAX_DRAIN_SECONDS.
+   */
+  gracefulShutdown: { drainSeconds: 5 },
+  gracefulRestart: { enabled: true, restartTime: 120, stateDir: '/run/vipgate' },
+  shutdown: 'auto',
 } as const;
+
+/** What a stop does in the MetalLB formats, which have no such settings. */
+export const STOP_DEFAULTS = {
+  gracefulShutdown: DEFAULTS.gracefulShutdown, gracefulRestart: DEFAULTS.gracefulRestart, shutdown: DEFAULTS.shutdown,
+} as const;
+
+/** The longest drain accepted: Kubernetes' own default terminationGracePeriodSeconds is 30. */
+export const MAX_DRAIN_SECONDS = 25;

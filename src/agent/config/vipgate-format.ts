@@ -3,15 +3,20 @@
  * nothing. Example:
  *
  *   asn: 64512
- *   peers: [{ address: 192.168.10.254, asn: 64513 }]
+ *   peers: [{ address: 192.168.10.254, asn: 64513, bfd: { minRx: 100, minTx: 100, multiplier: 3 } }]
  *   pools: [{ name: default, addresses: [172.20.1.0/24, "fd00:172:20::/120"], avoidBuggyIPs: true }]
  *   advertisements: [{ pools: [default], communities: ["64512:100"], localPref: 200 }]
  *   externalIPs: { enabled: true }
  *   linkBandwidth: { mbpsPerEndpoint: 1000 }
+ *   gracefulShutdown: { drainSeconds: 5 }          # RFC 8326 drain on a stop (at most 25 s)
+ *   gracefulRestart: { enabled: true, restartTime: 120, stateDir: /run/vipgate }   # RFC 4724
+ *   shutdown: auto                                  # or graceful-shutdown / graceful-restart
  */
 import { z } from 'zod';
 import { asNumber, community, ipAddress, ipv4Address, largeCommunity } from '../../config/values.js';
-import { type AgentConfig, DEFAULTS } from './model.js';
+import { bfdSettings } from '../../config/schema.js';
+import { peerBfd } from './bfd.js';
+import { type AgentConfig, DEFAULTS, MAX_DRAIN_SECONDS } from './model.js';
 import { addressRange, holdSeconds, labelSelector } from './values.js';
 
 const peer = z.strictObject({
@@ -27,6 +32,8 @@ const peer = z.strictObject({
   password: z.string().min(1).max(80).optional(),
   sourceAddress: ipAddress.optional(),
   nodeSelectors: z.array(labelSelector).default([]),
+  /** RFC 5880/5881 with this router, as the router's neighbor `bfd`; present: on, 300 ms x 3 by default. */
+  bfd: bfdSettings.optional(),
 });
 
 const pool = z.strictObject({
@@ -70,6 +77,16 @@ export const vipgateAgentSchema = z.strictObject({
     durationSeconds: z.number().int().min(5).max(300).default(DEFAULTS.leaderElection.durationSeconds),
   }).prefault({}),
   loadBalancerClass: z.string().min(1).optional(),
+  gracefulShutdown: z.strictObject({
+    drainSeconds: z.number().int().min(0).max(MAX_DRAIN_SECONDS).default(DEFAULTS.gracefulShutdown.drainSeconds),
+  }).prefault({}),
+  gracefulRestart: z.strictObject({
+    enabled: z.boolean().default(DEFAULTS.gracefulRestart.enabled),
+    /** RFC 4724 3: 12 bits of seconds. */
+    restartTime: z.number().int().min(1).max(4095).default(DEFAULTS.gracefulRestart.restartTime),
+    stateDir: z.string().min(1).default(DEFAULTS.gracefulRestart.stateDir),
+  }).prefault({}),
+  shutdown: z.enum(['graceful-shutdown', 'graceful-restart', 'auto']).default(DEFAULTS.shutdown),
 });
 
 export function fromVipgateFormat(c: z.output<typeof vipgateAgentSchema>): AgentConfig {
@@ -78,12 +95,18 @@ export function fromVipgateFormat(c: z.output<typeof vipgateAgentSchema>): Agent
     format: 'vipgate',
     ...(c.routerId ? { routerId: c.routerId } : {}),
     pools: c.pools.map((p, i) => ({ origin: `pools[${i}]`, ...p, ranges: p.addresses })),
-    peers: c.peers.map(({ asn, myAsn, name, ...p }, i) => ({ origin: `peers[${i}]`, name: name ?? p.address, ...p, peerAsn: asn, myAsn: myAsn ?? c.asn })),
+    peers: c.peers.map(({ asn, myAsn, name, bfd, ...p }, i) => {
+      const b = peerBfd(bfd);
+      return { origin: `peers[${i}]`, name: name ?? p.address, ...p, peerAsn: asn, myAsn: myAsn ?? c.asn, ...(b ? { bfd: b } : {}) };
+    }),
     advertisements: (c.advertisements ?? [defaultAdvertisement]).map(({ pools, ...a }, i) => ({ origin: `advertisements[${i}]`, ...a, ...(pools ? { pools } : {}) })),
     externalIPs: c.externalIPs,
     linkBandwidth: c.linkBandwidth,
     leaderElection: c.leaderElection,
     ...(c.loadBalancerClass ? { loadBalancerClass: c.loadBalancerClass } : {}),
+    gracefulShutdown: c.gracefulShutdown,
+    gracefulRestart: c.gracefulRestart,
+    shutdown: c.shutdown,
     warnings: [],
   };
 }

@@ -7,7 +7,8 @@
  * nexthop`): a Cluster Service from all three nodes with equal weights; a Local dual-stack Service only
  * from nodes with ready endpoints, weighted by their number through the link bandwidth community
  * (3:1 → 191:64); editing the EndpointSlice in the file moves next hops and weights; deleting the
- * Service withdraws it; an agent stopped with SIGTERM takes its node out at once (Cease).
+ * Service withdraws it; an agent stopped with SIGTERM takes its node out at once (GRACEFUL_SHUTDOWN,
+ * then withdrawn with Cease after a 1 s drain).
  * Needs root (namespaces) and `npm run build` (the processes run dist/).
  */
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,6 +47,7 @@ peers:
   - { address: 192.168.10.253, asn: 64513, holdTime: 9, connectRetry: 1, name: bird }
 pools:
   - { name: default, addresses: [172.20.1.0/24, "fd00:172:20::/120"], avoidBuggyIPs: true }
+gracefulShutdown: { drainSeconds: 1 }
 `;
 
 function endpoints(perNode: Record<string, number>): string {
@@ -175,7 +177,7 @@ describe('three agents (file source), the vipgate router and BIRD', () => {
     expect(await kernelHops(router.ns, '172.20.1.1')).toHaveLength(3);
   });
 
-  it('an agent stopped with SIGTERM takes its node out of the ECMP set at once (Cease, not hold timer)', async () => {
+  it('an agent stopped with SIGTERM takes its node out of the ECMP set at once (GRACEFUL_SHUTDOWN then Cease, not hold timer)', async () => {
     await stopChild(agents[0]!.child, 5000, 'SIGTERM');
     expect(agents[0]!.child.exitCode).toBe(0);
     await waitHops(router.ns, '172.20.1.1', ['192.168.10.101*1', '192.168.10.102*1']);

@@ -85,7 +85,7 @@ spec:
 apiVersion: metallb.io/v1beta2
 kind: BGPPeer
 metadata: { name: router, namespace: metallb-system }
-spec: { myASN: 64512, peerASN: 64513, peerAddress: 192.168.10.254, holdTime: 9s, bfdProfile: fast }
+spec: { myASN: 64512, peerASN: 64513, peerAddress: 192.168.10.254, holdTime: 9s, vrf: red }
 ---
 apiVersion: metallb.io/v1beta1
 kind: Community
@@ -115,7 +115,7 @@ metadata: { name: l2 }
       origin: 'BGPAdvertisement/adv', pools: ['first'], localPref: 120, aggregationLengthV6: 120,
       communities: [(1234 << 16 | 1) >>> 0, (64512 << 16 | 9) >>> 0], largeCommunities: [[64512, 1, 2]],
     }]);
-    expect(c.warnings).toEqual(['L2Advertisement/l2 is ignored by vipgate (BGP only)', 'BGPPeer/router.spec.bfdProfile is ignored by vipgate']);
+    expect(c.warnings).toEqual(['L2Advertisement/l2 is ignored by vipgate (BGP only)', 'BGPPeer/router.spec.vrf is ignored by vipgate']);
   });
 
   it('reads them from the List that `kubectl get ... -o yaml` prints', () => {

@@ -1,0 +1,155 @@
+/**
+ * The agent's failover settings in each config format: `peers[].bfd` (the router's neighbor bfd schema:
+ * same limits, 300 ms x 3 when present), MetalLB's BFDProfile CRD named by BGPPeer.spec.bfdProfile and
+ * the legacy ConfigMap's bfd-profiles (what vipgate cannot do is a warning), and the stop settings
+ * (gracefulShutdown, gracefulRestart, shutdown) with their defaults and bounds; `auto` resolved per
+ * source and node state.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseAgentConfig } from '../../../src/agent/config/load.js';
+import { resolveStopMode } from '../../../src/agent/agent.js';
+import { ConfigError } from '../../../src/config/error.js';
+
+function issues(text: string): string[] {
+  try {
+    parseAgentConfig(text);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.issues.map((i) => `${i.path}: ${i.message}`);
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const own = (peer: string, extra = ''): string => `
+asn: 64512
+peers: [{ address: 10.0.0.254, asn: 64513${peer} }]
+pools: [{ name: p, addresses: [172.20.1.0/24] }]
+${extra}`;
+
+describe('vipgate format: peers[].bfd', () => {
+  it('is off without the key or with enabled: false', () => {
+    expect(parseAgentConfig(own('')).peers[0]!.bfd).toBeUndefined();
+    expect(parseAgentConfig(own(', bfd: { enabled: false, minRx: 100 }')).peers[0]!.bfd).toBeUndefined();
+  });
+
+  it('present: 300 ms x 3 unless given; auth passes through with its key id default', () => {
+    expect(parseAgentConfig(own(', bfd: {}')).peers[0]!.bfd).toEqual({ minRx: 300, minTx: 300, multiplier: 3 });
+    expect(parseAgentConfig(own(', bfd: { minRx: 100, minTx: 50, multiplier: 5, auth: { type: keyed-sha1, password: s3cret } }')).peers[0]!.bfd)
+      .toEqual({ minRx: 100, minTx: 50, multiplier: 5, auth: { type: 'keyed-sha1', keyId: 1, password: 's3cret' } });
+  });
+
+  it('has the router neighbor bfd limits and refuses unknown keys', () => {
+    expect(issues(own(', bfd: { minRx: 5, multiplier: 0, auth: { type: md5, password: x } }'))).toEqual([
+      'peers[0].bfd.minRx: Too small: expected number to be >=10',
+      'peers[0].bfd.multiplier: Too small: expected number to be >=1',
+      'peers[0].bfd.auth.type: Invalid option: expected one of "keyed-sha1"|"meticulous-keyed-sha1"',
+    ]);
+    expect(issues(own(', bfd: { interval: 100 }'))).toEqual(['peers[0].bfd.interval: unknown field']);
+  });
+});
+
+describe('vipgate format: stop settings', () => {
+  it('defaults: drain 5 s, graceful restart on (120 s, /run/vipgate), shutdown auto', () => {
+    const c = parseAgentConfig(own(''));
+    expect(c.gracefulShutdown).toEqual({ drainSeconds: 5 });
+    expect(c.gracefulRestart).toEqual({ enabled: true, restartTime: 120, stateDir: '/run/vipgate' });
+    expect(c.shutdown).toBe('auto');
+  });
+
+  it('takes them, within bounds (drain at most 25 s, restart time 12 bits)', () => {
+    const c = parseAgentConfig(own('', 'gracefulShutdown: { drainSeconds: 2 }\ngracefulRestart: { enabled: false, restartTime: 30, stateDir: /var/lib/vg }\nshutdown: graceful-restart'));
+    expect([c.gracefulShutdown.drainSeconds, c.gracefulRestart, c.shutdown]).toEqual([2, { enabled: false, restartTime: 30, stateDir: '/var/lib/vg' }, 'graceful-restart']);
+    expect(issues(own('', 'gracefulShutdown: { drainSeconds: 26 }\ngracefulRestart: { restartTime: 4096 }\nshutdown: reboot'))).toEqual([
+      'gracefulShutdown.drainSeconds: Too big: expected number to be <=25',
+      'gracefulRestart.restartTime: Too big: expected number to be <=4095',
+      'shutdown: Invalid option: expected one of "graceful-shutdown"|"graceful-restart"|"auto"',
+    ]);
+  });
+
+  it('auto: a file source or a drained node (cordoned, being deleted) shuts down gracefully, a rollout restarts', () => {
+    expect(resolveStopMode('auto', 'file', undefined)).toBe('graceful-shutdown');
+    expect(resolveStopMode('auto', 'kubernetes', { unschedulable: false })).toBe('graceful-restart');
+    expect(resolveStopMode('auto', 'kubernetes', undefined)).toBe('graceful-restart');
+    expect(resolveStopMode('auto', 'kubernetes', { unschedulable: true })).toBe('graceful-shutdown');
+    expect(resolveStopMode('auto', 'kubernetes', { deleting: true })).toBe('graceful-shutdown');
+    expect(resolveStopMode('graceful-restart', 'file', undefined)).toBe('graceful-restart');
+    expect(resolveStopMode('graceful-shutdown', 'kubernetes', {})).toBe('graceful-shutdown');
+  });
+});
+
+const CRDS = (profile: string, peerExtra = ', bfdProfile: fast'): string => `
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: pool }
+spec: { addresses: [172.20.1.0/24] }
+---
+apiVersion: metallb.io/v1beta2
+kind: BGPPeer
+metadata: { name: router }
+spec: { myASN: 64512, peerASN: 64513, peerAddress: 192.168.10.254${peerExtra} }
+---
+apiVersion: metallb.io/v1beta1
+kind: BGPAdvertisement
+metadata: { name: adv }
+---
+apiVersion: metallb.io/v1beta1
+kind: BFDProfile
+metadata: { name: fast, namespace: metallb-system }
+spec: ${profile}
+`;
+
+describe('MetalLB BFDProfile', () => {
+  it('maps receiveInterval, transmitInterval and detectMultiplier onto the peer', () => {
+    const c = parseAgentConfig(CRDS('{ receiveInterval: 100, transmitInterval: 150, detectMultiplier: 4 }'));
+    expect(c.peers[0]!.bfd).toEqual({ minRx: 100, minTx: 150, multiplier: 4 });
+    expect(c.warnings).toEqual([]);
+    expect(c.gracefulShutdown.drainSeconds).toBe(5);
+  });
+
+  it('an empty profile is 300 ms x 3; a peer without bfdProfile has no BFD', () => {
+    expect(parseAgentConfig(CRDS('{}')).peers[0]!.bfd).toEqual({ minRx: 300, minTx: 300, multiplier: 3 });
+    expect(parseAgentConfig(CRDS('{}', '')).peers[0]!.bfd).toBeUndefined();
+  });
+
+  it('warns about echo mode, passive mode and minimumTtl, which it cannot apply', () => {
+    const c = parseAgentConfig(CRDS('{ echoMode: true, echoInterval: 50, passiveMode: true, minimumTtl: 254 }'));
+    expect(c.peers[0]!.bfd).toEqual({ minRx: 300, minTx: 300, multiplier: 3 });
+    expect(c.warnings).toEqual([
+      'BFDProfile/fast: echo mode is not supported, BFD runs in asynchronous mode only',
+      'BFDProfile/fast: passive mode is not supported, the agent sends BFD packets from the start',
+      'BFDProfile/fast: minimumTtl is ignored, single-hop BFD accepts TTL 255 only (RFC 5881 5)',
+    ]);
+    expect(parseAgentConfig(CRDS('{ echoInterval: 50 }')).warnings).toEqual(['BFDProfile/fast: echoInterval is ignored (no echo mode)']);
+  });
+
+  it('names a missing profile and out-of-range fields', () => {
+    expect(issues(CRDS('{}', ', bfdProfile: slow'))).toEqual(['BGPPeer/router.spec.bfdProfile: no BFDProfile named "slow"']);
+    expect(issues(CRDS('{ receiveInterval: 5, detectMultiplier: 1 }'))).toEqual([
+      'BFDProfile/fast.spec.receiveInterval: Too small: expected number to be >=10',
+      'BFDProfile/fast.spec.detectMultiplier: Too small: expected number to be >=2',
+      'BGPPeer/router.spec.bfdProfile: no BFDProfile named "fast"',
+    ]);
+  });
+});
+
+describe('MetalLB legacy ConfigMap: bfd-profiles', () => {
+  const LEGACY = (profiles: string, ref = 'fast'): string => `
+peers:
+- { peer-address: 192.168.10.254, peer-asn: 64513, my-asn: 64512, bfd-profile: ${ref} }
+address-pools:
+- { name: default, protocol: bgp, addresses: [172.20.1.0/24] }
+bfd-profiles:
+${profiles}`;
+
+  it('maps the kebab-case fields and warns the same way', () => {
+    const c = parseAgentConfig(LEGACY('- { name: fast, receive-interval: 100, transmit-interval: 100, detect-multiplier: 3, echo-mode: true }'));
+    expect(c.format).toBe('metallb-configmap');
+    expect(c.peers[0]!.bfd).toEqual({ minRx: 100, minTx: 100, multiplier: 3 });
+    expect(c.warnings).toEqual(['bfd-profiles[0]: echo mode is not supported, BFD runs in asynchronous mode only']);
+    expect(c.gracefulRestart.enabled).toBe(true);
+  });
+
+  it('names a peer whose bfd-profile does not exist', () => {
+    expect(issues(LEGACY('- { name: fast }', 'other'))).toEqual(['peers[0].bfd-profile: no entry named "other" in bfd-profiles']);
+  });
+});
