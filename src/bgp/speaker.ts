@@ -61,15 +61,24 @@ export class Speaker {
     return peer;
   }
 
-  removePeer(peer: Peer, text?: string): void {
+  /** Stop the peer (Cease with `subcode`, default Administrative Shutdown, and `text`) and forget it. */
+  removePeer(peer: Peer, text?: string, subcode?: number): void {
     if (this.byAddress.get(normalizeAddress(peer.options.address)) !== peer) return;
-    peer.stop(text);
+    peer.stop(text, subcode);
     this.byAddress.delete(normalizeAddress(peer.options.address));
     this.dynamic.delete(peer);
     this.owner.peerRemoved(peer);
   }
 
   addRange(range: DynamicRange): void { this.ranges.push(range); }
+
+  /** Stop accepting from a range; its dynamic neighbors are stopped and forgotten. */
+  removeRange(range: Prefix, text?: string, subcode?: number): void {
+    const i = this.ranges.findIndex((r) => r.range.family === range.family && r.range.len === range.len && addressInPrefix(range.addr, r.range));
+    if (i < 0) return;
+    const [gone] = this.ranges.splice(i, 1);
+    for (const p of [...this.dynamic]) if (addressInPrefix(parseAddress(p.options.address), gone!.range)) this.removePeer(p, text, subcode);
+  }
 
   async listen(addresses: readonly ListenAddress[]): Promise<void> {
     for (const a of addresses) {

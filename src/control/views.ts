@@ -100,6 +100,24 @@ export interface RouterCounters {
   readonly fibErrors: number;
 }
 
+/** What `vipgate reload` did: neighbors by id (address or range). */
+export interface ReloadResult {
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  /** Session parameters changed: closed with Cease/Other Configuration Change and opened again. */
+  readonly reset: readonly { readonly neighbor: string; readonly fields: readonly string[] }[];
+  /** Policies, limits, BFD, probing, shutdown: applied with the session kept. */
+  readonly soft: readonly { readonly neighbor: string; readonly fields: readonly string[] }[];
+  readonly networks: { readonly set: readonly string[]; readonly removed: readonly string[] };
+  readonly aggregates: boolean;
+  readonly decision: boolean;
+  /** Changed in the file, applied only by a restart (the running values stay). */
+  readonly pendingRestart: readonly string[];
+}
+
+/** The answer to `reload`: what changed, or why the file was refused (nothing changed then). */
+export type ReloadView = { readonly reloaded: ReloadResult } | { readonly invalid: string };
+
 /**
  * A running router's state as the web page, MQTT and the metrics read it: the control API's views plus
  * a subscription to its events. The router implements it in-process; tests implement it by hand.

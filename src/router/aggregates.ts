@@ -53,6 +53,11 @@ export class Aggregates {
     return out;
   }
 
+  /** The aggregates originated now. */
+  active(): Prefix[] {
+    return this.list.filter((a) => a.contributors.size > 0).map((a) => a.prefix);
+  }
+
   /** summary-only: a more-specific of an active aggregate is not exported. */
   suppressed(p: Prefix): boolean {
     return this.list.some((a) => a.summaryOnly && a.contributors.size > 0 && a.prefix.len < p.len && prefixContains(a.prefix, p));

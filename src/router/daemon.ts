@@ -4,6 +4,7 @@
  * read. The only place that opens sockets and reads the wall clock for the router.
  */
 import { networkInterfaces } from 'node:os';
+import { isDeepStrictEqual } from 'node:util';
 import type { Socket } from 'node:net';
 import { addressInPrefix, maskBytes, parseAddress, parsePrefix, type Family, type Prefix } from '../lib/address.js';
 import type { Clock } from '../lib/clock.js';
@@ -13,14 +14,16 @@ import { Speaker } from '../bgp/speaker.js';
 import type { Direction } from '../bgp/connection.js';
 import type { NeighborConfig, NetworkConfig, RouterConfig } from '../config/resolve.js';
 import { configWarnings } from '../config/warnings.js';
+import { loadRouterConfig } from '../config/router-config.js';
 import { linkBandwidth } from '../wire/bgp/communities.js';
 import type { PathAttributes } from '../wire/bgp/types.js';
 import { AS_TRANS, CeaseSubcode } from '../wire/bgp/types.js';
+import { planReload } from './reload-plan.js';
 import { ControlServer } from '../control/server.js';
 import { Routing, type FibPort } from './routing.js';
 import { installedRoutes, registerViews } from './views.js';
 import { RouterStatus } from './status.js';
-import type { KernelRouteView } from '../control/views.js';
+import type { KernelRouteView, ReloadResult } from '../control/views.js';
 import { applySocketSecurity } from './socket-security.js';
 import { md5Socket, setMd5 } from './tcp-md5.js';
 import { sha1Key, startBfdService, type BfdService, type TransportFactory } from '../bfd/service.js';
@@ -31,6 +34,8 @@ import { RawPinger } from '../probe/raw-pinger.js';
 export interface RouterDeps {
   readonly clock: Clock;
   readonly log: Logger;
+  /** The configuration file, read again by reloadFile(). */
+  readonly configPath?: string;
   /** Undefined: routes are not installed (a route server, or a test without a kernel). */
   readonly fib?: FibPort & {
     close?(): Promise<void>; kernelRoutes?(): Promise<KernelRouteView[]>; withdrawNexthop?(address: string): Promise<unknown>;
@@ -108,8 +113,12 @@ export class RouterDaemon {
   private readonly endOfRib = new Map<Peer, Set<Family>>();
   private lastEstablished = 0;
 
-  constructor(readonly cfg: RouterConfig, private readonly deps: RouterDeps) {
+  private config: RouterConfig;
+  private reloading: Promise<unknown> = Promise.resolve();
+
+  constructor(cfg: RouterConfig, private readonly deps: RouterDeps) {
     const { clock, log } = deps;
+    this.config = cfg;
     this.started = clock.now();
     this.status = new RouterStatus(this, clock);
     this.speaker = new Speaker(clock, {
@@ -141,17 +150,11 @@ export class RouterDaemon {
         const n = this.neighborFor(peer.options.address);
         if (!n) return;
         this.neighborOf.set(peer, n);
-        if (n.bfd.enabled) {
-          this.bfd?.add({
-            address: peer.options.address, minTxMs: n.bfd.minTx, minRxMs: n.bfd.minRx, multiplier: n.bfd.multiplier,
-            ...(n.bfd.auth ? { key: sha1Key(n.bfd.auth) } : {}),
-          });
-        }
-        if (n.probe.enabled) { this.probed.add(peer.options.address); this.probe?.add(peer.options.address, n.probe); }
+        this.watch(peer.options.address, n);
       },
       peerRemoved: (peer) => {
         this.routing.detach(peer); this.neighborOf.delete(peer); this.endOfRib.delete(peer);
-        this.bfd?.remove(peer.options.address); this.probe?.remove(peer.options.address); this.probed.delete(peer.options.address);
+        this.unwatch(peer.options.address);
       },
     });
     if (cfg.neighbors.some((n) => n.probe.enabled)) this.gate = new NexthopGate((a) => this.probed.has(a));
@@ -167,6 +170,9 @@ export class RouterDaemon {
       registerViews(this.control, this);
     }
   }
+
+  /** The running configuration (after reloads; restart-only sections as started). */
+  get cfg(): RouterConfig { return this.config; }
 
   get uptimeSeconds(): number { return (this.deps.clock.now() - this.started) / 1000; }
   neighbor(peer: Peer): NeighborConfig | undefined { return this.neighborOf.get(peer); }
@@ -274,35 +280,126 @@ export class RouterDaemon {
     });
   }
 
+  /** BFD and probing of a neighbor's address, as its configuration says. */
+  private watch(address: string, n: NeighborConfig): void {
+    if (n.bfd.enabled) {
+      this.bfd?.add({ address, minTxMs: n.bfd.minTx, minRxMs: n.bfd.minRx, multiplier: n.bfd.multiplier, ...(n.bfd.auth ? { key: sha1Key(n.bfd.auth) } : {}) });
+    }
+    if (n.probe.enabled) { this.probed.add(address); this.probe?.add(address, n.probe); }
+  }
+
+  private unwatch(address: string): void {
+    this.bfd?.remove(address); this.probe?.remove(address); this.probed.delete(address);
+  }
+
+  /** A configured neighbor (or range) joins the speaker; `start` opens its session unless it is shut down. */
+  private addNeighbor(n: NeighborConfig, start: boolean): void {
+    if (n.range !== undefined) {
+      this.speaker.addRange({ range: parsePrefix(n.range), limit: 256, template: (address) => this.peerOptions(n, address) });
+    } else {
+      const peer = this.speaker.addPeer(this.peerOptions(n, n.address!));
+      if (start && !n.shutdown) peer.start();
+    }
+    this.listenerKey(n, n.password ?? '');
+  }
+
+  /** A neighbor (or range) leaves: its routes go, its session closes with Cease `subcode` and `text`. */
+  private removeNeighbor(n: NeighborConfig, text: string, subcode: number): void {
+    for (const peer of this.peersOf(n)) {
+      this.routing.peerDown(peer);
+      this.speaker.removePeer(peer, text, subcode);
+    }
+    if (n.range !== undefined) this.speaker.removeRange(parsePrefix(n.range), text, subcode);
+    if (n.password) this.listenerKey(n, '');
+  }
+
+  private peersOf(n: NeighborConfig): Peer[] {
+    return [...this.neighborOf].filter(([, c]) => c.id === n.id).map(([p]) => p);
+  }
+
+  /** RFC 2385: the listener must know each peer's key before its SYN arrives (an empty key removes it). */
+  private listenerKey(n: NeighborConfig, key: string): void {
+    if (!key && !n.password) return;
+    const peer = n.address ?? n.range!;
+    for (const l of this.speaker.listeners()) if (l.family === 6 || !peer.includes(':')) setMd5(l.fd, l.family, peer, key);
+  }
+
   async start(): Promise<void> {
     const { log } = this.deps;
     await this.startBfd();
     this.startProbing();
-    for (const n of this.cfg.neighbors) {
-      if (n.range !== undefined) {
-        this.speaker.addRange({
-          range: parsePrefix(n.range), limit: 256,
-          template: (address) => this.peerOptions(n, address),
-        });
-        continue;
-      }
-      this.speaker.addPeer(this.peerOptions(n, n.address!));
-    }
+    for (const n of this.cfg.neighbors) this.addNeighbor(n, false);
     for (const w of configWarnings(this.cfg)) log.warn({ path: w.path }, w.message);
     for (const net of this.cfg.networks) this.routing.originate(parsePrefix(net.prefix), networkAttributes(net, this.cfg.asn));
     if (this.cfg.listen.enabled) {
       await this.speaker.listen([{ address: this.cfg.listen.address, port: this.cfg.listen.port }]);
       log.info({ address: this.cfg.listen.address, port: this.speaker.boundPorts()[0] }, 'listening for BGP');
-      // RFC 2385: the listener must know each peer's key before its SYN arrives
-      for (const n of this.cfg.neighbors) {
-        if (!n.password) continue;
-        const peer = n.address ?? n.range!;
-        for (const l of this.speaker.listeners()) if (l.family === 6 || !peer.includes(':')) setMd5(l.fd, l.family, peer, n.password);
-      }
+      for (const n of this.cfg.neighbors) this.listenerKey(n, n.password ?? '');
     }
     await this.control?.listen();
     for (const [peer, n] of this.neighborOf) if (!n.shutdown) peer.start();
     if (this.deps.fib && this.cfg.fib.startupHold > 0 && this.cfg.neighbors.length > 0) this.holdFibAtStartup();
+  }
+
+  /**
+   * Configuration reload (SIGHUP, `vipgate reload`): apply what changed (reload-plan.ts) without touching
+   * anything else: unchanged sessions stay up and unchanged routes stay in the kernel.
+   */
+  async reload(next: RouterConfig): Promise<ReloadResult> {
+    const { log } = this.deps;
+    const plan = planReload(this.config, next);
+    const old = new Map(this.config.neighbors.map((n) => [n.id, n]));
+    this.config = plan.running;
+    for (const w of configWarnings(this.config)) log.warn({ path: w.path }, w.message);
+    if (plan.logLevel) log.level = plan.running.log.level;
+    if (!this.bfd && [...plan.added, ...plan.reset.map((c) => c.next), ...plan.soft.map((c) => c.next)].some((n) => n.bfd.enabled)) await this.startBfd();
+    const pendingRestart: string[] = [...plan.pendingRestart];
+    if (!this.gate && plan.running.neighbors.some((n) => n.probe.enabled)) pendingRestart.push('probe');
+    this.routing.reconfigure(plan.running, plan);
+    for (const n of plan.removed) this.removeNeighbor(n, 'neighbor removed from the configuration', CeaseSubcode.PEER_DECONFIGURED);
+    for (const c of plan.reset) {
+      this.removeNeighbor(old.get(c.id)!, `configuration changed: ${c.fields.join(', ')}`, CeaseSubcode.OTHER_CONFIGURATION_CHANGE);
+      this.addNeighbor(c.next, true);
+    }
+    for (const n of plan.added) this.addNeighbor(n, true);
+    for (const c of plan.soft) this.softChange(old.get(c.id)!, c.next);
+    for (const net of plan.networks.set) this.routing.originate(parsePrefix(net.prefix), networkAttributes(net, this.config.asn));
+    for (const prefix of plan.networks.removed) this.routing.originate(parsePrefix(prefix), undefined);
+    const result: ReloadResult = {
+      added: plan.added.map((n) => n.id), removed: plan.removed.map((n) => n.id),
+      reset: plan.reset.map((c) => ({ neighbor: c.id, fields: c.fields })), soft: plan.soft.map((c) => ({ neighbor: c.id, fields: c.fields })),
+      networks: { set: plan.networks.set.map((n) => n.prefix), removed: plan.networks.removed },
+      aggregates: plan.aggregates, decision: plan.decision, pendingRestart,
+    };
+    log.info(result, 'configuration reloaded');
+    return result;
+  }
+
+  /**
+   * Read the configuration file again and reload it, one reload at a time. A file that does not validate
+   * changes nothing: the ConfigError (every field and reason) goes back to the caller.
+   */
+  reloadFile(): Promise<ReloadResult> {
+    const path = this.deps.configPath;
+    if (!path) return Promise.reject(new Error('the router was started without a configuration file'));
+    const run = this.reloading.then(async () => this.reload(await loadRouterConfig(path)));
+    this.reloading = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Policies, max-prefix, BFD, probing or shutdown changed: the session stays (unless shut down). */
+  private softChange(before: NeighborConfig, n: NeighborConfig): void {
+    for (const peer of this.peersOf(before)) {
+      this.neighborOf.set(peer, n);
+      const address = peer.options.address;
+      if (!isDeepStrictEqual(before.bfd, n.bfd) || !isDeepStrictEqual(before.probe, n.probe)) {
+        this.unwatch(address);
+        this.watch(address, n);
+      }
+      if (n.shutdown && !before.shutdown) { this.routing.peerDown(peer); peer.stop('administratively shut down'); continue; }
+      if (!n.shutdown && before.shutdown) { peer.start(); continue; }
+      if (peer.isEstablished) this.routing.reimport(peer, n);
+    }
   }
 
   /**

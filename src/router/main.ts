@@ -1,6 +1,7 @@
 /**
  * `vipgate router --config FILE [--socket PATH] [--check] [--no-fib]`: load and validate the config
- * (every error named with its field), open the kernel FIB, start the daemon, stop cleanly on SIGTERM or
+ * (every error named with its field), open the kernel FIB, start the daemon, reload the file on SIGHUP
+ * (or `vipgate reload`), stop cleanly on SIGTERM or
  * SIGINT (sessions closed with Cease/Administrative Shutdown; kernel routes left in place so that a restart
  * changes nothing that did not change).
  */
@@ -46,7 +47,7 @@ export async function runRouter(a: RouterArgs, out: (s: string) => void = (s) =>
       else log.error({ err: e.error }, 'FIB error');
     };
   }
-  const daemon = new RouterDaemon(cfg, { clock: systemClock, log, ...(fib ? { fib } : {}), controlSocket: a.socket ?? cfg.control.socket });
+  const daemon = new RouterDaemon(cfg, { clock: systemClock, log, ...(fib ? { fib } : {}), controlSocket: a.socket ?? cfg.control.socket, configPath: a.config });
   await daemon.start();
   log.info({ asn: cfg.asn, routerId: cfg.routerId, fib: fib?.mode ?? 'off' }, 'vipgate router started');
   // history, MQTT and the web page are optional: if one cannot start, routing goes on without them
@@ -62,11 +63,17 @@ export async function runRouter(a: RouterArgs, out: (s: string) => void = (s) =>
   // under systemd (Type=notify, WatchdogSec): READY=1 now, WATCHDOG=1 every half watchdog interval
   const sd = SdNotify.fromEnv({ clock: systemClock, onError: (e) => log.warn({ err: e }, 'systemd notification failed') });
   await sd?.ready(`${cfg.neighbors.length} neighbors`);
+  // SIGHUP (systemctl reload): read the file again and apply what changed; a bad file changes nothing
+  const reload = () => {
+    void daemon.reloadFile().catch((e: unknown) => log.error(e instanceof ConfigError ? { reason: e.message } : { err: e }, 'reload refused: the running configuration stays'));
+  };
+  process.on('SIGHUP', reload);
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => { log.info({ signal: sig }, 'stopping'); resolve(); };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  process.off('SIGHUP', reload);
   clearTimeout(sweep);
   await sd?.stopping();
   await daemon.stop();

@@ -59,7 +59,7 @@ function fibSet(prefix: Prefix, multipath: readonly { address: string; weight: n
 export class Routing {
   readonly ribs: Record<Family, LocRib>;
   private readonly peers = new Map<Peer, PeerImport>();
-  private readonly aggregates: Aggregates;
+  private aggregates: Aggregates;
   private pending: PathChange[] = [];
   private scheduled = false;
   private readonly policyCache = new WeakMap<PathAttributes, Map<string, PathAttributes>>();
@@ -70,7 +70,7 @@ export class Routing {
   fibFailures = 0;
 
   constructor(
-    private readonly cfg: RouterConfig,
+    private cfg: RouterConfig,
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly fib: FibPort | undefined,
@@ -85,20 +85,64 @@ export class Routing {
 
   /** A peer came up: its policies (RFC 8212 when none is configured for eBGP). */
   attach(peer: Peer, n: NeighborConfig): void {
+    this.peers.set(peer, { ...this.policies(peer, n), accepted: new Set(), rejected: 0, overLimit: false });
+  }
+
+  private policies(peer: Peer, n: NeighborConfig): Pick<PeerImport, 'importPolicy' | 'exportPolicy' | 'maxPrefix' | 'checkNextHop'> {
     const ebgp = !peer.ibgp;
     const ctx = { peer: peer.name, ebgp, ebgpRequiresPolicy: this.cfg.ebgpRequiresPolicy, log: (m: string) => this.log.warn({ peer: peer.name }, m) };
-    this.peers.set(peer, {
+    return {
       importPolicy: peerPolicy(n.import, { ...ctx, direction: 'import' }),
       exportPolicy: peerPolicy(n.export, { ...ctx, direction: 'export' }),
-      accepted: new Set(), rejected: 0, maxPrefix: n.maxPrefix, overLimit: false,
-      checkNextHop: ebgp && n.ebgpMultihop === 1,
-    });
+      maxPrefix: n.maxPrefix, checkNextHop: ebgp && n.ebgpMultihop === 1,
+    };
+  }
+
+  /**
+   * Configuration reload (src/router/reload-plan.ts): the new configuration for later attach() calls, and
+   * when they changed, the decision options (every prefix decided again) and the aggregates (the old ones
+   * withdrawn, the new ones originated from the routes present now, exports recomputed for summary-only).
+   */
+  reconfigure(next: RouterConfig, changed: { readonly decision: boolean; readonly aggregates: boolean }): void {
+    this.cfg = next;
+    if (changed.decision) {
+      const options = ribOptions(next);
+      for (const f of [4, 6] as const) this.afterDecision(this.ribs[f].reconfigure(options));
+    }
+    if (!changed.aggregates) return;
+    this.queue(this.aggregates.active().map((prefix) => this.localPath(prefix, undefined)));
+    this.aggregates = new Aggregates(next.aggregates, next.asn, next.routerId);
+    const present: RouteChange[] = [];
+    for (const f of [4, 6] as const) for (const r of this.ribs[f].routes()) present.push({ ...r, old: undefined });
+    this.queue(this.aggregates.update(present).map((a) => this.localPath(a.prefix, a.attributes)));
+    for (const peer of this.peersToOffer()) if (peer.isEstablished) this.reexport(peer);
+  }
+
+  /**
+   * Soft reconfiguration of one peer: its new policies, the routes it sent (kept in its Adj-RIB-In) imported
+   * again (now refused ones leave, now accepted ones enter), and what it is offered recomputed.
+   */
+  reimport(peer: Peer, n: NeighborConfig): void {
+    const st = this.peers.get(peer);
+    if (!st) return;
+    this.peers.set(peer, { ...st, ...this.policies(peer, n), overLimit: false });
+    const all: RibInChange[] = [];
+    for (const e of peer.ribIn.entries()) all.push({ key: e.key, prefix: e.prefix, pathId: e.pathId, entry: e });
+    this.peerRoutes(peer, all);
+    this.reexport(peer);
+  }
+
+  /** Make what `peer` was sent equal to what its export policy gives now. */
+  private reexport(peer: Peer): void {
+    const keep = new Set<string>();
+    for (const r of this.exportTable(peer)) { keep.add(r.key); peer.offer(r); }
+    for (const r of [...peer.ribOut.routes()]) if (!keep.has(r.key)) peer.retract(r.key, r.prefix);
   }
 
   acceptedCount(peer: Peer): number { return this.peers.get(peer)?.accepted.size ?? 0; }
 
-  /** Originate a local route (`networks`, aggregates): in the Loc-RIB and offered to peers, never installed. */
-  originate(prefix: Prefix, attributes: PathAttributes): void {
+  /** Originate a local route (`networks`, aggregates): in the Loc-RIB and offered to peers, never installed; undefined withdraws it. */
+  originate(prefix: Prefix, attributes: PathAttributes | undefined): void {
     this.queue([this.localPath(prefix, attributes)]);
   }
 

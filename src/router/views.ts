@@ -1,6 +1,6 @@
 /**
  * The router's answers on the control socket: `show bgp summary`, `show ip bgp [prefix]`, `show routes`,
- * `show running-config`, `clear bgp`, as the JSON shapes of src/control/views.ts.
+ * `show running-config`, `clear bgp`, `reload`, as the JSON shapes of src/control/views.ts.
  */
 import { formatPrefix, parsePrefix } from '../lib/address.js';
 import type { Peer } from '../bgp/peer.js';
@@ -8,7 +8,8 @@ import type { Path } from '../bgp/rib/path.js';
 import { renderRunningConfig } from '../config/render.js';
 import { formatCommunity, formatLargeCommunity } from '../config/values.js';
 import type { ControlServer } from '../control/server.js';
-import type { BfdView, BgpPathView, BgpSummary, BgpTable, KernelRouteView, PeerSummary } from '../control/views.js';
+import type { BfdView, BgpPathView, BgpSummary, BgpTable, KernelRouteView, PeerSummary, ReloadView } from '../control/views.js';
+import { ConfigError } from '../config/error.js';
 import type { AsPathSegment, ExtendedCommunity } from '../wire/bgp/types.js';
 import { parseLinkBandwidth } from '../wire/bgp/communities.js';
 import type { RouterDaemon } from './daemon.js';
@@ -133,6 +134,14 @@ export function registerViews(control: ControlServer, d: RouterDaemon): void {
   control.handle('show ip bgp neighbors received-routes', (args) => receivedRoutes(d, String(args.peer)));
   control.handle('show running-config', () => ({ text: renderRunningConfig(d.cfg) }));
   control.handle('clear bgp', (args) => clearBgp(d, typeof args.peer === 'string' ? args.peer : '*'));
+  control.handle('reload', async (): Promise<ReloadView> => {
+    try {
+      return { reloaded: await d.reloadFile() };
+    } catch (e) {
+      if (e instanceof ConfigError) return { invalid: e.message };
+      throw e;
+    }
+  });
 }
 
 /** `clear bgp <address|*>`: reset the sessions; the names of the peers reset. */
