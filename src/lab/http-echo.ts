@@ -1,10 +1,13 @@
 /**
  * The lab's stand-in for a Service's pods: an HTTP server (TCP) and a UDP echo on the same port, both
  * answering with the node's name and the client address they saw (so externalTrafficPolicy and source
- * address preservation are visible from the client, and the UDP stream can count lost requests).
+ * address preservation are visible from the client, and the UDP stream can count lost requests). The UDP
+ * echo binds every local address (the Service IPs on lo included) so that an answer leaves from the
+ * address the request went to, as a Service's answer must.
  */
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:http';
+import { networkInterfaces } from 'node:os';
 
 const name = process.argv[2] ?? 'node';
 const port = Number(process.argv[3] ?? 80);
@@ -12,6 +15,9 @@ createServer((req, res) => {
   res.setHeader('content-type', 'text/plain');
   res.end(`${name} ${(req.socket.remoteAddress ?? '').replace('::ffff:', '')}\n`);
 }).listen(port, '0.0.0.0');
-const udp = createSocket('udp4');
-udp.on('message', (_msg, from) => udp.send(`${name} ${from.address}\n`, from.port, from.address));
-udp.bind(port, '0.0.0.0');
+for (const addr of Object.values(networkInterfaces()).flat()) {
+  if (addr?.family !== 'IPv4') continue;
+  const udp = createSocket('udp4');
+  udp.on('message', (_msg, from) => udp.send(`${name} ${from.address}\n`, from.port, from.address));
+  udp.bind(port, addr.address);
+}

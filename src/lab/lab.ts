@@ -40,6 +40,29 @@ export function startNodeAgent(node: LabNode): number {
   ], `${LAB_DIR}/${node.name}.log`);
 }
 
+/** The pid of a node's agent (the process with that node's control socket). */
+export function agentPid(node: LabNode): number | undefined {
+  return processesWith([`${LAB_DIR}/${node.name}.sock`])[0];
+}
+
+/** Poll `done` every 50 ms until it holds or `timeoutMs` passed; whether it held. */
+export async function sleepUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (let i = 0; i < 10_000 && Date.now() < deadline; i++) {
+    if (done()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return done();
+}
+
+const alive = (pid: number): boolean => { try { process.kill(pid, 0); return true; } catch { return false; } };
+
+/** SIGTERM to `pid`, then wait (bounded, 15 s: an agent drains for 5 s) until it is gone, else SIGKILL. */
+export async function stopProcess(pid: number): Promise<void> {
+  signal([pid], 'SIGTERM');
+  if (!await sleepUntil(() => !alive(pid), 15_000)) signal([pid], 'SIGKILL');
+}
+
 /** A vipgate router in `ns` with the lab's configuration for `role`, its control socket at `socket`. */
 export function startRouter(role: RouterRole, ns: string, socket: string): number {
   const config = `${LAB_DIR}/${role.name}.yaml`;
@@ -115,7 +138,7 @@ export async function labUp(out: Out): Promise<void> {
     startNodeAgent(n);
   }
   out(`lab up: router ${router.lan} (AS ${router.asn}), agents on nodes ${nodes.map((n) => `${n.name} ${n.address}`).join(', ')} (AS ${LAB.nodeAsn}), client ${client.address}\n`);
-  await waitForSessions(nodes.length);
+  await waitForPeers(nodes.map((n) => n.address));
   out(`${nodes.length} BGP sessions established; logs and configs in ${LAB_DIR}\n`);
   await waitForWeb();
   out(`${webLine()}\n${mqttLine()}\n`);
@@ -128,19 +151,20 @@ async function summary(socket: string): Promise<BgpSummary> {
   return await request(socket, 'show bgp summary', {}, 3000) as BgpSummary;
 }
 
-/** Wait (bounded) until `count` sessions of the router at `socket` are Established. */
-export async function waitForSessions(count: number, socket = ROUTER_SOCKET, timeoutMs = 30_000): Promise<void> {
+/** Wait (bounded) until the sessions with `peers` of the router at `socket` are Established. */
+export async function waitForPeers(peers: readonly string[], socket = ROUTER_SOCKET, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer from the router';
   for (let i = 0; i < 300 && Date.now() < deadline; i++) {
     try {
-      const up = (await summary(socket)).peers.filter((p) => p.state === 'Established').length;
-      if (up === count) return;
-      last = `${up} of ${count} sessions established`;
+      const up = new Set((await summary(socket)).peers.filter((p) => p.state === 'Established').map((p) => p.address));
+      const missing = peers.filter((p) => !up.has(p));
+      if (missing.length === 0) return;
+      last = `not established: ${missing.join(', ')}`;
     } catch (e) { last = e instanceof Error ? e.message : String(e); }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`timed out waiting for ${count} BGP sessions on ${socket}: ${last} (see the router's log in ${LAB_DIR})`);
+  throw new Error(`timed out waiting for BGP sessions on ${socket}: ${last} (see the router's log in ${LAB_DIR})`);
 }
 
 export function labDown(out: Out): void {
@@ -179,13 +203,24 @@ export async function labStatus(out: Out): Promise<number> {
 }
 
 /** Run the vipgate CLI against the lab router and return what it printed (what a user would type). */
-export function vipgate(args: readonly string[]): string {
-  return execFileSync(process.execPath, [CLI, ...args, '--socket', ROUTER_SOCKET], { encoding: 'utf8', timeout: 10_000 });
+export function vipgate(args: readonly string[], socket = ROUTER_SOCKET): string {
+  return execFileSync(process.execPath, [CLI, ...args, '--socket', socket], { encoding: 'utf8', timeout: 10_000 });
 }
 
 /** `ip route` on a lab host, as the seed prints `ip -c route`. */
 export function routesOn(ns: string): string {
   return inNs(ns, 'ip', ['route']);
+}
+
+export interface NextHop { readonly gateway: string; readonly weight: number }
+
+/** The next hops of `prefix` in the kernel of namespace `ns`, sorted, with their weights. */
+export function routeHops(ns: string, prefix: string): NextHop[] {
+  const routes = JSON.parse(inNs(ns, 'ip', ['-j', 'route', 'show', prefix])) as { gateway?: string; nexthops?: { gateway: string; weight?: number }[] }[];
+  const r = routes.find((x) => x.gateway !== undefined || x.nexthops !== undefined);
+  if (!r) return [];
+  if (r.nexthops) return r.nexthops.map((n) => ({ gateway: n.gateway, weight: n.weight ?? 1 })).sort((a, b) => a.gateway.localeCompare(b.gateway));
+  return [{ gateway: r.gateway!, weight: 1 }];
 }
 
 /** COUNT requests from the client to http://VIP/, answers "node client-address". */

@@ -1,5 +1,6 @@
 /** `vipgate lab …`: the lab's subcommands; `demo` brings the lab up, replays the seed, and takes it down. */
 import { labDown, labStatus, labUp, type Out } from './lab.js';
+import { ha } from './ha.js';
 import { ecmp, externalIp, failoverOrderly, local, upstream } from './scenarios.js';
 
 export async function runLab(words: readonly string[], keep: boolean, out: Out): Promise<number> {
@@ -13,6 +14,7 @@ export async function runLab(words: readonly string[], keep: boolean, out: Out):
     case 'upstream': await upstream(out); return 0;
     case 'local': await local(out); return 0;
     case 'externalip': await externalIp(out); return 0;
+    case 'ha': await ha(out); return 0;
     case 'demo': {
       try {
         await labUp(out);
@@ -26,7 +28,7 @@ export async function runLab(words: readonly string[], keep: boolean, out: Out):
       return 0;
     }
     default:
-      out('usage: vipgate lab up|down|status|demo|ecmp|local|externalip|failover|upstream [--keep]\n');
+      out('usage: vipgate lab up|down|status|demo|ecmp|local|externalip|failover|upstream|ha [--keep]\n');
       return 2;
   }
 }

@@ -4,11 +4,10 @@
  * figures so that the integration tests can assert them.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { LAB, LAB_DIR, SEED_SERVICES, UPSTREAM_SOCKET, upstreamBirdConfig, type LabNode, type LabService } from './topology.js';
-import { fromClient, routesOn, startNodeAgent, vipgate, writeCluster, type Out } from './lab.js';
-import { inNs, startDetached } from './ns.js';
 import { writeFileSync } from 'node:fs';
+import { LAB, LAB_DIR, SEED_SERVICES, UPSTREAM_SOCKET, upstreamBirdConfig, type LabService } from './topology.js';
+import { agentPid, fromClient, routeHops, routesOn, startNodeAgent, vipgate, writeCluster, type NextHop, type Out } from './lab.js';
+import { inNs, startDetached } from './ns.js';
 
 export interface EcmpResult {
   /** VIP → next hops in the router's kernel. */
@@ -19,14 +18,8 @@ export interface EcmpResult {
   readonly clientAddresses: string[];
 }
 
-/** The router kernel's next hops for a /32, with their weights ("192.168.10.101*2" for weight 2). */
-function kernelHops(vip: string): { gateway: string; weight: number }[] {
-  const routes = JSON.parse(inNs(LAB.router.ns, 'ip', ['-j', 'route', 'show', `${vip}/32`])) as { gateway?: string; nexthops?: { gateway: string; weight?: number }[] }[];
-  const r = routes[0];
-  if (!r) return [];
-  if (r.nexthops) return r.nexthops.map((n) => ({ gateway: n.gateway, weight: n.weight ?? 1 })).sort((a, b) => a.gateway.localeCompare(b.gateway));
-  return r.gateway ? [{ gateway: r.gateway, weight: 1 }] : [];
-}
+/** The router kernel's next hops for a /32, with their weights. */
+const kernelHops = (vip: string): NextHop[] => routeHops(LAB.router.ns, `${vip}/32`);
 
 function kernelNexthops(vip: string): string[] {
   return kernelHops(vip).map((h) => h.gateway);
@@ -79,12 +72,6 @@ export interface FailoverResult {
   readonly requests: number;
 }
 
-/** The pid of a node's agent (the process with that node's control socket). */
-function pidOfAgent(node: LabNode): number | undefined {
-  const pids = execFileSync('ip', ['netns', 'pids', node.ns], { encoding: 'utf8' }).split(/\s+/).filter(Boolean).map(Number);
-  return pids.find((p) => { try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(`${node.name}.sock`); } catch { return false; } });
-}
-
 /**
  * Seed 3.3, orderly reboot of a node: its speaker stops (Cease, routes withdrawn) while the client keeps
  * sending requests; the router's kernel drops the node's next hop; then the speaker comes back.
@@ -93,7 +80,7 @@ export async function failoverOrderly(out: Out, node = 'k8s-w2'): Promise<Failov
   const vip = LAB.vips[0];
   const n = LAB.nodes.find((x) => x.name === node)!;
   out(`\n### Failover: orderly stop of ${node} (its agent withdraws; seed 3.3)\n`);
-  const pid = pidOfAgent(n);
+  const pid = agentPid(n);
   if (pid === undefined) throw new Error(`no agent running on ${node}`);
   const t0 = performance.now();
   process.kill(pid, 'SIGTERM');

@@ -1,0 +1,179 @@
+/**
+ * `vipgate lab ha`: a site with two vipgate routers. A second router (k8s-rtr2, 192.168.10.253) joins the
+ * node segment, every agent peers with both, and both routers have an uplink to a transit segment where
+ * the upstream router (BIRD, AS 65000) learns the pool from each over eBGP and installs one ECMP route
+ * (`merge paths`), with BFD (100 ms x 3) on both sessions. An outside client behind the upstream router
+ * sends a bounded UDP request stream to a Service IP while one router fails: an orderly stop (SIGTERM:
+ * Cease, the upstream drops the path at once) and a cut uplink (nothing is said: BFD finds it). Each prints
+ * the requests lost, when the upstream noticed (its session left Established) and when its kernel route
+ * lost the path. The nodes' default gateway stays k8s-rtr; each router's route to the outside has a
+ * fallback through the other router over the node segment, so replies survive either uplink.
+ * The HA pieces stay up until `vipgate lab down`.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  agentPid, routeHops, sleepUntil, startNodeAgent, startRouter, stopProcess, vipgate, waitForPeers, type Out,
+} from './lab.js';
+import { addLink, addNamespace, inNs, labNamespaces, processesWith, startDetached } from './ns.js';
+import { agentConfig, HA, haBirdConfig, LAB, LAB_BFD, LAB_DIR, ROUTER_SOCKET, ROUTER1, type RouterRole } from './topology.js';
+
+const UDP_STREAM = fileURLToPath(new URL('./udp-stream.js', import.meta.url));
+const ROUTER2: RouterRole = { name: HA.router2.name, lan: HA.router2.lan, ha: true };
+const STREAM = { count: 800, intervalMs: 5 } as const;
+const bfdText = `${LAB_BFD.minTx} ms x ${LAB_BFD.multiplier}`;
+
+export interface HaFailure {
+  readonly what: string;
+  readonly requests: number;
+  readonly lost: number;
+  /** Milliseconds from the failure to the upstream's session with that router leaving Established. */
+  readonly detectionMs: number;
+  /** Milliseconds from the failure to the upstream's kernel route without that router. */
+  readonly convergenceMs: number;
+  /** Answers per node over the whole stream. */
+  readonly spread: Record<string, number>;
+}
+
+export interface HaResult {
+  /** The upstream kernel's next hops for the pool before the failures. */
+  readonly paths: string[];
+  readonly failures: HaFailure[];
+}
+
+const sysctl = (ns: string): void => {
+  for (const kv of ['net.ipv4.ip_forward=1', 'net.ipv4.fib_multipath_hash_policy=1', 'net.ipv4.conf.all.rp_filter=2', 'net.ipv4.conf.default.rp_filter=2']) {
+    inNs(ns, 'sysctl', ['-qw', kv]);
+  }
+};
+
+/** Each router reaches the outside over its uplink, or else (metric 100) through the other router. */
+function outsideRoutes(): void {
+  for (const [ns, other] of [[LAB.router.ns, HA.router2.lan], [HA.router2.ns, LAB.router.lan]] as const) {
+    inNs(ns, 'ip', ['route', 'replace', HA.outside.net, 'via', HA.upstream.transit, 'metric', '10']);
+    inNs(ns, 'ip', ['route', 'replace', HA.outside.net, 'via', other, 'metric', '100']);
+  }
+}
+
+function birdc(...args: string[]): string {
+  return execFileSync('birdc', ['-s', HA.upstream.socket, ...args], { encoding: 'utf8', timeout: 5000 });
+}
+
+const upstreamPaths = (): string[] => routeHops(HA.upstream.ns, LAB.pool).map((h) => h.gateway);
+const established = (protocol: string): boolean => { try { return /Established/.test(birdc('show', 'protocols', protocol)); } catch { return false; } };
+
+/** Wait (bounded) until the upstream's kernel spreads the pool over exactly these uplinks. */
+async function waitForPaths(want: readonly string[], timeoutMs = 30_000): Promise<void> {
+  const key = [...want].sort().join(',');
+  const deadline = Date.now() + timeoutMs;
+  for (let i = 0; i < 600 && Date.now() < deadline; i++) {
+    if (upstreamPaths().join(',') === key) return;
+    await sleep(50);
+  }
+  throw new Error(`timed out waiting for the upstream's ${LAB.pool} via ${key}; it has ${upstreamPaths().join(',') || 'nothing'} (see ${LAB_DIR}/ha-bird.log)`);
+}
+
+/** Build the HA half next to the running lab (once): the second router, uplinks, upstream BIRD, outside client. */
+async function haUp(out: Out): Promise<void> {
+  if (labNamespaces().length === 0) throw new Error('the lab is down (vipgate lab up first)');
+  const { router2, upstream, outside } = HA;
+  if (!labNamespaces().includes(upstream.ns)) {
+    const hub = LAB.hub;
+    for (const ns of [router2.ns, upstream.ns, outside.ns]) addNamespace(ns);
+    inNs(hub, 'ip', ['link', 'add', 'br1', 'type', 'bridge']);
+    inNs(hub, 'ip', ['link', 'set', 'br1', 'up']);
+    const toBridge = (ns: string, dev: string, port: string, bridge: string, addr: string): void => {
+      addLink(ns, dev, [`${addr}/24`], hub, port, []);
+      inNs(hub, 'ip', ['link', 'set', port, 'master', bridge]);
+    };
+    toBridge(router2.ns, 'lan0', 'p-rtr2', 'br0', router2.lan);
+    toBridge(LAB.router.ns, 'up0', 'u-rtr', 'br1', HA.router1Uplink);
+    toBridge(router2.ns, 'up0', 'u-rtr2', 'br1', router2.uplink);
+    toBridge(upstream.ns, 'tr0', 'u-up', 'br1', upstream.transit);
+    addLink(upstream.ns, 'out0', [`${upstream.outside}/24`], outside.ns, 'eth0', [`${outside.address}/24`]);
+    inNs(outside.ns, 'ip', ['route', 'add', 'default', 'via', upstream.outside]);
+    for (const ns of [router2.ns, upstream.ns]) sysctl(ns);
+    outsideRoutes();
+    // k8s-rtr again with the upstream as a BFD neighbor; every agent again with both routers as peers
+    writeFileSync(`${LAB_DIR}/agent.yaml`, agentConfig([LAB.router.lan, router2.lan]));
+    const stops = [...processesWith([ROUTER_SOCKET]), ...LAB.nodes.map((n) => agentPid(n))].filter((p) => p !== undefined);
+    await Promise.all(stops.map((p) => stopProcess(p)));
+    startRouter({ ...ROUTER1, ha: true }, LAB.router.ns, ROUTER_SOCKET);
+    startRouter(ROUTER2, router2.ns, router2.socket);
+    for (const n of LAB.nodes) startNodeAgent(n);
+    writeFileSync(`${LAB_DIR}/ha-bird.conf`, haBirdConfig());
+    startDetached(upstream.ns, 'bird', ['-f', '-c', `${LAB_DIR}/ha-bird.conf`, '-s', upstream.socket, '-P', `${LAB_DIR}/ha-bird.pid`], `${LAB_DIR}/ha-bird.log`);
+  }
+  const nodes = LAB.nodes.map((n) => n.address);
+  await waitForPeers([...nodes, upstream.transit], ROUTER_SOCKET);
+  await waitForPeers([...nodes, upstream.transit], router2.socket);
+  await waitForPaths([HA.router1Uplink, router2.uplink]);
+  out(`ha: ${ROUTER1.name} ${LAB.router.lan} and ${router2.name} ${router2.lan}, every agent peering with both; upstream BIRD ${upstream.transit} (AS ${LAB.upstreamAsn}) with BFD ${bfdText} to ${HA.router1Uplink} and ${router2.uplink}; outside client ${outside.address}\n`);
+  out(`\n$ birdc show protocols   # on the upstream router\n${birdc('show', 'protocols')}`);
+  out(`\n$ ip route show ${LAB.pool}   # on the upstream router\n${inNs(upstream.ns, 'ip', ['route', 'show', LAB.pool])}`);
+  out(`\n$ vipgate show agent --socket ${LAB_DIR}/${LAB.nodes[1]!.name}.sock\n${vipgate(['show', 'agent'], `${LAB_DIR}/${LAB.nodes[1]!.name}.sock`)}`);
+}
+
+type Answer = [number, string | null];
+
+/** The outside client's UDP stream to a Service IP, running on its own while a router fails. */
+function startStream(): Promise<Answer[]> {
+  const child = spawn('ip', ['netns', 'exec', HA.outside.ns, process.execPath, UDP_STREAM, LAB.vips[0], '80', String(STREAM.count), String(STREAM.intervalMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let text = '';
+  child.stdout.on('data', (d: Buffer) => { text += d.toString(); });
+  return new Promise((resolve, reject) => child.on('close', (code) => (code === 0 ? resolve(JSON.parse(text) as Answer[]) : reject(new Error(`udp-stream exited with ${code}`)))));
+}
+
+/**
+ * Fail one router in the middle of the client's stream; watch the upstream's session with it (detection)
+ * and its kernel route (convergence), bounded at 10 s each.
+ */
+async function measure(out: Out, what: string, protocol: string, uplink: string, fail: () => void): Promise<HaFailure> {
+  out(`\n### HA: ${what}\n`);
+  const stream = startStream();
+  await sleep(1000);
+  fail();
+  const t0 = Date.now();
+  let detectionMs = -1;
+  let convergenceMs = -1;
+  for (let i = 0; i < 1000 && Date.now() - t0 < 10_000 && (detectionMs < 0 || convergenceMs < 0); i++) {
+    if (detectionMs < 0 && !established(protocol)) detectionMs = Date.now() - t0;
+    if (convergenceMs < 0 && !upstreamPaths().includes(uplink)) convergenceMs = Date.now() - t0;
+    await sleep(5);
+  }
+  const answers = await stream;
+  const lost = answers.filter(([, node]) => node === null);
+  const spread: Record<string, number> = {};
+  for (const [, node] of answers) if (node !== null) spread[node] = (spread[node] ?? 0) + 1;
+  out(`$ ip route show ${LAB.pool}   # on the upstream router, after\n${inNs(HA.upstream.ns, 'ip', ['route', 'show', LAB.pool])}`);
+  const window = lost.length ? ` (sent ${lost[0]![0] - t0} to ${lost.at(-1)![0] - t0} ms after the failure)` : '';
+  out(`client stream: ${answers.length} UDP requests to ${LAB.vips[0]}, one every ${STREAM.intervalMs} ms: ${lost.length} lost${window}; answered by ${JSON.stringify(spread)}\n`);
+  out(`upstream: session down after ${detectionMs} ms, route converged after ${convergenceMs} ms\n`);
+  return { what, requests: answers.length, lost: lost.length, detectionMs, convergenceMs, spread };
+}
+
+export async function ha(out: Out): Promise<HaResult> {
+  await haUp(out);
+  const paths = upstreamPaths();
+  const both = [HA.router1Uplink, HA.router2.uplink];
+  const failures: HaFailure[] = [];
+
+  const rtr2 = processesWith([HA.router2.socket])[0];
+  if (rtr2 === undefined) throw new Error(`${HA.router2.name}'s router is not running`);
+  failures.push(await measure(out, `${HA.router2.name}'s vipgate router stops (SIGTERM: Cease to the upstream and the agents)`, 'rtr2', HA.router2.uplink,
+    () => process.kill(rtr2, 'SIGTERM')));
+  await sleepUntil(() => processesWith([HA.router2.socket]).length === 0, 15_000);
+  startRouter(ROUTER2, HA.router2.ns, HA.router2.socket);
+  await waitForPaths(both);
+  out(`${HA.router2.name} started again; the upstream spreads over both routers\n`);
+
+  failures.push(await measure(out, `${ROUTER1.name}'s uplink is cut (link down: no Cease, BFD ${bfdText} notices)`, 'rtr1', HA.router1Uplink,
+    () => inNs(LAB.router.ns, 'ip', ['link', 'set', 'up0', 'down'])));
+  inNs(LAB.router.ns, 'ip', ['link', 'set', 'up0', 'up']);
+  outsideRoutes();
+  await waitForPaths(both);
+  out(`${ROUTER1.name}'s uplink is up again; the upstream spreads over both routers\n`);
+  return { paths, failures };
+}
