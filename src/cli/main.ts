@@ -3,17 +3,19 @@
  *   vipgate router --config FILE [--socket PATH] [--check] [--no-fib] [--log-level L]
  *   vipgate show bgp summary | ip bgp [PREFIX] | routes | running-config  [--json] [--socket PATH]
  *   vipgate clear bgp [PEER|*] [--socket PATH]
+ *   vipgate reload [--json] [--socket PATH]
  * Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid configuration, 4 daemon unreachable.
  */
 import { readFileSync } from 'node:fs';
 import { ControlError, request } from '../control/client.js';
 import { DEFAULT_CONTROL_SOCKET } from '../control/protocol.js';
-import type { BfdView, BgpSummary, BgpTable, KernelRouteView } from '../control/views.js';
+import type { BfdView, BgpSummary, BgpTable, KernelRouteView, ReloadView } from '../control/views.js';
 import { ExitCode, parseArgs, stringFlag, UsageError } from './args.js';
 import { renderBgpSummary } from './views/bgp-summary.js';
 import { renderBgpPrefix, renderBgpTable } from './views/bgp-table.js';
 import { renderRoutes } from './views/routes.js';
 import { renderBfd } from './views/bfd.js';
+import { renderReload } from './views/reload.js';
 import { renderAgentRoutes, renderAgentSummary } from './views/agent.js';
 import type { AgentRouteView, AgentSummary } from '../agent/views.js';
 
@@ -28,6 +30,7 @@ const USAGE = `usage:
   vipgate show running-config [--socket PATH]
   vipgate show agent [routes] [--json] [--socket PATH]      (a node's agent, default /run/vipgate/agent.sock)
   vipgate clear bgp [PEER|*] [--socket PATH]
+  vipgate reload [--json] [--socket PATH]                    (read the router's config file again; SIGHUP does the same)
   vipgate lab up|down|status|demo|ecmp|local|externalip|failover|upstream|ha [--keep]   (root; the seed's lab in namespaces)
   vipgate version
 `;
@@ -118,6 +121,13 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
         if (p.words[0] !== 'bgp') throw new UsageError('only "clear bgp [PEER|*]" is known');
         const r = await request(stringFlag(p, 'socket') ?? DEFAULT_CONTROL_SOCKET, 'clear bgp', { peer: p.words[1] ?? '*' });
         out(`${JSON.stringify(r)}\n`);
+        return ExitCode.OK;
+      }
+      case 'reload': {
+        const p = parseArgs(rest, ['socket'], ['json']);
+        const r = await request(stringFlag(p, 'socket') ?? DEFAULT_CONTROL_SOCKET, 'reload', {}) as ReloadView;
+        if ('invalid' in r) { process.stderr.write(`vipgate reload: the configuration was refused, nothing changed\n${r.invalid}\n`); return ExitCode.CONFIG; }
+        out(p.flags.has('json') ? `${JSON.stringify(r.reloaded, null, 2)}\n` : renderReload(r.reloaded));
         return ExitCode.OK;
       }
       case 'lab': {
