@@ -10,7 +10,7 @@ import { formatAddress, parseAddress } from '../../lib/address.js';
 import { IP_VS_SVC_F_HASHED } from '../../wire/netlink/ipvs/constants.js';
 import type { DestinationEntry, DestinationSpec, ServiceEntry, ServiceKey, ServiceSpec } from '../../wire/netlink/ipvs/types.js';
 import { IpvsClient } from './client.js';
-import type { DesiredVirtualService } from './desired.js';
+import { serviceName, type DesiredVirtualService } from './desired.js';
 import { NodeNetwork } from './node-network.js';
 
 export interface ReconcileReport {
@@ -48,15 +48,13 @@ export interface VirtualServiceStats {
   readonly destinations: DestinationStats[];
 }
 
-export const serviceName = (k: ServiceKey): string =>
-  ('fwmark' in k ? `fwm:${k.fwmark}` : `${k.protocol}:${k.address.includes(':') ? `[${k.address}]` : k.address}:${k.port}`);
-
 const sameKey = (a: ServiceKey, b: ServiceKey): boolean => serviceName(a) === serviceName(b);
 const destName = (d: { address: string; port: number }): string => `${d.address}:${d.port}`;
 const keyAddress = (k: ServiceKey): string | undefined => ('address' in k ? formatAddress(parseAddress(k.address)) : undefined);
 
 function specOf(d: DesiredVirtualService): ServiceSpec {
-  return { key: d.key, scheduler: d.scheduler, flags: d.flags, timeout: 0, netmaskLength: d.key.address.includes(':') ? 128 : 32 };
+  // persistence per client address (kube-proxy's ClientIP affinity): netmask /32 or /128
+  return { key: d.key, scheduler: d.scheduler, flags: d.flags, timeout: d.timeout, netmaskLength: d.key.address.includes(':') ? 128 : 32 };
 }
 
 function serviceDiffers(have: ServiceEntry, want: ServiceSpec): boolean {

@@ -3,13 +3,18 @@
  * Both sources use it, so the file source and the Kubernetes source see the same fields the same way.
  * Objects of other kinds are ignored; missing fields take the API server's defaults.
  */
-import type { EndpointSliceInfo, IpFamily, NodeInfo, ServiceInfo, Snapshot } from '../model.js';
+import type { EndpointPort, EndpointSliceInfo, IpFamily, NodeInfo, ServiceInfo, ServicePort, Snapshot } from '../model.js';
 
 export const ANNOTATION = {
   loadBalancerIPs: 'metallb.universe.tf/loadBalancerIPs',
   addressPool: 'metallb.universe.tf/address-pool',
   allowSharedIp: 'metallb.universe.tf/allow-shared-ip',
 } as const;
+
+/** Service annotations kept in the snapshot: vipgate's own (the IPVS scheduler and weights). */
+export const VIPGATE_ANNOTATION_PREFIX = 'vipgate.io/';
+/** The API server's default sessionAffinityConfig.clientIP.timeoutSeconds (3 hours). */
+export const DEFAULT_AFFINITY_SECONDS = 10_800;
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 export const EXCLUDE_LABEL = 'node.kubernetes.io/exclude-from-external-load-balancers';
@@ -30,8 +35,30 @@ const obj = (v: unknown): Loose => (v !== null && typeof v === 'object' && !Arra
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
+const port = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= 65535 ? v : undefined);
+
 function splitList(text: string | undefined): string[] {
   return (text ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function servicePort(v: unknown): ServicePort {
+  const p = obj(v) ?? {};
+  const name = str(p['name']);
+  const target = p['targetPort'];
+  // an IntOrString: a number, or a container port name ("8080" written as text is a number too)
+  const targetPort = typeof target === 'string' && /^\d+$/.test(target) ? port(Number(target)) : port(target) ?? str(target);
+  const nodePort = port(p['nodePort']);
+  return {
+    protocol: str(p['protocol']) ?? 'TCP', port: Number(p['port'] ?? 0),
+    ...(name ? { name } : {}), ...(targetPort !== undefined ? { targetPort } : {}), ...(nodePort ? { nodePort } : {}),
+  };
+}
+
+/** spec.sessionAffinity ClientIP and its timeout (undefined for None). */
+function sessionAffinity(spec: Record<string, unknown>): ServiceInfo['sessionAffinity'] {
+  if (spec['sessionAffinity'] !== 'ClientIP') return undefined;
+  const t = obj(obj(spec['sessionAffinityConfig'])?.['clientIP'])?.['timeoutSeconds'];
+  return { timeoutSeconds: typeof t === 'number' && Number.isInteger(t) && t > 0 ? t : DEFAULT_AFFINITY_SECONDS };
 }
 
 export function serviceFromObject(o: KubeObject): ServiceInfo {
@@ -47,6 +74,8 @@ export function serviceFromObject(o: KubeObject): ServiceInfo {
   const pool = str(ann[ANNOTATION.addressPool]);
   const sharingKey = str(ann[ANNOTATION.allowSharedIp]);
   const lbClass = str(spec['loadBalancerClass']);
+  const ours = Object.entries(ann).filter(([k, v]) => k.startsWith(VIPGATE_ANNOTATION_PREFIX) && typeof v === 'string');
+  const affinity = sessionAffinity(spec);
   return {
     namespace: o.metadata?.namespace ?? 'default',
     name: o.metadata?.name ?? '',
@@ -55,17 +84,29 @@ export function serviceFromObject(o: KubeObject): ServiceInfo {
     requestedIPs: requested,
     ...(pool ? { pool } : {}),
     ...(sharingKey ? { sharingKey } : {}),
-    ports: arr(spec['ports']).map((p) => ({ protocol: str(obj(p)?.['protocol']) ?? 'TCP', port: Number(obj(p)?.['port'] ?? 0) })),
+    ports: arr(spec['ports']).map(servicePort),
     selector: Object.keys(selector).sort().map((k) => `${k}=${String(selector[k])}`).join(','),
     ipFamilies: families.length > 0 ? families : ['IPv4'],
     dualStack: policy === 'PreferDualStack' || policy === 'RequireDualStack',
     externalIPs: arr(spec['externalIPs']).filter((x): x is string => typeof x === 'string'),
     ingressIPs: arr(status['ingress']).map((i) => str(obj(i)?.['ip'])).filter((x): x is string => x !== undefined),
     ...(lbClass ? { loadBalancerClass: lbClass } : {}),
+    ...(ours.length > 0 ? { annotations: Object.fromEntries(ours) } : {}),
+    ...(affinity ? { sessionAffinity: affinity } : {}),
   };
 }
 
+function endpointPort(v: unknown): EndpointPort | undefined {
+  const p = obj(v) ?? {};
+  const number = port(p['port']);
+  // a port without a number is "not restricted" (discovery.k8s.io/v1): nothing to program
+  if (number === undefined) return undefined;
+  const name = str(p['name']);
+  return { port: number, protocol: str(p['protocol']) ?? 'TCP', ...(name ? { name } : {}) };
+}
+
 export function sliceFromObject(o: KubeObject): EndpointSliceInfo {
+  const addressType = str(o['addressType']);
   return {
     namespace: o.metadata?.namespace ?? 'default',
     name: o.metadata?.name ?? '',
@@ -75,8 +116,11 @@ export function sliceFromObject(o: KubeObject): EndpointSliceInfo {
       const nodeName = str(obj(e)?.['nodeName']);
       // discovery.k8s.io/v1: a nil `ready` means ready, unless the endpoint is terminating
       const ready = conditions['ready'] === undefined || conditions['ready'] === null ? conditions['terminating'] !== true : conditions['ready'] === true;
-      return { ready, ...(nodeName ? { nodeName } : {}) };
+      const addresses = arr(obj(e)?.['addresses']).filter((a): a is string => typeof a === 'string' && a !== '');
+      return { ready, ...(nodeName ? { nodeName } : {}), ...(addresses.length > 0 ? { addresses } : {}) };
     }),
+    ...(addressType ? { addressType } : {}),
+    ports: arr(o['ports']).map(endpointPort).filter((p): p is EndpointPort => p !== undefined),
   };
 }
 
