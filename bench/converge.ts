@@ -1,8 +1,10 @@
 /**
  * Convergence benchmark (not a test; needs root): `npx tsx bench/converge.ts [N=100000] [--runs=3]
  * [--routers=vipgate,bird,frr] [--mode=all|turn] [--poll-ms=200] [--nice=-10] [--no-profile] [--heap]
- * [--vipgate=OTHER/bin/vipgate.js]`. Run `npm run build` first. --vipgate runs another build (a copy of
- * the tree with a change) in place of this one, to see what a change buys.
+ * [--vipgate=OTHER/bin/vipgate.js] [--before=OTHER/bin/vipgate.js]`. Run `npm run build` first. --vipgate
+ * runs another build (a copy of the tree with a change) in place of this one; --before adds another build
+ * as one more router, "vipgate-before", measured in the same runs (e.g. a `git worktree` of the commit
+ * before a change, built there), to see what a change buys on a noisy machine.
  *
  * For each router under test (vipgate, BIRD 2, FRR 8.4; see lib/routers.ts for their configs) and each run,
  * in namespaces made for the run: the router's namespace and three peer namespaces on one bridge segment
@@ -56,7 +58,10 @@ const SYSCTLS = { 'net.ipv4.ip_forward': '1', 'net.ipv4.fib_multipath_hash_polic
 const ESTABLISH_TIMEOUT_MS = 60_000;
 const CONVERGE_TIMEOUT_MS = 120_000;
 
-interface Options { n: number; runs: number; routers: RouterName[]; mode: 'all' | 'turn'; pollMs: number; probes: Probe['kind'][]; nice: number; vipgateCli: string }
+/** A router under test: one of lib/routers.ts, or vipgate-before (another vipgate build, --before). */
+type Entrant = RouterName | 'vipgate-before';
+
+interface Options { n: number; runs: number; routers: Entrant[]; mode: 'all' | 'turn'; pollMs: number; probes: Probe['kind'][]; nice: number; vipgateCli: string; beforeCli?: string }
 
 interface RunResult {
   /** Seconds from the signal to the poll that saw full ECMP (upper bound). */
@@ -93,11 +98,13 @@ function parseOptions(argv: readonly string[]): Options {
     else if (k === '--poll-ms') o.pollMs = Number(v);
     else if (k === '--nice') o.nice = Number(v);
     else if (k === '--vipgate') o.vipgateCli = resolve(v);
+    else if (k === '--before') o.beforeCli = resolve(v);
     else if (a === '--no-profile') o.probes = o.probes.filter((x) => x !== 'cpu');
     else if (a === '--heap') o.probes.push('heap');
     else throw new Error(`unknown argument ${a}`);
   }
   if (o.routers.some((r) => !(r in START))) throw new Error(`--routers takes ${Object.keys(START).join(',')}`);
+  if (o.beforeCli !== undefined && !o.routers.includes('vipgate-before')) o.routers.push('vipgate-before');
   if (!(o.n > 0 && o.n < 1 << 22) || !(o.runs >= 1) || !(o.pollMs >= 10)) throw new Error('N must be 1..4194303, --runs >= 1, --poll-ms >= 10');
   return o;
 }
@@ -137,7 +144,7 @@ async function probe(p: Probe, router: { pid: number; stopGracefully(): Promise<
 type ProbeResult = { cpu: ProfileSummary } | { heap: ReturnType<typeof summarizeHeapSnapshot> };
 
 /** Namespaces, router and feeders for one run; everything removed before it returns. */
-async function measure(name: RouterName, o: Options, p?: Probe): Promise<RunResult & { probe?: ProbeResult }> {
+async function measure(name: Entrant, o: Options, p?: Probe): Promise<RunResult & { probe?: ProbeResult }> {
   const lab = new Netlab();
   activeLab = lab;
   let router: RouterUnderTest | undefined;
@@ -155,7 +162,7 @@ async function measure(name: RouterName, o: Options, p?: Probe): Promise<RunResu
     });
     const topo: Topology = { lab, ns, address: ROUTER_ADDRESS, subnet: SUBNET, peers: PEERS };
     const vipgate = p ? await startVipgate(topo, PROBE_FLAGS[p.kind](p.dir), o.vipgateCli) : undefined;
-    router = vipgate ?? await START[name](topo, o.vipgateCli);
+    router = vipgate ?? (name === 'vipgate-before' ? await START.vipgate(topo, o.beforeCli) : await START[name](topo, o.vipgateCli));
     PEERS.forEach((address, i) => feeders.push(new Feeder(lab, { ns: peerNs[i]!, router: ROUTER_ADDRESS, asn: PEER_AS, address, count: o.n, firstPrefix: FIRST_PREFIX })));
     await Promise.all(feeders.map((f) => f.expect('established', ESTABLISH_TIMEOUT_MS)));
     const pids = router.processes();
@@ -250,7 +257,7 @@ async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
   if (!isRoot()) throw new Error('run as root: the benchmark makes network namespaces');
   if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
-  if (!existsSync(o.vipgateCli)) throw new Error(`${o.vipgateCli} does not exist`);
+  for (const cli of [o.vipgateCli, o.beforeCli]) if (cli !== undefined && !existsSync(cli)) throw new Error(`${cli} does not exist`);
   // routers, feeders and polls inherit this: on a shared machine they get the CPU before other work does.
   // With autogroup scheduling (kernel.sched_autogroup_enabled) a nice value only counts within the session's
   // group, so the group's own nice value is set as well.
@@ -321,7 +328,10 @@ async function main(): Promise<void> {
     benchmark: 'converge', started: started.toISOString(), finished: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, kernel: release(), loadAverageAtStart: load, loadAverageAtEnd: loadavg() },
     versions: versions(),
-    parameters: { prefixes: o.n, peers: PEERS.length, mode: o.mode, runs: o.runs, pollMs: o.pollMs, nice: o.nice, vipgate: o.vipgateCli, sysctls: SYSCTLS },
+    parameters: {
+      prefixes: o.n, peers: PEERS.length, mode: o.mode, runs: o.runs, pollMs: o.pollMs, nice: o.nice, vipgate: o.vipgateCli,
+      ...(o.beforeCli === undefined ? {} : { vipgateBefore: o.beforeCli }), sysctls: SYSCTLS,
+    },
     summary, table: text.split('\n'), runs: outcomes, probes,
   }, null, 2)}\n`);
   process.stdout.write(`\nresults: ${file}\n`);

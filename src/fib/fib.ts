@@ -33,9 +33,10 @@ export interface NextHop {
   readonly weight?: number;
 }
 
+/** `key`: formatPrefix(prefix), when the caller has it already (saves formatting every prefix again). */
 export type RouteChange =
-  | { readonly op: 'set'; readonly prefix: string | Prefix; readonly nexthops: readonly NextHop[] }
-  | { readonly op: 'delete'; readonly prefix: string | Prefix };
+  | { readonly op: 'set'; readonly prefix: string | Prefix; readonly key?: string; readonly nexthops: readonly NextHop[] }
+  | { readonly op: 'delete'; readonly prefix: string | Prefix; readonly key?: string };
 
 /** One of our routes as the kernel has it. */
 export interface KernelRoute {
@@ -153,7 +154,7 @@ export class Fib {
   /** Make the kernel match these changes (later changes to the same prefix win). Changes for all prefixes
    * affected by one event (a peer down) belong in one call, so that shared groups are rewritten in place. */
   apply(changes: Iterable<RouteChange>): Promise<ApplyResult> {
-    const parsed = this.parse(changes);
+    const parsed = parseRouteChanges(changes);
     return this.serial(async () => {
       const desired = [...parsed.changes.values()];
       const { resolved, failed } = await resolveNexthops(this.channel, this.model.unknownAddresses(desired));
@@ -234,32 +235,6 @@ export class Fib {
     return run;
   }
 
-  private parse(changes: Iterable<RouteChange>): { changes: Map<string, DesiredChange>; failures: FibFailure[] } {
-    const out = new Map<string, DesiredChange>();
-    const failures: FibFailure[] = [];
-    // routes share next-hop sets: each distinct set is parsed and checked once, and the resulting array is
-    // shared so that the model keys it once (model.setKey caches per array)
-    const sets = new Map<string, readonly Hop[] | Error>();
-    for (const c of changes) {
-      let prefix: Prefix;
-      try {
-        prefix = typeof c.prefix === 'string' ? parsePrefix(c.prefix) : c.prefix;
-      } catch (e) {
-        failures.push({ what: `route ${String(c.prefix)}`, code: 'EINVAL', message: (e as Error).message });
-        continue;
-      }
-      const key = formatPrefix(prefix);
-      if (c.op === 'delete') { out.set(key, { key, prefix }); continue; }
-      let raw = `${prefix.family}`;
-      for (const n of c.nexthops) raw += `,${n.address}*${n.weight ?? 1}`;
-      let hops = sets.get(raw);
-      if (!hops) sets.set(raw, hops = parseHops(c.nexthops, prefix.family));
-      if (hops instanceof Error) failures.push({ what: `route ${key}`, code: 'EINVAL', message: hops.message });
-      else out.set(key, { key, prefix, hops });
-    }
-    return { changes: out, failures };
-  }
-
   private execute(requests: readonly KernelRequest[]): Promise<ApplyResult> {
     if (requests.length === 0) return Promise.resolve({ requests: 0, failures: [] });
     return new Promise((resolve) => {
@@ -320,6 +295,40 @@ export class Fib {
       return this.resyncNow(why);
     }).catch((error: Error) => this.onEvent({ type: 'error', error }));
   }
+}
+
+/** Route changes as the model takes them: prefixes and next hops parsed and checked, the last change per
+ * prefix kept; what does not parse is a failure. Exported for bench/rib.ts. */
+export function parseRouteChanges(changes: Iterable<RouteChange>): { changes: Map<string, DesiredChange>; failures: FibFailure[] } {
+  const out = new Map<string, DesiredChange>();
+  const failures: FibFailure[] = [];
+  // routes share next-hop sets: each distinct set is parsed and checked once, and the resulting array is
+  // shared so that the model keys it once (model.setKey caches per array). Callers that share one array per
+  // set (the Loc-RIB does) are recognised by identity, others by the set's text.
+  const sets = new Map<string, readonly Hop[] | Error>();
+  const byArray = { 4: new Map<readonly NextHop[], readonly Hop[] | Error>(), 6: new Map<readonly NextHop[], readonly Hop[] | Error>() };
+  for (const c of changes) {
+    let prefix: Prefix;
+    try {
+      prefix = typeof c.prefix === 'string' ? parsePrefix(c.prefix) : c.prefix;
+    } catch (e) {
+      failures.push({ what: `route ${String(c.prefix)}`, code: 'EINVAL', message: (e as Error).message });
+      continue;
+    }
+    const key = c.key ?? formatPrefix(prefix);
+    if (c.op === 'delete') { out.set(key, { key, prefix }); continue; }
+    let hops = byArray[prefix.family].get(c.nexthops);
+    if (!hops) {
+      let raw = `${prefix.family}`;
+      for (const n of c.nexthops) raw += `,${n.address}*${n.weight ?? 1}`;
+      hops = sets.get(raw);
+      if (!hops) sets.set(raw, hops = parseHops(c.nexthops, prefix.family));
+      byArray[prefix.family].set(c.nexthops, hops);
+    }
+    if (hops instanceof Error) failures.push({ what: `route ${key}`, code: 'EINVAL', message: hops.message });
+    else out.set(key, { key, prefix, hops });
+  }
+  return { changes: out, failures };
 }
 
 function parseHops(nexthops: readonly NextHop[], family: 4 | 6): readonly Hop[] | Error {

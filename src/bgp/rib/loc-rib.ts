@@ -9,7 +9,7 @@
  */
 import type { Family, Prefix } from '../../lib/address.js';
 import { selectBest, type DecisionStep } from './decision.js';
-import { DEFAULT_MULTIPATH_OPTIONS, MAX_MULTIPATH, selectMultipath, type MultipathOptions, type Nexthop } from './multipath.js';
+import { DEFAULT_MULTIPATH_OPTIONS, MAX_MULTIPATH, NexthopSets, selectMultipath, type MultipathOptions, type Nexthop } from './multipath.js';
 import { withStale, type Path } from './path.js';
 
 export type PathChange =
@@ -19,7 +19,8 @@ export type PathChange =
 
 export interface RouteState {
   readonly best: Path;
-  /** Next hops to install, sorted by address; one entry when multipath is off. */
+  /** Next hops to install, sorted by address; one entry when multipath is off. One shared array per distinct
+   * set (NexthopSets): compare by content, or by identity to group routes. */
   readonly multipath: readonly Nexthop[];
   readonly reason: DecisionStep;
 }
@@ -39,7 +40,8 @@ export interface RouteChange {
 interface Entry {
   readonly prefix: Prefix;
   readonly key: string;
-  readonly candidates: Path[];
+  /** Exactly as long as needed (most prefixes have 1..3 paths: no spare capacity per prefix). */
+  candidates: Path[];
   state: RouteState | undefined;
 }
 
@@ -60,6 +62,7 @@ export class LocRib {
   private options: MultipathOptions;
   private paths = 0;
   private decided = 0;
+  private readonly nexthopSets = new NexthopSets();
 
   constructor(readonly family: Family, options: Partial<MultipathOptions> = {}) {
     this.options = LocRib.check({ ...DEFAULT_MULTIPATH_OPTIONS, ...options });
@@ -144,18 +147,23 @@ export class LocRib {
     if (path.prefix.family !== this.family) {
       throw new LocRibError(`${path.key} is IPv${path.prefix.family}, this Loc-RIB holds IPv${this.family}`);
     }
+    const peer = path.source.address;
     let e = this.table.get(path.key);
     if (!e) {
-      e = { prefix: path.prefix, key: path.key, candidates: [], state: undefined };
+      e = { prefix: path.prefix, key: path.key, candidates: [path], state: undefined };
       this.table.set(path.key, e);
-    }
-    if (!touched.has(e)) touched.set(e, e.state);
-    const peer = path.source.address;
-    const i = e.candidates.findIndex((p) => p.source.address === peer && p.pathId === path.pathId);
-    if (i >= 0) e.candidates[i] = path;
-    else {
-      e.candidates.push(path);
+      touched.set(e, undefined);
       this.paths++;
+    } else {
+      if (!touched.has(e)) touched.set(e, e.state);
+      const c = e.candidates;
+      let i = 0;
+      while (i < c.length && (c[i]!.source.address !== peer || c[i]!.pathId !== path.pathId)) i++;
+      if (i < c.length) c[i] = path;
+      else {
+        e.candidates = [...c, path];
+        this.paths++;
+      }
     }
     let keys = this.byPeer.get(peer);
     if (!keys) this.byPeer.set(peer, (keys = new Set()));
@@ -195,7 +203,7 @@ export class LocRib {
         if (old) out.push({ key: e.key, prefix: e.prefix, best: undefined, multipath: [], reason: 'withdrawn', old });
         continue;
       }
-      const { nexthops } = selectMultipath(d.best, e.candidates, this.options);
+      const nexthops = this.nexthopSets.intern(selectMultipath(d.best, e.candidates, this.options).nexthops);
       e.state = { best: d.best, multipath: nexthops, reason: d.step };
       if (old && old.best === d.best && sameNexthops(old.multipath, nexthops)) continue;
       out.push({ key: e.key, prefix: e.prefix, best: d.best, multipath: nexthops, reason: d.step, old });

@@ -36,7 +36,6 @@ export interface Nexthop {
   readonly address: string;
   /** 1..255. */
   readonly weight: number;
-  readonly path: Path;
 }
 
 /** Can `p` share traffic with `best`? (rte_mergable) */
@@ -88,7 +87,38 @@ export function selectMultipath(best: Path, candidates: readonly Path[], o: Mult
   }
   const bw = o.linkBandwidth ? paths.map((p) => linkBandwidth(p.attributes)) : [];
   const weights = bw.length > 0 && bw.every((b) => b !== undefined) ? bandwidthWeights(bw as number[]) : paths.map(() => 1);
-  const nexthops = paths.map((path, i) => ({ address: path.nextHop, weight: weights[i]!, path }));
+  const nexthops = paths.map((path, i): Nexthop => ({ address: path.nextHop, weight: weights[i]! }));
   if (nexthops.length > 1) nexthops.sort((a, b) => (addressKey(a.address) < addressKey(b.address) ? -1 : 1));
   return { paths, nexthops };
+}
+
+/** A node of the NexthopSets trie: the set that ends here, and the longer sets by their next member. */
+interface SetNode { set: readonly Nexthop[] | undefined; readonly next: Map<string, Map<number, SetNode>> }
+
+/**
+ * One shared array per distinct next-hop set (the Loc-RIB's counterpart of the FIB's shared nexthop
+ * groups): a table of 100,000 prefixes over a handful of nodes keeps a handful of arrays, not one per
+ * prefix, and the FIB can recognise a set by identity. Looked up member by member, without building a
+ * key; forgotten wholesale past `limit` distinct sets (sharing is an economy, never a meaning).
+ */
+export class NexthopSets {
+  private root: SetNode = { set: undefined, next: new Map() };
+  private count = 0;
+
+  constructor(private readonly limit = 10_000) {}
+
+  /** The shared array equal to `hops` (same members, same order), `hops` itself when it is the first. */
+  intern(hops: readonly Nexthop[]): readonly Nexthop[] {
+    if (this.count >= this.limit) { this.root = { set: undefined, next: new Map() }; this.count = 0; }
+    let node = this.root;
+    for (const h of hops) {
+      let byWeight = node.next.get(h.address);
+      if (!byWeight) node.next.set(h.address, (byWeight = new Map()));
+      let child = byWeight.get(h.weight);
+      if (!child) byWeight.set(h.weight, (child = { set: undefined, next: new Map() }));
+      node = child;
+    }
+    if (node.set === undefined) { node.set = Object.freeze([...hops]); this.count++; }
+    return node.set;
+  }
 }
