@@ -117,6 +117,7 @@ export function renderRunningConfig(cfg: RouterConfig, o: RenderOptions = {}): s
 
   out.push(`router bgp ${cfg.asn}`, ` bgp router-id ${cfg.routerId}`);
   if (!cfg.ebgpRequiresPolicy) out.push(' no bgp ebgp-requires-policy');
+  if (cfg.gracefulShutdown.enabled) out.push(' bgp graceful-shutdown');
   if (cfg.defaultLocalPref !== 100) out.push(` bgp default local-preference ${cfg.defaultLocalPref}`);
   if (cfg.bestpath.alwaysCompareMed) out.push(' bgp always-compare-med');
   if (cfg.multipathRelax) out.push(' bgp bestpath as-path multipath-relax');

@@ -165,6 +165,16 @@ export const routerConfigSchema = z.strictObject({
   defaultLocalPref: z.number().int().min(0).max(0xffffffff).default(100),
   /** RFC 8212 (FRR `bgp ebgp-requires-policy`). */
   ebgpRequiresPolicy: z.boolean().default(true),
+  /**
+   * RFC 8326 for the router itself (FRR `bgp graceful-shutdown`): `enabled` marks every route it advertises
+   * with GRACEFUL_SHUTDOWN (turn it on with `vipgate reload` before maintenance, so neighbors move traffic to
+   * the other router first); `drainSeconds` > 0: on SIGTERM the router does the same, waits that long, then
+   * closes its sessions.
+   */
+  gracefulShutdown: z.strictObject({
+    enabled: z.boolean().default(false),
+    drainSeconds: z.number().int().min(0).max(600).default(0),
+  }).prefault({}),
   /** Routes this router originates (FRR `network`), optionally with the attributes they carry. */
   networks: z.array(z.preprocess((v) => (typeof v === 'string' ? { prefix: v } : v), z.strictObject({
     prefix: prefixText,

@@ -111,6 +111,8 @@ export interface ReloadResult {
   readonly networks: { readonly set: readonly string[]; readonly removed: readonly string[] };
   readonly aggregates: boolean;
   readonly decision: boolean;
+  /** RFC 8326 graceful shutdown of the router turned on or off: every advertised route re-sent. */
+  readonly gracefulShutdown: boolean;
   /** Changed in the file, applied only by a restart (the running values stay). */
   readonly pendingRestart: readonly string[];
 }

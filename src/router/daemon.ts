@@ -369,7 +369,7 @@ export class RouterDaemon {
       added: plan.added.map((n) => n.id), removed: plan.removed.map((n) => n.id),
       reset: plan.reset.map((c) => ({ neighbor: c.id, fields: c.fields })), soft: plan.soft.map((c) => ({ neighbor: c.id, fields: c.fields })),
       networks: { set: plan.networks.set.map((n) => n.prefix), removed: plan.networks.removed },
-      aggregates: plan.aggregates, decision: plan.decision, pendingRestart,
+      aggregates: plan.aggregates, decision: plan.decision, gracefulShutdown: plan.gracefulShutdown, pendingRestart,
     };
     log.info(result, 'configuration reloaded');
     return result;
@@ -436,8 +436,20 @@ export class RouterDaemon {
     return this.deps.fib?.kernelRoutes ? this.deps.fib.kernelRoutes() : installedRoutes(this);
   }
 
-  /** SIGTERM: every session closed with Cease/Administrative Shutdown and a message; kernel routes stay. */
-  async stop(text = 'vipgate router shutting down'): Promise<void> {
+  /**
+   * SIGTERM: with gracefulShutdown.drainSeconds, first every route is re-advertised with GRACEFUL_SHUTDOWN
+   * (RFC 8326) and the router keeps forwarding for that long (`skipDrain` resolves early: a second signal);
+   * then every session is closed with Cease/Administrative Shutdown and a message; kernel routes stay.
+   */
+  async stop(text = 'vipgate router shutting down', skipDrain?: Promise<unknown>): Promise<void> {
+    const drain = this.cfg.gracefulShutdown.drainSeconds;
+    if (drain > 0 && this.speaker.peers().some((p) => p.isEstablished)) {
+      this.deps.log.info({ seconds: drain }, 'graceful shutdown: routes re-advertised with GRACEFUL_SHUTDOWN, draining');
+      this.routing.drain();
+      let timer: ReturnType<Clock['at']> | undefined;
+      await Promise.race([new Promise<void>((r) => { timer = this.deps.clock.at(this.deps.clock.now() + drain * 1000, r); }), skipDrain]);
+      timer?.cancel();
+    }
     await this.bfd?.close();
     this.probe?.close();
     this.pinger?.close();

@@ -73,10 +73,12 @@ export async function runRouter(a: RouterArgs, out: (s: string) => void = (s) =>
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  // a second SIGTERM or SIGINT during the graceful-shutdown drain closes the sessions at once
+  const again = new Promise((resolve) => { process.once('SIGTERM', resolve); process.once('SIGINT', resolve); });
   process.off('SIGHUP', reload);
   clearTimeout(sweep);
   await sd?.stopping();
-  await daemon.stop();
+  await daemon.stop(undefined, again);
   await observers?.close();
   return 0;
 }

@@ -9,7 +9,8 @@
  * - Policy, max-prefix, BFD, probing and description changes keep the session: the Adj-RIB-In is run
  *   through the new import policy and the Adj-RIB-Out is recomputed (soft reconfiguration, RFC 2918's
  *   purpose without asking the peer, since the Adj-RIB-In is kept).
- * - Networks, aggregates and the decision options (maximum-paths, bestpath, default LOCAL_PREF) apply live.
+ * - Networks, aggregates, the decision options (maximum-paths, bestpath, default LOCAL_PREF) and graceful
+ *   shutdown (RFC 8326, every advertised route re-sent with or without the community) apply live.
  * - asn, routerId, listen, fib, control, telemetry, store and web keep their running values until a restart.
  * Pure: reads two resolved configurations, returns the plan.
  */
@@ -42,6 +43,7 @@ export interface ReloadPlan {
   readonly networks: { readonly set: readonly NetworkConfig[]; readonly removed: readonly string[] };
   readonly aggregates: boolean;
   readonly decision: boolean;
+  readonly gracefulShutdown: boolean;
   readonly logLevel: boolean;
   /** Restart-only sections whose new values wait for a restart. */
   readonly pendingRestart: readonly RestartOnly[];
@@ -90,6 +92,7 @@ export function planReload(old: RouterConfig, next: RouterConfig): ReloadPlan {
     },
     aggregates: !isDeepStrictEqual(old.aggregates, next.aggregates),
     decision: !isDeepStrictEqual(ribOptions(old), ribOptions(next)),
+    gracefulShutdown: old.gracefulShutdown.enabled !== next.gracefulShutdown.enabled,
     logLevel: old.log.level !== next.log.level,
     pendingRestart,
   };
@@ -98,5 +101,5 @@ export function planReload(old: RouterConfig, next: RouterConfig): ReloadPlan {
 /** Nothing at all to do. */
 export function planIsEmpty(p: ReloadPlan): boolean {
   return p.added.length + p.removed.length + p.reset.length + p.soft.length + p.networks.set.length + p.networks.removed.length === 0
-    && !p.aggregates && !p.decision && !p.logLevel && p.pendingRestart.length === 0;
+    && !p.aggregates && !p.decision && !p.gracefulShutdown && !p.logLevel && p.pendingRestart.length === 0;
 }

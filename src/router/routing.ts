@@ -15,16 +15,15 @@ import { nextHopRefusal } from '../bgp/policy/next-hop.js';
 import { peerPolicy } from '../bgp/policy/peer-policy.js';
 import { applyPolicy, type Policy } from '../bgp/policy/route-map.js';
 import { LocRib, type PathChange, type RouteChange } from '../bgp/rib/loc-rib.js';
-import type { Nexthop } from '../bgp/rib/multipath.js';
 import { makePath, type Path } from '../bgp/rib/path.js';
 import type { PathAttributes } from '../wire/bgp/types.js';
 import { ribOptions, type NeighborConfig, type RouterConfig } from '../config/resolve.js';
 import { Aggregates } from './aggregates.js';
+import { markGracefulShutdown } from './graceful-shutdown.js';
 
-/** `key`: formatPrefix(prefix) when known; `nexthops` arrays are shared by every route with that set (see LocRib). */
 export type FibRouteChange =
-  | { readonly op: 'set'; readonly prefix: Prefix; readonly key?: string; readonly nexthops: readonly { readonly address: string; readonly weight: number }[] }
-  | { readonly op: 'delete'; readonly prefix: Prefix; readonly key?: string };
+  | { readonly op: 'set'; readonly prefix: Prefix; readonly nexthops: readonly { address: string; weight: number }[] }
+  | { readonly op: 'delete'; readonly prefix: Prefix };
 
 /** What the router needs of src/fib (the Fib class), narrow so tests and a privileged helper can stand in. */
 export interface FibPort {
@@ -54,28 +53,23 @@ export interface RoutingEvents {
 /** The source address of locally originated paths. */
 const LOCAL = '';
 
-/** The Loc-RIB's shared next-hop array goes to the FIB as it is. */
-function fibSet(r: { readonly key: string; readonly prefix: Prefix; readonly multipath: readonly Nexthop[] }): FibRouteChange {
-  return { op: 'set', prefix: r.prefix, key: r.key, nexthops: r.multipath };
+function fibSet(prefix: Prefix, multipath: readonly { address: string; weight: number }[]): FibRouteChange {
+  return { op: 'set', prefix, nexthops: multipath.map((n) => ({ address: n.address, weight: n.weight })) };
 }
 
 export class Routing {
   readonly ribs: Record<Family, LocRib>;
   private readonly peers = new Map<Peer, PeerImport>();
   private aggregates: Aggregates;
+  /** Stopping with a drain period: advertise as if gracefulShutdown.enabled. */
+  private draining = false;
   private pending: PathChange[] = [];
   private scheduled = false;
   private readonly policyCache = new WeakMap<PathAttributes, Map<string, PathAttributes>>();
   /** At startup the kernel keeps what the last run installed until the peers are back (see holdFib). */
   private fibHeld = false;
-  /**
-   * FIB changes not yet handed to the kernel, by prefix key. While one apply is in flight, later changes to a
-   * prefix replace its earlier ones, so a route whose paths arrive one peer at a time is written once per
-   * apply, not once per decision batch.
-   */
-  private fibPending = new Map<string, FibRouteChange>();
-  /** The loop that hands fibPending to the kernel, while it runs; `settled()` waits for it. */
-  private fibRunning: Promise<void> | undefined;
+  /** FIB operations in flight; `settled()` waits for them. */
+  private fibTail: Promise<unknown> = Promise.resolve();
   fibFailures = 0;
 
   constructor(
@@ -113,7 +107,9 @@ export class Routing {
    * withdrawn, the new ones originated from the routes present now, exports recomputed for summary-only).
    */
   reconfigure(next: RouterConfig, changed: { readonly decision: boolean; readonly aggregates: boolean }): void {
+    const gshut = this.cfg.gracefulShutdown.enabled !== next.gracefulShutdown.enabled;
     this.cfg = next;
+    if (gshut) this.reexportAll();
     if (changed.decision) {
       const options = ribOptions(next);
       for (const f of [4, 6] as const) this.afterDecision(this.ribs[f].reconfigure(options));
@@ -124,6 +120,20 @@ export class Routing {
     const present: RouteChange[] = [];
     for (const f of [4, 6] as const) for (const r of this.ribs[f].routes()) present.push({ ...r, old: undefined });
     this.queue(this.aggregates.update(present).map((a) => this.localPath(a.prefix, a.attributes)));
+    this.reexportAll();
+  }
+
+  /**
+   * SIGTERM with gracefulShutdown.drainSeconds: every route re-advertised with GRACEFUL_SHUTDOWN (RFC 8326)
+   * before the sessions close, so neighbors move traffic away while this router still forwards.
+   */
+  drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    this.reexportAll();
+  }
+
+  private reexportAll(): void {
     for (const peer of this.peersToOffer()) if (peer.isEstablished) this.reexport(peer);
   }
 
@@ -270,13 +280,14 @@ export class Routing {
     const aggregates = this.aggregates.update(changes);
     if (aggregates.length) this.queue(aggregates.map((a) => this.localPath(a.prefix, a.attributes)));
     if (this.fib && !this.fibHeld) {
+      const fibChanges: FibRouteChange[] = [];
       for (const c of changes) {
         const installed = c.best !== undefined && !c.best.source.local;
         const wasInstalled = c.old !== undefined && !c.old.best.source.local;
-        if (installed) this.fibPending.set(c.key, fibSet(c));
-        else if (wasInstalled) this.fibPending.set(c.key, { op: 'delete', prefix: c.prefix, key: c.key });
+        if (installed) fibChanges.push(fibSet(c.prefix, c.multipath));
+        else if (wasInstalled) fibChanges.push({ op: 'delete' as const, prefix: c.prefix });
       }
-      this.toFib();
+      this.toFib(fibChanges);
     }
     for (const peer of this.peersToOffer()) {
       if (!peer.isEstablished) continue;
@@ -287,28 +298,14 @@ export class Routing {
     }
   }
 
-  /** Start handing fibPending to the kernel unless that is under way (it then takes the new changes next). */
-  private toFib(): void {
+  private toFib(changes: FibRouteChange[]): void {
     const fib = this.fib;
-    if (!fib || this.fibRunning || this.fibPending.size === 0) return;
-    this.fibRunning = this.pumpFib(fib);
-  }
-
-  private async pumpFib(fib: FibPort): Promise<void> {
-    while (this.fibPending.size > 0) {
-      const batch = this.fibPending;
-      this.fibPending = new Map();
-      try {
-        const r = await fib.apply(batch.values());
-        if (r.failures.length === 0) continue;
-        this.fibFailures += r.failures.length;
-        for (const f of r.failures.slice(0, 10)) this.log.error({ what: f.what, code: f.code }, `kernel refused: ${f.message}`);
-      } catch (e) {
-        this.fibFailures++;
-        this.log.error({ err: e }, 'FIB update failed');
-      }
-    }
-    this.fibRunning = undefined;
+    if (!fib || changes.length === 0) return;
+    this.fibTail = this.fibTail.then(() => fib.apply(changes)).then((r) => {
+      if (r.failures.length === 0) return;
+      this.fibFailures += r.failures.length;
+      for (const f of r.failures.slice(0, 10)) this.log.error({ what: f.what, code: f.code }, `kernel refused: ${f.message}`);
+    }, (e: unknown) => { this.fibFailures++; this.log.error({ err: e }, 'FIB update failed'); });
   }
 
   /**
@@ -324,15 +321,16 @@ export class Routing {
   releaseFib(): void {
     if (!this.fibHeld) return;
     this.fibHeld = false;
-    for (const f of [4, 6] as const) for (const r of this.ribs[f].routes()) if (!r.best.source.local) this.fibPending.set(r.key, fibSet(r));
-    this.log.info({ routes: this.fibPending.size }, 'startup hold over: installing the table');
-    this.toFib();
+    const all: FibRouteChange[] = [];
+    for (const f of [4, 6] as const) for (const r of this.ribs[f].routes()) if (!r.best.source.local) all.push(fibSet(r.prefix, r.multipath));
+    this.log.info({ routes: all.length }, 'startup hold over: installing the table');
+    this.toFib(all);
   }
 
   /** Wait until every FIB change queued so far was answered by the kernel. */
   async settled(): Promise<void> {
     for (let i = 0; i < 1000 && (this.scheduled || this.pending.length); i++) await new Promise((r) => setImmediate(r));
-    while (this.fibRunning) await this.fibRunning;
+    await this.fibTail;
   }
 
   /** The route as offered to `peer` after its export policy, or undefined when policy says no. */
@@ -341,9 +339,13 @@ export class Routing {
     if (!st || this.aggregates.suppressed(best.prefix)) return undefined;
     const v = applyPolicy(st.exportPolicy, { prefix: best.prefix, attributes: best.attributes }, { localAs: peer.options.fsm.localAs });
     if (!v.accepted) return undefined;
+    const tag = `${st.exportPolicy.name}#${v.rule}`;
+    const gshut = this.cfg.gracefulShutdown.enabled || this.draining;
     return {
       key: best.key, prefix: best.prefix, nextHop: best.nextHop,
-      attributes: this.canonical(v.route.attributes, best.attributes, `${st.exportPolicy.name}#${v.rule}`),
+      attributes: gshut
+        ? this.canonical(markGracefulShutdown(v.route.attributes, peer.ibgp), best.attributes, `${tag}#gshut${peer.ibgp ? '-ibgp' : ''}`)
+        : this.canonical(v.route.attributes, best.attributes, tag),
       ...(best.source.local ? {} : { from: { address: best.source.address, ibgp: best.source.ibgp } }),
     };
   }

@@ -12,6 +12,7 @@ export function renderReload(r: ReloadResult): string {
   list('networks withdrawn', r.networks.removed);
   if (r.aggregates) lines.push('aggregates changed');
   if (r.decision) lines.push('best-path options changed: every prefix decided again');
+  if (r.gracefulShutdown) lines.push('graceful shutdown (RFC 8326) changed: every advertised route re-sent');
   list('changed but applied only by a restart', r.pendingRestart);
   return `${lines.length ? `configuration reloaded\n${lines.map((l) => `  ${l}`).join('\n')}` : 'configuration reloaded: nothing changed'}\n`;
 }
