@@ -15,15 +15,17 @@ import { nextHopRefusal } from '../bgp/policy/next-hop.js';
 import { peerPolicy } from '../bgp/policy/peer-policy.js';
 import { applyPolicy, type Policy } from '../bgp/policy/route-map.js';
 import { LocRib, type PathChange, type RouteChange } from '../bgp/rib/loc-rib.js';
+import type { Nexthop } from '../bgp/rib/multipath.js';
 import { makePath, type Path } from '../bgp/rib/path.js';
 import type { PathAttributes } from '../wire/bgp/types.js';
 import { ribOptions, type NeighborConfig, type RouterConfig } from '../config/resolve.js';
 import { Aggregates } from './aggregates.js';
 import { markGracefulShutdown } from './graceful-shutdown.js';
 
+/** `key`: formatPrefix(prefix) when known; `nexthops` arrays are shared by every route with that set (see LocRib). */
 export type FibRouteChange =
-  | { readonly op: 'set'; readonly prefix: Prefix; readonly nexthops: readonly { address: string; weight: number }[] }
-  | { readonly op: 'delete'; readonly prefix: Prefix };
+  | { readonly op: 'set'; readonly prefix: Prefix; readonly key?: string; readonly nexthops: readonly { readonly address: string; readonly weight: number }[] }
+  | { readonly op: 'delete'; readonly prefix: Prefix; readonly key?: string };
 
 /** What the router needs of src/fib (the Fib class), narrow so tests and a privileged helper can stand in. */
 export interface FibPort {
@@ -53,8 +55,9 @@ export interface RoutingEvents {
 /** The source address of locally originated paths. */
 const LOCAL = '';
 
-function fibSet(prefix: Prefix, multipath: readonly { address: string; weight: number }[]): FibRouteChange {
-  return { op: 'set', prefix, nexthops: multipath.map((n) => ({ address: n.address, weight: n.weight })) };
+/** The Loc-RIB's shared next-hop array goes to the FIB as it is. */
+function fibSet(r: { readonly key: string; readonly prefix: Prefix; readonly multipath: readonly Nexthop[] }): FibRouteChange {
+  return { op: 'set', prefix: r.prefix, key: r.key, nexthops: r.multipath };
 }
 
 export class Routing {
@@ -68,8 +71,14 @@ export class Routing {
   private readonly policyCache = new WeakMap<PathAttributes, Map<string, PathAttributes>>();
   /** At startup the kernel keeps what the last run installed until the peers are back (see holdFib). */
   private fibHeld = false;
-  /** FIB operations in flight; `settled()` waits for them. */
-  private fibTail: Promise<unknown> = Promise.resolve();
+  /**
+   * FIB changes not yet handed to the kernel, by prefix key. While one apply is in flight, later changes to a
+   * prefix replace its earlier ones, so a route whose paths arrive one peer at a time is written once per
+   * apply, not once per decision batch.
+   */
+  private fibPending = new Map<string, FibRouteChange>();
+  /** The loop that hands fibPending to the kernel, while it runs; `settled()` waits for it. */
+  private fibRunning: Promise<void> | undefined;
   fibFailures = 0;
 
   constructor(
@@ -280,14 +289,13 @@ export class Routing {
     const aggregates = this.aggregates.update(changes);
     if (aggregates.length) this.queue(aggregates.map((a) => this.localPath(a.prefix, a.attributes)));
     if (this.fib && !this.fibHeld) {
-      const fibChanges: FibRouteChange[] = [];
       for (const c of changes) {
         const installed = c.best !== undefined && !c.best.source.local;
         const wasInstalled = c.old !== undefined && !c.old.best.source.local;
-        if (installed) fibChanges.push(fibSet(c.prefix, c.multipath));
-        else if (wasInstalled) fibChanges.push({ op: 'delete' as const, prefix: c.prefix });
+        if (installed) this.fibPending.set(c.key, fibSet(c));
+        else if (wasInstalled) this.fibPending.set(c.key, { op: 'delete', prefix: c.prefix, key: c.key });
       }
-      this.toFib(fibChanges);
+      this.toFib();
     }
     for (const peer of this.peersToOffer()) {
       if (!peer.isEstablished) continue;
@@ -298,14 +306,28 @@ export class Routing {
     }
   }
 
-  private toFib(changes: FibRouteChange[]): void {
+  /** Start handing fibPending to the kernel unless that is under way (it then takes the new changes next). */
+  private toFib(): void {
     const fib = this.fib;
-    if (!fib || changes.length === 0) return;
-    this.fibTail = this.fibTail.then(() => fib.apply(changes)).then((r) => {
-      if (r.failures.length === 0) return;
-      this.fibFailures += r.failures.length;
-      for (const f of r.failures.slice(0, 10)) this.log.error({ what: f.what, code: f.code }, `kernel refused: ${f.message}`);
-    }, (e: unknown) => { this.fibFailures++; this.log.error({ err: e }, 'FIB update failed'); });
+    if (!fib || this.fibRunning || this.fibPending.size === 0) return;
+    this.fibRunning = this.pumpFib(fib);
+  }
+
+  private async pumpFib(fib: FibPort): Promise<void> {
+    while (this.fibPending.size > 0) {
+      const batch = this.fibPending;
+      this.fibPending = new Map();
+      try {
+        const r = await fib.apply(batch.values());
+        if (r.failures.length === 0) continue;
+        this.fibFailures += r.failures.length;
+        for (const f of r.failures.slice(0, 10)) this.log.error({ what: f.what, code: f.code }, `kernel refused: ${f.message}`);
+      } catch (e) {
+        this.fibFailures++;
+        this.log.error({ err: e }, 'FIB update failed');
+      }
+    }
+    this.fibRunning = undefined;
   }
 
   /**
@@ -321,16 +343,15 @@ export class Routing {
   releaseFib(): void {
     if (!this.fibHeld) return;
     this.fibHeld = false;
-    const all: FibRouteChange[] = [];
-    for (const f of [4, 6] as const) for (const r of this.ribs[f].routes()) if (!r.best.source.local) all.push(fibSet(r.prefix, r.multipath));
-    this.log.info({ routes: all.length }, 'startup hold over: installing the table');
-    this.toFib(all);
+    for (const f of [4, 6] as const) for (const r of this.ribs[f].routes()) if (!r.best.source.local) this.fibPending.set(r.key, fibSet(r));
+    this.log.info({ routes: this.fibPending.size }, 'startup hold over: installing the table');
+    this.toFib();
   }
 
   /** Wait until every FIB change queued so far was answered by the kernel. */
   async settled(): Promise<void> {
     for (let i = 0; i < 1000 && (this.scheduled || this.pending.length); i++) await new Promise((r) => setImmediate(r));
-    await this.fibTail;
+    while (this.fibRunning) await this.fibRunning;
   }
 
   /** The route as offered to `peer` after its export policy, or undefined when policy says no. */
