@@ -10,31 +10,22 @@
  * fallback through the other router over the node segment, so replies survive either uplink.
  * The HA pieces stay up until `vipgate lab down`.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   agentPid, routeHops, sleepUntil, startNodeAgent, startRouter, stopProcess, vipgate, waitForPeers, type Out,
 } from './lab.js';
+import { duringStream, streamLine, type StreamFigures } from './measure.js';
 import { addLink, addNamespace, inNs, labNamespaces, processesWith, startDetached } from './ns.js';
 import { agentConfig, HA, haBirdConfig, LAB, LAB_BFD, LAB_DIR, ROUTER_SOCKET, ROUTER1, type RouterRole } from './topology.js';
 
-const UDP_STREAM = fileURLToPath(new URL('./udp-stream.js', import.meta.url));
 const ROUTER2: RouterRole = { name: HA.router2.name, lan: HA.router2.lan, ha: true };
-const STREAM = { count: 800, intervalMs: 5 } as const;
 const bfdText = `${LAB_BFD.minTx} ms x ${LAB_BFD.multiplier}`;
 
-export interface HaFailure {
+/** Detection: the upstream's session with that router left Established; convergence: its kernel route lost it. */
+export interface HaFailure extends StreamFigures {
   readonly what: string;
-  readonly requests: number;
-  readonly lost: number;
-  /** Milliseconds from the failure to the upstream's session with that router leaving Established. */
-  readonly detectionMs: number;
-  /** Milliseconds from the failure to the upstream's kernel route without that router. */
-  readonly convergenceMs: number;
-  /** Answers per node over the whole stream. */
-  readonly spread: Record<string, number>;
 }
 
 export interface HaResult {
@@ -116,42 +107,17 @@ async function haUp(out: Out): Promise<void> {
   out(`\n$ vipgate show agent --socket ${LAB_DIR}/${LAB.nodes[1]!.name}.sock\n${vipgate(['show', 'agent'], `${LAB_DIR}/${LAB.nodes[1]!.name}.sock`)}`);
 }
 
-type Answer = [number, string | null];
-
-/** The outside client's UDP stream to a Service IP, running on its own while a router fails. */
-function startStream(): Promise<Answer[]> {
-  const child = spawn('ip', ['netns', 'exec', HA.outside.ns, process.execPath, UDP_STREAM, LAB.vips[0], '80', String(STREAM.count), String(STREAM.intervalMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let text = '';
-  child.stdout.on('data', (d: Buffer) => { text += d.toString(); });
-  return new Promise((resolve, reject) => child.on('close', (code) => (code === 0 ? resolve(JSON.parse(text) as Answer[]) : reject(new Error(`udp-stream exited with ${code}`)))));
-}
-
-/**
- * Fail one router in the middle of the client's stream; watch the upstream's session with it (detection)
- * and its kernel route (convergence), bounded at 10 s each.
- */
+/** Fail one router in the middle of the outside client's stream; watch the upstream's session and route. */
 async function measure(out: Out, what: string, protocol: string, uplink: string, fail: () => void): Promise<HaFailure> {
   out(`\n### HA: ${what}\n`);
-  const stream = startStream();
-  await sleep(1000);
-  fail();
-  const t0 = Date.now();
-  let detectionMs = -1;
-  let convergenceMs = -1;
-  for (let i = 0; i < 1000 && Date.now() - t0 < 10_000 && (detectionMs < 0 || convergenceMs < 0); i++) {
-    if (detectionMs < 0 && !established(protocol)) detectionMs = Date.now() - t0;
-    if (convergenceMs < 0 && !upstreamPaths().includes(uplink)) convergenceMs = Date.now() - t0;
-    await sleep(5);
-  }
-  const answers = await stream;
-  const lost = answers.filter(([, node]) => node === null);
-  const spread: Record<string, number> = {};
-  for (const [, node] of answers) if (node !== null) spread[node] = (spread[node] ?? 0) + 1;
+  const f = await duringStream({
+    clientNs: HA.outside.ns, vip: LAB.vips[0], fail,
+    detected: () => !established(protocol), converged: () => !upstreamPaths().includes(uplink),
+  });
   out(`$ ip route show ${LAB.pool}   # on the upstream router, after\n${inNs(HA.upstream.ns, 'ip', ['route', 'show', LAB.pool])}`);
-  const window = lost.length ? ` (sent ${lost[0]![0] - t0} to ${lost.at(-1)![0] - t0} ms after the failure)` : '';
-  out(`client stream: ${answers.length} UDP requests to ${LAB.vips[0]}, one every ${STREAM.intervalMs} ms: ${lost.length} lost${window}; answered by ${JSON.stringify(spread)}\n`);
-  out(`upstream: session down after ${detectionMs} ms, route converged after ${convergenceMs} ms\n`);
-  return { what, requests: answers.length, lost: lost.length, detectionMs, convergenceMs, spread };
+  out(streamLine(f, LAB.vips[0]));
+  out(`upstream: session down after ${f.detectionMs} ms, route converged after ${f.convergenceMs} ms\n`);
+  return { what, ...f };
 }
 
 export async function ha(out: Out): Promise<HaResult> {

@@ -1,7 +1,7 @@
 /** `vipgate lab …`: the lab's subcommands; `demo` brings the lab up, replays the seed, and takes it down. */
 import { labDown, labStatus, labUp, type Out } from './lab.js';
 import { ha } from './ha.js';
-import { ecmp, externalIp, failoverOrderly, local, upstream } from './scenarios.js';
+import { ecmp, externalIp, failover, local, upstream } from './scenarios.js';
 
 export async function runLab(words: readonly string[], keep: boolean, out: Out): Promise<number> {
   const [what] = words;
@@ -10,7 +10,7 @@ export async function runLab(words: readonly string[], keep: boolean, out: Out):
     case 'down': labDown(out); return 0;
     case 'status': return labStatus(out);
     case 'ecmp': ecmp(out); return 0;
-    case 'failover': await failoverOrderly(out); return 0;
+    case 'failover': await failover(out); return 0;
     case 'upstream': await upstream(out); return 0;
     case 'local': await local(out); return 0;
     case 'externalip': await externalIp(out); return 0;
@@ -21,7 +21,7 @@ export async function runLab(words: readonly string[], keep: boolean, out: Out):
         ecmp(out);
         await local(out);
         await externalIp(out);
-        await failoverOrderly(out);
+        await failover(out);
       } finally {
         if (!keep) labDown(out);
       }

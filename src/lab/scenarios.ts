@@ -5,8 +5,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { LAB, LAB_DIR, SEED_SERVICES, UPSTREAM_SOCKET, upstreamBirdConfig, type LabService } from './topology.js';
-import { agentPid, fromClient, routeHops, routesOn, startNodeAgent, vipgate, writeCluster, type NextHop, type Out } from './lab.js';
+import { request } from '../control/client.js';
+import type { BfdView } from '../control/views.js';
+import { LAB, LAB_BFD, LAB_DIR, ROUTER_SOCKET, SEED_SERVICES, UPSTREAM_SOCKET, upstreamBirdConfig, type LabNode, type LabService } from './topology.js';
+import {
+  agentPid, fromClient, peerEstablished, routeHops, routesOn, startNodeAgent, vipgate, waitForPeers, writeCluster, type NextHop, type Out,
+} from './lab.js';
+import { duringStream, streamLine, type FailureRun, type StreamFigures } from './measure.js';
 import { inNs, startDetached } from './ns.js';
 
 export interface EcmpResult {
@@ -63,41 +68,70 @@ export function ecmp(out: Out, requests = 30): EcmpResult {
   return { nexthops, spread, clientAddresses: [...clients] };
 }
 
+export interface FailoverPhase extends StreamFigures {
+  /** The router kernel's next hops for the VIP once converged. */
+  readonly nexthopsAfter: string[];
+}
+
 export interface FailoverResult {
   readonly node: string;
-  /** Milliseconds from the node's orderly stop to the router's kernel without its next hop. */
-  readonly convergenceMs: number;
-  readonly nexthopsAfter: string[];
-  readonly failedRequests: number;
-  readonly requests: number;
+  /** The agent stopped (SIGTERM): detection = its session left Established, convergence = its next hop left. */
+  readonly orderly: FailoverPhase;
+  /** The node's link cut: detection = the router's BFD session with it left Up, convergence as above. */
+  readonly hard: FailoverPhase;
+}
+
+async function bfdState(peer: string): Promise<string | undefined> {
+  const view = await request(ROUTER_SOCKET, 'show bfd', {}, 3000) as BfdView;
+  return view.sessions.find((x) => x.peer === peer)?.state;
+}
+
+/** One failure of `n` under the client's stream: the router's kernel route after it, and the figures. */
+async function nodeFailure(out: Out, n: LabNode, run: Omit<FailureRun, 'clientNs' | 'vip' | 'converged'>): Promise<FailoverPhase> {
+  const vip = LAB.vips[0];
+  const f = await duringStream({ ...run, clientNs: LAB.client.ns, vip, converged: () => !kernelNexthops(vip).includes(n.address) });
+  out(`$ ip route show ${vip}   # on k8s-rtr, ${f.convergenceMs} ms after the failure\n`);
+  out(inNs(LAB.router.ns, 'ip', ['route', 'show', `${vip}/32`]));
+  out(streamLine(f, vip));
+  return { ...f, nexthopsAfter: kernelNexthops(vip) };
+}
+
+/** Bring the node back and wait (bounded) until the router spreads over every node again. */
+async function nodeBack(out: Out, n: LabNode, what: string): Promise<void> {
+  await waitForPeers([n.address]);
+  await waitForHops(LAB.vips[0], LAB.nodes.map((x) => x.address));
+  out(`${what}; ${LAB.vips[0]} has all three next hops again\n`);
 }
 
 /**
- * Seed 3.3, orderly reboot of a node: its speaker stops (Cease, routes withdrawn) while the client keeps
- * sending requests; the router's kernel drops the node's next hop; then the speaker comes back.
+ * Seed 3.3. Orderly reboot of a node: its agent stops (RFC 8326 GRACEFUL_SHUTDOWN, a drain, then a
+ * withdraw and Cease) while the client streams requests; then a hard failure: the node's link is cut, so
+ * nothing is said and the router's BFD (100 ms x 3 with every agent) must notice. Each prints detection
+ * and convergence times and the lost requests.
  */
-export async function failoverOrderly(out: Out, node = 'k8s-w2'): Promise<FailoverResult> {
-  const vip = LAB.vips[0];
+export async function failover(out: Out, node = 'k8s-w2'): Promise<FailoverResult> {
   const n = LAB.nodes.find((x) => x.name === node)!;
-  out(`\n### Failover: orderly stop of ${node} (its agent withdraws; seed 3.3)\n`);
+  out(`\n### Failover: orderly stop of ${node} (its agent drains with GRACEFUL_SHUTDOWN, then withdraws; seed 3.3)\n`);
   const pid = agentPid(n);
   if (pid === undefined) throw new Error(`no agent running on ${node}`);
-  const t0 = performance.now();
-  process.kill(pid, 'SIGTERM');
-  let convergenceMs = -1;
-  for (let i = 0; i < 200; i++) {
-    if (!kernelNexthops(vip).includes(n.address)) { convergenceMs = performance.now() - t0; break; }
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  const answers = fromClient(vip, 20);
-  const failed = answers.filter((a) => a.startsWith('error')).length;
-  const after = kernelNexthops(vip);
-  out(`$ ip route show ${vip}   # on k8s-rtr, ${convergenceMs.toFixed(0)} ms after the stop\n`);
-  out(inNs(LAB.router.ns, 'ip', ['route', 'show', `${vip}/32`]));
-  out(`client: ${answers.length - failed} of ${answers.length} requests answered (${Object.entries(tally(answers)).map(([k, v]) => `${k} ${v}`).join(', ')})\n`);
+  const orderly = await nodeFailure(out, n, {
+    fail: () => process.kill(pid, 'SIGTERM'), requests: 1600, watchMs: 15_000,
+    detected: async () => !await peerEstablished(n.address),
+  });
+  out(`router: next hop gone after ${orderly.convergenceMs} ms, session closed after ${orderly.detectionMs} ms\n`);
   startNodeAgent(n);
-  out(`${node}'s agent started again (log: ${LAB_DIR}/${node}.log)\n`);
-  return { node, convergenceMs, nexthopsAfter: after, failedRequests: failed, requests: answers.length };
+  await nodeBack(out, n, `${node}'s agent started again (log: ${LAB_DIR}/${node}.log)`);
+
+  const port = `p-${n.name}`;
+  out(`\n### Failover: ${node} fails hard (its link cut: no Cease; BFD ${LAB_BFD.minTx} ms x ${LAB_BFD.multiplier} with every agent)\n`);
+  const hard = await nodeFailure(out, n, {
+    fail: () => inNs(LAB.hub, 'ip', ['link', 'set', port, 'down']),
+    detected: async () => (await bfdState(n.address)) !== 'Up',
+  });
+  out(`router: BFD down after ${hard.detectionMs} ms, next hop gone after ${hard.convergenceMs} ms\n`);
+  inNs(LAB.hub, 'ip', ['link', 'set', port, 'up']);
+  await nodeBack(out, n, `${node}'s link is up again`);
+  return { node, orderly, hard };
 }
 
 export interface UpstreamResult {

@@ -114,18 +114,18 @@ aggregates: [{ prefix: ${LAB.pool}, summaryOnly: true }]   # the seed's summaris
 neighbors:
 ${neighbors.join('\n')}
 groups:
-  nodes: { import: { prefixes: ["${LAB.pool} le 32"] }, maxPrefix: 1000, holdTime: 9 }
+  nodes: { import: { prefixes: ["${LAB.pool} le 32"] }, maxPrefix: 1000, holdTime: 9, bfd: ${bfdYaml(LAB_BFD)} }
 fib: { startupHold: 0 }
 telemetry: { url: "${MQTT_URL}", site: ${TELEMETRY_SITE}, host: ${r.name}, homeAssistant: false }
 ${r.web ? 'web: { address: 127.0.0.1, port: 8080 }\n' : ''}`;
 }
 
-/** Every node's agent: the seed's MetalLB setup (my-asn 64512, peer 192.168.10.254 asn 64513, pool 172.20.1.0/24). */
+/** Every node's agent: the seed's MetalLB setup (my-asn 64512, peer 192.168.10.254 asn 64513, pool 172.20.1.0/24), with BFD. */
 export function agentConfig(routers: readonly string[] = [LAB.router.lan]): string {
   return `# vipgate lab: the agent on every node (MetalLB BGP mode, done by vipgate)
 asn: ${LAB.nodeAsn}
 peers:
-${routers.map((a) => `  - { address: ${a}, asn: ${LAB.router.asn}, holdTime: 9, connectRetry: 1 }`).join('\n')}
+${routers.map((a) => `  - { address: ${a}, asn: ${LAB.router.asn}, holdTime: 9, connectRetry: 1, bfd: ${bfdYaml(LAB_BFD)} }`).join('\n')}
 pools:
   - { name: default, addresses: [${LAB.pool}], avoidBuggyIPs: true }
 externalIPs: { enabled: true }
