@@ -2,7 +2,8 @@
  * Adj-RIB-In (RFC 4271 3.2): the routes one peer advertised to us, unprocessed by policy, keyed by
  * prefix and ADD-PATH path identifier (RFC 7911). It turns each UPDATE into a list of route changes,
  * and supports graceful restart (RFC 4724 4.2): mark everything stale, refresh what is re-advertised,
- * sweep what stayed stale.
+ * sweep what stayed stale. The prefixes and their keys are shared between the peers' Adj-RIBs-In
+ * (PrefixPool): when every node announces the same service addresses, a prefix is held once, not once per node.
  */
 import { formatPrefix, type Prefix } from '../lib/address.js';
 import type { Nlri, PathAttributes, UpdateMessage } from '../wire/bgp/types.js';
@@ -34,8 +35,42 @@ export function entryKey(key: string, pathId: number): string {
   return pathId === 0 ? key : `${key}#${pathId}`;
 }
 
+/** A prefix and its key as every Adj-RIB-In holding it shares them, with how many routes use them. */
+interface Pooled { readonly prefix: Prefix; readonly key: string; refs: number }
+
+/** Shared prefixes and keys, by key, counted: the last route using one releases it. */
+export class PrefixPool {
+  private readonly byKey = new Map<string, Pooled>();
+
+  get size(): number { return this.byKey.size; }
+
+  acquire(key: string, prefix: Prefix): Pooled {
+    let p = this.byKey.get(key);
+    if (!p) this.byKey.set(key, (p = { prefix, key, refs: 0 }));
+    p.refs++;
+    return p;
+  }
+
+  release(key: string): void {
+    const p = this.byKey.get(key);
+    if (p && --p.refs === 0) this.byKey.delete(key);
+  }
+}
+
+/** The pool of the process's Adj-RIBs-In (a router's peers share it). */
+const PREFIXES = new PrefixPool();
+
+/** An Adj-RIB-In dropped without clear() (its peer object discarded) gives its prefixes back when collected. */
+const dropped = new FinalizationRegistry<{ readonly pool: PrefixPool; readonly routes: Map<string, RibInEntry> }>(({ pool, routes }) => {
+  for (const e of routes.values()) pool.release(e.key);
+});
+
 export class AdjRibIn {
   private readonly routes = new Map<string, RibInEntry>();
+
+  constructor(private readonly pool: PrefixPool = PREFIXES) {
+    dropped.register(this, { pool, routes: this.routes });
+  }
 
   get size(): number { return this.routes.size; }
 
@@ -44,20 +79,26 @@ export class AdjRibIn {
   get(key: string, pathId = 0): RibInEntry | undefined { return this.routes.get(entryKey(key, pathId)); }
 
   private withdraw(n: Nlri, out: RibInChange[]): void {
-    const key = formatPrefix(n.prefix);
-    const pathId = n.pathId ?? 0;
-    if (this.routes.delete(entryKey(key, pathId))) out.push({ key, prefix: n.prefix, pathId, entry: undefined });
+    const slot = entryKey(formatPrefix(n.prefix), n.pathId ?? 0);
+    const e = this.routes.get(slot);
+    if (!e) return;
+    this.routes.delete(slot);
+    this.pool.release(e.key);
+    out.push({ key: e.key, prefix: e.prefix, pathId: e.pathId, entry: undefined });
   }
 
   private announce(n: Nlri, attributes: PathAttributes, nextHop: string, linkLocal: string | undefined, now: number, out: RibInChange[]): void {
-    const key = formatPrefix(n.prefix);
     const pathId = n.pathId ?? 0;
-    const entry: RibInEntry = {
-      prefix: n.prefix, key, pathId, attributes, nextHop, receivedAt: now, stale: false,
-      ...(linkLocal === undefined ? {} : { linkLocalNextHop: linkLocal }),
-    };
-    this.routes.set(entryKey(key, pathId), entry);
-    out.push({ key, prefix: n.prefix, pathId, entry });
+    const decodedKey = formatPrefix(n.prefix);
+    const slot = entryKey(decodedKey, pathId);
+    // a replaced route keeps its shared prefix; a new one takes the pool's
+    const shared = this.routes.get(slot) ?? this.pool.acquire(decodedKey, n.prefix);
+    const { prefix, key } = shared;
+    const entry: RibInEntry = linkLocal === undefined
+      ? { prefix, key, pathId, attributes, nextHop, receivedAt: now, stale: false }
+      : { prefix, key, pathId, attributes, nextHop, linkLocalNextHop: linkLocal, receivedAt: now, stale: false };
+    this.routes.set(pathId === 0 ? key : slot, entry); // the shared key string, not this UPDATE's copy
+    out.push({ key, prefix, pathId, entry });
   }
 
   /**
@@ -102,6 +143,7 @@ export class AdjRibIn {
     for (const [k, e] of this.routes) {
       if (!test(e)) continue;
       this.routes.delete(k);
+      this.pool.release(e.key);
       out.push({ key: e.key, prefix: e.prefix, pathId: e.pathId, entry: undefined });
     }
     return out;

@@ -161,7 +161,7 @@ export class LocRib {
       while (i < c.length && (c[i]!.source.address !== peer || c[i]!.pathId !== path.pathId)) i++;
       if (i < c.length) c[i] = path;
       else {
-        e.candidates = [...c, path];
+        e.candidates = c.concat(path); // exactly one longer (a spread or push leaves spare slots)
         this.paths++;
       }
     }

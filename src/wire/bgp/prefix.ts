@@ -2,7 +2,7 @@
  * NLRI prefix lists: the <length, prefix> encoding of RFC 4271 4.3, used by the withdrawn routes and
  * NLRI fields and by MP_REACH_NLRI / MP_UNREACH_NLRI (RFC 4760 5), with the optional 4-octet path
  * identifier of RFC 7911 3. Decoding walks the buffer directly: it is the hot path when a peer sends
- * a full table, so it allocates only the objects it returns.
+ * a full table, so it allocates only the objects it returns (and one buffer their addresses share).
  */
 import type { Reader, Writer } from '../../lib/bytes.js';
 import type { Family, Prefix } from '../../lib/address.js';
@@ -38,6 +38,9 @@ export function decodePrefixes(reader: Reader, length: number, family: Family, a
     if (p > end) throw invalidNetworkField('prefix runs past the field');
   }
   const out = new Array<Nlri>(count);
+  // one buffer for all the addresses of the field, a view per prefix: a Uint8Array of its own costs twice
+  // the memory, and a RIB keeps hundreds of thousands of them
+  const bytes = new ArrayBuffer(count * size);
   let p = start;
   for (let i = 0; i < count; i++) {
     let pathId = 0;
@@ -47,7 +50,7 @@ export function decodePrefixes(reader: Reader, length: number, family: Family, a
     }
     const len = buf[p++]!;
     const n = (len + 7) >>> 3;
-    const addr = new Uint8Array(size);
+    const addr = new Uint8Array(bytes, i * size, size);
     for (let k = 0; k < n; k++) addr[k] = buf[p + k]!;
     // Bits past the prefix length are irrelevant on the wire (RFC 4271 4.3); Prefix keeps them zero.
     if ((len & 7) !== 0) addr[n - 1] = addr[n - 1]! & (0xff << (8 - (len & 7)));

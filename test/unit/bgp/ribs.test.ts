@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AdjRibIn } from '../../../src/bgp/adj-rib-in.js';
+import { AdjRibIn, PrefixPool } from '../../../src/bgp/adj-rib-in.js';
 import { AdjRibOut } from '../../../src/bgp/adj-rib-out.js';
 import { Exporter, prependAs, exportRefusal, type ExportPeer, type ExportRoute } from '../../../src/bgp/export.js';
 import { parsePrefix, formatPrefix } from '../../../src/lib/address.js';
@@ -47,6 +47,24 @@ describe('Adj-RIB-In', () => {
     rib.apply(update({ attributes: attrs, nlri: [nlri('172.20.1.2/32')] }), 2);
     expect(rib.sweepStale().map((c) => c.key)).toEqual(['172.20.1.1/32']);
     expect([...rib.entries()].map((e) => [e.key, e.stale])).toEqual([['172.20.1.2/32', false]]);
+  });
+
+  it('peers share one prefix object and key per prefix; the pool lets go when the last route goes', () => {
+    const pool = new PrefixPool();
+    const [a, b] = [new AdjRibIn(pool), new AdjRibIn(pool)];
+    const announce = (rib: AdjRibIn, t: number) => rib.apply(update({ attributes: attrs, nlri: [nlri('172.20.1.1/32'), { prefix: parsePrefix('172.20.1.1/32'), pathId: 7 }] }), t);
+    const fromA = announce(a, 1);
+    const fromB = announce(b, 2);
+    expect(fromB[0]!.prefix).toBe(fromA[0]!.prefix);
+    expect(fromB[0]!.key).toBe(fromA[0]!.key);
+    expect(b.get('172.20.1.1/32', 7)!.prefix).toBe(a.get('172.20.1.1/32')!.prefix);
+    expect(pool.size).toBe(1);
+    announce(a, 3); // replacing routes takes nothing more
+    expect(a.apply(update({ withdrawn: [nlri('172.20.1.1/32')] }), 4).map((c) => c.prefix)).toEqual([fromA[0]!.prefix]);
+    expect(pool.size).toBe(1);
+    a.clear();
+    b.apply(update({ withdrawn: [nlri('172.20.1.1/32'), { prefix: parsePrefix('172.20.1.1/32'), pathId: 7 }] }), 5);
+    expect([a.size, b.size, pool.size]).toEqual([0, 0, 0]);
   });
 });
 
