@@ -3,6 +3,8 @@
  * (import, Loc-RIB, multipath, export) → kernel FIB; plus the control socket the CLI and the web page
  * read. The only place that opens sockets and reads the wall clock for the router.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import type { Socket } from 'node:net';
@@ -382,7 +384,13 @@ export class RouterDaemon {
   reloadFile(): Promise<ReloadResult> {
     const path = this.deps.configPath;
     if (!path) return Promise.reject(new Error('the router was started without a configuration file'));
-    const run = this.reloading.then(async () => this.reload(await loadRouterConfig(path)));
+    const run = this.reloading.then(async () => {
+      const result = await this.reload(await loadRouterConfig(path));
+      // the new revision goes into the history (src/router/observers.ts records the first one at start)
+      const text = readFileSync(path, 'utf8');
+      this.status.emit({ type: 'config', at: Date.now(), hash: createHash('sha256').update(text).digest('hex'), text });
+      return result;
+    });
     this.reloading = run.catch(() => undefined);
     return run;
   }

@@ -7,7 +7,10 @@
  * not validate is refused with its field named and changes nothing; a fib change waits for a restart.
  */
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../helpers/netns.js';
 import { BirdDaemon } from '../../helpers/daemons/bird.js';
@@ -20,6 +23,7 @@ const VIP1 = '172.20.1.1';
 const VIP2 = '172.20.1.2';
 const NET = '198.51.100.0/24';
 const [N1, N2, N3] = NODES.map((n) => n.address) as [string, string, string];
+const HISTORY = join(mkdtempSync(join(tmpdir(), 'vipgate-reload-')), 'history.db');
 
 function config(o: { nodes: string[]; importPrefixes?: string; maximumPaths?: number; networks?: string[]; holdTime?: Record<string, number>; extra?: string }): string {
   return `
@@ -32,6 +36,7 @@ ${o.nodes.map((a) => `  - { address: ${a}, remoteAs: 64512, group: nodes${o.hold
 groups:
   nodes: { import: { prefixes: [${o.importPrefixes ?? '"172.20.1.0/24 le 32"'}] }, export: { prefixes: ["${NET}"] }, holdTime: 9 }
 fib: { startupHold: 0 }
+store: { path: ${HISTORY}, flushMs: 50 }
 ${o.extra ?? ''}
 `;
 }
@@ -67,6 +72,7 @@ afterAll(async () => {
   for (const b of birds) await b.stop().catch(() => undefined);
   await router?.dispose();
   await s?.lab.cleanup();
+  rmSync(join(HISTORY, '..'), { recursive: true, force: true });
 });
 
 describe('vipgate reload', () => {
@@ -152,4 +158,17 @@ describe('vipgate reload', () => {
     const routes = JSON.parse(s.lab.exec(s.router, 'ip', ['-j', 'route', 'show', `${VIP1}/32`])) as { metric?: number }[];
     expect(routes.map((x) => x.metric)).toEqual([20]);
   }, 60_000);
+
+  it('every configuration that was applied is a revision in the history, the refused one is not', async () => {
+    const revisions = await waitFor('the last revision in the history', () => {
+      const db = new Database(HISTORY, { readonly: true });
+      try {
+        const rows = db.prepare('SELECT text FROM config_revisions ORDER BY id').all() as { text: string }[];
+        return rows.at(-1)?.text.includes('metric: 30') ? rows : undefined;
+      } finally { db.close(); }
+    }, 10_000);
+    // the start, then each reload whose file differed from the previous revision
+    expect(revisions.length).toBeGreaterThanOrEqual(7);
+    expect(revisions.some((r) => r.text.includes('maximumPaths: 400'))).toBe(false);
+  }, 30_000);
 });
