@@ -24,7 +24,7 @@ const USAGE = `usage:
   vipgate agent --source file:PATH|kubernetes[:KUBECONFIG] --config FILE [--node NAME] [--socket PATH] [--log-level LEVEL]
   vipgate show bgp summary [--json] [--socket PATH]
   vipgate show ip bgp [PREFIX] [--json] [--socket PATH]
-  vipgate show ip bgp neighbors ADDRESS received-routes [--json] [--socket PATH]
+  vipgate show ip bgp neighbors ADDRESS received-routes|advertised-routes [--json] [--socket PATH]
   vipgate show routes [--json] [--socket PATH]
   vipgate show bfd [--json] [--socket PATH]
   vipgate show running-config [--socket PATH]
@@ -44,7 +44,8 @@ function version(): string {
 const DEFAULT_AGENT_SOCKET = '/run/vipgate/agent.sock';
 
 interface ShowView {
-  readonly command: string;
+  /** The control command, or a function of the words after the view's name. */
+  readonly command: string | ((words: string[]) => string);
   /** The daemon that answers, when not the router. */
   readonly socket?: string;
   readonly args?: (words: string[]) => Record<string, unknown>;
@@ -56,9 +57,9 @@ const SHOW: Record<string, ShowView> = {
   'bgp summary': { command: 'show bgp summary', text: (r) => renderBgpSummary(r as BgpSummary) },
   'ip bgp summary': { command: 'show bgp summary', text: (r) => renderBgpSummary(r as BgpSummary) },
   'ip bgp neighbors': {
-    command: 'show ip bgp neighbors received-routes',
+    command: (w) => `show ip bgp neighbors ${w[1]}`,
     args: (w) => {
-      if (!w[0] || w[1] !== 'received-routes') throw new UsageError('usage: show ip bgp neighbors ADDRESS received-routes');
+      if (!w[0] || (w[1] !== 'received-routes' && w[1] !== 'advertised-routes')) throw new UsageError('usage: show ip bgp neighbors ADDRESS received-routes|advertised-routes');
       return { peer: w[0] };
     },
     text: (r) => renderBgpTable(r as BgpTable),
@@ -80,7 +81,7 @@ async function show(words: string[], json: boolean, socketFlag: string | undefin
   if (!key) throw new UsageError(`unknown view "show ${words.join(' ')}"`);
   const view = SHOW[key]!;
   const rest = words.slice(key.split(' ').length);
-  const result = await request(socketFlag ?? view.socket ?? DEFAULT_CONTROL_SOCKET, view.command, view.args?.(rest) ?? {});
+  const result = await request(socketFlag ?? view.socket ?? DEFAULT_CONTROL_SOCKET, typeof view.command === 'string' ? view.command : view.command(rest), view.args?.(rest) ?? {});
   out(json ? `${JSON.stringify(result, null, 2)}\n` : view.text(result, rest));
   return ExitCode.OK;
 }

@@ -2,7 +2,7 @@
  * The router's answers on the control socket: `show bgp summary`, `show ip bgp [prefix]`, `show routes`,
  * `show running-config`, `clear bgp`, `reload`, as the JSON shapes of src/control/views.ts.
  */
-import { formatPrefix, parsePrefix } from '../lib/address.js';
+import { formatPrefix, parsePrefix, type Prefix } from '../lib/address.js';
 import type { Peer } from '../bgp/peer.js';
 import type { Path } from '../bgp/rib/path.js';
 import { renderRunningConfig } from '../config/render.js';
@@ -10,7 +10,7 @@ import { formatCommunity, formatLargeCommunity } from '../config/values.js';
 import type { ControlServer } from '../control/server.js';
 import type { BfdView, BgpPathView, BgpSummary, BgpTable, KernelRouteView, PeerSummary, ReloadView } from '../control/views.js';
 import { ConfigError } from '../config/error.js';
-import type { AsPathSegment, ExtendedCommunity } from '../wire/bgp/types.js';
+import type { AsPathSegment, ExtendedCommunity, PathAttributes } from '../wire/bgp/types.js';
 import { parseLinkBandwidth } from '../wire/bgp/communities.js';
 import type { RouterDaemon } from './daemon.js';
 
@@ -110,20 +110,34 @@ export function installedRoutes(d: RouterDaemon): KernelRouteView[] {
 }
 
 /** FRR's `show ip bgp neighbors X received-routes`: the peer's Adj-RIB-In, before policy. */
-export function receivedRoutes(d: RouterDaemon, address: string): BgpTable {
+/** One neighbor's routes as a table: what it sent us (Adj-RIB-In) or what we sent it (Adj-RIB-Out). */
+function neighborTable(d: RouterDaemon, address: string, rows: (peer: Peer) => Iterable<{
+  readonly prefix: Prefix; readonly key: string; readonly pathId?: number; readonly attributes: PathAttributes; readonly nextHop: string;
+  readonly stale?: boolean; readonly receivedAt?: number;
+}>): BgpTable {
   const peer = d.speaker.peer(address);
   if (!peer) throw new Error(`no neighbor ${address}`);
   const now = performance.now();
+  const source = { address: peer.options.address, asn: peer.peerAs ?? 0, routerId: peer.fsmState.peerOpen?.bgpId ?? '', ibgp: peer.ibgp };
   const paths: BgpPathView[] = [];
-  for (const e of peer.ribIn.entries()) {
+  for (const e of rows(peer)) {
     paths.push(pathView({
-      prefix: e.prefix, key: e.key, pathId: e.pathId, attributes: e.attributes, nextHop: e.nextHop, igpCost: 0, stale: e.stale,
-      gracefulShutdown: false, receivedAt: e.receivedAt,
-      source: { address: peer.options.address, asn: peer.peerAs ?? 0, routerId: peer.fsmState.peerOpen?.bgpId ?? '', ibgp: peer.ibgp },
+      prefix: e.prefix, key: e.key, pathId: e.pathId ?? 0, attributes: e.attributes, nextHop: e.nextHop, igpCost: 0, stale: e.stale ?? false,
+      gracefulShutdown: false, receivedAt: e.receivedAt ?? now, source,
     }, false, false, undefined, undefined, now));
   }
   paths.sort((a, b) => comparePrefixKeys(a.prefix, b.prefix));
   return { routerId: d.cfg.routerId, localAs: d.cfg.asn, paths };
+}
+
+/** `show ip bgp neighbors X received-routes`: the Adj-RIB-In, before import policy. */
+export function receivedRoutes(d: RouterDaemon, address: string): BgpTable {
+  return neighborTable(d, address, (peer) => peer.ribIn.entries());
+}
+
+/** `show ip bgp neighbors X advertised-routes`: the Adj-RIB-Out, as sent (after export policy and rules). */
+export function advertisedRoutes(d: RouterDaemon, address: string): BgpTable {
+  return neighborTable(d, address, (peer) => peer.ribOut.routes());
 }
 
 export function registerViews(control: ControlServer, d: RouterDaemon): void {
@@ -132,6 +146,7 @@ export function registerViews(control: ControlServer, d: RouterDaemon): void {
   control.handle('show routes', () => d.kernelRoutes());
   control.handle('show bfd', async (): Promise<BfdView> => ({ sessions: (await d.bfd?.views()) ?? [], probes: d.probe?.views() ?? [] }));
   control.handle('show ip bgp neighbors received-routes', (args) => receivedRoutes(d, String(args.peer)));
+  control.handle('show ip bgp neighbors advertised-routes', (args) => advertisedRoutes(d, String(args.peer)));
   control.handle('show running-config', () => ({ text: renderRunningConfig(d.cfg) }));
   control.handle('clear bgp', (args) => clearBgp(d, typeof args.peer === 'string' ? args.peer : '*'));
   control.handle('reload', async (): Promise<ReloadView> => {

@@ -49,6 +49,7 @@ export class VipgateRouter {
   summary(): Promise<BgpSummary> { return request(this.socket, 'show bgp summary', {}, 3000) as Promise<BgpSummary>; }
   table(prefix?: string): Promise<BgpTable> { return request(this.socket, 'show ip bgp', prefix ? { prefix } : {}) as Promise<BgpTable>; }
   received(peer: string): Promise<BgpTable> { return request(this.socket, 'show ip bgp neighbors received-routes', { peer }) as Promise<BgpTable>; }
+  advertised(peer: string): Promise<BgpTable> { return request(this.socket, 'show ip bgp neighbors advertised-routes', { peer }) as Promise<BgpTable>; }
   routes(): Promise<KernelRouteView[]> { return request(this.socket, 'show routes') as Promise<KernelRouteView[]>; }
   clear(peer = '*'): Promise<unknown> { return request(this.socket, 'clear bgp', { peer }); }
 

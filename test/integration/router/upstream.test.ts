@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../helpers/netns.js';
 import { BirdDaemon } from '../../helpers/daemons/bird.js';
 import { waitNoRoute, waitRoute } from '../../helpers/daemons/types.js';
-import { VipgateRouter } from '../../helpers/vipgate.js';
+import { CLI, VipgateRouter } from '../../helpers/vipgate.js';
+import { execFileSync } from 'node:child_process';
 import { NODES, ROUTER, seedLab, type SeedLab } from './seed-topology.js';
 
 const ROUTER_CONFIG = `
@@ -73,6 +74,19 @@ describe('export to an upstream router', () => {
     const n1 = speakers[0]!;
     const got = await n1.received(ROUTER);
     expect(got.paths).toEqual([]);
+    // and the router's own Adj-RIB-Out towards that node says the same
+    expect((await router.advertised('192.168.10.10')).paths).toEqual([]);
+  });
+
+  it('`show ip bgp neighbors X advertised-routes` shows the Adj-RIB-Out as sent: the aggregate and the network, our AS prepended, next hop self', async () => {
+    const sent = await router.advertised('192.168.20.1');
+    expect(sent.paths.map((p) => [p.prefix, p.asPath, p.nextHop])).toEqual([
+      ['10.1.1.0/24', '64513', '192.168.20.254'],
+      ['172.20.1.0/24', '64513', '192.168.20.254'],
+    ]);
+    const text = execFileSync(process.execPath, [CLI, 'show', 'ip', 'bgp', 'neighbors', '192.168.20.1', 'advertised-routes', '--socket', router.socket], { encoding: 'utf8' });
+    expect(text).toContain('172.20.1.0/24');
+    expect(text).not.toContain('172.20.1.1/32');
   });
 
   it('withdraws the aggregate when the last contributing route goes', async () => {
