@@ -26,6 +26,8 @@ import { resolveNexthops } from './resolve.js';
 export const RTPROT_VIPGATE = 201;
 /** FRR's seed output shows BGP routes at metric 20. */
 export const DEFAULT_METRIC = 20;
+/** Kernel requests encoded and queued at a time (twice the channel's default unanswered limit). */
+const EXECUTE_CHUNK = 4096;
 
 export interface NextHop {
   readonly address: string;
@@ -235,21 +237,34 @@ export class Fib {
     return run;
   }
 
+  /**
+   * Send the requests in order and collect the kernel's answers. They are encoded and queued EXECUTE_CHUNK at
+   * a time, the next chunk once fewer than that are unanswered: the channel never runs dry, and a batch of
+   * 100,000 routes does not hold 100,000 encoded messages and queue entries at once.
+   */
   private execute(requests: readonly KernelRequest[]): Promise<ApplyResult> {
     if (requests.length === 0) return Promise.resolve({ requests: 0, failures: [] });
     return new Promise((resolve) => {
       const failures: FibFailure[] = [];
-      let left = requests.length;
-      const messages = encodeKernelRequests(requests, this.settings);
+      let answered = 0;
+      let queued = 0;
+      const feed = (): void => {
+        const end = Math.min(requests.length, queued + EXECUTE_CHUNK);
+        const messages = encodeKernelRequests(requests.slice(queued, end), this.settings);
+        const first = queued;
+        queued = end;
+        for (let i = 0; i < messages.length; i++) this.channel.write(messages[i]!, done, first + i);
+      };
       const done = (err: KernelError | undefined, i: number): void => {
         if (err) {
           this.degraded = true;
           failures.push({ what: describe(requests[i]!), code: err.code, message: err.kernelMessage ?? err.message });
           if (err.code === 'ENOBUFS') this.requestResync('acks lost (ENOBUFS)');
         }
-        if (--left === 0) resolve({ requests: requests.length, failures });
+        if (++answered === requests.length) resolve({ requests: requests.length, failures });
+        else if (queued < requests.length && queued - answered < EXECUTE_CHUNK) feed();
       };
-      for (let i = 0; i < messages.length; i++) this.channel.write(messages[i]!, done, i);
+      feed();
     });
   }
 
