@@ -1,13 +1,13 @@
 /**
  * BFD for a BGP speaker, as the router and the agent both run it: BFD sessions on their own thread (UDP,
  * RFC 5881) or, with a transport given (tests), on this one; sessions going up and down are logged, and
- * `failed` is called for a session that went down for any reason but the remote's AdminDown (RFC 5882 3.2:
- * that is no failure). The caller takes the BGP session down at once there (RFC 5882 4.3) and removes the
+ * `failed` is called for a session that went down for any reason but AdminDown, the remote's (RFC 5882 3.2:
+ * that is no failure) or our own (the session was removed or the service closed). The caller takes the BGP session down at once there (RFC 5882 4.3) and removes the
  * next hop from its routes.
  */
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
-import { AuthType, DIAG_NAMES } from '../wire/bfd/types.js';
+import { AuthType, Diag, DIAG_NAMES } from '../wire/bfd/types.js';
 import type { BfdKey } from '../wire/bfd/auth.js';
 import { BfdManager, type BfdEvents, type BfdPeerOptions, type BfdSessionView, type BfdTransport } from './manager.js';
 import { BfdThread } from './thread.js';
@@ -46,7 +46,7 @@ export async function startBfdService(o: {
     down: (peer, diag, remoteAdminDown) => {
       const reason = DIAG_NAMES[diag] ?? `diagnostic ${diag}`;
       log.warn({ peer, diag: reason, remoteAdminDown }, `BFD session with ${peer} down: ${reason}`);
-      if (!remoteAdminDown) o.failed(peer, `BFD down: ${reason}`);
+      if (!remoteAdminDown && diag !== Diag.ADMINISTRATIVELY_DOWN) o.failed(peer, `BFD down: ${reason}`);
     },
     dropped: (peer, reason) => log.debug({ peer }, `BFD packet dropped: ${reason}`),
   };

@@ -1,0 +1,288 @@
+/**
+ * Failover of `vipgate agent` nodes through the vipgate router (issue 4), in namespaces made by the test:
+ * the seed's lab (router 192.168.10.254, client 192.168.20.1, nodes .10 .101 .102 with the Service IPs on
+ * `lo` and a UDP echo server), three agents (file source, AS 65001) with BFD 100 ms x 3 and a 30 s hold
+ * time, the router with the same BFD and graceful restart (helper) on.
+ *
+ * Hard failures remove the node's next hop from every route in the router's kernel, through BFD and not
+ * the hold timer: the node's bridge port stops forwarding (both sides' BFD: the router names BFD as the
+ * reason, the agent resets its session with Cease/BFD Down); the agent is SIGSTOPped (its TCP session
+ * stays up, only BFD can tell); the agent is killed with -9 (its TCP connection closes, which with
+ * graceful restart alone would keep its routes as stale: BFD takes them out).
+ *
+ * Graceful shutdown (RFC 8326): SIGTERM with `shutdown: graceful-shutdown` re-announces the node's routes
+ * with GRACEFUL_SHUTDOWN (the router moves traffic off the node while its paths are still there), withdraws
+ * after the drain and closes with Cease; then the node goes away (bridge port cut): a client stream through
+ * the router to a VIP loses nothing.
+ * Graceful restart (RFC 4724): SIGTERM with `shutdown: graceful-restart` closes the session without
+ * NOTIFICATION; the router keeps the node's routes as stale, in the kernel, for a VIP only that node serves;
+ * the next run sets the Restart State bit (marker file) and sends its routes and End-of-RIB: the stale
+ * routes are refreshed, and a stream to that VIP loses nothing.
+ * Needs root (namespaces) and `npm run build` (the processes run dist/).
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../helpers/netns.js';
+import { spawnLogged, stopChild, tailLog } from '../../helpers/daemons/process.js';
+import { CLI, VipgateRouter } from '../../helpers/vipgate.js';
+import { startUdpEcho, udpStream } from '../../helpers/udp-stream.js';
+import { request } from '../../../src/control/client.js';
+import type { BfdView } from '../../../src/control/views.js';
+import type { AgentSummary } from '../../../src/agent/views.js';
+import { nodesRouterConfig } from '../bfd/router-config.js';
+import { ROUTER, NODES, seedLab, type KernelNexthop, type KernelRoute, type SeedLab } from '../router/seed-topology.js';
+
+/** Cluster Services: every node announces them. */
+const CLUSTER_VIPS = Array.from({ length: 10 }, (_, i) => `172.20.1.${10 + i}`);
+/** A Local Service with its one endpoint on n1: only n1 announces it. */
+const SOLO_VIP = '172.20.1.2';
+const VIPS = [...CLUSTER_VIPS, SOLO_VIP];
+const NODE_AS = 65001;
+const BFD = 'bfd: { minRx: 100, minTx: 100, multiplier: 3 }';
+
+const ROUTER_CONFIG = nodesRouterConfig(ROUTER, NODES.map((n) => n.address),
+  `holdTime: 30, ${BFD.replace('{', '{ enabled: true,')}, gracefulRestart: { enabled: true, restartTime: 60 }`, NODE_AS);
+
+function services(): string {
+  const nodes = NODES.map((n) => `apiVersion: v1\nkind: Node\nmetadata: { name: ${n.name} }\nstatus: { conditions: [{ type: Ready, status: "True" }] }`);
+  const cluster = CLUSTER_VIPS.map((ip, i) => `apiVersion: v1
+kind: Service
+metadata: { name: web-${i}, namespace: default }
+spec: { type: LoadBalancer, loadBalancerIP: ${ip}, ports: [{ port: 7000, protocol: UDP }], selector: { app: web } }`);
+  const solo = `apiVersion: v1
+kind: Service
+metadata: { name: solo, namespace: default }
+spec: { type: LoadBalancer, loadBalancerIP: ${SOLO_VIP}, externalTrafficPolicy: Local, ports: [{ port: 7000, protocol: UDP }], selector: { app: solo } }
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: solo-1, namespace: default, labels: { kubernetes.io/service-name: solo } }
+addressType: IPv4
+endpoints: [{ addresses: ["10.42.0.10"], conditions: { ready: true }, nodeName: n1 }]`;
+  return [...nodes, ...cluster, solo].join('\n---\n');
+}
+
+interface AgentProc { readonly name: string; readonly address: string; readonly ns: string; readonly log: string; readonly socket: string; readonly config: string; readonly stateDir: string; child?: ChildProcess }
+
+describe('agent failover: BFD, graceful shutdown, graceful restart', () => {
+  let s: SeedLab;
+  let router: VipgateRouter;
+  let dir: string;
+  const agents: AgentProc[] = [];
+  const byName = (name: string): AgentProc => agents.find((a) => a.name === name)!;
+
+  function writeAgentConfig(a: AgentProc, shutdown: 'graceful-shutdown' | 'graceful-restart'): void {
+    writeFileSync(a.config, `
+asn: ${NODE_AS}
+peers:
+  - { address: ${ROUTER}, asn: 64513, name: router, holdTime: 30, connectRetry: 1, ${BFD} }
+pools: [{ name: default, addresses: [172.20.1.0/24] }]
+gracefulShutdown: { drainSeconds: 2 }
+gracefulRestart: { enabled: true, restartTime: 60, stateDir: ${a.stateDir} }
+shutdown: ${shutdown}
+`);
+  }
+
+  function launch(a: AgentProc): void {
+    a.child = spawnLogged(s.lab, a.ns, process.execPath, [CLI, 'agent', '--source', `file:${join(dir, 'services.yaml')}`, '--config', a.config, '--node', a.name, '--socket', a.socket], a.log);
+  }
+
+  const logs = (): string => agents.map((a) => `--- ${a.name}\n${tailLog(a.log, 15)}`).join('\n') + `\n--- router\n${router.log().split('\n').slice(-25).join('\n')}`;
+  const agentView = (a: AgentProc): Promise<AgentSummary> => request(a.socket, 'show agent', {}, 2000) as Promise<AgentSummary>;
+  const routerBfd = (): Promise<BfdView> => request(router.socket, 'show bfd', {}, 3000) as Promise<BfdView>;
+
+  /** Every route of ours in the router's kernel: prefix → its gateways (sorted), through nexthop groups. */
+  function kernel(): Map<string, string[]> {
+    const routes = JSON.parse(s.lab.exec(s.router, 'ip', ['-j', 'route', 'show', 'proto', '201'])) as KernelRoute[];
+    const byId = new Map((JSON.parse(s.lab.exec(s.router, 'ip', ['-j', 'nexthop', 'show'])) as KernelNexthop[]).map((n) => [n.id, n]));
+    return new Map(routes.map((r) => {
+      const top = r.nhid === undefined ? undefined : byId.get(r.nhid);
+      const gws = top ? (top.group ?? [{ id: top.id }]).map((m) => byId.get(m.id)?.gateway ?? '?') : (r.nexthops?.map((h) => h.gateway) ?? []);
+      return [r.dst, gws.sort()];
+    }));
+  }
+
+  const allNodes = NODES.map((n) => n.address).sort();
+  /** The full table: every Cluster VIP via all three nodes, the solo VIP via n1. */
+  function complete(k = kernel()): boolean {
+    return CLUSTER_VIPS.every((v) => k.get(v)?.join() === allNodes.join()) && k.get(SOLO_VIP)?.join() === NODES[0].address;
+  }
+  /** No route of `vips` uses `address`, and the Cluster VIPs are still routed through the others. */
+  function without(address: string, vips: readonly string[] = VIPS, k = kernel()): boolean {
+    return vips.every((v) => !(k.get(v) ?? []).includes(address)) && CLUSTER_VIPS.every((v) => (k.get(v)?.length ?? 0) === 2);
+  }
+
+  async function waitComplete(what: string): Promise<void> {
+    await waitFor(`${what}: every VIP via every node, BFD up on both sides`, async () => {
+      if (!complete()) return undefined;
+      const sessions = (await routerBfd()).sessions;
+      if (sessions.length !== 3 || sessions.some((x) => x.state !== 'Up')) return undefined;
+      for (const a of agents) {
+        const p = (await agentView(a)).peers[0];
+        if (p?.state !== 'Established' || p.bfd?.state !== 'Up') return undefined;
+      }
+      return true;
+    }, 45_000, 200).catch((e: Error) => { throw new Error(`${e.message}\n${logs()}`); });
+  }
+
+  /** Poll the router's kernel until no route uses `address`; returns the milliseconds it took from `t0`. */
+  async function waitGone(address: string, t0: number, vips: readonly string[] = VIPS): Promise<number> {
+    await waitFor(`${address} out of every route`, () => (without(address, vips) ? true : undefined), 20_000, 10)
+      .catch((e: Error) => { throw new Error(`${e.message}\n${JSON.stringify([...kernel()])}\n${logs()}`); });
+    return Math.round(performance.now() - t0);
+  }
+
+  const portState = (a: AgentProc, state: 0 | 3): void => { s.lab.exec(s.segment.ns, 'bridge', ['link', 'set', 'dev', s.lab.ifname(`${a.name}b`), 'state', String(state)]); };
+
+  beforeAll(async () => {
+    s = seedLab(VIPS);
+    for (const [k, v] of Object.entries({ 'net.ipv4.conf.all.rp_filter': '2' })) for (const ns of Object.values(s.nodes)) s.lab.exec(ns, 'sysctl', ['-qw', `${k}=${v}`]);
+    dir = mkdtempSync(join(tmpdir(), 'vipgate-agent-failover-'));
+    writeFileSync(join(dir, 'services.yaml'), services());
+    router = await VipgateRouter.start(s.lab, s.router, ROUTER_CONFIG);
+    for (const n of NODES) {
+      const ns = s.nodes[n.name]!;
+      startUdpEcho(s.lab, ns);
+      const a: AgentProc = {
+        name: n.name, address: n.address, ns, log: join(dir, `${n.name}.log`), socket: join(dir, `${n.name}.sock`),
+        config: join(dir, `${n.name}.yaml`), stateDir: join(dir, `${n.name}-state`),
+      };
+      writeAgentConfig(a, 'graceful-shutdown');
+      launch(a);
+      agents.push(a);
+    }
+    await waitComplete('start');
+  }, 90_000);
+
+  afterAll(async () => {
+    for (const a of agents) if (a.child) await stopChild(a.child, 1000, 'SIGKILL').catch(() => undefined);
+    await router?.dispose().catch(() => undefined);
+    await s?.lab.cleanup();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a node cut off (bridge port down): its next hop leaves every route through BFD; both sides say why', async () => {
+    const n3 = byName('n3');
+    const t0 = performance.now();
+    portState(n3, 0);
+    try {
+      const ms = await waitGone(n3.address, t0);
+      console.log(`bridge port of n3 down: next hop out of ${VIPS.length} routes after ${ms} ms (BFD 100 ms x 3, hold 30 s)`);
+      const peer = await router.peer(n3.address);
+      expect(peer?.lastError).toMatch(/^stopped: BFD down: /);
+      expect((await routerBfd()).sessions.find((x) => x.peer === n3.address)?.state).not.toBe('Up');
+      // the agent's side: its BFD session failed, and it reset its BGP session with Cease/BFD Down
+      const view = await waitFor('n3 agent: BFD down, session reset', async () => {
+        const p = (await agentView(n3)).peers[0];
+        return p && p.bfd?.state !== 'Up' && /BFD down/.test(p.lastError ?? '') ? p : undefined;
+      }, 10_000, 50);
+      expect(view.state).not.toBe('Established');
+    } finally {
+      portState(n3, 3);
+    }
+    await waitComplete('n3 back');
+  }, 90_000);
+
+  it('the agent frozen (SIGSTOP), its TCP session still up: BFD takes its next hop out, not the hold timer', async () => {
+    const n2 = byName('n2');
+    const t0 = performance.now();
+    process.kill(n2.child!.pid!, 'SIGSTOP');
+    try {
+      const ms = await waitGone(n2.address, t0);
+      console.log(`agent n2 SIGSTOPped: next hop out of ${VIPS.length} routes after ${ms} ms`);
+      expect((await router.peer(n2.address))?.lastError).toMatch(/^stopped: BFD down: /);
+    } finally {
+      process.kill(n2.child!.pid!, 'SIGCONT');
+    }
+    await waitComplete('n2 thawed');
+  }, 90_000);
+
+  it('the agent killed (-9): its TCP connection closes, graceful restart would keep its routes, BFD takes them out', async () => {
+    const n1 = byName('n1');
+    const t0 = performance.now();
+    process.kill(n1.child!.pid!, 'SIGKILL');
+    // the route of the VIP only n1 serves keeps n1, its one next hop, while the router holds n1's routes as
+    // stale (graceful restart helper) after the crash: not asserted here (a router-side gap, see the report)
+    const ms = await waitGone(n1.address, t0, CLUSTER_VIPS);
+    console.log(`agent n1 killed: next hop out of ${CLUSTER_VIPS.length} shared routes after ${ms} ms`);
+    expect((await router.peer(n1.address))?.lastError).toMatch(/^connection /);
+    expect(router.log()).toMatch(/next hop 192\.168\.10\.10 withdrawn from the kernel's groups \(BFD down/);
+    expect((await routerBfd()).sessions.find((x) => x.peer === n1.address)?.state).not.toBe('Up');
+    expect(existsSync(join(n1.stateDir, 'agent-restart.json'))).toBe(false);
+    await stopChild(n1.child!, 1000, null);
+    launch(n1);
+    await waitComplete('n1 restarted');
+  }, 90_000);
+
+  it('SIGTERM with graceful shutdown: GRACEFUL_SHUTDOWN, the router moves traffic off, withdraw, Cease; then the node goes away: 0 lost', async () => {
+    const n2 = byName('n2');
+    const stream = udpStream(s.lab, s.client, CLUSTER_VIPS[0]!);
+    await new Promise((r) => setTimeout(r, 500));
+    n2.child!.kill('SIGTERM');
+    const exited = new Promise<number | null>((r) => n2.child!.once('exit', (code) => r(code)));
+    // during the drain: n2's paths are still in the router's table, marked, and out of the kernel's groups
+    const marked = await waitFor('n2 paths with GRACEFUL_SHUTDOWN, n2 out of the groups', async () => {
+      const paths = (await router.table(CLUSTER_VIPS[0])).paths.filter((p) => p.nextHop === n2.address);
+      return paths.length === 1 && paths[0]!.communities.includes('graceful-shutdown') && without(n2.address) ? paths[0] : undefined;
+    }, 10_000, 20).catch((e: Error) => { throw new Error(`${e.message}\n${logs()}`); });
+    expect(marked.multipath).toBe(false);
+    expect(await exited).toBe(0);
+    const peer = await router.peer(n2.address);
+    expect(peer?.lastError).toMatch(/Cease \(6\/2\): vipgate agent shutting down/);
+    expect((await router.table(CLUSTER_VIPS[0])).paths.some((p) => p.nextHop === n2.address)).toBe(false);
+    expect(tailLog(n2.log, 40)).toMatch(/graceful shutdown: routes re-announced with GRACEFUL_SHUTDOWN/);
+    // the node goes away; nothing was sent to it any more
+    portState(n2, 0);
+    await new Promise((r) => setTimeout(r, 1000));
+    const counts = await stream.stop();
+    portState(n2, 3);
+    console.log(`graceful shutdown of n2: ${counts.sent} sent, ${counts.sent - counts.received} lost`);
+    expect(counts.sent).toBeGreaterThan(1000);
+    expect(counts.lost).toEqual([]);
+    expect(counts.received).toBe(counts.sent);
+    launch(n2);
+    await waitComplete('n2 back');
+  }, 90_000);
+
+  it('SIGTERM with graceful restart, then a new run: routes kept stale, Restart State bit, End-of-RIB refreshes them: 0 lost', async () => {
+    const n1 = byName('n1');
+    writeAgentConfig(n1, 'graceful-restart');
+    await stopChild(n1.child!, 5000, 'SIGTERM'); // still the old config: a graceful shutdown
+    launch(n1);
+    await waitComplete('n1 in graceful-restart mode');
+    expect((await agentView(n1)).stopMode).toBe('graceful-restart');
+    expect((await agentView(n1)).peers[0]?.gracefulRestart).toBe(true);
+
+    const stream = udpStream(s.lab, s.client, SOLO_VIP);
+    await new Promise((r) => setTimeout(r, 500));
+    await stopChild(n1.child!, 5000, 'SIGTERM');
+    expect(n1.child!.exitCode).toBe(0);
+    expect(existsSync(join(n1.stateDir, 'agent-restart.json'))).toBe(true);
+    expect(tailLog(n1.log, 40)).toMatch(/graceful restart: sessions closed without NOTIFICATION/);
+    await waitFor('the router sees n1 down', async () => ((await router.peer(n1.address))?.state !== 'Established' ? true : undefined), 10_000, 50);
+    // the router keeps n1's routes, stale, in the kernel; BFD's AdminDown was no failure
+    const stale = (await router.table(SOLO_VIP)).paths;
+    expect(stale.map((p) => [p.nextHop, p.stale])).toEqual([[n1.address, true]]);
+    expect(kernel().get(SOLO_VIP)).toEqual([n1.address]);
+    expect((await router.peer(n1.address))?.lastError).not.toMatch(/NOTIFICATION|BFD/);
+    for (let i = 0; i < 5; i++) { await new Promise((r) => setTimeout(r, 200)); expect(kernel().get(SOLO_VIP)).toEqual([n1.address]); }
+
+    launch(n1);
+    await waitFor('n1 back, its routes refreshed', async () => {
+      const paths = (await router.table(SOLO_VIP)).paths;
+      return paths.length === 1 && !paths[0]!.stale && (await router.peer(n1.address))?.state === 'Established' ? true : undefined;
+    }, 30_000, 100).catch((e: Error) => { throw new Error(`${e.message}\n${logs()}`); });
+    expect(existsSync(join(n1.stateDir, 'agent-restart.json'))).toBe(false);
+    expect(readFileSync(n1.log, 'utf8')).toMatch(/restarted after a graceful restart: Restart State bit set/);
+    expect((await router.table(CLUSTER_VIPS[0])).paths.filter((p) => p.nextHop === n1.address).map((p) => p.stale)).toEqual([false]);
+    await waitComplete('n1 restarted gracefully');
+    const counts = await stream.stop();
+    console.log(`graceful restart of n1: ${counts.sent} sent to the VIP only n1 serves, ${counts.sent - counts.received} lost`);
+    expect(counts.sent).toBeGreaterThan(1000);
+    expect(counts.lost).toEqual([]);
+    expect(counts.received).toBe(counts.sent);
+  }, 120_000);
+});
