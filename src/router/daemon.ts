@@ -27,7 +27,7 @@ import { installedRoutes, registerViews } from './views.js';
 import { RouterStatus } from './status.js';
 import type { KernelRouteView, ReloadResult } from '../control/views.js';
 import { applySocketSecurity } from './socket-security.js';
-import { md5Socket, setMd5 } from './tcp-md5.js';
+import { md5Socket, setMd5 } from '../native/tcp-md5.js';
 import { sha1Key, startBfdService, type BfdService, type TransportFactory } from '../bfd/service.js';
 import { NexthopProber, type Pinger } from '../probe/prober.js';
 import { NexthopGate } from '../probe/gate.js';
@@ -51,8 +51,6 @@ export interface RouterDeps {
   readonly pinger?: () => Pinger & { close(): void };
 }
 
-/** RFC 9384: Cease subcode "BFD Down". */
-const CEASE_BFD_DOWN = 10;
 /** How long a BFD-down session waits for the kernel to take its next hop out of the groups before it goes down. */
 const NEXTHOP_WITHDRAW_WAIT_MS = 200;
 
@@ -258,7 +256,7 @@ export class RouterDaemon {
     if (!this.cfg.neighbors.some((n) => n.bfd.enabled)) return;
     this.bfd = await startBfdService({
       clock: this.deps.clock, log: this.deps.log, ...(this.deps.bfdTransport ? { transport: this.deps.bfdTransport } : {}),
-      failed: (peer, reason) => this.nexthopDown(peer, reason, CEASE_BFD_DOWN),
+      failed: (peer, reason) => this.nexthopDown(peer, reason, CeaseSubcode.BFD_DOWN),
     });
   }
 

@@ -6,8 +6,8 @@
  */
 import { Socket } from 'node:net';
 import { parseAddress, parsePrefix, type Prefix } from '../lib/address.js';
-import { addon } from '../native/addon.js';
-import { setSocketOption } from '../native/sockopt.js';
+import { addon } from './addon.js';
+import { setSocketOption } from './sockopt.js';
 
 const IPPROTO_TCP = 6;
 const TCP_MD5SIG = 14;
