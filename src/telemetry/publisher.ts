@@ -6,68 +6,31 @@
  * republishes the whole state (a restarted broker may have lost its retained messages) and clears
  * retained routes the router no longer has. Routing never waits for any of this.
  */
-import { readFileSync } from 'node:fs';
-import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Clock, TimerHandle } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import type { NexthopView, RouterEvent, RouterStatusSource } from '../control/views.js';
+import { MqttChannel, type ChannelOptions, type TelemetryStats } from './channel.js';
 import { discoveryMessages } from './discovery.js';
-import { Outbox, type OutMessage } from './outbox.js';
+import type { OutMessage } from './outbox.js';
 import { eventPayload, peerPayload, routePayload, Topics, type SummaryPayload } from './topics.js';
 
-export interface TelemetryOptions {
-  /** mqtt://host:1883 or mqtts://host:8883. */
-  readonly url: string;
+export interface TelemetryOptions extends ChannelOptions {
   readonly site: string;
   readonly host: string;
-  readonly username?: string;
-  readonly password?: string;
-  /** PEM files. */
-  readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string; readonly rejectUnauthorized?: boolean };
-  readonly clientId?: string;
-  readonly keepaliveSeconds?: number;
   /** How long changes gather before they are published. */
   readonly coalesceMs?: number;
-  /** Messages held while the broker is away; past it the oldest are dropped. */
-  readonly queueLimit?: number;
   /** Peers and summary are republished this often (uptime, counters). */
   readonly refreshMs?: number;
-  readonly reconnectMs?: number;
   /** Home Assistant discovery prefix; undefined: no discovery messages. */
   readonly discoveryPrefix?: string;
 }
 
-export const TELEMETRY_DEFAULTS = { keepaliveSeconds: 30, coalesceMs: 250, queueLimit: 10_000, refreshMs: 60_000, reconnectMs: 2000 } as const;
-
-/** QoS 1 messages handed to the client and not yet acknowledged. */
-const IN_FLIGHT = 64;
-
-export interface TelemetryStats {
-  readonly connected: boolean;
-  readonly queued: number;
-  readonly dropped: number;
-  readonly published: number;
-}
-
-/** The URL without user:password, for logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return '(unparsable url)';
-  }
-}
+export const TELEMETRY_DEFAULTS = { coalesceMs: 250, refreshMs: 60_000 } as const;
 
 export class MqttTelemetry {
   readonly topics: Topics;
   private readonly o: TelemetryOptions & Required<Pick<TelemetryOptions, keyof typeof TELEMETRY_DEFAULTS>>;
-  private readonly outbox: Outbox;
-  private client?: MqttClient;
-  private inFlight = 0;
-  private published = 0;
+  private readonly channel: MqttChannel;
   /** Installed routes as last heard: prefix → next hops. */
   private readonly routes = new Map<string, readonly NexthopView[]>();
   private readonly dirtyRoutes = new Set<string>();
@@ -79,50 +42,24 @@ export class MqttTelemetry {
   private refreshTimer?: TimerHandle;
   private unsubscribe?: () => void;
 
-  constructor(options: TelemetryOptions, private readonly source: RouterStatusSource, private readonly clock: Clock, private readonly log: Logger) {
+  constructor(options: TelemetryOptions, private readonly source: RouterStatusSource, private readonly clock: Clock, log: Logger) {
     this.o = { ...TELEMETRY_DEFAULTS, ...options };
     this.topics = new Topics(options.site, options.host);
-    this.outbox = new Outbox(this.o.queueLimit);
+    this.channel = new MqttChannel(options, this.topics.status, log);
   }
 
-  stats(): TelemetryStats {
-    return { connected: this.client?.connected ?? false, queued: this.outbox.size, dropped: this.outbox.dropped, published: this.published };
-  }
+  stats(): TelemetryStats { return this.channel.stats(); }
 
   /** Read the current routes, subscribe to events, connect (without waiting for the broker). */
   async start(): Promise<void> {
     this.unsubscribe = this.source.subscribe((e) => this.onEvent(e));
     for (const r of await this.source.routes()) if (!this.dirtyRoutes.has(r.prefix)) this.routes.set(r.prefix, r.nexthops);
-    this.client = connect(this.o.url, this.clientOptions());
-    this.client.on('connect', () => this.onConnect());
-    this.client.on('close', () => { this.inFlight = 0; });
-    this.client.on('offline', () => this.log.warn({ url: redactUrl(this.o.url), queued: this.outbox.size }, 'MQTT broker unreachable; queueing'));
-    this.client.on('error', (e) => this.log.warn({ err: e.message }, 'MQTT error'));
-    this.client.on('message', (topic, payload, packet) => this.onRetainedRoute(topic, payload, packet.retain));
+    this.channel.open({ connected: () => this.onConnect(), message: (topic, payload, retain) => this.onRetainedRoute(topic, payload, retain) });
     this.scheduleRefresh();
   }
 
-  private clientOptions(): IClientOptions {
-    const { tls } = this.o;
-    return {
-      protocolVersion: 5, clean: true, keepalive: this.o.keepaliveSeconds, reconnectPeriod: this.o.reconnectMs, connectTimeout: 10_000,
-      clientId: this.o.clientId ?? this.topics.base.replace(/\//g, '-'),
-      queueQoSZero: false,
-      will: { topic: this.topics.status, payload: Buffer.from('offline'), qos: 1, retain: true },
-      ...(this.o.username !== undefined ? { username: this.o.username } : {}),
-      ...(this.o.password !== undefined ? { password: this.o.password } : {}),
-      ...(tls?.ca ? { ca: readFileSync(tls.ca) } : {}),
-      ...(tls?.cert ? { cert: readFileSync(tls.cert) } : {}),
-      ...(tls?.key ? { key: readFileSync(tls.key) } : {}),
-      ...(tls?.rejectUnauthorized !== undefined ? { rejectUnauthorized: tls.rejectUnauthorized } : {}),
-    };
-  }
-
   private onConnect(): void {
-    const client = this.client!;
-    this.log.info({ url: redactUrl(this.o.url), queued: this.outbox.size, dropped: this.outbox.dropped }, 'MQTT connected');
-    client.publish(this.topics.status, 'online', { qos: 1, retain: true });
-    client.subscribe(this.topics.routesWildcard, { qos: 1 });
+    this.channel.subscribe(this.topics.routesWildcard);
     this.announcedPeers.clear();
     this.peersDirty = true;
     for (const prefix of this.routes.keys()) this.dirtyRoutes.add(prefix);
@@ -134,8 +71,8 @@ export class MqttTelemetry {
     if (!retain || payload.length === 0 || !topic.startsWith(`${this.topics.base}/routes/`)) return;
     const prefix = topic.slice(this.topics.base.length + 8).replace('_', '/');
     if (this.routes.has(prefix) || this.dirtyRoutes.has(prefix)) return;
-    this.outbox.put({ topic, payload: '', retain: true });
-    this.drain();
+    this.channel.put({ topic, payload: '', retain: true });
+    this.channel.drain();
   }
 
   private onEvent(e: RouterEvent): void {
@@ -164,7 +101,7 @@ export class MqttTelemetry {
   private flush(): void {
     this.flushTimer?.cancel();
     this.flushTimer = undefined;
-    const put = (m: OutMessage) => this.outbox.put(m);
+    const put = (m: OutMessage) => this.channel.put(m);
     for (const payload of this.pendingEvents.splice(0)) put({ topic: this.topics.events, payload, retain: false });
     for (const prefix of this.dirtyRoutes) put({ topic: this.topics.route(prefix), payload: routePayload(prefix, this.routes.get(prefix) ?? []), retain: true });
     this.dirtyRoutes.clear();
@@ -185,21 +122,7 @@ export class MqttTelemetry {
       };
       put({ topic: this.topics.summary, payload: JSON.stringify(s), retain: true });
     }
-    this.drain();
-  }
-
-  private drain(): void {
-    const client = this.client;
-    while (client?.connected && this.inFlight < IN_FLIGHT) {
-      const m = this.outbox.take();
-      if (!m) return;
-      this.inFlight++;
-      client.publish(m.topic, m.payload, { qos: 1, retain: m.retain }, (err) => {
-        if (this.inFlight > 0) this.inFlight--;
-        if (!err) this.published++;
-        this.drain();
-      });
-    }
+    this.channel.drain();
   }
 
   /** Say "offline" (a clean stop sends no will) and disconnect, within `timeoutMs`. */
@@ -207,14 +130,7 @@ export class MqttTelemetry {
     this.unsubscribe?.();
     this.flushTimer?.cancel();
     this.refreshTimer?.cancel();
-    const client = this.client;
-    this.client = undefined;
-    if (!client) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => { client.end(true, () => resolve()); }, timeoutMs);
-      const end = () => client.end(false, () => { clearTimeout(timer); resolve(); });
-      if (client.connected) client.publish(this.topics.status, 'offline', { qos: 1, retain: true }, end); else end();
-    });
+    await this.channel.close(timeoutMs);
   }
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Outbox } from '../../../src/telemetry/outbox.js';
 import { eventPayload, peerPayload, routePayload, topicLevel, Topics } from '../../../src/telemetry/topics.js';
 import { discoveryMessages } from '../../../src/telemetry/discovery.js';
-import { redactUrl } from '../../../src/telemetry/publisher.js';
+import { redactUrl } from '../../../src/telemetry/channel.js';
 
 describe('Outbox', () => {
   it('keeps only the latest retained message per topic, in the order of their last change', () => {
