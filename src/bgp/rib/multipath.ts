@@ -72,22 +72,30 @@ export interface Multipath {
   readonly nexthops: readonly Nexthop[];
 }
 
-/** The paths and next hops that share traffic for a prefix whose best path is `best`. */
+const NONE: readonly Path[] = [];
+
+/** The paths and next hops that share traffic for a prefix whose best path is `best`. Written for the common
+ * case of a few candidates (one per node): plain loops, no sets, no weights computed unless bandwidth is known. */
 export function selectMultipath(best: Path, candidates: readonly Path[], o: MultipathOptions = DEFAULT_MULTIPATH_OPTIONS): Multipath {
   const limit = Math.max(1, Math.min(MAX_MULTIPATH, o.maximumPaths));
-  const others = limit > 1 && candidates.length > 1 ? candidates.filter((p) => p !== best && mergeable(best, p, o)) : [];
-  others.sort((a, b) => comparePaths(a, b, o).order);
+  let others = NONE;
+  if (limit > 1 && candidates.length > 1) {
+    const m: Path[] = [];
+    for (const p of candidates) if (p !== best && mergeable(best, p, o)) m.push(p);
+    if (m.length > 1) m.sort((a, b) => comparePaths(a, b, o).order);
+    others = m;
+  }
   const paths: Path[] = [best];
-  const seen = new Set([best.nextHop]);
   for (const p of others) {
     if (paths.length >= limit) break;
-    if (seen.has(p.nextHop)) continue;
-    seen.add(p.nextHop);
-    paths.push(p);
+    if (!paths.some((q) => q.nextHop === p.nextHop)) paths.push(p); // one next hop per address
   }
-  const bw = o.linkBandwidth ? paths.map((p) => linkBandwidth(p.attributes)) : [];
-  const weights = bw.length > 0 && bw.every((b) => b !== undefined) ? bandwidthWeights(bw as number[]) : paths.map(() => 1);
-  const nexthops = paths.map((path, i): Nexthop => ({ address: path.nextHop, weight: weights[i]! }));
+  let weights: number[] | undefined;
+  if (o.linkBandwidth && paths.every((p) => p.attributes.extendedCommunities !== undefined)) {
+    const bw = paths.map((p) => linkBandwidth(p.attributes));
+    if (bw.every((b) => b !== undefined)) weights = bandwidthWeights(bw as number[]);
+  }
+  const nexthops = paths.map((path, i): Nexthop => ({ address: path.nextHop, weight: weights ? weights[i]! : 1 }));
   if (nexthops.length > 1) nexthops.sort((a, b) => (addressKey(a.address) < addressKey(b.address) ? -1 : 1));
   return { paths, nexthops };
 }
