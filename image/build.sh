@@ -1,6 +1,7 @@
 #!/bin/bash
 # `npm run image`: builds image/out/vipgate-<version>-arm64.img.xz, its .sha256, a Raspberry Pi Imager
-# manifest (vipgate-<version>-arm64.json) and the app bundle for updates (vipgate-<version>-arm64-app.tar.gz).
+# manifest (vipgate-<version>-arm64.json) and the app bundle for updates (vipgate-<version>-arm64-app.tar.gz
+# and its .sha256).
 #   1. rootfs.sh  Debian bookworm arm64 root via mmdebstrap + qemu-user (cached in image/.cache)
 #   2. app.sh     Node 20 arm64 + the built app, native addons cross-compiled for arm64
 #   3. here       firmware/ laid over the root, the app in A/B slot "a", units enabled, a smoke test of
@@ -60,6 +61,7 @@ mkdir -p "$root/opt/vipgate"
 mv "$work/slot" "$root/opt/vipgate/a"
 ln -sfn a "$root/opt/vipgate/current"
 tar -czf "$out/$name-app.tar.gz" -C "$root/opt/vipgate/a" .
+(cd "$out" && sha256sum "$name-app.tar.gz" > "$name-app.tar.gz.sha256")
 
 step "smoke test: the arm64 app checks the shipped vipgate.yaml inside the root (qemu-user)"
 chroot "$root" /usr/bin/vipgate router --check --config /boot/firmware/vipgate.yaml

@@ -32,12 +32,13 @@ function bundle(version: string, acceptsConfig = true): string {
   return file;
 }
 
-function update(args: string[], healthy: boolean) {
+/** `restartIf`: a shell condition the restart (counted either way) must meet to succeed. */
+function update(args: string[], healthy: boolean, restartIf = 'true') {
   const r = spawnSync('bash', [SCRIPT, ...args], {
     encoding: 'utf8',
     env: {
       ...process.env, VIPGATE_OPT: opt, VIPGATE_CONFIG: join(dir, 'vipgate.yaml'),
-      VIPGATE_RESTART: `echo restart >> ${join(dir, 'restarts')}`,
+      VIPGATE_RESTART: `echo restart >> ${join(dir, 'restarts')}; ${restartIf}`,
       VIPGATE_HEALTH: healthy ? 'true' : 'false', VIPGATE_HEALTH_TIMEOUT: '1',
     },
   });
@@ -73,6 +74,15 @@ describe('update.sh', () => {
     const r = update([bundle('1.1.0')], false);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/not healthy after 1s: rolling back to slot a/);
+    expect(current()).toBe('a');
+    expect(restarts()).toBe(2);
+  });
+
+  it('rolls back at once when the router does not start on the new release (the restart fails)', () => {
+    const r = update([bundle('1.1.0')], true, `[ "$(readlink ${join(opt, 'current')})" = a ]`);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/vipgate 1\.1\.0 did not start: rolling back to slot a/);
+    expect(r.stderr).not.toMatch(/not healthy/);
     expect(current()).toBe('a');
     expect(restarts()).toBe(2);
   });

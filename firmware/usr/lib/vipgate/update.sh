@@ -66,11 +66,14 @@ rm -rf "${opt:?}/$to" && mv "$staging" "$opt/$to"
 version=$(cat "$opt/$to/VERSION")
 log "switching from slot $from ($(cat "$opt/$from/VERSION" 2>/dev/null || echo '?')) to slot $to ($version)"
 switch_to "$to"
-if bash -c "$restart" && healthy; then
+if ! bash -c "$restart"; then
+  log "vipgate $version did not start: rolling back to slot $from"
+elif healthy; then
   log "vipgate $version is running from slot $to; slot $from is kept for --rollback"
   exit 0
+else
+  log "vipgate $version is not healthy after ${timeout}s: rolling back to slot $from"
 fi
-log "vipgate $version is not healthy after ${timeout}s: rolling back to slot $from"
 switch_to "$from"
 bash -c "$restart" || true
 exit 1
