@@ -103,6 +103,8 @@ async function haUp(out: Out): Promise<void> {
   await waitForPaths([HA.router1Uplink, router2.uplink]);
   out(`ha: ${ROUTER1.name} ${LAB.router.lan} and ${router2.name} ${router2.lan}, every agent peering with both; upstream BIRD ${upstream.transit} (AS ${LAB.upstreamAsn}) with BFD ${bfdText} to ${HA.router1Uplink} and ${router2.uplink}; outside client ${outside.address}\n`);
   out(`\n$ birdc show protocols   # on the upstream router\n${birdc('show', 'protocols')}`);
+  await sleepUntil(() => (birdc('show', 'bfd', 'sessions').match(/\sUp\s/g) ?? []).length === 2, 10_000);
+  out(`\n$ birdc show bfd sessions   # on the upstream router\n${birdc('show', 'bfd', 'sessions')}`);
   out(`\n$ ip route show ${LAB.pool}   # on the upstream router\n${inNs(upstream.ns, 'ip', ['route', 'show', LAB.pool])}`);
   out(`\n$ vipgate show agent --socket ${LAB_DIR}/${LAB.nodes[1]!.name}.sock\n${vipgate(['show', 'agent'], `${LAB_DIR}/${LAB.nodes[1]!.name}.sock`)}`);
 }

@@ -181,7 +181,7 @@ export function labDown(out: Out): void {
   rmSync(LAB_DIR, { recursive: true, force: true });
   const removed = [
     ...(spaces.length ? [`removed ${spaces.length} namespaces`] : []),
-    ...(forwarders.length ? [`stopped ${forwarders.length} web forwarders`] : []),
+    ...(forwarders.length ? [`stopped ${forwarders.length} web forwarder${forwarders.length === 1 ? '' : 's'}`] : []),
   ];
   out(`lab down: ${removed.length ? removed.join(', ') : 'nothing to remove'}\n`);
 }
@@ -200,7 +200,7 @@ export async function labStatus(out: Out): Promise<number> {
   const topic = `vipgate/${TELEMETRY_SITE}/${ROUTER1.name}/summary`;
   out(`${mqttLine()}\n`);
   try {
-    out(`${topic}: ${inNs(LAB.router.ns, process.execPath, [MQTT_GET, MQTT_URL, topic]).trim()}\n`);
+    out(`${topic}: ${inNs(LAB.router.ns, process.execPath, [MQTT_GET, LAB.router.lan, '1883', topic]).trim()}\n`);
   } catch (e) {
     out(`${topic}: no message (${e instanceof Error ? e.message.split('\n')[0] : String(e)})\n`);
   }

@@ -1,11 +1,14 @@
 /**
  * `vipgate lab` as a user runs it (the built CLI, as root): up builds the seed's lab in namespaces (router,
  * three nodes each running `vipgate agent` on a watched cluster file, a client), the
- * ECMP scenario prints the seed's views and spreads the client's requests over the three nodes with the
- * client address preserved, externalTrafficPolicy Local announces only from nodes with pods and weights by
- * their number, an ExternalIP Service is announced like a VIP, the orderly failover drops only the stopped node's next hop without losing a
- * request, the client side's BIRD learns the pool aggregate, and down leaves no namespace behind, also after
- * the router was killed.
+ * client, mosquitto with the router's telemetry, the router's web page on the host's loopback), the ECMP
+ * scenario prints the seed's views and spreads the client's requests over the three nodes with the client
+ * address preserved, externalTrafficPolicy Local announces only from nodes with pods and weights by their
+ * number, an ExternalIP Service is announced like a VIP, the failover drains a stopped node without losing
+ * a request and drops a cut node's next hop on BFD (a bounded loss: the requests in flight, not the hold
+ * time's worth), the client side's BIRD learns the pool aggregate, the HA half (two routers, upstream
+ * BIRD with ECMP and BFD) loses nothing when a router stops and a bounded share when an uplink is cut, and
+ * down leaves no namespace or forwarder behind, also after the router was killed.
  */
 import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,14 +22,37 @@ function labNamespaces(): string[] {
   return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('vipgate-lab-'));
 }
 
+/** Figures of a scenario's stream line: requests, lost. */
+function stream(text: string): { requests: number; lost: number } {
+  const m = /client stream: (\d+) UDP requests to [\d.]+, one every 5 ms: (\d+) lost/.exec(text);
+  expect(m, text).not.toBeNull();
+  return { requests: Number(m![1]), lost: Number(m![2]) };
+}
+
+const WEB = 'http://127.0.0.1:8179/';
+
 afterAll(() => { vipgate('lab', 'down'); });
 
-describe('vipgate lab', () => {
-  it('up, ecmp, failover, down', () => {
+describe('vipgate lab', { timeout: 240_000 }, () => {
+  it('up: the router, three agents, mosquitto and the web page on the host loopback', async () => {
     const up = vipgate('lab', 'up');
     expect(up).toMatch(/3 BGP sessions established/);
+    expect(up).toContain(`web status page: ${WEB}`);
     expect(labNamespaces().length).toBe(6);
+    // the router's own page, served in its namespace, reached from the root namespace
+    const page = await fetch(WEB);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>vipgate status</title>');
+    const api = await (await fetch(`${WEB}api/status`)).json() as { routes: { prefix: string }[] };
+    expect(api.routes.map((r) => r.prefix).sort()).toEqual(['172.20.1.1/32', '172.20.1.2/32', '172.20.1.3/32']);
+    // the router's telemetry as mosquitto keeps it, and BFD up with every agent
+    const status = vipgate('lab', 'status');
+    expect(status).toMatch(/: answering, 4 peers, 3 routes/);
+    expect(status).toMatch(/vipgate\/lab\/k8s-rtr\/summary: \{"routes":3,"peers":4,"peersEstablished":3,/);
+    expect(vipgate('show', 'bfd', '--socket', '/run/vipgate-lab/router.sock')).toMatch(/(192\.168\.10\.1\d*\s+Up\s+Up\s+100\s+300\b[^\n]*\n?){3}/);
+  });
 
+  it('ecmp, local, externalip, failover, upstream', () => {
     const e = vipgate('lab', 'ecmp');
     // the seed's views: the kernel table with three next hops per VIP, the summary, the BGP table
     expect(e).toMatch(/172\.20\.1\.1 nhid \d+ proto (201|vipgate) metric 20\s*\n\s+nexthop via 192\.168\.10\.10 dev lan0 weight 1\s*\n\s+nexthop via 192\.168\.10\.101 dev lan0 weight 1\s*\n\s+nexthop via 192\.168\.10\.102 dev lan0 weight 1/);
@@ -57,9 +83,23 @@ describe('vipgate lab', () => {
     expect(agent).toMatch(/192\.168\.10\.254\s+Established\s+3/);
     expect(agent).toMatch(/default\/svc1: 172\.20\.1\.1/);
 
+    // orderly (drain) then hard (link cut, BFD): both times only k8s-w2's next hop goes
     const f = vipgate('lab', 'failover');
-    expect(f).toMatch(/on k8s-rtr, \d+ ms after the stop\n172\.20\.1\.1 nhid \d+ proto (201|vipgate) metric 20\s*\n\s+nexthop via 192\.168\.10\.10 dev lan0 weight 1\s*\n\s+nexthop via 192\.168\.10\.101 dev lan0 weight 1\s*\n(?!\s+nexthop)/);
-    expect(f).toMatch(/client: 20 of 20 requests answered/);
+    const [orderly, hard] = f.split('### Failover: k8s-w2 fails hard').map((part) => {
+      expect(part).toMatch(/on k8s-rtr, \d+ ms after the failure\n172\.20\.1\.1 nhid \d+ proto (201|vipgate) metric 20\s*\n\s+nexthop via 192\.168\.10\.10 dev lan0 weight 1\s*\n\s+nexthop via 192\.168\.10\.101 dev lan0 weight 1\s*\n(?!\s+nexthop)/);
+      return part;
+    });
+    expect(hard, f).toBeDefined();
+    // the drain moves traffic before the session closes: nothing lost
+    expect(orderly).toMatch(/router: next hop gone after \d+ ms, session closed after \d+ ms/);
+    expect(stream(orderly!).lost).toBe(0);
+    // BFD notices the cut: some requests in flight to k8s-w2 are lost, far fewer than the third of the
+    // stream that a 9 s hold time would lose
+    expect(hard).toMatch(/router: BFD down after \d+ ms, next hop gone after \d+ ms/);
+    const h = stream(hard!);
+    expect(h.lost).toBeGreaterThan(0);
+    expect(h.lost).toBeLessThan(h.requests / 8);
+    expect(hard).toMatch(/k8s-w2's link is up again; 172\.20\.1\.1 has all three next hops again/);
     expect(vipgate('lab', 'status')).toMatch(/lab: 6 namespaces/);
 
     // the client side's router (BIRD) learns the network and the pool aggregate, not the /32s
@@ -70,11 +110,42 @@ describe('vipgate lab', () => {
     expect(u).toMatch(/172\.20\.1\.0\/24 via 192\.168\.20\.254 dev eth0 proto bird/);
   });
 
-  it('down removes everything, even after the router was killed', () => {
+  it('ha: two routers, upstream ECMP with BFD; a stopped router loses nothing, a cut uplink a bounded share', () => {
+    const out = vipgate('lab', 'ha');
+    expect(out).toMatch(/^rtr1\s+BGP\s+---\s+up\s.*Established/m);
+    expect(out).toMatch(/^rtr2\s+BGP\s+---\s+up\s.*Established/m);
+    expect(out).toMatch(/^192\.168\.30\.25[34]\s+tr0\s+Up\b.*\n192\.168\.30\.25[34]\s+tr0\s+Up\b/m);
+    expect(out).toMatch(/172\.20\.1\.0\/24 proto bird metric \d+\s*\n\s+nexthop via 192\.168\.30\.253 dev tr0 weight 1\s*\n\s+nexthop via 192\.168\.30\.254 dev tr0 weight 1/);
+    // every agent peers with both routers
+    expect(out).toMatch(/192\.168\.10\.254\s+192\.168\.10\.254\s+Established\s+3/);
+    expect(out).toMatch(/192\.168\.10\.253\s+192\.168\.10\.253\s+Established\s+3/);
+
+    const [, stop, cut] = out.split('### HA: ');
+    expect(stop).toMatch(/^k8s-rtr2's vipgate router stops/);
+    expect(stop).toMatch(/after\n172\.20\.1\.0\/24 via 192\.168\.30\.254 dev tr0 proto bird/);
+    expect(stop).toMatch(/upstream: session down after \d+ ms, route converged after \d+ ms/);
+    expect(stream(stop!).lost).toBe(0);
+    expect(stop).toMatch(/k8s-rtr2 started again; the upstream spreads over both routers/);
+
+    expect(cut).toMatch(/^k8s-rtr's uplink is cut/);
+    expect(cut).toMatch(/after\n172\.20\.1\.0\/24 via 192\.168\.30\.253 dev tr0 proto bird/);
+    expect(cut).toMatch(/upstream: session down after \d+ ms, route converged after \d+ ms/);
+    // what was hashed to the cut uplink until BFD noticed: some, but far less than half the stream
+    const c = stream(cut!);
+    expect(c.lost).toBeGreaterThan(0);
+    expect(c.lost).toBeLessThan(c.requests / 8);
+    expect(cut).toMatch(/k8s-rtr's uplink is up again; the upstream spreads over both routers/);
+    expect(vipgate('lab', 'status')).toMatch(/lab: 9 namespaces/);
+  });
+
+  it('down removes everything, even after the router was killed', async () => {
     const pids = execFileSync('ip', ['netns', 'pids', 'vipgate-lab-rtr'], { encoding: 'utf8' }).split(/\s+/).filter(Boolean);
     for (const p of pids) process.kill(Number(p), 'SIGKILL');
-    expect(vipgate('lab', 'down')).toMatch(/removed 6 namespaces/);
+    // the forwarder in the router's namespace died with the kill; the one on the host's loopback is found
+    // by its command line
+    expect(vipgate('lab', 'down')).toMatch(/^lab down: removed 9 namespaces, stopped 1 web forwarder\n$/);
     expect(labNamespaces()).toEqual([]);
+    await expect(fetch(WEB)).rejects.toThrow();
     expect(() => vipgate('lab', 'status')).toThrow();
   });
 });
