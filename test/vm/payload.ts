@@ -3,15 +3,21 @@
  * placed at /payload/vm/guest/guest.mjs so that src/native's addon path (two levels up, build/Release)
  * resolves to /payload/build/Release/vipgate_native.node, which is copied from this checkout's build.
  * /payload/guest.mjs re-exports it, so scripts run `node /payload/guest.mjs ...`.
+ * With `commonJs`, CommonJS packages in the bundle (pino, for code that logs) can require Node's own
+ * modules: esbuild's require shim falls back to a global `require`, which a banner makes.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { REPO_ROOT } from './image.js';
 
-export async function guestPayload(entry: string, extra: Readonly<Record<string, Uint8Array>> = {}): Promise<Map<string, Uint8Array>> {
+const REQUIRE_BANNER = "import { createRequire as __guestCreateRequire } from 'node:module';\nglobalThis.require = __guestCreateRequire(import.meta.url);";
+
+export async function guestPayload(entry: string, extra: Readonly<Record<string, Uint8Array>> = {},
+  opts: { readonly commonJs?: boolean } = {}): Promise<Map<string, Uint8Array>> {
   const out = await build({
     entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', write: false, logLevel: 'silent',
+    ...(opts.commonJs ? { banner: { js: REQUIRE_BANNER } } : {}),
   });
   const js = out.outputFiles[0];
   if (!js) throw new Error(`esbuild produced nothing for ${entry}`);
