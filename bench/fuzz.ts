@@ -9,10 +9,10 @@
  * A target stops at whichever budget it reaches first. Writes a JSON summary to bench/results/ and prints
  * inputs tried, outcomes, crashes and the slowest input per target.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
 import { TARGETS, type FuzzTarget, type Outcome } from '../test/fuzz/targets.js';
+import { pickTargets, writeFuzzResults } from './lib/fuzz-common.js';
 
 const { values: opt } = parseArgs({
   options: {
@@ -75,8 +75,7 @@ function fuzz(target: FuzzTarget<unknown>, seconds: number, maxInputs: number, f
 
 const seconds = Number(opt.seconds);
 const maxInputs = Number(opt.inputs);
-const chosen = TARGETS.filter((t) => opt.target === undefined || t.name === opt.target);
-if (chosen.length === 0) throw new Error(`no target named ${opt.target}; targets: ${TARGETS.map((t) => t.name).join(', ')}`);
+const chosen = pickTargets(TARGETS, opt.target);
 
 const results: TargetResult[] = [];
 process.stdout.write(`fuzzing ${chosen.length} targets, at most ${seconds} s and ${maxInputs} inputs each\n`);
@@ -89,8 +88,6 @@ const total = results.reduce((n, r) => n + r.inputs, 0);
 const crashes = results.reduce((n, r) => n + r.crashes.length, 0);
 process.stdout.write(`total ${total} inputs, ${crashes} crashes\n`);
 
-const out = opt.out ?? new URL(`./results/fuzz-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url).pathname;
-mkdirSync(new URL('./results/', import.meta.url).pathname, { recursive: true });
-writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, seconds, maxInputs, total, crashes, results }, null, 2)}\n`);
+const out = writeFuzzResults('fuzz', opt.out, { seconds, maxInputs, total, crashes, results });
 process.stdout.write(`wrote ${out}\n`);
 process.exitCode = crashes > 0 ? 1 : 0;

@@ -81,30 +81,41 @@ function applyEdit(b: Uint8Array, e: Edit, corpus: readonly Uint8Array[]): Uint8
   }
 }
 
-interface Mutant {
-  readonly seed: number;
-  readonly edits: readonly Edit[];
-  /** Whether the target's fixup (length fields made consistent again) runs after the edits. */
-  readonly fix: boolean;
-}
-
-function mutantBytes(m: Mutant, corpus: readonly Uint8Array[], fixup?: (b: Uint8Array) => Uint8Array): Uint8Array {
-  let b = corpus[m.seed % corpus.length]!;
-  for (const e of m.edits) b = applyEdit(b, e, corpus);
-  return m.fix && fixup ? fixup(Uint8Array.from(b)) : b;
+/**
+ * One mutation as data, ready to apply to any parent input; `corpus` is where splices take their bytes
+ * from. The coverage-guided fuzzer (bench/fuzz-coverage.ts) applies them to the inputs it keeps; mutants()
+ * applies them to a fixed seed corpus.
+ */
+export interface Mutation<T> {
+  // a method, so that a target over bytes is also a target over unknown (method parameters are bivariant)
+  apply(parent: T, corpus: readonly T[]): T;
 }
 
 /**
- * Mutants of a byte corpus. `fixup` repairs outer length fields most of the time, so that the inner
- * decoders are the ones exercised rather than the first length check.
+ * Byte mutations: one to six edits; `fixup` repairs outer length fields afterwards most of the time, so
+ * that the inner decoders are the ones exercised rather than the first length check.
  */
-export function mutants(corpus: readonly Uint8Array[], fixup?: (b: Uint8Array) => Uint8Array): fc.Arbitrary<Uint8Array> {
-  const mutant = fc.record({
-    seed: fc.nat({ max: corpus.length - 1 }),
+export function byteMutations(fixup?: (b: Uint8Array) => Uint8Array): fc.Arbitrary<Mutation<Uint8Array>> {
+  return fc.record({
     edits: fc.array(editArb, { minLength: 1, maxLength: 6 }),
     fix: fc.oneof({ arbitrary: fc.constant(true), weight: 4 }, { arbitrary: fc.constant(false), weight: 1 }),
-  });
-  return mutant.map((m) => mutantBytes(m, corpus, fixup));
+  }).map(({ edits, fix }) => ({
+    apply: (parent: Uint8Array, corpus: readonly Uint8Array[]) => {
+      let b = parent;
+      for (const e of edits) b = applyEdit(b, e, corpus);
+      return fix && fixup ? fixup(Uint8Array.from(b)) : b;
+    },
+  }));
+}
+
+/** Inputs made by one mutation of a seed picked from `seeds`. */
+export function mutantsOf<T>(seeds: readonly T[], mutation: fc.Arbitrary<Mutation<T>>): fc.Arbitrary<T> {
+  return fc.tuple(fc.nat({ max: seeds.length - 1 }), mutation).map(([i, m]) => m.apply(seeds[i]!, seeds));
+}
+
+/** Mutants of a byte corpus (see byteMutations). */
+export function mutants(corpus: readonly Uint8Array[], fixup?: (b: Uint8Array) => Uint8Array): fc.Arbitrary<Uint8Array> {
+  return mutantsOf(corpus, byteMutations(fixup));
 }
 
 /** Values a hostile or careless configuration might hold where something else is expected. */
@@ -134,28 +145,46 @@ function replaceAt(t: Tree, path: readonly (string | number)[], value: unknown):
   return copy;
 }
 
-/** One to three values of a parsed YAML document replaced (by hostile values or arbitrary JSON), re-serialised. */
-export function yamlTreeMutants(texts: readonly string[]): fc.Arbitrary<string> {
-  const docs = texts.map((t) => parse(t) as Tree);
-  const replacement = fc.oneof(fc.constantFrom(...HOSTILE_VALUES), fc.jsonValue({ maxDepth: 2 }));
-  return fc.record({
-    seed: fc.nat({ max: docs.length - 1 }),
-    edits: fc.array(fc.tuple(fc.nat(), replacement, fc.boolean()), { minLength: 1, maxLength: 3 }),
-  }).map(({ seed, edits }) => {
-    let doc: Tree = docs[seed];
-    for (const [pick, value, deleteKey] of edits) {
-      const all = paths(doc);
-      const path = all[pick % all.length]!;
-      doc = deleteKey && path.length > 0 && typeof path[path.length - 1] === 'string'
-        ? replaceAt(doc, path, undefined)
-        : replaceAt(doc, path, value);
-    }
-    return stringify(doc);
-  });
+/** Parsed documents by text (bounded: kept inputs and seeds are parsed once, not per mutation). */
+const parsedDocs = new Map<string, Tree | undefined>();
+
+function parsedDoc(text: string): Tree | undefined {
+  if (!parsedDocs.has(text)) {
+    if (parsedDocs.size >= 2000) parsedDocs.clear();
+    let doc: Tree | undefined;
+    try { doc = parse(text) as Tree; } catch { doc = undefined; }
+    parsedDocs.set(text, doc);
+  }
+  return parsedDocs.get(text);
 }
 
-/** Byte mutants of UTF-8 texts, decoded back to text (invalid sequences become U+FFFD, as a file read would). */
-export function textMutants(texts: readonly string[]): fc.Arbitrary<string> {
+/**
+ * One to three values of a parsed YAML document replaced (by hostile values or arbitrary JSON), or deleted,
+ * re-serialised. A parent that is not YAML any more is returned unchanged.
+ */
+export function yamlTreeMutations(): fc.Arbitrary<Mutation<string>> {
+  const replacement = fc.oneof(fc.constantFrom(...HOSTILE_VALUES), fc.jsonValue({ maxDepth: 2 }));
+  return fc.array(fc.tuple(fc.nat(), replacement, fc.boolean()), { minLength: 1, maxLength: 3 }).map((edits) => ({
+    apply: (parent: string) => {
+      let doc = parsedDoc(parent);
+      if (doc === undefined) return parent;
+      for (const [pick, value, deleteKey] of edits) {
+        const all = paths(doc);
+        const path = all[pick % all.length]!;
+        doc = deleteKey && path.length > 0 && typeof path[path.length - 1] === 'string'
+          ? replaceAt(doc, path, undefined)
+          : replaceAt(doc, path, value);
+      }
+      return stringify(doc);
+    },
+  }));
+}
+
+/** Byte mutations of UTF-8 texts, decoded back to text (invalid sequences become U+FFFD, as a file read would). */
+export function textMutations(): fc.Arbitrary<Mutation<string>> {
+  const encoder = new TextEncoder();
   const decoder = new TextDecoder();
-  return mutants(texts.map((t) => new TextEncoder().encode(t))).map((b) => decoder.decode(b));
+  return byteMutations().map((m) => ({
+    apply: (parent: string, corpus: readonly string[]) => decoder.decode(m.apply(encoder.encode(parent), corpus.map((t) => encoder.encode(t)))),
+  }));
 }

@@ -34,7 +34,7 @@ import { decodeConfigReply, decodeDaemonReply, decodeDestinationReply, decodeInf
 import {
   agentConfigTexts, bfdPackets, BFD_KEYS, bgpAttributeSections, bgpMessages, icmpReplies, ipvsMessages, netlinkDatagrams, routerConfigTexts,
 } from './corpus.js';
-import { mutants, textMutants, yamlTreeMutants } from './mutate.js';
+import { byteMutations, mutantsOf, textMutations, yamlTreeMutations, type Mutation } from './mutate.js';
 
 export type Outcome = 'accepted' | 'rejected';
 
@@ -54,6 +54,17 @@ export interface FuzzTarget<T> {
   run(input: T): Outcome;
   /** The input as a unit case would hold it (hex or text). */
   show(input: T): string;
+  /** The real inputs mutants start from, and the mutations (bench/fuzz-coverage.ts mutates what it keeps too). */
+  readonly seeds: readonly T[];
+  readonly mutation: fc.Arbitrary<Mutation<T>>;
+}
+
+/** A target over bytes: mutants of `seeds`, with `fixup` repairing an outer length field most of the time. */
+function byteTarget(
+  name: string, contract: string, seeds: readonly Uint8Array[], run: (b: Uint8Array) => Outcome, fixup?: (b: Uint8Array) => Uint8Array,
+): FuzzTarget<Uint8Array> {
+  const mutation = byteMutations(fixup);
+  return { name, contract, seeds, mutation, arbitrary: mutantsOf(seeds, mutation), run, show: toHex };
 }
 
 type ErrorClass = abstract new (...args: never[]) => Error;
@@ -107,22 +118,49 @@ function decodeBgp(bytes: Uint8Array, ctx: CodecContext): void {
 }
 
 function bgpMessageTarget(name: string, ctx: CodecContext): FuzzTarget<Uint8Array> {
-  return {
-    name, contract: 'decodeMessage throws only BgpError; clean decodes re-encode to a fixed point; OPENs negotiate',
-    arbitrary: mutants(bgpMessages(ctx), fixBgpLength),
-    run: (b) => only([BgpError], () => decodeBgp(b, ctx)),
-    show: toHex,
-  };
+  return byteTarget(
+    name, 'decodeMessage throws only BgpError; clean decodes re-encode to a fixed point; OPENs negotiate',
+    bgpMessages(ctx), (b) => only([BgpError], () => decodeBgp(b, ctx)), fixBgpLength,
+  );
 }
 
 interface Stream { readonly messages: readonly Uint8Array[]; readonly chunks: readonly number[] }
 
+const chunkSizes = fc.array(fc.integer({ min: 1, max: 600 }), { minLength: 1, maxLength: 6 });
+
+/**
+ * A stream mutation: one message of the parent mutated (splicing from the parent and one other kept
+ * stream), maybe a message of that other stream inserted, maybe new chunk sizes.
+ */
+const streamMutations: fc.Arbitrary<Mutation<Stream>> = fc.record({
+  at: fc.nat(), bytes: byteMutations(fixBgpLength), insert: fc.boolean(), chunks: fc.option(chunkSizes),
+}).map(({ at, bytes, insert, chunks }) => ({
+  apply: (parent: Stream, corpus: readonly Stream[]) => {
+    const other = corpus[at % corpus.length]!.messages;
+    const messages = [...parent.messages];
+    const i = at % messages.length;
+    messages[i] = bytes.apply(messages[i]!, [...messages, ...other]);
+    if (insert && messages.length < 6) messages.splice(i, 0, other[at % other.length]!);
+    return { messages, chunks: chunks ?? parent.chunks };
+  },
+}));
+
+/** Seed streams: three captured or encoded messages in a row, cut in chunks of varied sizes. */
+function streamSeeds(): Stream[] {
+  const all = bgpMessages();
+  return all.map((_, i) => ({ messages: [all[i]!, all[(i + 1) % all.length]!, all[(i + 2) % all.length]!], chunks: [1 + ((i * 97) % 600), 19] }));
+}
+
+const bgpStreamSeeds = streamSeeds();
+
 const bgpStream: FuzzTarget<Stream> = {
   name: 'bgp-stream', contract: 'Framer + decodeMessage over a mutated stream in random chunks throw only BgpError',
   arbitrary: fc.record({
-    messages: fc.array(fc.oneof(mutants(bgpMessages(), fixBgpLength), fc.constantFrom(...bgpMessages())), { minLength: 1, maxLength: 6 }),
-    chunks: fc.array(fc.integer({ min: 1, max: 600 }), { minLength: 1, maxLength: 6 }),
+    messages: fc.array(fc.oneof(mutantsOf(bgpMessages(), byteMutations(fixBgpLength)), fc.constantFrom(...bgpMessages())), { minLength: 1, maxLength: 6 }),
+    chunks: chunkSizes,
   }),
+  seeds: bgpStreamSeeds,
+  mutation: streamMutations,
   run: ({ messages, chunks }) => only([BgpError], () => {
     const all = Buffer.concat(messages);
     const framer = new Framer(DEFAULT_CONTEXT);
@@ -135,24 +173,23 @@ const bgpStream: FuzzTarget<Stream> = {
   show: ({ messages, chunks }) => `${messages.map(toHex).join(' ')} chunks ${chunks.join(',')}`,
 };
 
-const bgpAttributes: FuzzTarget<Uint8Array> = {
-  name: 'bgp-attributes', contract: 'decodeAttributes throws only BgpError (session-reset cases); other errors are collected with an action',
-  arbitrary: mutants(bgpAttributeSections()),
-  run: (b) => only([BgpError], () => {
+const bgpAttributes = byteTarget(
+  'bgp-attributes', 'decodeAttributes throws only BgpError (session-reset cases); other errors are collected with an action',
+  bgpAttributeSections(),
+  (b) => only([BgpError], () => {
     for (const ctx of [DEFAULT_CONTEXT, { ...DEFAULT_CONTEXT, fourOctetAs: false }]) {
       const d = decodeAttributes(new Reader(b), b.length, ctx);
       check(d.errors.every((e) => e.action !== undefined), 'an attribute error without an RFC 7606 action');
     }
   }),
-  show: toHex,
-};
+);
 
 // ---- BFD -------------------------------------------------------------------------------------------------
 
-const bfd: FuzzTarget<Uint8Array> = {
-  name: 'bfd-control', contract: 'decodeBfdControl throws only BfdPacketError; decoded packets round-trip; authentication checks never throw',
-  arbitrary: mutants(bfdPackets(), (b) => { if (b.length >= 4) b[3] = Math.min(b.length, 255); return b; }),
-  run: (b) => only([BfdPacketError], () => {
+const bfd = byteTarget(
+  'bfd-control', 'decodeBfdControl throws only BfdPacketError; decoded packets round-trip; authentication checks never throw',
+  bfdPackets(),
+  (b) => only([BfdPacketError], () => {
     const p = decodeBfdControl(b);
     // RFC 5880 6.5 forbids sending Poll and Final together, but 6.8.6 does not discard such a packet: the
     // decoder accepts what the encoder refuses to write, so only the others must round-trip
@@ -160,8 +197,8 @@ const bfd: FuzzTarget<Uint8Array> = {
     for (const key of BFD_KEYS) authFailure(p, b.subarray(0, b[3]), key);
     if (p.auth && 'sequence' in p.auth) sequenceAcceptable(p.auth.type, p.auth.sequence, 41, p.detectMult);
   }),
-  show: toHex,
-};
+  (b) => { if (b.length >= 4) b[3] = Math.min(b.length, 255); return b; },
+);
 
 // ---- netlink ---------------------------------------------------------------------------------------------
 
@@ -181,18 +218,16 @@ function decodeRtnetlink(m: NetlinkMessage): void {
 }
 
 function rtnetlinkTarget(kind: keyof ReturnType<typeof netlinkDatagrams>): FuzzTarget<Uint8Array> {
-  return {
-    name: `netlink-${kind}`, contract: 'decodeMessages and the route/nexthop/link/ack/done decoders throw only NetlinkDecodeError',
-    arbitrary: mutants(netlinkDatagrams()[kind], fixNetlinkLength),
-    run: (b) => only([NetlinkDecodeError], () => { for (const m of decodeMessages(b)) decodeRtnetlink(m); }),
-    show: toHex,
-  };
+  return byteTarget(
+    `netlink-${kind}`, 'decodeMessages and the route/nexthop/link/ack/done decoders throw only NetlinkDecodeError',
+    netlinkDatagrams()[kind], (b) => only([NetlinkDecodeError], () => { for (const m of decodeMessages(b)) decodeRtnetlink(m); }), fixNetlinkLength,
+  );
 }
 
-const ipvs: FuzzTarget<Uint8Array> = {
-  name: 'netlink-ipvs', contract: 'the generic netlink and IPVS reply decoders throw only NetlinkDecodeError',
-  arbitrary: mutants(ipvsMessages().messages, fixNetlinkLength),
-  run: (b) => only([NetlinkDecodeError], () => {
+const ipvs = byteTarget(
+  'netlink-ipvs', 'the generic netlink and IPVS reply decoders throw only NetlinkDecodeError',
+  ipvsMessages().messages,
+  (b) => only([NetlinkDecodeError], () => {
     for (const m of decodeMessages(b)) {
       const each = [
         () => decodeServiceReply(m), () => decodeDestinationReply(m, 4), () => decodeDestinationReply(m, 6), () => decodeDaemonReply(m),
@@ -201,45 +236,41 @@ const ipvs: FuzzTarget<Uint8Array> = {
       for (const f of each) only([NetlinkDecodeError], f);
     }
   }),
-  show: toHex,
-};
+  fixNetlinkLength,
+);
 
 // ---- ICMP ------------------------------------------------------------------------------------------------
 
 function icmpTarget(family: 4 | 6): FuzzTarget<Uint8Array> {
   const seeds = icmpReplies();
-  return {
-    name: `icmp-echo-reply-v${family}`, contract: 'parseEchoReply never throws; what it accepts has 16-bit id and sequence',
-    arbitrary: mutants(family === 4 ? seeds.v4 : seeds.v6),
-    run: (b) => {
+  return byteTarget(
+    `icmp-echo-reply-v${family}`, 'parseEchoReply never throws; what it accepts has 16-bit id and sequence',
+    family === 4 ? seeds.v4 : seeds.v6,
+    (b) => {
       const r = parseEchoReply(family, b);
       if (r === undefined) return 'rejected';
       check(Number.isInteger(r.id) && r.id >= 0 && r.id <= 0xffff && Number.isInteger(r.seq) && r.seq >= 0 && r.seq <= 0xffff, 'id or sequence out of range');
       return 'accepted';
     },
-    show: toHex,
-  };
+  );
 }
 
 // ---- configuration files ---------------------------------------------------------------------------------
 
-function configText(texts: readonly string[]): fc.Arbitrary<string> {
-  return fc.oneof(textMutants(texts), yamlTreeMutants(texts));
+/** A configuration file target: byte mutations of the text and value replacements in the parsed YAML tree. */
+function configTarget(name: string, contract: string, seeds: readonly string[], run: (text: string) => Outcome): FuzzTarget<string> {
+  const mutation = fc.oneof(textMutations(), yamlTreeMutations());
+  return { name, contract, seeds, mutation, arbitrary: mutantsOf(seeds, mutation), run, show: (text) => JSON.stringify(text) };
 }
 
-const routerConfig: FuzzTarget<string> = {
-  name: 'router-config', contract: 'parseRouterConfig throws only ConfigError; an accepted configuration renders (show running-config)',
-  arbitrary: configText(routerConfigTexts()),
-  run: (text) => only([ConfigError], () => { renderRunningConfig(parseRouterConfig(text)); }),
-  show: (text) => JSON.stringify(text),
-};
+const routerConfig = configTarget(
+  'router-config', 'parseRouterConfig throws only ConfigError; an accepted configuration renders (show running-config)',
+  routerConfigTexts(), (text) => only([ConfigError], () => { renderRunningConfig(parseRouterConfig(text)); }),
+);
 
-const agentConfig: FuzzTarget<string> = {
-  name: 'agent-config', contract: 'parseAgentConfig throws only ConfigError',
-  arbitrary: configText(agentConfigTexts()),
-  run: (text) => only([ConfigError], () => { parseAgentConfig(text); }),
-  show: (text) => JSON.stringify(text),
-};
+const agentConfig = configTarget(
+  'agent-config', 'parseAgentConfig throws only ConfigError', agentConfigTexts(), (text) => only([ConfigError], () => { parseAgentConfig(text); }),
+);
 
 /** Every target (each one's run() takes only what its own arbitrary generates). */
 export const TARGETS: readonly FuzzTarget<unknown>[] = [
