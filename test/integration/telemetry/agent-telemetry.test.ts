@@ -1,0 +1,107 @@
+/**
+ * A node agent's MQTT telemetry against a real mosquitto on a free loopback port: a real Agent fed a
+ * snapshot publishes its summary and one retained topic per Service (addresses, policy, local endpoints,
+ * the peers it is announced to); a Service that goes is cleared; a retained Service left on the broker by an
+ * earlier run is cleared on connect; a session state change is an event; a clean stop says "offline".
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { connectAsync } from 'mqtt';
+import { Agent } from '../../../src/agent/agent.js';
+import type { Snapshot } from '../../../src/agent/model.js';
+import type { Source } from '../../../src/agent/source/source.js';
+import { agentStatusSource } from '../../../src/agent/telemetry.js';
+import { systemClock } from '../../../src/lib/clock.js';
+import { silentLogger } from '../../../src/lib/log.js';
+import { AgentTelemetry, type AgentPeerState } from '../../../src/telemetry/agent-publisher.js';
+import { config, node, slice, svc } from '../../unit/agent/build.js';
+import { Mosquitto } from './mosquitto.js';
+import { Watcher } from './watcher.js';
+
+const BASE = 'vipgate/home/n1';
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
+
+async function broker(): Promise<Mosquitto> {
+  const b = await Mosquitto.start();
+  cleanups.push(() => b.dispose());
+  return b;
+}
+
+async function watcher(url: string): Promise<Watcher> {
+  const w = await Watcher.connect(url, ['vipgate/#']);
+  cleanups.push(() => w.close());
+  return w;
+}
+
+/** A source whose snapshots the test pushes. */
+function pushSource(first: Snapshot): Source & { push(s: Snapshot): void } {
+  let on: ((s: Snapshot) => void) | undefined;
+  return {
+    kind: 'file',
+    start: (cb) => { on = cb; cb(first); return Promise.resolve(); },
+    stop: () => Promise.resolve(),
+    push: (s) => on?.(s),
+  };
+}
+
+describe('agent MQTT telemetry with mosquitto', () => {
+  it('summary and one retained topic per Service; a Service that goes and a stale one are cleared; offline on stop', async () => {
+    const b = await broker();
+    // what an earlier run left retained on the broker
+    const old = await connectAsync(b.url, { protocolVersion: 5 });
+    await old.publishAsync(`${BASE}/services/default_gone`, JSON.stringify({ service: 'default/gone' }), { qos: 1, retain: true });
+    await old.endAsync();
+
+    const first: Snapshot = {
+      services: [svc('web', { requestedIPs: ['172.20.1.1'] }), svc('db', { requestedIPs: ['172.20.1.2'], externalTrafficPolicy: 'Local' })],
+      slices: [slice('db', { n1: 2, n2: 1 })],
+      nodes: [node('n1'), node('n2')],
+    };
+    const source = pushSource(first);
+    const agent = new Agent({ node: 'n1', config: config(`
+asn: 64512
+routerId: 10.0.0.1
+peers: [{ address: 127.0.0.1, port: 9, asn: 64513, name: rtr }]
+pools: [{ name: default, addresses: [172.20.1.0/24] }]
+`), source, clock: systemClock, log: silentLogger() });
+    cleanups.push(() => agent.stop());
+    await agent.start();
+
+    const w = await watcher(b.url);
+    const t = new AgentTelemetry({ url: b.url, site: 'home', node: 'n1', intervalMs: 50 }, agentStatusSource(agent, 'n1'), systemClock, silentLogger());
+    cleanups.push(() => t.stop());
+    t.start();
+
+    await w.waitFor(`${BASE}/status`, (p) => p === 'online');
+    const web = await w.waitFor(`${BASE}/services/default_web`, (p) => p !== '');
+    expect(JSON.parse(web.payload)).toEqual({ service: 'default/web', ips: ['172.20.1.1'], trafficPolicy: 'Cluster', localEndpoints: 0, announcedTo: ['rtr'] });
+    expect(web.retain).toBe(false); // a live message; retained copies are for later subscribers
+    const db = await w.waitFor(`${BASE}/services/default_db`, (p) => p !== '');
+    expect(JSON.parse(db.payload)).toEqual({ service: 'default/db', ips: ['172.20.1.2'], trafficPolicy: 'Local', localEndpoints: 2, announcedTo: ['rtr'] });
+    const summary = await w.waitFor(`${BASE}/agent`, (p) => p !== '');
+    expect(JSON.parse(summary.payload)).toMatchObject({ node: 'n1', synced: true, peers: [{ name: 'rtr', address: '127.0.0.1' }] });
+    await w.waitFor(`${BASE}/services/default_gone`, (p) => p === '');
+
+    source.push({ ...first, services: [first.services[1]!] });
+    await w.waitFor(`${BASE}/services/default_web`, (p) => p === '');
+    // unchanged topics are not sent again
+    expect(w.all(`${BASE}/services/default_db`)).toHaveLength(1);
+
+    await t.stop();
+    await w.waitFor(`${BASE}/status`, (p) => p === 'offline');
+  }, 30_000);
+
+  it('a session state change is an event', async () => {
+    const b = await broker();
+    const w = await watcher(b.url);
+    const peers: AgentPeerState[] = [{ name: 'rtr', address: '192.168.10.254', state: 'Established' }];
+    const t = new AgentTelemetry({ url: b.url, site: 'home', node: 'n1', intervalMs: 50 }, { summary: () => ({ peers }), services: () => [] }, systemClock, silentLogger());
+    cleanups.push(() => t.stop());
+    t.start();
+    await w.waitFor(`${BASE}/agent`, (p) => p.includes('Established'));
+    peers[0] = { ...peers[0]!, state: 'Idle' };
+    const ev = await w.waitFor(`${BASE}/events`, () => true);
+    expect(JSON.parse(ev.payload)).toMatchObject({ type: 'peer', node: 'n1', peer: 'rtr', from: 'Established', to: 'Idle' });
+    expect(w.all(`${BASE}/events`)).toHaveLength(1);
+  }, 30_000);
+});
