@@ -20,6 +20,7 @@ import { cpuUsage, memoryUsage, resourceUsage } from 'node:process';
 import { writeHeapSnapshot } from 'node:v8';
 import { performance } from 'node:perf_hooks';
 import { AdjRibIn } from '../src/bgp/adj-rib-in.js';
+import { peerSource } from '../src/bgp/rib/path.js';
 import type { Peer } from '../src/bgp/peer.js';
 import { parseRouterConfig } from '../src/config/router-config.js';
 import { parseAddress, parsePrefix } from '../src/lib/address.js';
@@ -116,7 +117,7 @@ async function run(o: Options, wires: readonly Uint8Array[], ctx: CodecContext, 
   });
   const neighbor = cfg.neighbors[0]!;
   for (const p of peers) routing.attach(p, neighbor);
-  const ribs = peers.map(() => new AdjRibIn());
+  const ribs = peers.map((p) => new AdjRibIn(undefined, () => peerSource(p)));
   const framers = peers.map(() => new Framer(ctx));
   const messages = wires.map((w, i) => framers[i]!.push(w));
   const cpu0 = cpuUsage();

@@ -4,9 +4,14 @@
  * and supports graceful restart (RFC 4724 4.2): mark everything stale, refresh what is re-advertised,
  * sweep what stayed stale. The prefixes and their keys are shared between the peers' Adj-RIBs-In
  * (PrefixPool): when every node announces the same service addresses, a prefix is held once, not once per node.
+ * Given the peer as a path source, each entry is also a complete Loc-RIB candidate (rib/path.ts Path), which
+ * import takes as it is when policy leaves the route alone: one object per route, not two. Entries are never
+ * changed in place (marking stale makes copies), since the Loc-RIB may hold them.
  */
 import { formatPrefix, type Prefix } from '../lib/address.js';
 import type { Nlri, PathAttributes, UpdateMessage } from '../wire/bgp/types.js';
+import { WellKnownCommunity } from '../wire/bgp/types.js';
+import type { Path, PathSource } from './rib/path.js';
 
 export interface RibInEntry {
   readonly prefix: Prefix;
@@ -19,7 +24,27 @@ export interface RibInEntry {
   readonly nextHop: string;
   readonly linkLocalNextHop?: string;
   readonly receivedAt: number;
-  stale: boolean;
+  /** RFC 4724 4.2: kept across the peer's restart, not yet re-advertised. */
+  readonly stale: boolean;
+  /** Set when the Adj-RIB-In has a path source: then the entry is a Path as well (see isPath). */
+  readonly source?: PathSource;
+  readonly igpCost?: number;
+  readonly gracefulShutdown?: boolean;
+}
+
+/** Is the entry a complete Path (its Adj-RIB-In was given the peer as path source)? */
+export function isPath(e: RibInEntry): e is RibInEntry & Path {
+  return e.source !== undefined;
+}
+
+/** What the routes of one UPDATE share. */
+interface Template {
+  readonly attributes: PathAttributes;
+  readonly nextHop: string;
+  readonly linkLocal: string | undefined;
+  readonly now: number;
+  readonly source: PathSource | undefined;
+  readonly gracefulShutdown: boolean;
 }
 
 /** One change an UPDATE made: the new entry, or undefined for a withdrawal. */
@@ -68,7 +93,8 @@ const dropped = new FinalizationRegistry<{ readonly pool: PrefixPool; readonly r
 export class AdjRibIn {
   private readonly routes = new Map<string, RibInEntry>();
 
-  constructor(private readonly pool: PrefixPool = PREFIXES) {
+  /** `source`: the peer as Loc-RIB paths name it, asked once per UPDATE (undefined: entries are not Paths). */
+  constructor(private readonly pool: PrefixPool = PREFIXES, private readonly source?: () => PathSource) {
     dropped.register(this, { pool, routes: this.routes });
   }
 
@@ -87,16 +113,19 @@ export class AdjRibIn {
     out.push({ key: e.key, prefix: e.prefix, pathId: e.pathId, entry: undefined });
   }
 
-  private announce(n: Nlri, attributes: PathAttributes, nextHop: string, linkLocal: string | undefined, now: number, out: RibInChange[]): void {
+  private announce(n: Nlri, t: Template, out: RibInChange[]): void {
     const pathId = n.pathId ?? 0;
     const decodedKey = formatPrefix(n.prefix);
     const slot = entryKey(decodedKey, pathId);
     // a replaced route keeps its shared prefix; a new one takes the pool's
     const shared = this.routes.get(slot) ?? this.pool.acquire(decodedKey, n.prefix);
     const { prefix, key } = shared;
-    const entry: RibInEntry = linkLocal === undefined
+    const { attributes, nextHop, now, source } = t;
+    // the fields in makePath's order (one object shape for the decision process)
+    let entry: RibInEntry = source === undefined
       ? { prefix, key, pathId, attributes, nextHop, receivedAt: now, stale: false }
-      : { prefix, key, pathId, attributes, nextHop, linkLocalNextHop: linkLocal, receivedAt: now, stale: false };
+      : { prefix, key, pathId, source, attributes, nextHop, igpCost: 0, stale: false, gracefulShutdown: t.gracefulShutdown, receivedAt: now };
+    if (t.linkLocal !== undefined) entry = { ...entry, linkLocalNextHop: t.linkLocal };
     this.routes.set(pathId === 0 ? key : slot, entry); // the shared key string, not this UPDATE's copy
     out.push({ key, prefix, pathId, entry });
   }
@@ -112,21 +141,28 @@ export class AdjRibIn {
     const a = update.attributes;
     for (const n of update.withdrawn) this.withdraw(n, out);
     if (a.mpUnreach) for (const n of a.mpUnreach.withdrawn) this.withdraw(n, out);
+    if (update.nlri.length === 0 && !(a.mpReach && a.mpReach.nlri.length > 0)) return out;
+    const attributes = stripMp(a);
+    const common = {
+      attributes, now, source: this.source?.(),
+      gracefulShutdown: attributes.communities?.includes(WellKnownCommunity.GRACEFUL_SHUTDOWN) ?? false,
+    };
     if (update.nlri.length > 0) {
       // the NEXT_HOP attribute is mandatory with IPv4 NLRI; the decoder has checked it is there
-      const shared = stripMp(a);
-      for (const n of update.nlri) this.announce(n, shared, a.nextHop ?? '0.0.0.0', undefined, now, out);
+      const t: Template = { ...common, nextHop: a.nextHop ?? '0.0.0.0', linkLocal: undefined };
+      for (const n of update.nlri) this.announce(n, t, out);
     }
     if (a.mpReach && a.mpReach.nlri.length > 0) {
-      const shared = stripMp(a);
-      for (const n of a.mpReach.nlri) this.announce(n, shared, a.mpReach.nextHop, a.mpReach.linkLocalNextHop, now, out);
+      const t: Template = { ...common, nextHop: a.mpReach.nextHop, linkLocal: a.mpReach.linkLocalNextHop };
+      for (const n of a.mpReach.nlri) this.announce(n, t, out);
     }
     return out;
   }
 
-  /** RFC 4724 4.2: the peer restarted; keep its routes but mark them stale. */
+  /** RFC 4724 4.2: the peer restarted; keep its routes but mark them stale (as copies: the Loc-RIB may hold
+   * the entries as its paths, and decides about their staleness itself). */
   markStale(): number {
-    for (const e of this.routes.values()) e.stale = true;
+    for (const [k, e] of this.routes) if (!e.stale) this.routes.set(k, { ...e, stale: true });
     return this.routes.size;
   }
 

@@ -15,6 +15,7 @@ import { endOfRibFamily } from '../wire/bgp/update.js';
 import type { BgpMessage, Capability } from '../wire/bgp/types.js';
 import { Afi, CeaseSubcode, Safi } from '../wire/bgp/types.js';
 import { AdjRibIn, type RibInChange } from './adj-rib-in.js';
+import { peerSource } from './rib/path.js';
 import { AdjRibOut } from './adj-rib-out.js';
 import { Connection, type Direction } from './connection.js';
 import { Exporter, type ExportRoute } from './export.js';
@@ -85,7 +86,8 @@ export class Peer {
   private main: Slot;
   private candidate?: Slot;
   private readonly candidateFsm: Fsm;
-  readonly ribIn = new AdjRibIn();
+  /** Its entries are Loc-RIB paths from this peer as well (see AdjRibIn). */
+  readonly ribIn = new AdjRibIn(undefined, () => peerSource(this));
   readonly ribOut = new AdjRibOut();
   private exporter?: Exporter;
   negotiated?: Negotiated;

@@ -8,7 +8,7 @@
 import { formatPrefix, type Family, type Prefix } from '../lib/address.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
-import { entryKey, type RibInChange } from '../bgp/adj-rib-in.js';
+import { entryKey, isPath, type RibInChange } from '../bgp/adj-rib-in.js';
 import type { ExportRoute } from '../bgp/export.js';
 import type { Peer } from '../bgp/peer.js';
 import { nextHopRefusal } from '../bgp/policy/next-hop.js';
@@ -16,7 +16,7 @@ import { peerPolicy } from '../bgp/policy/peer-policy.js';
 import { applyPolicy, type Policy } from '../bgp/policy/route-map.js';
 import { LocRib, type PathChange, type RouteChange } from '../bgp/rib/loc-rib.js';
 import type { Nexthop } from '../bgp/rib/multipath.js';
-import { makePath, type Path } from '../bgp/rib/path.js';
+import { makePath, peerSource, type Path } from '../bgp/rib/path.js';
 import type { PathAttributes } from '../wire/bgp/types.js';
 import { ribOptions, type NeighborConfig, type RouterConfig } from '../config/resolve.js';
 import { Aggregates } from './aggregates.js';
@@ -198,7 +198,7 @@ export class Routing {
       if (!nextHopVerdicts.has(nextHop)) nextHopVerdicts.set(nextHop, nextHopRefusal(nextHop, { peer: peer.options.address, connected, local }));
       return nextHopVerdicts.get(nextHop);
     };
-    const source = { address: peer.options.address, asn: peer.peerAs ?? 0, routerId: peer.fsmState.peerOpen?.bgpId ?? '0.0.0.0', ibgp: peer.ibgp };
+    const source = peerSource(peer);
     const ruleTag = `${st.importPolicy.name}#`;
     for (const c of changes) {
       const slot = entryKey(c.key, c.pathId);
@@ -216,13 +216,11 @@ export class Routing {
         continue;
       }
       st.accepted.add(slot);
-      out.push({
-        kind: 'add',
-        path: makePath({
-          prefix: e.prefix, key: e.key, pathId: e.pathId, attributes: this.canonical(verdict.route.attributes, e.attributes, ruleTag + verdict.rule),
-          nextHop: e.nextHop, stale: false, source,
-        }, this.clock),
-      });
+      const attributes = verdict.route.attributes === e.attributes ? e.attributes : this.canonical(verdict.route.attributes, e.attributes, ruleTag + verdict.rule);
+      // a route that policy left alone is its own path when the Adj-RIB-In made it one (one object per route)
+      const path = attributes === e.attributes && isPath(e) && !e.stale ? e
+        : makePath({ prefix: e.prefix, key: e.key, pathId: e.pathId, attributes, nextHop: e.nextHop, stale: false, source }, this.clock);
+      out.push({ kind: 'add', path });
     }
     this.queue(out);
     this.checkMaxPrefix(peer, st);

@@ -21,6 +21,14 @@ export interface PathSource {
   readonly local?: boolean;
 }
 
+/** The path source a BGP peer (src/bgp/peer.ts Peer) stands for, from its session's OPEN. */
+export function peerSource(p: {
+  readonly options: { readonly address: string }; readonly peerAs: number | undefined;
+  readonly fsmState: { readonly peerOpen?: { readonly bgpId: string } | undefined }; readonly ibgp: boolean;
+}): PathSource {
+  return { address: p.options.address, asn: p.peerAs ?? 0, routerId: p.fsmState.peerOpen?.bgpId ?? '0.0.0.0', ibgp: p.ibgp };
+}
+
 export interface Path {
   readonly prefix: Prefix;
   /** formatPrefix(prefix). */

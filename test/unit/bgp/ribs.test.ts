@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AdjRibIn, PrefixPool } from '../../../src/bgp/adj-rib-in.js';
+import { AdjRibIn, PrefixPool, isPath } from '../../../src/bgp/adj-rib-in.js';
 import { AdjRibOut } from '../../../src/bgp/adj-rib-out.js';
 import { Exporter, prependAs, exportRefusal, type ExportPeer, type ExportRoute } from '../../../src/bgp/export.js';
 import { parsePrefix, formatPrefix } from '../../../src/lib/address.js';
@@ -65,6 +65,22 @@ describe('Adj-RIB-In', () => {
     a.clear();
     b.apply(update({ withdrawn: [nlri('172.20.1.1/32'), { prefix: parsePrefix('172.20.1.1/32'), pathId: 7 }] }), 5);
     expect([a.size, b.size, pool.size]).toEqual([0, 0, 0]);
+  });
+
+  it('given the peer as path source, entries are Loc-RIB paths; marking stale copies them and leaves the paths alone', () => {
+    const source = { address: '192.168.10.10', asn: 64512, routerId: '10.255.0.1', ibgp: false };
+    const rib = new AdjRibIn(new PrefixPool(), () => source);
+    rib.apply(update({ attributes: attrs, nlri: [nlri('172.20.1.1/32')] }), 7);
+    const e = rib.get('172.20.1.1/32')!;
+    expect(isPath(e)).toBe(true);
+    expect(e).toMatchObject({ key: '172.20.1.1/32', pathId: 0, source, nextHop: '192.168.10.10', igpCost: 0, stale: false, receivedAt: 7 });
+    expect(e.gracefulShutdown).toBe(false);
+    rib.apply(update({ attributes: { ...attrs, communities: [WellKnownCommunity.GRACEFUL_SHUTDOWN] }, nlri: [nlri('172.20.1.2/32')] }), 8);
+    expect(rib.get('172.20.1.2/32')!.gracefulShutdown).toBe(true);
+    rib.markStale();
+    expect(e.stale).toBe(false);
+    expect(rib.get('172.20.1.1/32')).toMatchObject({ stale: true, source, receivedAt: 7 });
+    expect(isPath(new AdjRibIn(new PrefixPool()).apply(update({ attributes: attrs, nlri: [nlri('172.20.1.1/32')] }), 1)[0]!.entry!)).toBe(false);
   });
 });
 
