@@ -6,7 +6,8 @@
  * full current table (Peer's exportTable). Route attributes: ORIGIN IGP, empty AS_PATH (our AS is
  * prepended on eBGP, RFC 4271 5.1.2), next hop = our address on the session (5.1.3), communities
  * (RFC 1997), large communities (RFC 8092), LOCAL_PREF (iBGP only, 5.1.5) and the link bandwidth
- * extended community (draft-ietf-idr-link-bandwidth, bytes per second as IEEE float).
+ * extended community (draft-ietf-idr-link-bandwidth, bytes per second as IEEE float). Sessions: TCP MD5
+ * (RFC 2385) when a password is set; TTL 1 for single-hop eBGP, `ebgpMultihop` or 255 otherwise.
  *
  * Failover: a BFD session per peer with `bfd` (RFC 5880/5881); BFD Down takes that BGP session down at
  * once with Cease/BFD Down (RFC 5882 4.3, RFC 9384) and lets it reconnect. A stop drains the RFC 8326
@@ -15,6 +16,10 @@
  * the Forwarding State bit set for IPv4 and IPv6 unicast.
  */
 import { networkInterfaces } from 'node:os';
+import type { Socket } from 'node:net';
+import type { Direction } from '../../bgp/connection.js';
+import { applySessionTtl } from '../../native/session-ttl.js';
+import { md5Socket } from '../../native/tcp-md5.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
 import { Peer, type PeerOptions } from '../../bgp/peer.js';
@@ -84,6 +89,11 @@ export class Announcer {
       ...(c.sourceAddress ? { localAddress: c.sourceAddress } : {}),
       ipv6NextHop: ipv6Beside,
       ...(this.o.gracefulRestart ? { gracefulRestart: this.o.gracefulRestart } : {}),
+      // RFC 4271 / FRR's defaults: single-hop eBGP sends with TTL 1, iBGP and multihop eBGP further
+      prepareSocket: (socket: Socket, direction: Direction) => applySessionTtl(socket, direction,
+        { address: c.address, ttl: c.peerAsn === c.myAsn ? 255 : c.ebgpMultihop ?? 1 },
+        (e) => this.log.error({ peer: c.name, err: e }, 'cannot set the session TTL')),
+      ...(c.password ? { openSocket: () => md5Socket(c.address, c.password!) } : {}),
     };
     return {
       ...base, families: [4, 6],
@@ -108,7 +118,6 @@ export class Announcer {
     }
     for (const [name, cfg] of wanted) {
       if (this.sessions.has(name)) continue;
-      if (cfg.password) this.log.warn({ peer: name }, 'TCP MD5 password configured but not applied: the agent cannot set TCP_MD5SIG yet');
       const peer = this.speaker.addPeer(this.options(cfg));
       const s: Session = { cfg, peer, routes: new Map() };
       this.sessions.set(name, s);

@@ -1,7 +1,7 @@
 /**
  * MetalLB's legacy ConfigMap (metallb-system/config, key `config`, MetalLB <= 0.12), read as it is so
  * that a MetalLB user switches without rewriting: `peers` (peer-address, peer-asn, my-asn, peer-port,
- * hold-time, router-id, source-address, password, node-selectors, bfd-profile), `bfd-profiles` (BFD
+ * hold-time, router-id, source-address, password, node-selectors, bfd-profile, ebgp-multihop), `bfd-profiles` (BFD
  * intervals, bfd.ts), `bgp-communities` (named
  * communities), `address-pools` (name, protocol, addresses, avoid-buggy-ips, auto-assign,
  * bgp-advertisements with aggregation-length, localpref, communities). Layer 2 pools are refused:
@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { asNumber, community, ipAddress, ipv4Address } from '../../config/values.js';
 import { type BfdProfile, bfdProfileFields, fromBfdProfile } from './bfd.js';
-import { type AdvertisementConfig, type AgentConfig, DEFAULTS, STOP_DEFAULTS } from './model.js';
+import { type AdvertisementConfig, type AgentConfig, DEFAULTS, multihopTtl, STOP_DEFAULTS } from './model.js';
 import { addressRange, duration, holdSeconds, legacySelector } from './values.js';
 
 const peer = z.object({
@@ -24,6 +24,7 @@ const peer = z.object({
   password: z.string().min(1).max(80).optional(),
   'node-selectors': z.array(legacySelector).default([]),
   'bfd-profile': z.string().min(1).optional(),
+  'ebgp-multihop': z.boolean().optional(),
 });
 
 /** MetalLB 0.12's bfd-profiles entries: the BFDProfile fields in kebab-case. */
@@ -109,6 +110,7 @@ export function fromMetallbConfigMap(c: z.output<typeof metallbConfigMapSchema>,
         ...(p.password ? { password: p.password } : {}),
         ...(p['source-address'] ? { sourceAddress: p['source-address'] } : {}),
         ...(p['router-id'] ? { routerId: p['router-id'] } : {}),
+        ...(p['ebgp-multihop'] ? { ebgpMultihop: multihopTtl(p['ebgp-multihop']) } : {}),
         ...(profile ? { bfd: fromBfdProfile(profile, `bfd-profiles[${c['bfd-profiles'].indexOf(profile)}]`, warnings) } : {}),
       };
     }),

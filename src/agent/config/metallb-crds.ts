@@ -11,7 +11,7 @@ import { asNumber, community, ipAddress, ipv4Address, largeCommunity } from '../
 import type { LargeCommunity } from '../../wire/bgp/types.js';
 import type { KubeObject } from '../source/manifests.js';
 import { bfdProfileFields, fromBfdProfile } from './bfd.js';
-import { type AgentConfig, DEFAULTS, STOP_DEFAULTS } from './model.js';
+import { type AgentConfig, DEFAULTS, multihopTtl, STOP_DEFAULTS } from './model.js';
 import { addressRange, anySelectorMatches, duration, holdSeconds, labelSelector } from './values.js';
 
 const poolSpec = z.object({
@@ -33,6 +33,7 @@ const peerSpec = z.object({
   password: z.string().min(1).max(80).optional(),
   nodeSelectors: z.array(labelSelector).default([]),
   bfdProfile: z.string().min(1).optional(),
+  ebgpMultiHop: z.boolean().optional(),
 });
 
 const bfdProfileSpec = z.object(bfdProfileFields);
@@ -52,7 +53,7 @@ const communitySpec = z.object({ communities: z.array(z.object({ name: z.string(
 
 const IGNORED: Record<string, readonly string[]> = {
   IPAddressPool: ['serviceAllocation'],
-  BGPPeer: ['vrf', 'ebgpMultiHop', 'passwordSecret', 'disableMP'],
+  BGPPeer: ['vrf', 'passwordSecret', 'disableMP'],
 };
 
 export function isMetallbObject(o: KubeObject): boolean {
@@ -116,6 +117,7 @@ export function fromMetallbCrds(objects: readonly KubeObject[], issue: Issue): A
       ...(s.sourceAddress ? { sourceAddress: s.sourceAddress } : {}),
       ...(s.routerID ? { routerId: s.routerID } : {}),
       ...(profile ? { bfd: fromBfdProfile(profile, `BFDProfile/${s.bfdProfile}`, warnings) } : {}),
+      ...(s.ebgpMultiHop ? { ebgpMultihop: multihopTtl(s.ebgpMultiHop) } : {}),
     }];
   });
   const advertisements = of('BGPAdvertisement').flatMap((o) => {

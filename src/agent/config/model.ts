@@ -49,7 +49,10 @@ export interface PeerConfig {
   readonly holdTime: number;
   readonly keepalive?: number;
   readonly connectRetry: number;
+  /** TCP MD5 signature key (RFC 2385), set on our socket before it connects. */
   readonly password?: string;
+  /** eBGP across routers: the TTL we send with (MetalLB's ebgpMultiHop true = 255); undefined: 1 for eBGP, 255 for iBGP. */
+  readonly ebgpMultihop?: number;
   readonly sourceAddress?: string;
   readonly routerId?: string;
   /** Empty: every node peers with this router. Otherwise: nodes matching any of them. */
@@ -134,6 +137,11 @@ export const DEFAULTS = {
   gracefulRestart: { enabled: true, restartTime: 120, stateDir: '/run/vipgate' },
   shutdown: 'auto',
 } as const;
+
+/** `ebgpMultihop` as written (MetalLB's boolean, or a hop count) → the TTL, or undefined for the default. */
+export function multihopTtl(v: boolean | number | undefined): number | undefined {
+  return v === true ? 255 : v === false ? undefined : v;
+}
 
 /** What a stop does in the MetalLB formats, which have no such settings. */
 export const STOP_DEFAULTS = {

@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { asNumber, community, ipAddress, ipv4Address, largeCommunity } from '../../config/values.js';
 import { bfdSettings } from '../../config/schema.js';
 import { peerBfd } from './bfd.js';
-import { type AgentConfig, DEFAULTS, MAX_DRAIN_SECONDS } from './model.js';
+import { type AgentConfig, DEFAULTS, MAX_DRAIN_SECONDS, multihopTtl } from './model.js';
 import { addressRange, holdSeconds, labelSelector } from './values.js';
 
 const peer = z.strictObject({
@@ -29,7 +29,10 @@ const peer = z.strictObject({
   holdTime: holdSeconds.default(DEFAULTS.holdTime),
   keepalive: z.number().int().min(0).max(21845).optional(),
   connectRetry: z.number().int().min(1).max(65535).default(DEFAULTS.connectRetry),
+  /** TCP MD5 (RFC 2385); Linux takes at most 80 bytes. */
   password: z.string().min(1).max(80).optional(),
+  /** eBGP to a router that is not directly connected: true (TTL 255, as MetalLB) or the hop count. */
+  ebgpMultihop: z.union([z.boolean(), z.number().int().min(1).max(255)], { error: 'must be true, false or a hop count 1..255' }).optional(),
   sourceAddress: ipAddress.optional(),
   nodeSelectors: z.array(labelSelector).default([]),
   /** RFC 5880/5881 with this router, as the router's neighbor `bfd`; present: on, 300 ms x 3 by default. */
@@ -95,9 +98,10 @@ export function fromVipgateFormat(c: z.output<typeof vipgateAgentSchema>): Agent
     format: 'vipgate',
     ...(c.routerId ? { routerId: c.routerId } : {}),
     pools: c.pools.map((p, i) => ({ origin: `pools[${i}]`, ...p, ranges: p.addresses })),
-    peers: c.peers.map(({ asn, myAsn, name, bfd, ...p }, i) => {
+    peers: c.peers.map(({ asn, myAsn, name, bfd, ebgpMultihop, ...p }, i) => {
       const b = peerBfd(bfd);
-      return { origin: `peers[${i}]`, name: name ?? p.address, ...p, peerAsn: asn, myAsn: myAsn ?? c.asn, ...(b ? { bfd: b } : {}) };
+      const hops = multihopTtl(ebgpMultihop);
+      return { origin: `peers[${i}]`, name: name ?? p.address, ...p, peerAsn: asn, myAsn: myAsn ?? c.asn, ...(b ? { bfd: b } : {}), ...(hops ? { ebgpMultihop: hops } : {}) };
     }),
     advertisements: (c.advertisements ?? [defaultAdvertisement]).map(({ pools, ...a }, i) => ({ origin: `advertisements[${i}]`, ...a, ...(pools ? { pools } : {}) })),
     externalIPs: c.externalIPs,
