@@ -64,6 +64,8 @@ export interface SessionConfig {
   readonly maxPrefix: { readonly limit: number; readonly restartAfter: number; readonly warningOnly: boolean } | undefined;
   readonly families: readonly ('ipv4' | 'ipv6')[];
   readonly shutdown: boolean;
+  /** Routes from this neighbor treated as GRACEFUL_SHUTDOWN (RFC 8326): traffic leaves it, the session stays. */
+  readonly drain: boolean;
 }
 
 export interface NeighborConfig extends SessionConfig {
@@ -100,7 +102,7 @@ export const SESSION_DEFAULTS = {
   gracefulRestart: { enabled: false, restartTime: 120, staleRoutesTime: 360 },
   bfd: { enabled: false, minRx: 300, minTx: 300, multiplier: 3 },
   probe: { enabled: false, intervalMs: 1000, misses: 3, recovers: 3 },
-  shutdown: false,
+  shutdown: false, drain: false,
 } as const;
 
 /** Drop undefined values so spreading does not override with them. */
@@ -188,6 +190,7 @@ function resolveSession(named: readonly Layer[], cfg: PolicySource, family: 'ipv
     maxPrefix: maxPrefix && { limit: maxPrefix.limit, restartAfter: maxPrefix.restartAfter ?? 0, warningOnly: maxPrefix.warningOnly ?? false },
     families: s.families ?? [family],
     shutdown: s.shutdown ?? SESSION_DEFAULTS.shutdown,
+    drain: s.drain ?? SESSION_DEFAULTS.drain,
   };
 }
 

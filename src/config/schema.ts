@@ -125,6 +125,12 @@ export const sessionSettings = z.strictObject({
   families: z.array(z.enum(['ipv4', 'ipv6'])).min(1).optional(),
   /** Configured but administratively down (FRR `neighbor X shutdown`). */
   shutdown: z.boolean().optional(),
+  /**
+   * Drain before maintenance (RFC 8326 on receipt): this neighbor's routes are treated as carrying
+   * GRACEFUL_SHUTDOWN, so traffic leaves its next hop while other paths exist and the session stays up
+   * with its routes as a backup; `vipgate reload` applies it.
+   */
+  drain: z.boolean().optional(),
 });
 
 export const neighborSchema = sessionSettings.extend({

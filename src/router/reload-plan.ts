@@ -22,7 +22,7 @@ export const RESTART_ONLY = ['asn', 'routerId', 'listen', 'fib', 'control', 'tel
 type RestartOnly = (typeof RESTART_ONLY)[number];
 
 /** Neighbor fields that change without resetting the session. */
-const SOFT_FIELDS = ['import', 'export', 'maxPrefix', 'description', 'bfd', 'probe', 'shutdown', 'group'] as const;
+const SOFT_FIELDS = ['import', 'export', 'maxPrefix', 'description', 'bfd', 'probe', 'shutdown', 'drain', 'group'] as const;
 
 export interface NeighborChange {
   readonly id: string;

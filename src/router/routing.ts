@@ -42,6 +42,8 @@ interface PeerImport {
   overLimit: boolean;
   /** Single-hop eBGP (the node case): the next hop must be the peer or on a connected subnet. */
   readonly checkNextHop: boolean;
+  /** neighbor drain: its routes get GRACEFUL_SHUTDOWN on import (RFC 8326), so traffic leaves it. */
+  readonly drain: boolean;
 }
 
 export interface RoutingEvents {
@@ -100,13 +102,13 @@ export class Routing {
     this.peers.set(peer, { ...this.policies(peer, n), accepted: new Set(), rejected: 0, overLimit: false });
   }
 
-  private policies(peer: Peer, n: NeighborConfig): Pick<PeerImport, 'importPolicy' | 'exportPolicy' | 'maxPrefix' | 'checkNextHop'> {
+  private policies(peer: Peer, n: NeighborConfig): Pick<PeerImport, 'importPolicy' | 'exportPolicy' | 'maxPrefix' | 'checkNextHop' | 'drain'> {
     const ebgp = !peer.ibgp;
     const ctx = { peer: peer.name, ebgp, ebgpRequiresPolicy: this.cfg.ebgpRequiresPolicy, log: (m: string) => this.log.warn({ peer: peer.name }, m) };
     return {
       importPolicy: peerPolicy(n.import, { ...ctx, direction: 'import' }),
       exportPolicy: peerPolicy(n.export, { ...ctx, direction: 'export' }),
-      maxPrefix: n.maxPrefix, checkNextHop: ebgp && n.ebgpMultihop === 1,
+      maxPrefix: n.maxPrefix, checkNextHop: ebgp && n.ebgpMultihop === 1, drain: n.drain,
     };
   }
 
@@ -199,7 +201,7 @@ export class Routing {
       return nextHopVerdicts.get(nextHop);
     };
     const source = peerSource(peer);
-    const ruleTag = `${st.importPolicy.name}#`;
+    const ruleTag = `${st.importPolicy.name}#${st.drain ? 'drain#' : ''}`;
     for (const c of changes) {
       const slot = entryKey(c.key, c.pathId);
       if (!c.entry) {
@@ -216,7 +218,8 @@ export class Routing {
         continue;
       }
       st.accepted.add(slot);
-      const attributes = verdict.route.attributes === e.attributes ? e.attributes : this.canonical(verdict.route.attributes, e.attributes, ruleTag + verdict.rule);
+      const imported = st.drain ? markGracefulShutdown(verdict.route.attributes, false) : verdict.route.attributes;
+      const attributes = imported === e.attributes ? e.attributes : this.canonical(imported, e.attributes, ruleTag + verdict.rule);
       // a route that policy left alone is its own path when the Adj-RIB-In made it one (one object per route)
       const path = attributes === e.attributes && isPath(e) && !e.stale ? e
         : makePath({ prefix: e.prefix, key: e.key, pathId: e.pathId, attributes, nextHop: e.nextHop, stale: false, source }, this.clock);

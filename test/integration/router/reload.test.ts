@@ -25,14 +25,14 @@ const NET = '198.51.100.0/24';
 const [N1, N2, N3] = NODES.map((n) => n.address) as [string, string, string];
 const HISTORY = join(mkdtempSync(join(tmpdir(), 'vipgate-reload-')), 'history.db');
 
-function config(o: { nodes: string[]; importPrefixes?: string; maximumPaths?: number; networks?: string[]; holdTime?: Record<string, number>; extra?: string }): string {
+function config(o: { nodes: string[]; importPrefixes?: string; maximumPaths?: number; networks?: string[]; holdTime?: Record<string, number>; drain?: string[]; extra?: string }): string {
   return `
 asn: 64513
 routerId: ${ROUTER}
 maximumPaths: ${o.maximumPaths ?? 4}
 networks: [${(o.networks ?? [NET]).join(', ')}]
 neighbors:
-${o.nodes.map((a) => `  - { address: ${a}, remoteAs: 64512, group: nodes${o.holdTime?.[a] ? `, holdTime: ${o.holdTime[a]}` : ''} }`).join('\n')}
+${o.nodes.map((a) => `  - { address: ${a}, remoteAs: 64512, group: nodes${o.holdTime?.[a] ? `, holdTime: ${o.holdTime[a]}` : ''}${o.drain?.includes(a) ? ', drain: true' : ''} }`).join('\n')}
 groups:
   nodes: { import: { prefixes: [${o.importPrefixes ?? '"172.20.1.0/24 le 32"'}] }, export: { prefixes: ["${NET}"] }, holdTime: 9 }
 fib: { startupHold: 0 }
@@ -158,6 +158,24 @@ describe('vipgate reload', () => {
     const routes = JSON.parse(s.lab.exec(s.router, 'ip', ['-j', 'route', 'show', `${VIP1}/32`])) as { metric?: number }[];
     expect(routes.map((x) => x.metric)).toEqual([20]);
   }, 60_000);
+
+  it('drain: a node\'s routes become GRACEFUL_SHUTDOWN paths, its next hop leaves the groups, the session and its routes stay', async () => {
+    const nodes = [N1, N2, N3];
+    const base = { nodes, holdTime: { [N3]: 12 }, networks: [], extra: 'fib: { startupHold: 0, metric: 30 }' };
+    const file = (drain: string[]) => config({ ...base, drain }).replace('fib: { startupHold: 0 }\n', '');
+    const before = await established(N1);
+    writeFileSync(router.config, file([N1]));
+    const r = await reload();
+    expect(r.result!.soft).toEqual([{ neighbor: N1, fields: ['drain'] }]);
+    await waitFor('VIP1 without n1', () => (hops(VIP1) === `${N2},${N3}` ? true : undefined), 10_000);
+    const n1Path = (await router.table(`${VIP1}/32`)).paths.find((p) => p.peer === N1)!;
+    expect(n1Path.communities).toContain('graceful-shutdown');
+    expect(n1Path.multipath || n1Path.best).toBe(false);
+    expect(await established(N1)).toBe(before);
+    writeFileSync(router.config, file([]));
+    await reload();
+    await waitFor('VIP1 on three nodes again', () => (hops(VIP1) === `${N1},${N2},${N3}` ? true : undefined), 10_000);
+  }, 30_000);
 
   it('every configuration that was applied is a revision in the history, the refused one is not', async () => {
     const revisions = await waitFor('the last revision in the history', () => {
