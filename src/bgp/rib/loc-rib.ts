@@ -45,6 +45,17 @@ interface Entry {
   state: RouteState | undefined;
 }
 
+/**
+ * The entries a peer has paths in, appended when it gets its first path in one: an array, cheaper than a set
+ * of keys when a table arrives (100,000s of appends). Entries it has left stay until the list is compacted
+ * (when peer-wide work reads it, or when it is twice as long as `count`), so the cost stays what the peer has.
+ */
+interface PeerIndex {
+  entries: Entry[];
+  /** Entries it has at least one path in. */
+  count: number;
+}
+
 export class LocRibError extends Error {
   override readonly name = 'LocRibError';
 }
@@ -57,8 +68,8 @@ function sameNexthops(a: readonly Nexthop[], b: readonly Nexthop[]): boolean {
 
 export class LocRib {
   private readonly table = new Map<string, Entry>();
-  /** peer address → keys of the prefixes it has at least one path for. */
-  private readonly byPeer = new Map<string, Set<string>>();
+  /** peer address → the entries it has at least one path in (see PeerIndex). */
+  private readonly byPeer = new Map<string, PeerIndex>();
   private options: MultipathOptions;
   private paths = 0;
   private decided = 0;
@@ -111,8 +122,7 @@ export class LocRib {
   /** RFC 4724 4.2: the peer restarted; keep its paths, marked stale (they rank as before: see decision.ts). */
   markStale(peer: string): RouteChange[] {
     const touched = new Map<Entry, RouteState | undefined>();
-    for (const key of this.byPeer.get(peer) ?? []) {
-      const e = this.table.get(key)!;
+    for (const e of this.peerEntries(peer)) {
       let changed = false;
       for (let i = 0; i < e.candidates.length; i++) {
         const p = e.candidates[i]!;
@@ -138,9 +148,21 @@ export class LocRib {
 
   private dropPeer(peer: string, which: (p: Path) => boolean): RouteChange[] {
     const touched = new Map<Entry, RouteState | undefined>();
-    const keys = this.byPeer.get(peer);
-    if (keys) for (const key of [...keys]) this.drop(key, peer, undefined, touched, which);
+    for (const e of [...this.peerEntries(peer)]) this.drop(e.key, peer, undefined, touched, which);
     return this.decide(touched);
+  }
+
+  /** The entries `peer` has paths in, each once (the index compacted on the way). */
+  private peerEntries(peer: string): readonly Entry[] {
+    const idx = this.byPeer.get(peer);
+    if (!idx) return [];
+    const seen = new Set<Entry>();
+    idx.entries = idx.entries.filter((e) => {
+      if (seen.has(e) || this.table.get(e.key) !== e || !e.candidates.some((p) => p.source.address === peer)) return false;
+      seen.add(e);
+      return true;
+    });
+    return idx.entries;
   }
 
   private put(path: Path, touched: Map<Entry, RouteState | undefined>): void {
@@ -149,6 +171,7 @@ export class LocRib {
     }
     const peer = path.source.address;
     let e = this.table.get(path.key);
+    let peerHad = false;
     if (!e) {
       e = { prefix: path.prefix, key: path.key, candidates: [path], state: undefined };
       this.table.set(path.key, e);
@@ -157,17 +180,28 @@ export class LocRib {
     } else {
       if (!touched.has(e)) touched.set(e, e.state);
       const c = e.candidates;
-      let i = 0;
-      while (i < c.length && (c[i]!.source.address !== peer || c[i]!.pathId !== path.pathId)) i++;
-      if (i < c.length) c[i] = path;
+      let i = -1;
+      for (let k = 0; k < c.length; k++) {
+        if (c[k]!.source.address !== peer) continue;
+        peerHad = true;
+        if (c[k]!.pathId === path.pathId) { i = k; break; }
+      }
+      if (i >= 0) c[i] = path;
       else {
-        e.candidates = c.concat(path); // exactly one longer (a spread or push leaves spare slots)
+        // exactly one longer: a spread or push leaves spare slots in every prefix's array
+        const longer = new Array<Path>(c.length + 1);
+        for (let k = 0; k < c.length; k++) longer[k] = c[k]!;
+        longer[c.length] = path;
+        e.candidates = longer;
         this.paths++;
       }
     }
-    let keys = this.byPeer.get(peer);
-    if (!keys) this.byPeer.set(peer, (keys = new Set()));
-    keys.add(path.key);
+    if (peerHad) return;
+    let idx = this.byPeer.get(peer);
+    if (!idx) this.byPeer.set(peer, (idx = { entries: [], count: 0 }));
+    idx.entries.push(e);
+    idx.count++;
+    if (idx.entries.length > 2 * idx.count + 64) this.peerEntries(peer);
   }
 
   /** Remove the peer's paths for `key` (one path id, or every one that `which` selects). */
@@ -186,9 +220,8 @@ export class LocRib {
     this.paths -= before - e.candidates.length;
     if (!touched.has(e)) touched.set(e, e.state);
     if (!peerLeft) {
-      const keys = this.byPeer.get(peer)!;
-      keys.delete(key);
-      if (keys.size === 0) this.byPeer.delete(peer);
+      const idx = this.byPeer.get(peer)!;
+      if (--idx.count === 0) this.byPeer.delete(peer);
     }
   }
 

@@ -86,6 +86,22 @@ describe('LocRib', () => {
     expect(rib.removePeer(N1)).toEqual([]);
   });
 
+  it('a peer that withdraws and re-announces its prefixes many times: removePeer decides each of them once', () => {
+    const rib = new LocRib(4, { maximumPaths: 4 });
+    const prefixes = Array.from({ length: 20 }, (_, i) => `172.20.3.${i}/32`);
+    rib.applyBatch(prefixes.map((prefix) => ({ kind: 'add', path: path({ peer: N2, prefix }) })));
+    for (let round = 0; round < 30; round++) {
+      rib.applyBatch(prefixes.map((prefix) => ({ kind: 'add', path: path({ peer: N1, prefix }) })));
+      if (round < 29) rib.applyBatch(prefixes.map((key) => ({ kind: 'remove', key, peer: N1, pathId: 0 })));
+    }
+    const before = rib.decisions;
+    const changes = rib.removePeer(N1);
+    expect(rib.decisions - before).toBe(20);
+    expect(changes.map((c) => c.key).sort()).toEqual([...prefixes].sort());
+    expect(changes.every((c) => hops(c)!.join() === N2)).toBe(true);
+    expect(rib.removePeer(N1)).toEqual([]);
+  });
+
   it('graceful restart: stale paths stay in the ECMP set, refreshed ones lose the mark, the sweep removes the rest', () => {
     const rib = new LocRib(4, { maximumPaths: 4 });
     rib.applyBatch([N1, N2].map((peer) => ({ kind: 'add', path: path({ peer }) })));
