@@ -48,6 +48,26 @@ describe('vipgate format: peers[].bfd', () => {
   });
 });
 
+describe('session socket: ebgpMultihop', () => {
+  it('vipgate: true is TTL 255, a number is the hop count, false or absent the single-hop default', () => {
+    expect(parseAgentConfig(own(', ebgpMultihop: true')).peers[0]!.ebgpMultihop).toBe(255);
+    expect(parseAgentConfig(own(', ebgpMultihop: 3')).peers[0]!.ebgpMultihop).toBe(3);
+    expect(parseAgentConfig(own(', ebgpMultihop: false')).peers[0]!.ebgpMultihop).toBeUndefined();
+    expect(parseAgentConfig(own('')).peers[0]!.ebgpMultihop).toBeUndefined();
+    expect(issues(own(', ebgpMultihop: 0'))).toEqual(['peers[0].ebgpMultihop: Too small: expected number to be >=1']);
+    expect(issues(own(', ebgpMultihop: yes'))).toEqual(['peers[0].ebgpMultihop: must be true, false or a hop count 1..255']);
+  });
+
+  it('MetalLB: BGPPeer ebgpMultiHop and the legacy ebgp-multihop', () => {
+    expect(parseAgentConfig(CRDS('{}', ', ebgpMultiHop: true')).peers[0]!.ebgpMultihop).toBe(255);
+    expect(parseAgentConfig(CRDS('{}', ', ebgpMultiHop: false')).peers[0]!.ebgpMultihop).toBeUndefined();
+    expect(parseAgentConfig(`
+peers: [{ peer-address: 10.0.0.1, peer-asn: 64513, my-asn: 64512, ebgp-multihop: true }]
+address-pools: [{ name: p, protocol: bgp, addresses: [10.1.0.0/24] }]
+`).peers[0]!.ebgpMultihop).toBe(255);
+  });
+});
+
 describe('vipgate format: stop settings', () => {
   it('defaults: drain 5 s, graceful restart on (120 s, /run/vipgate), shutdown auto', () => {
     const c = parseAgentConfig(own(''));
