@@ -39,8 +39,11 @@ export interface PeerOptions {
   readonly fsm: FsmConfig;
   readonly families: readonly Family[];
   readonly nextHopSelf: boolean;
-  /** Our graceful restart capability (RFC 4724); undefined: not advertised. */
-  readonly gracefulRestart?: { readonly restartTime: number; readonly restarting: boolean };
+  /**
+   * Our graceful restart capability (RFC 4724); undefined: not advertised. `notification`: the N bit
+   * (RFC 8538, graceful restart across NOTIFICATIONs too), default set.
+   */
+  readonly gracefulRestart?: { readonly restartTime: number; readonly restarting: boolean; readonly notification?: boolean };
   readonly description?: string;
   /** Called with each new TCP socket (ours or accepted) before any byte is sent: TTL, GTSM. */
   readonly prepareSocket?: (socket: Socket, direction: Direction) => void;
@@ -117,7 +120,7 @@ export class Peer {
     caps.push({ kind: 'route-refresh' }, { kind: 'enhanced-route-refresh' }, { kind: 'four-octet-as', asn: o.localAs });
     if (o.gracefulRestart) {
       caps.push({
-        kind: 'graceful-restart', restarting: o.gracefulRestart.restarting, notification: true,
+        kind: 'graceful-restart', restarting: o.gracefulRestart.restarting, notification: o.gracefulRestart.notification ?? true,
         restartTime: o.gracefulRestart.restartTime,
         families: o.families.map((f) => ({ afi: FAMILY_AFI[f], safi: Safi.UNICAST, forwarding: true })),
       });

@@ -88,7 +88,9 @@ export class Announcer {
       name: c.name, address: c.address, port: c.port, families: [4, 6] as const, nextHopSelf: true,
       ...(c.sourceAddress ? { localAddress: c.sourceAddress } : {}),
       ipv6NextHop: ipv6Beside,
-      ...(this.o.gracefulRestart ? { gracefulRestart: this.o.gracefulRestart } : {}),
+      // no N bit (RFC 8538): a restart closes without NOTIFICATION anyway, and without it the Cease that ends
+      // a graceful shutdown makes every helper drop our routes at once instead of keeping them as stale
+      ...(this.o.gracefulRestart ? { gracefulRestart: { ...this.o.gracefulRestart, notification: false } } : {}),
       // RFC 4271 / FRR's defaults: single-hop eBGP sends with TTL 1, iBGP and multihop eBGP further
       prepareSocket: (socket: Socket, direction: Direction) => applySessionTtl(socket, direction,
         { address: c.address, ttl: c.peerAsn === c.myAsn ? 255 : c.ebgpMultihop ?? 1 },

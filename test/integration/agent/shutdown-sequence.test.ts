@@ -5,7 +5,8 @@
  *   drain has passed, then the withdrawal, then Cease/Administrative Shutdown with the RFC 9003 message;
  *   an abort (the second SIGTERM) ends the drain at once;
  * - graceful restart (RFC 4724): our OPEN carries the capability (restart time, F bit for IPv4 and IPv6
- *   unicast, R bit only for a run that follows a graceful restart); the stop closes the connection
+ *   unicast, R bit only for a run that follows a graceful restart, no N bit: a Cease always means "drop our
+ *   routes", RFC 8538); the stop closes the connection
  *   without any NOTIFICATION and asks for the restart marker; a router that does not do graceful restart
  *   gets the graceful shutdown instead.
  */
@@ -149,10 +150,10 @@ describe('graceful shutdown (RFC 8326)', () => {
 });
 
 describe('graceful restart (RFC 4724), the agent restarting', () => {
-  it('our OPEN: restart time, F bit for IPv4 and IPv6 unicast, no R bit on a first start', async () => {
+  it('our OPEN: restart time, F bit for IPv4 and IPv6 unicast, no R bit on a first start, no N bit (RFC 8538)', async () => {
     const { router } = await setup({ routerGr: true });
     expect(router.agentOpen?.capabilities.find((c) => c.kind === 'graceful-restart')).toEqual({
-      kind: 'graceful-restart', restarting: false, notification: true, restartTime: 90,
+      kind: 'graceful-restart', restarting: false, notification: false, restartTime: 90,
       families: [{ afi: 1, safi: 1, forwarding: true }, { afi: 2, safi: 1, forwarding: true }],
     });
   });
