@@ -379,6 +379,14 @@ export class Peer {
     }
   }
 
+  /**
+   * End graceful restart helper mode now: the routes kept as stale since the peer went down are withdrawn
+   * (BFD saw the peer's forwarding fail: it is not restarting, RFC 5882 4.3).
+   */
+  dropStale(): void {
+    if (this.staleTimer) this.sweepStale();
+  }
+
   private sweepStale(): void {
     this.staleTimer?.cancel();
     this.staleTimer = undefined;

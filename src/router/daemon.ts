@@ -245,6 +245,8 @@ export class RouterDaemon {
       for (const peer of this.neighborOf.keys()) {
         if (peer.options.address !== address) continue;
         peer.stop(reason, subcode);
+        // a peer restarting gracefully says BFD AdminDown first; BFD Down is a failure: its stale routes go too
+        peer.dropStale();
         peer.start();
       }
     };
