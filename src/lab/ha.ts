@@ -6,18 +6,18 @@
  * sends a bounded UDP request stream to a Service IP while one router fails: an orderly stop (SIGTERM:
  * Cease, the upstream drops the path at once) and a cut uplink (nothing is said: BFD finds it). Each prints
  * the requests lost, when the upstream noticed (its session left Established) and when its kernel route
- * lost the path. The nodes' default gateway stays k8s-rtr; each router's route to the outside has a
+ * lost the path (measure.ts). The nodes' default gateway stays k8s-rtr; each router's route to the outside has a
  * fallback through the other router over the node segment, so replies survive either uplink.
  * The HA pieces stay up until `vipgate lab down`.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   agentPid, routeHops, sleepUntil, startNodeAgent, startRouter, stopProcess, vipgate, waitForPeers, type Out,
 } from './lab.js';
 import { duringStream, streamLine, type StreamFigures } from './measure.js';
-import { addLink, addNamespace, inNs, labNamespaces, processesWith, startDetached } from './ns.js';
+import { addLink, addNamespace, inNs, ipBatch, labNamespaces, processesWith, startDetached } from './ns.js';
 import { agentConfig, HA, haBirdConfig, LAB, LAB_BFD, LAB_DIR, ROUTER_SOCKET, ROUTER1, type RouterRole } from './topology.js';
 
 const ROUTER2: RouterRole = { name: HA.router2.name, lan: HA.router2.lan, ha: true };
@@ -53,7 +53,16 @@ function birdc(...args: string[]): string {
 }
 
 const upstreamPaths = (): string[] => routeHops(HA.upstream.ns, LAB.pool).map((h) => h.gateway);
-const established = (protocol: string): boolean => { try { return /Established/.test(birdc('show', 'protocols', protocol)); } catch { return false; } };
+/** When BIRD's session `protocol` left Established at or after `t0` (ms since 1970), from its log. */
+function sessionDownAt(protocol: string, t0: number): number | undefined {
+  // "2026-11-26 14:02:41.179 <TRACE> rtr2: State changed to stop", in local time like Date.parse without a zone
+  const log = readFileSync(`${LAB_DIR}/ha-bird.log`, 'utf8');
+  for (const m of log.matchAll(new RegExp(`^(\\S+) (\\S+) <TRACE> ${protocol}: State changed to stop$`, 'gm'))) {
+    const at = Date.parse(`${m[1]}T${m[2]}`);
+    if (at >= t0) return at;
+  }
+  return undefined;
+}
 
 /** Wait (bounded) until the upstream's kernel spreads the pool over exactly these uplinks. */
 async function waitForPaths(want: readonly string[], timeoutMs = 30_000): Promise<void> {
@@ -114,7 +123,7 @@ async function measure(out: Out, what: string, protocol: string, uplink: string,
   out(`\n### HA: ${what}\n`);
   const f = await duringStream({
     clientNs: HA.outside.ns, vip: LAB.vips[0], fail,
-    detected: () => !established(protocol), converged: () => !upstreamPaths().includes(uplink),
+    detectedAt: (t0) => sessionDownAt(protocol, t0), converged: () => !upstreamPaths().includes(uplink), kernelNs: HA.upstream.ns,
   });
   out(`$ ip route show ${LAB.pool}   # on the upstream router, after\n${inNs(HA.upstream.ns, 'ip', ['route', 'show', LAB.pool])}`);
   out(streamLine(f, LAB.vips[0]));
@@ -137,8 +146,10 @@ export async function ha(out: Out): Promise<HaResult> {
   await waitForPaths(both);
   out(`${HA.router2.name} started again; the upstream spreads over both routers\n`);
 
+  const cut = ipBatch(LAB.router.ns);
   failures.push(await measure(out, `${ROUTER1.name}'s uplink is cut (link down: no Cease, BFD ${bfdText} notices)`, 'rtr1', HA.router1Uplink,
-    () => inNs(LAB.router.ns, 'ip', ['link', 'set', 'up0', 'down'])));
+    () => cut.run('link set up0 down')));
+  await cut.close();
   inNs(LAB.router.ns, 'ip', ['link', 'set', 'up0', 'up']);
   outsideRoutes();
   await waitForPaths(both);

@@ -151,11 +151,6 @@ async function summary(socket: string): Promise<BgpSummary> {
   return await request(socket, 'show bgp summary', {}, 3000) as BgpSummary;
 }
 
-/** Whether the session with `peer` of the router at `socket` is Established. */
-export async function peerEstablished(peer: string, socket = ROUTER_SOCKET): Promise<boolean> {
-  return (await summary(socket)).peers.some((p) => p.address === peer && p.state === 'Established');
-}
-
 /** Wait (bounded) until the sessions with `peers` of the router at `socket` are Established. */
 export async function waitForPeers(peers: readonly string[], socket = ROUTER_SOCKET, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

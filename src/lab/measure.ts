@@ -1,8 +1,10 @@
 /**
  * Failover figures the way the seed took them: a client sends a bounded UDP request stream to a Service IP
  * (udp-stream.ts, one request every few milliseconds, each on its own flow) while something fails; we
- * note when the failure was detected (a session left Established) and when the routing converged (the
- * failed next hop left a kernel route), and count the requests that got no answer.
+ * take when the failure was detected from the detector's own clock (BIRD's protocol "since" time, the
+ * router's log), when the routing converged from the kernel's event (`ip -ts monitor`: the first route or
+ * nexthop change after the failure, once polling confirms the failed next hop left), and count the
+ * requests that got no answer. Polling only confirms; the times do not depend on how fast it runs.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -27,10 +29,14 @@ export interface FailureRun {
   /** The client's namespace and the Service IP it asks (UDP port 80). */
   readonly clientNs: string;
   readonly vip: string;
+  /** Must act at once (a signal, or a command to an ipBatch already running). */
   readonly fail: () => void;
-  readonly detected: () => boolean | Promise<boolean>;
-  readonly converged: () => boolean | Promise<boolean>;
-  /** Stream length: `requests` requests, one every `intervalMs` (the failure comes 1 s into it). */
+  /** When the failure at `t0` was detected (ms since 1970), once it was. */
+  readonly detectedAt: (t0: number) => number | undefined;
+  /** Whether the failed next hop has left (polled); its time is the first kernel change in `kernelNs`. */
+  readonly converged: () => boolean;
+  readonly kernelNs: string;
+  /** Stream length: `requests` requests, one every `intervalMs` (the failure comes STEADY_MS into it). */
   readonly requests?: number;
   readonly intervalMs?: number;
   /** Bound on the watch for detection and convergence. */
@@ -39,36 +45,64 @@ export interface FailureRun {
 
 type Answer = [number, string | null];
 
-function stream(ns: string, vip: string, count: number, intervalMs: number): Promise<Answer[]> {
+/** How long the stream runs before the failure. */
+const STEADY_MS = 1000;
+
+/** The client's stream: `started` once it sends, `answers` at its end. */
+function stream(ns: string, vip: string, count: number, intervalMs: number): { started: Promise<void>; answers: Promise<Answer[]> } {
   const child = spawn('ip', ['netns', 'exec', ns, process.execPath, UDP_STREAM, vip, '80', String(count), String(intervalMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let text = '';
-  child.stdout.on('data', (d: Buffer) => { text += d.toString(); });
-  return new Promise((resolve, reject) => {
+  let onStart: () => void = () => undefined;
+  const started = new Promise<void>((resolve) => { onStart = resolve; });
+  child.stdout.on('data', (d: Buffer) => { text += d.toString(); if (text.startsWith('sending\n')) onStart(); });
+  const answers = new Promise<Answer[]>((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(text) as Answer[]) : reject(new Error(`udp-stream exited with ${code}`))));
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(text.slice('sending\n'.length)) as Answer[]) : reject(new Error(`udp-stream exited with ${code}`))));
   });
+  return { started: Promise.race([started, answers.then(() => undefined)]), answers };
+}
+
+/** `ip -ts monitor route nexthop` in `ns`: the timestamps (ms since 1970) of the kernel's changes. */
+function kernelEvents(ns: string): { stop: () => Promise<number[]> } {
+  const child = spawn('ip', ['-ts', '-n', ns, 'monitor', 'route', 'nexthop'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let text = '';
+  child.stdout.on('data', (d: Buffer) => { text += d.toString(); });
+  const exited = new Promise<void>((resolve) => { child.on('close', () => resolve()); });
+  return {
+    async stop() {
+      child.kill();
+      await exited;
+      // "[2026-11-26T13:55:12.990417] 172.20.1.0/24 via …", in local time like Date.parse without a zone
+      return [...text.matchAll(/^\[(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3})\d*\]/gm)].map((m) => Date.parse(m[1]!));
+    },
+  };
 }
 
 export async function duringStream(r: FailureRun): Promise<StreamFigures> {
   const intervalMs = r.intervalMs ?? 5;
-  const answers = stream(r.clientNs, r.vip, r.requests ?? 800, intervalMs);
-  await sleep(1000);
-  r.fail();
+  const client = stream(r.clientNs, r.vip, r.requests ?? 800, intervalMs);
+  const events = kernelEvents(r.kernelNs);
+  await client.started;
+  await sleep(STEADY_MS);
   const t0 = Date.now();
-  let detectionMs = -1;
-  let convergenceMs = -1;
+  r.fail();
+  let detectedAt: number | undefined;
+  let converged = false;
   const watchMs = r.watchMs ?? 10_000;
-  for (let i = 0; i < 5000 && Date.now() - t0 < watchMs && (detectionMs < 0 || convergenceMs < 0); i++) {
-    if (detectionMs < 0 && await r.detected()) detectionMs = Date.now() - t0;
-    if (convergenceMs < 0 && await r.converged()) convergenceMs = Date.now() - t0;
-    await sleep(5);
+  for (let i = 0; i < 2000 && Date.now() - t0 < watchMs && (detectedAt === undefined || !converged); i++) {
+    detectedAt ??= r.detectedAt(t0);
+    converged ||= r.converged();
+    await sleep(20);
   }
-  const all = await answers;
+  const changes = (await events.stop()).filter((t) => t >= t0);
+  const all = await client.answers;
   const lost = all.filter(([, node]) => node === null);
   const spread: Record<string, number> = {};
   for (const [, node] of all) if (node !== null) spread[node] = (spread[node] ?? 0) + 1;
   return {
-    requests: all.length, lost: lost.length, spread, detectionMs, convergenceMs,
+    requests: all.length, lost: lost.length, spread,
+    detectionMs: detectedAt === undefined ? -1 : detectedAt - t0,
+    convergenceMs: converged && changes.length ? changes[0]! - t0 : -1,
     ...(lost.length ? { lostWindow: [lost[0]![0] - t0, lost.at(-1)![0] - t0] as const } : {}),
   };
 }

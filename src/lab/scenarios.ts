@@ -4,15 +4,13 @@
  * figures so that the integration tests can assert them.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { request } from '../control/client.js';
-import type { BfdView } from '../control/views.js';
-import { LAB, LAB_BFD, LAB_DIR, ROUTER_SOCKET, SEED_SERVICES, UPSTREAM_SOCKET, upstreamBirdConfig, type LabNode, type LabService } from './topology.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { LAB, LAB_BFD, LAB_DIR, ROUTER1, SEED_SERVICES, UPSTREAM_SOCKET, upstreamBirdConfig, type LabNode, type LabService } from './topology.js';
 import {
-  agentPid, fromClient, peerEstablished, routeHops, routesOn, startNodeAgent, vipgate, waitForPeers, writeCluster, type NextHop, type Out,
+  agentPid, fromClient, routeHops, routesOn, startNodeAgent, vipgate, waitForPeers, writeCluster, type NextHop, type Out,
 } from './lab.js';
 import { duringStream, streamLine, type FailureRun, type StreamFigures } from './measure.js';
-import { inNs, startDetached } from './ns.js';
+import { inNs, ipBatch, startDetached } from './ns.js';
 
 export interface EcmpResult {
   /** VIP → next hops in the router's kernel. */
@@ -81,15 +79,23 @@ export interface FailoverResult {
   readonly hard: FailoverPhase;
 }
 
-async function bfdState(peer: string): Promise<string | undefined> {
-  const view = await request(ROUTER_SOCKET, 'show bfd', {}, 3000) as BfdView;
-  return view.sessions.find((x) => x.peer === peer)?.state;
+/** The time (ms since 1970) of the router's first log message starting with `msg` at or after `after`. */
+function routerLogged(msg: string, after: number): number | undefined {
+  for (const line of readFileSync(`${LAB_DIR}/${ROUTER1.name}.log`, 'utf8').split('\n')) {
+    if (!line.includes(msg)) continue;
+    try {
+      const e = JSON.parse(line) as { time?: string; msg?: string };
+      const at = Date.parse(e.time ?? '');
+      if (e.msg?.startsWith(msg) && at >= after) return at;
+    } catch { /* not a log record */ }
+  }
+  return undefined;
 }
 
 /** One failure of `n` under the client's stream: the router's kernel route after it, and the figures. */
-async function nodeFailure(out: Out, n: LabNode, run: Omit<FailureRun, 'clientNs' | 'vip' | 'converged'>): Promise<FailoverPhase> {
+async function nodeFailure(out: Out, n: LabNode, run: Omit<FailureRun, 'clientNs' | 'vip' | 'converged' | 'kernelNs'>): Promise<FailoverPhase> {
   const vip = LAB.vips[0];
-  const f = await duringStream({ ...run, clientNs: LAB.client.ns, vip, converged: () => !kernelNexthops(vip).includes(n.address) });
+  const f = await duringStream({ ...run, clientNs: LAB.client.ns, vip, converged: () => !kernelNexthops(vip).includes(n.address), kernelNs: LAB.router.ns });
   out(`$ ip route show ${vip}   # on k8s-rtr, ${f.convergenceMs} ms after the failure\n`);
   out(inNs(LAB.router.ns, 'ip', ['route', 'show', `${vip}/32`]));
   out(streamLine(f, vip));
@@ -116,7 +122,7 @@ export async function failover(out: Out, node = 'k8s-w2'): Promise<FailoverResul
   if (pid === undefined) throw new Error(`no agent running on ${node}`);
   const orderly = await nodeFailure(out, n, {
     fail: () => process.kill(pid, 'SIGTERM'), requests: 1600, watchMs: 15_000,
-    detected: async () => !await peerEstablished(n.address),
+    detectedAt: (t0) => routerLogged(`peer ${n.address} down`, t0),
   });
   out(`router: next hop gone after ${orderly.convergenceMs} ms, session closed after ${orderly.detectionMs} ms\n`);
   startNodeAgent(n);
@@ -124,10 +130,12 @@ export async function failover(out: Out, node = 'k8s-w2'): Promise<FailoverResul
 
   const port = `p-${n.name}`;
   out(`\n### Failover: ${node} fails hard (its link cut: no Cease; BFD ${LAB_BFD.minTx} ms x ${LAB_BFD.multiplier} with every agent)\n`);
+  const cut = ipBatch(LAB.hub);
   const hard = await nodeFailure(out, n, {
-    fail: () => inNs(LAB.hub, 'ip', ['link', 'set', port, 'down']),
-    detected: async () => (await bfdState(n.address)) !== 'Up',
+    fail: () => cut.run(`link set ${port} down`),
+    detectedAt: (t0) => routerLogged(`BFD session with ${n.address} down`, t0),
   });
+  await cut.close();
   out(`router: BFD down after ${hard.detectionMs} ms, next hop gone after ${hard.convergenceMs} ms\n`);
   inNs(LAB.hub, 'ip', ['link', 'set', port, 'up']);
   await nodeBack(out, n, `${node}'s link is up again`);

@@ -72,7 +72,9 @@ export function haBirdConfig(): string {
   const { upstream, router2 } = HA;
   return `# vipgate lab ha: the upstream router (BIRD 2, AS ${LAB.upstreamAsn}) in front of two vipgate routers
 router id ${upstream.transit};
-timeformat protocol iso long ms;
+log stderr all;
+timeformat log iso long ms;
+debug protocols { states };
 protocol device { scan time 10; }
 protocol kernel { merge paths on; ipv4 { export all; }; }
 protocol bfd { interface "tr0" { min rx interval ${LAB_BFD.minRx} ms; min tx interval ${LAB_BFD.minTx} ms; multiplier ${LAB_BFD.multiplier}; }; }

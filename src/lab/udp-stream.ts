@@ -1,7 +1,8 @@
 /**
  * The lab's request stream for failover figures: `udp-stream HOST PORT COUNT INTERVAL_MS` sends COUNT
  * requests, one every INTERVAL_MS, each from a new socket (its own source port, so ECMP hashes each one on
- * its own), waits up to 500 ms for each answer, and prints [sentAtEpochMs, answeringNode | null][] as JSON.
+ * its own), waits up to 500 ms for each answer; prints "sending" when it starts, and at the end
+ * [sentAtEpochMs, answeringNode | null][] as one line of JSON.
  */
 import { createSocket } from 'node:dgram';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -31,6 +32,7 @@ function request(i: number): Promise<[number, string | null]> {
   });
 }
 
+process.stdout.write('sending\n');
 const t0 = Date.now();
 const pending: Promise<[number, string | null]>[] = [];
 for (let i = 0; i < count; i++) {
