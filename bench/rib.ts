@@ -1,12 +1,13 @@
 /**
  * The router's receive path in one process, without sockets or a kernel (not a test):
- *   node --expose-gc --import tsx bench/rib.ts [N=100000] [--peers=3] [--runs=3] [--chunk=16] [--heap]
+ *   node --expose-gc --import tsx bench/rib.ts [N=100000] [--peers=3] [--runs=3] [--chunk=16] [--turn] [--heap]
  * The same N IPv4 /32s from each of --peers eBGP peers, pre-encoded as bench/lib/feeder.ts sends them,
  * go through what `vipgate router` does with them: framing and decoding (src/wire/bgp), each peer's
  * Adj-RIB-In, the router's import, Loc-RIB, best path and multipath (src/router/routing.ts), and the FIB's
  * own work up to the netlink bytes (parseRouteChanges, FibModel.plan, encodeKernelRequests), all but the
  * kernel. UPDATEs are handed over --chunk at a time per peer in turn, one event-loop turn per chunk, as
- * socket reads would bring them. Prints, per run, the time until every prefix has its N-way next-hop set in
+ * socket reads would bring them; with --turn, one peer's whole table after the other, the FIB settled in
+ * between (converge.ts --mode=turn). Prints, per run, the time until every prefix has its N-way next-hop set in
  * the FIB model, the CPU time, and the heap in use afterwards (after a full GC: what the tables keep);
  * the process's peak RSS at the end. For a CPU profile, add `--cpu-prof` to the node flags; --heap takes a
  * heap snapshot after the last run and names what fills the heap (use a smaller N, e.g. 20000).
@@ -40,10 +41,10 @@ const ROUTER_AS = 64513;
 const PEER_AS = 64512;
 const SETTINGS = { table: 254, protocol: 201, metric: 20 };
 
-interface Options { n: number; peers: number; runs: number; chunk: number; heap: boolean }
+interface Options { n: number; peers: number; runs: number; chunk: number; heap: boolean; turn: boolean }
 
 function parseOptions(argv: readonly string[]): Options {
-  const o: Options = { n: 100_000, peers: 3, runs: 3, chunk: 16, heap: false };
+  const o: Options = { n: 100_000, peers: 3, runs: 3, chunk: 16, heap: false, turn: false };
   for (const a of argv) {
     const [k, v = ''] = a.split('=');
     if (/^\d+$/.test(a)) o.n = Number(a);
@@ -51,6 +52,7 @@ function parseOptions(argv: readonly string[]): Options {
     else if (k === '--runs') o.runs = Number(v);
     else if (k === '--chunk') o.chunk = Number(v);
     else if (a === '--heap') o.heap = true;
+    else if (a === '--turn') o.turn = true;
     else throw new Error(`unknown argument ${a}`);
   }
   if (!(o.n > 0 && o.n < 1 << 22) || !(o.peers >= 1 && o.peers <= 200) || !(o.runs >= 1) || !(o.chunk >= 1)) {
@@ -122,19 +124,22 @@ async function run(o: Options, wires: readonly Uint8Array[], ctx: CodecContext, 
   const messages = wires.map((w, i) => framers[i]!.push(w));
   const cpu0 = cpuUsage();
   const t0 = performance.now();
-  for (let at = 0, left = true; left; at += o.chunk) {
-    left = false;
-    for (let i = 0; i < peers.length; i++) {
-      const list = messages[i]!;
-      for (let k = at; k < Math.min(at + o.chunk, list.length); k++) {
-        const { message } = decodeMessage(list[k]!, ctx);
-        if (message.type === 'update' && message.nlri.length > 0) routing.peerRoutes(peers[i]!, ribs[i]!.apply(message, systemClock.now()));
-      }
-      if (at + o.chunk < list.length) left = true;
+  const deliver = (i: number, from: number, to: number): void => {
+    const list = messages[i]!;
+    for (let k = from; k < Math.min(to, list.length); k++) {
+      const { message } = decodeMessage(list[k]!, ctx);
+      if (message.type === 'update' && message.nlri.length > 0) routing.peerRoutes(peers[i]!, ribs[i]!.apply(message, systemClock.now()));
     }
-    await turn();
+  };
+  const longest = Math.max(...messages.map((m) => m.length));
+  // --turn: each peer's whole table, the FIB settled, then the next peer's (bench/converge.ts --mode=turn)
+  for (const group of o.turn ? peers.map((_, i) => [i]) : [peers.map((_, i) => i)]) {
+    for (let at = 0; at < longest; at += o.chunk) {
+      for (const i of group) deliver(i, at, at + o.chunk);
+      await turn();
+    }
+    await routing.settled();
   }
-  await routing.settled();
   const ms = performance.now() - t0;
   const cpu = cpuUsage(cpu0);
   if (!fib.full(o.n, o.peers)) throw new Error('the FIB model does not have every prefix with every next hop');
