@@ -6,7 +6,8 @@
  * endpoint, ClientIP affinity as persistence 900 s); the Service IPs sit on vipgate-ipvs0 with strict
  * ARP; client connections land as wrr 2:1 says; editing the file (an endpoint gone, the scheduler
  * changed to sh with its port flag) and deleting a Service are reconciled; the agent's stop leaves the
- * kernel as it is. If the VM cannot boot, the test fails with qemu's output: it is never skipped.
+ * kernel as it is, and a second agent adopts it (a client connection held across the restart still
+ * works; the second agent writes only the Service that came back). If the VM cannot boot, the test fails with qemu's output: it is never skipped.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -93,11 +94,24 @@ describe('vipgate agent programs IPVS (qemu, Debian linux-image-amd64)', () => {
     expect(r.addresses).toEqual(['172.20.1.11/32']);
   });
 
-  it('stops cleanly and leaves the kernel as it is (a restarted agent adopts it)', () => {
+  it('stops cleanly and leaves the kernel as it is', () => {
     const r = result<KernelState & { code: unknown }>('stopped');
     expect(r.code).toBe(0);
     expect(listing(r.ipvsadm)).toEqual(LOCAL);
     expect(r.addresses).toEqual(['172.20.1.11/32']);
+  });
+
+  it('a restarted agent adopts the kernel: a connection open across the restart still works, only what changed is written', () => {
+    const r = result<KernelState & { code: unknown; survived: string; reconciles: { created: string[]; updated: string[]; removed: string[]; destinationChanges: number }[] }>('restarted');
+    expect(r.reached).toBe(true);
+    expect(JSON.parse(r.survived)).toEqual({ before: '10.1.0.13', echoed: true });
+    expect(r.code).toBe(0);
+    expect(listing(r.ipvsadm)).toEqual({ 'TCP 172.20.1.10:80 wrr': ['10.1.0.11:8080 Masq 2', '10.1.0.12:8080 Masq 1'], ...LOCAL });
+    // the Local Service was adopted as it was; only the Service back in the file was created
+    expect({
+      created: r.reconciles.flatMap((x) => x.created), updated: r.reconciles.flatMap((x) => x.updated),
+      removed: r.reconciles.flatMap((x) => x.removed), destinationChanges: r.reconciles.reduce((n, x) => n + x.destinationChanges, 0),
+    }).toEqual({ created: ['tcp:172.20.1.10:80'], updated: [], removed: [], destinationChanges: 2 });
   });
 
   it('logs each reconcile and no problem of its own', () => {

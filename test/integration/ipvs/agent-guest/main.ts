@@ -3,17 +3,20 @@
  * come from ../guest/test.sh: cli 10.0.0.2-9 -> this root namespace (IPVS) -> srv 10.1.0.11-14:8080). Modes:
  *   server ADDR...             real servers on port 8080 (run in "srv")
  *   client VIP PORT N SRC...   N sequential connections (run in "cli")
+ *   survive VIP PORT SRC       hold one connection until a line on stdin, then check it echoes (in "cli")
  *   agent CONFIG SOURCE NODE   vipgate agent as `vipgate agent --source file:SOURCE` composes it, with the
  *                              IPVS data plane fed from the agent's onApplied (the wiring main.ts gets)
  *   main                       the scenario; prints "@@RESULT name json" lines for the host test
  * Scenario: the agent starts on node n1 with a file holding a Cluster Service (two endpoints, wrr and a
  * weight from the annotations) and a Local Service with ClientIP affinity; then the file is edited (an
- * endpoint gone, the scheduler changed), then the first Service is deleted, then the agent is stopped.
+ * endpoint gone, the scheduler changed), then the first Service is deleted, then the agent is stopped
+ * with a client connection open and a second agent started (the Service is back in the file).
  * After each step the guest waits (bounded) for the kernel to show it and reports `ipvsadm -Ln`, our own
  * client's dump, the addresses on the dummy interface and where client connections landed.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { Agent } from '../../../../src/agent/agent.js';
 import { loadAgentConfig } from '../../../../src/agent/config/load.js';
 import { IpvsClient } from '../../../../src/agent/ipvs/client.js';
@@ -21,12 +24,11 @@ import { startIpvsDataplane } from '../../../../src/agent/ipvs/dataplane.js';
 import { FileSource } from '../../../../src/agent/source/file.js';
 import { systemClock } from '../../../../src/lib/clock.js';
 import { createLogger } from '../../../../src/lib/log.js';
-import { runClient, serve } from '../guest/net.js';
+import { runClient, serve, surviveStdin } from '../guest/net.js';
 
 const SOURCES = ['10.0.0.2', '10.0.0.3', '10.0.0.4', '10.0.0.5', '10.0.0.6', '10.0.0.7'];
 const CLUSTER_FILE = '/tmp/cluster/cluster.yaml';
 const CONFIG_FILE = '/tmp/agent.yaml';
-const AGENT_LOG = '/tmp/agent.log';
 
 const result = (name: string, value: unknown): void => {
   console.log(`@@RESULT ${name} ${JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`);
@@ -133,17 +135,54 @@ function landed(vip: string, port: number, n: number): string[] {
   return (JSON.parse(line.slice('@@CLIENT '.length)) as { server: string }[]).map((r) => r.server);
 }
 
+interface LogLine { level: number; msg: string; [k: string]: unknown }
+
+/** `vipgate agent` (mode agent) on node n1, its JSON log lines going to `logPath`. */
+function startAgent(logPath: string): { stop: () => Promise<number | string | null>; log: () => LogLine[] } {
+  const out = openSync(logPath, 'w');
+  const child = spawn('node', ['/payload/guest.mjs', 'agent', CONFIG_FILE, CLUSTER_FILE, 'n1'], { stdio: ['ignore', out, out] });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    stop: async () => {
+      child.kill('SIGTERM');
+      return Promise.race([exited, sleep(30_000).then(() => 'no exit within 30 s')]);
+    },
+    log: () => readFileSync(logPath, 'utf8').split('\n').filter(Boolean)
+      .map((l) => { try { return JSON.parse(l) as LogLine; } catch { return { level: 60, msg: l }; } }),
+  };
+}
+
+/** A connection to VIP:PORT from the client namespace, held until release() (then: did it still echo?). */
+async function holdConnection(vip: string, port: number): Promise<{ release: () => Promise<string> }> {
+  const child = spawn('ip', ['netns', 'exec', 'cli', 'node', '/payload/guest.mjs', 'survive', vip, String(port), SOURCES[0]!], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout });
+  const next = (): Promise<string> => new Promise((resolve) => lines.once('line', resolve));
+  const opened = await next();
+  if (opened !== 'opened') throw new Error(`survivor said ${opened}`);
+  return {
+    release: async () => {
+      const answer = next();
+      child.stdin.write('go\n');
+      const done = await answer;
+      child.stdin.end();
+      return done;
+    },
+  };
+}
+
+const WEB_BOTH = web('wrr', [['10.1.0.11', 'n1', true], ['10.1.0.12', 'n2', true]]);
+const webComplete = (t: string): boolean => ['172.20.1.10:80', '10.1.0.11:8080', '10.1.0.12:8080'].every((x) => t.includes(x));
+
 async function main(): Promise<void> {
   mkdirSync('/tmp/cluster', { recursive: true });
   writeFileSync(CONFIG_FILE, CONFIG);
-  writeCluster([...NODES, web('wrr', [['10.1.0.11', 'n1', true], ['10.1.0.12', 'n2', true]]), LOCAL]);
-  const logFd = openSync(AGENT_LOG, 'w');
-  const agent = spawn('node', ['/payload/guest.mjs', 'agent', CONFIG_FILE, CLUSTER_FILE, 'n1'], { stdio: ['ignore', logFd, logFd] });
-  const exited = new Promise<number | null>((resolve) => agent.on('exit', (code) => resolve(code)));
+  writeCluster([...NODES, WEB_BOTH, LOCAL]);
+  const first = startAgent('/tmp/agent1.log');
   const ipvs = await IpvsClient.open();
+  let second: ReturnType<typeof startAgent> | undefined;
   try {
     // a reconcile adds services and real servers one by one: wait for the last of them
-    const started = await waitKernel('the first reconcile', (t) => ['172.20.1.10:80', '10.1.0.11:8080', '10.1.0.12:8080', '172.20.1.11:81', '10.1.0.13:8080'].every((x) => t.includes(x)));
+    const started = await waitKernel('the first reconcile', (t) => webComplete(t) && t.includes('172.20.1.11:81') && t.includes('10.1.0.13:8080'));
     result('started', {
       reached: started, ...await state(ipvs),
       arp: { ignore: sh('cat', ['/proc/sys/net/ipv4/conf/all/arp_ignore']).trim(), announce: sh('cat', ['/proc/sys/net/ipv4/conf/all/arp_announce']).trim() },
@@ -158,16 +197,26 @@ async function main(): Promise<void> {
     // the programmer removes an address after the virtual services that use it
     const removed = await waitKernel('the deletion', (t, addresses) => !t.includes('172.20.1.10') && !addresses.includes('172.20.1.10/32'));
     result('removed', { reached: removed, ...await state(ipvs) });
+
+    // a client connection to the Local Service stays open across a restart of the agent
+    const held = await holdConnection('172.20.1.11', 81);
+    result('stopped', { code: await first.stop(), ...await state(ipvs) });
+    second = startAgent('/tmp/agent2.log');
+    writeCluster([...NODES, WEB_BOTH, LOCAL]);
+    const back = await waitKernel('the second agent\'s reconcile', webComplete);
+    const survived = await held.release();
+    result('restarted', {
+      reached: back, survived, code: await second.stop(), ...await state(ipvs),
+      reconciles: second.log().filter((l) => l.msg === 'IPVS reconciled').map(({ created, updated, removed: gone, destinationChanges }) => ({ created, updated, removed: gone, destinationChanges })),
+    });
   } finally {
-    agent.kill('SIGTERM');
-    const code = await Promise.race([exited, sleep(30_000).then(() => 'no exit within 30 s')]);
-    result('stopped', { code, ...await state(ipvs) });
+    await first.stop();
+    await second?.stop();
     ipvs.close();
-    const lines = readFileSync(AGENT_LOG, 'utf8').split('\n').filter(Boolean);
-    const parsed = lines.map((l) => { try { return JSON.parse(l) as { level: number; msg: string }; } catch { return { level: 60, msg: l }; } });
+    const lines = [...first.log(), ...second?.log() ?? []];
     result('agent-log', {
-      problems: parsed.filter((l) => l.level >= 40 && !/BGP|session|connect|peer/i.test(l.msg)),
-      ipvs: parsed.filter((l) => l.msg.startsWith('IPVS')).map((l) => l.msg),
+      problems: lines.filter((l) => l.level >= 40 && !/BGP|session|connect|peer/i.test(l.msg)),
+      ipvs: lines.filter((l) => l.msg.startsWith('IPVS')).map((l) => l.msg),
     });
   }
 }
@@ -199,6 +248,7 @@ const run = async (): Promise<void> => {
     const [vip, port, n, ...sources] = args;
     console.log(`@@CLIENT ${JSON.stringify(await runClient(vip!, Number(port), Number(n), 'closed', sources))}`);
   } else if (mode === 'agent') await agent(args[0]!, args[1]!, args[2]!);
+  else if (mode === 'survive') await surviveStdin(args[0]!, Number(args[1]), args[2]!);
   else if (mode === 'main') await main();
   else throw new Error(`unknown mode ${mode}`);
 };

@@ -16,7 +16,7 @@ import { toHex } from '../../../../src/lib/bytes.js';
 import { encodeIpvsRequest, type IpvsRequest } from '../../../../src/wire/netlink/ipvs/requests.js';
 import { decodeGenl } from '../../../../src/wire/netlink/ipvs/genetlink.js';
 import { readNetlinkPcap } from './capture.js';
-import { runClient, serve, survives, type ClientResult } from './net.js';
+import { runClient, serve, surviveStdin, type ClientResult } from './net.js';
 
 const SERVERS = ['10.1.0.11', '10.1.0.12', '10.1.0.13', '10.1.0.14'];
 const SOURCES = ['10.0.0.2', '10.0.0.3', '10.0.0.4', '10.0.0.5', '10.0.0.6', '10.0.0.7', '10.0.0.8', '10.0.0.9'];
@@ -195,24 +195,13 @@ async function main(): Promise<void> {
   ipvs.close();
 }
 
-async function survive(vip: string, port: number, source: string): Promise<void> {
-  const lines = createInterface({ input: process.stdin });
-  const r = await survives(vip, port, source, async () => {
-    const go = new Promise<void>((resolve) => lines.once('line', () => resolve()));
-    console.log('opened');
-    await go;
-  });
-  console.log(JSON.stringify(r));
-  lines.close();
-}
-
 const [mode, ...args] = process.argv.slice(2);
 const run = async (): Promise<void> => {
   if (mode === 'server') serve(args, 8080);
   else if (mode === 'client') {
     const [vip, port, n, how, ...sources] = args;
     console.log(`@@CLIENT ${JSON.stringify(await runClient(vip!, Number(port), Number(n), how === 'held' ? 'held' : 'closed', sources))}`);
-  } else if (mode === 'survive') await survive(args[0]!, Number(args[1]), args[2]!);
+  } else if (mode === 'survive') await surviveStdin(args[0]!, Number(args[1]), args[2]!);
   else if (mode === 'main') await main();
   else throw new Error(`unknown mode ${mode}`);
 };

@@ -1,9 +1,12 @@
 /**
  * The guest's traffic ends: a server (one process in the "srv" namespace listening on every real-server
  * address; each connection gets the address it reached, then an echo) and a client (in the "cli" namespace:
- * bounded sequential connections to a VIP from rotating source addresses, closed or held open).
+ * bounded sequential connections to a VIP from rotating source addresses, closed or held open), and one
+ * connection held open while the parent changes things (surviveStdin: prints "opened", waits for a line on
+ * stdin, then prints whether the connection still echoes).
  */
 import { connect, createServer, type Socket } from 'node:net';
+import { createInterface } from 'node:readline';
 
 export function serve(addresses: readonly string[], port: number): void {
   for (const a of addresses) {
@@ -75,4 +78,16 @@ export async function survives(vip: string, port: number, source: string, betwee
   });
   await close(sock);
   return { before: result.server, echoed };
+}
+
+/** The `survive` mode of the guests: hold one connection until a line arrives on stdin, then report. */
+export async function surviveStdin(vip: string, port: number, source: string): Promise<void> {
+  const lines = createInterface({ input: process.stdin });
+  const r = await survives(vip, port, source, async () => {
+    const go = new Promise<void>((resolve) => lines.once('line', () => resolve()));
+    console.log('opened');
+    await go;
+  });
+  console.log(JSON.stringify(r));
+  lines.close();
 }
