@@ -10,7 +10,7 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { request } from '../control/client.js';
 import type { BgpSummary } from '../control/views.js';
-import { addLink, addNamespace, inNs, labNamespaces, processesWith, removeNamespace, signal, spawnDetached, startDetached } from './ns.js';
+import { addLink, addNamespace, inNs, labNamespaces, processesWhere, processesWith, removeNamespace, signal, spawnDetached, startDetached } from './ns.js';
 import {
   agentConfig, clusterManifests, LAB, LAB_DIR, mosquittoConfig, ROUTER_SOCKET, ROUTER1, routerConfig, SEED_SERVICES, TELEMETRY_SITE,
   WEB_PORT, WEB_URL, MQTT_URL, type LabNode, type LabService, type RouterRole,
@@ -80,7 +80,8 @@ function startWebForwarders(): void {
   spawnDetached(process.execPath, [FORWARD, `127.0.0.1:${WEB_PORT}`, WEB_SOCKET], `${LAB_DIR}/web-forward.log`);
 }
 
-const webForwarders = (): number[] => processesWith([FORWARD, WEB_SOCKET]);
+/** The lab's forwarders, whichever copy of vipgate started them (the socket path is the lab's own). */
+const webForwarders = (): number[] => processesWhere((argv) => argv.includes(WEB_SOCKET) && argv.some((a) => a.endsWith('/lab/forward.js')));
 
 interface WebStatus { readonly summary: { readonly peers: readonly unknown[] }; readonly routes: readonly unknown[] }
 

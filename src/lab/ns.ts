@@ -47,16 +47,21 @@ export function startDetached(ns: string, cmd: string, args: readonly string[], 
   return spawnDetached('ip', ['netns', 'exec', ns, cmd, ...args], log);
 }
 
-/** Pids of the processes (in any namespace) whose command line has every one of `args`. */
-export function processesWith(args: readonly string[]): number[] {
+/** Pids of the processes (in any namespace) whose command line passes `test`. */
+export function processesWhere(test: (argv: readonly string[]) => boolean): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let argv: string[];
     try { argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0'); } catch { continue; }
-    if (args.every((a) => argv.includes(a))) pids.push(Number(entry));
+    if (test(argv)) pids.push(Number(entry));
   }
   return pids;
+}
+
+/** Pids of the processes (in any namespace) whose command line has every one of `args`. */
+export function processesWith(args: readonly string[]): number[] {
+  return processesWhere((argv) => args.every((a) => argv.includes(a)));
 }
 
 /** An `ip -batch -` already running in `ns`: a command written to it acts without a process start's delay. */
