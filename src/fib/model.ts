@@ -4,7 +4,9 @@
  * route uses it; routes point at their group. A batch of route changes becomes kernel requests in a safe
  * order (nexthops, groups, routes, group rewrites, route deletes, group deletes, nexthop deletes). When most
  * routes of a group move to one new set that no group has yet (a next hop died or came back), the group is
- * rewritten in place: one RTM_NEWNEXTHOP moves all of them. In multipath mode (no nexthop objects in the
+ * rewritten in place: one RTM_NEWNEXTHOP moves all of them. So is it when a group has the set already but
+ * BULK_MOVE routes or more move (a table arriving over several batches: its first routes made that group);
+ * two groups with one set then live side by side. In multipath mode (no nexthop objects in the
  * kernel) groups exist only here and every route is written with its paths inline.
  */
 import type { Prefix } from '../lib/address.js';
@@ -68,6 +70,9 @@ export class IdAllocator {
     throw new Error('no free nexthop id');
   }
 }
+
+/** Routes moving from one group to an existing group's set, at least, to rewrite their group in place instead. */
+const BULK_MOVE = 64;
 
 const setKeys = new WeakMap<readonly Hop[], string>();
 
@@ -140,13 +145,18 @@ export class FibModel {
     for (const [g, byKey] of moves) {
       let best: { key: string; hops: readonly Hop[]; routes: RouteEntry[] } | undefined;
       for (const [key, m] of byKey) if (!best || m.routes.length > best.routes.length) best = { key, ...m };
-      if (best && best.routes.length * 2 > g.routes.size && !this.groupByKey.has(best.key) && this.groupByKey.get(g.key) === g) {
-        // rewrite g in place; its unchanged routes keep the old set by moving to a new group with it
+      // a group for the new set may exist already (the first routes of a bulk move came in an earlier batch):
+      // a bulk move rewrites in place all the same, one request instead of one per route, and the two groups
+      // with one set live on side by side
+      const fresh = !this.groupByKey.has(best?.key ?? '');
+      if (best && best.routes.length * 2 > g.routes.size && (fresh ? this.groupByKey.get(g.key) === g : best.routes.length >= BULK_MOVE)) {
+        // rewrite g in place; its unchanged routes keep the old set by moving to the group that has it (a new one
+        // when g was that group)
         const oldKey = g.key;
         const oldHops = g.members.map((m) => ({ address: m.nh.address, weight: m.weight }));
         const changed = new Set([...byKey.values()].flatMap((m) => m.routes));
-        this.groupByKey.delete(oldKey);
-        this.groupByKey.set(best.key, g);
+        if (this.groupByKey.get(oldKey) === g) this.groupByKey.delete(oldKey);
+        if (fresh) this.groupByKey.set(best.key, g);
         g.key = best.key;
         rewrites.push({ g, hops: best.hops });
         for (const r of g.routes) if (!changed.has(r)) transitions.push({ r, key: oldKey, hops: oldHops });

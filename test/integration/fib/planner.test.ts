@@ -65,6 +65,23 @@ describe('planner (nexthop objects)', () => {
       .toEqual(['grp+ 5 [2,3*5]', 'rt 10.1.0.1/32 -> 5']);
   });
 
+  it('a bulk move to a set some group has already (the table came in pieces) rewrites the old group in place too', () => {
+    const m = model();
+    const prefixes = Array.from({ length: 100 }, (_, i) => `10.2.0.${i}/32`);
+    m.plan(prefixes.map((p) => change(p, hops(A))), resolved);
+    // the first ten routes gain a next hop in one batch (a new group), the other ninety in the next
+    expect(show(m.plan(prefixes.slice(0, 10).map((p) => change(p, hops(A, B))), resolved)).filter((r) => r.startsWith('rt'))).toHaveLength(10);
+    expect(show(m.plan(prefixes.slice(10).map((p) => change(p, hops(A, B))), resolved))).toEqual(['grp= 1 [2,4]']); // 3: the new group
+    // and again for the third next hop: each group rewritten once, no route written
+    const third = [...show(m.plan(prefixes.slice(0, 10).map((p) => change(p, hops(A, B, C))), resolved)),
+      ...show(m.plan(prefixes.slice(10).map((p) => change(p, hops(A, B, C))), resolved))];
+    expect(third.filter((r) => r.startsWith('rt'))).toEqual([]);
+    expect(third.filter((r) => r.startsWith('grp='))).toHaveLength(2);
+    expect([...m.routes.values()].every((r) => r.group?.members.map((x) => x.nh.address).join() === [A, B, C].join())).toBe(true);
+    // a few routes moving to an existing group still just move
+    expect(show(m.plan([change(prefixes[0]!, hops(A, B))], resolved)).filter((r) => r.startsWith('rt'))).toHaveLength(1);
+  });
+
   it('moves routes to an existing group and deletes the group and nexthops nothing uses any more', () => {
     const m = model();
     m.plan([change('10.1.0.1/32', hops(A, B)), change('10.1.0.2/32', hops(A, B, C))], resolved);
