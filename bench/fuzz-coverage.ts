@@ -7,7 +7,7 @@
  * of the target listed), crashes with their input (each one becomes a case in test/fuzz/crashers.ts), the
  * slowest input.
  *
- *   node --import tsx bench/fuzz-coverage.ts [--seconds 60] [--inputs 100000000] [--target NAME] [--seed 1]
+ *   node --import tsx bench/fuzz-coverage.ts [--seconds 60] [--inputs 100000000] [--target NAME[,NAME...]] [--seed 1]
  *     [--modes plain,guided] [--out FILE]
  *
  * Writes bench/results/fuzz-coverage-DATE.json.
@@ -23,6 +23,7 @@ const { values: opt } = parseArgs({
   options: {
     seconds: { type: 'string', default: '60' },
     inputs: { type: 'string', default: '100000000' },
+    /** One target, or several separated by commas. */
     target: { type: 'string' },
     seed: { type: 'string', default: '1' },
     modes: { type: 'string', default: 'plain,guided' },
@@ -52,14 +53,24 @@ async function parent(): Promise<void> {
   const modes = opt.modes.split(',') as Mode[];
   // this process only picks targets and starts the runs; coverage is measured in the children
   const { TARGETS } = await import('../test/fuzz/targets.js');
-  const chosen = pickTargets(TARGETS, opt.target);
+  const chosen = (opt.target?.split(',') ?? [undefined]).flatMap((name) => pickTargets(TARGETS, name));
   process.stdout.write(`${chosen.length} targets, modes ${modes.join(', ')}, ${seconds} s each\n`);
   const results: (RunResult & { seedBlocks: number; blocks: number })[] = [];
+  const failures: { target: string; mode: Mode; error: string }[] = [];
   for (const { name } of chosen) {
     const runs: RunOutcome[] = [];
     for (const mode of modes) {
-      const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', `${name}:${mode}`,
-        '--seconds', String(seconds), '--inputs', String(maxInputs), '--seed', String(seed)], { cwd: REPO, encoding: 'utf8', maxBuffer: 64 << 20 });
+      let out: string;
+      try {
+        out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', `${name}:${mode}`,
+          '--seconds', String(seconds), '--inputs', String(maxInputs), '--seed', String(seed)], { cwd: REPO, encoding: 'utf8', maxBuffer: 64 << 20 });
+      } catch (e) {
+        // a run that could not start or died (not a decoder crash: those are caught and reported by the run)
+        const error = String((e as { stderr?: string }).stderr ?? e).trim().split('\n').slice(-6).join(' | ');
+        failures.push({ target: name, mode, error });
+        process.stdout.write(`${name.padEnd(26)} ${mode.padEnd(6)} RUN FAILED: ${error}\n`);
+        continue;
+      }
       runs.push(JSON.parse(out.trim().split('\n').pop()!) as RunOutcome);
     }
     const ends = runs.map((r) => r.end);
@@ -87,9 +98,9 @@ async function parent(): Promise<void> {
     process.stdout.write(`${b.target.padEnd(26)} blocks plain ${b.plainBlocks ?? '-'}  guided ${b.guidedBlocks ?? '-'}   `
       + `positions plain ${b.plainPositions ?? '-'}  guided ${b.guidedPositions ?? '-'}\n`);
   }
-  const path = writeFuzzResults('fuzz-coverage', opt.out, { seconds, maxInputs, seed, total, crashes, byTarget, results });
+  const path = writeFuzzResults('fuzz-coverage', opt.out, { seconds, maxInputs, seed, total, crashes, failures, byTarget, results });
   process.stdout.write(`wrote ${path}\n`);
-  process.exitCode = crashes > 0 ? 1 : 0;
+  process.exitCode = crashes > 0 || failures.length > 0 ? 1 : 0;
 }
 
 if (opt.child !== undefined) {
