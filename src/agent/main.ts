@@ -11,7 +11,10 @@
  */
 import { hostname } from 'node:os';
 import { systemClock } from '../lib/clock.js';
-import { createLogger } from '../lib/log.js';
+import { createLogger, type Logger } from '../lib/log.js';
+import { AgentTelemetry } from '../telemetry/agent-publisher.js';
+import { startIpvsDataplane, type IpvsDataplane } from './ipvs/dataplane.js';
+import { agentStatusSource } from './telemetry.js';
 import { ConfigError } from '../config/error.js';
 import { ControlServer } from '../control/server.js';
 import { Agent } from './agent.js';
@@ -51,6 +54,24 @@ export async function makeSource(spec: string, cfg: AgentConfig, node: string, l
   throw new SourceSpecError(`--source must be file:PATH, kubernetes or kubernetes:KUBECONFIG, not "${spec}"`);
 }
 
+/** MQTT telemetry when configured; a broker problem is logged and never stops the agent. */
+function startTelemetry(cfg: AgentConfig, agent: Agent, node: string, log: Logger): AgentTelemetry | undefined {
+  const t = cfg.telemetry;
+  if (!t) return undefined;
+  try {
+    const { tls, username, password, ...rest } = t;
+    const telemetry = new AgentTelemetry({
+      ...rest, node, ...(username !== undefined ? { username } : {}), ...(password !== undefined ? { password } : {}),
+      ...(tls ? { tls: { ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert ? { cert: tls.cert } : {}), ...(tls.key ? { key: tls.key } : {}), rejectUnauthorized: tls.rejectUnauthorized } } : {}),
+    }, agentStatusSource(agent, node), systemClock, log.child({ module: 'mqtt' }));
+    telemetry.start();
+    return telemetry;
+  } catch (e) {
+    log.error({ err: e }, 'MQTT telemetry failed to start; the agent goes on without it');
+    return undefined;
+  }
+}
+
 export async function runAgent(a: AgentArgs): Promise<number> {
   let cfg: AgentConfig;
   try {
@@ -72,12 +93,30 @@ export async function runAgent(a: AgentArgs): Promise<number> {
   const gr = cfg.gracefulRestart;
   const restarting = gr.enabled && takeRestartMarker(gr.stateDir, Date.now());
   if (restarting) log.info({ stateDir: gr.stateDir }, 'restarted after a graceful restart: Restart State bit set');
-  const agent = new Agent({ node, config: cfg, source, clock: systemClock, log, restarting });
+  let ipvs: IpvsDataplane | undefined;
+  if (cfg.ipvs) {
+    try {
+      ipvs = await startIpvsDataplane({
+        log: log.child({ part: 'ipvs' }), node, interface: cfg.ipvs.interface, strictArp: cfg.ipvs.strictArp, externalIPs: cfg.externalIPs.enabled,
+        ...(cfg.loadBalancerClass ? { loadBalancerClass: cfg.loadBalancerClass } : {}),
+      });
+    } catch (e) {
+      process.stderr.write(`vipgate agent: IPVS: ${(e as Error).message}\n`);
+      return 1;
+    }
+  }
+  const agent: Agent = new Agent({
+    node, config: cfg, source, clock: systemClock, log, restarting,
+    // the file source's addresses come from this agent's own IPAM; Kubernetes' from the Services' status
+    onApplied: () => { if (agent.current) ipvs?.apply(agent.current, source.kind === 'file' ? agent.assignments : undefined); },
+  });
   const control = new ControlServer(a.socket ?? DEFAULT_AGENT_SOCKET);
   registerAgentViews(control, agent, node);
+  control.handle('show agent ipvs', async () => (ipvs ? { enabled: true, ...(await ipvs.stats()) } : { enabled: false }));
   await control.listen();
   await agent.start();
   log.info({ node, source: a.source, format: cfg.format, peers: cfg.peers.length, pools: cfg.pools.length }, 'vipgate agent started');
+  const telemetry = startTelemetry(cfg, agent, node, log);
   const skipDrain = new AbortController();
   await new Promise<void>((resolve) => {
     let signals = 0;
@@ -101,6 +140,8 @@ export async function runAgent(a: AgentArgs): Promise<number> {
       }
     },
   });
+  await telemetry?.stop();
+  await ipvs?.close();
   await control.close();
   return 0;
 }

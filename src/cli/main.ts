@@ -16,7 +16,7 @@ import { renderBgpPrefix, renderBgpTable } from './views/bgp-table.js';
 import { renderRoutes } from './views/routes.js';
 import { renderBfd } from './views/bfd.js';
 import { renderReload } from './views/reload.js';
-import { renderAgentRoutes, renderAgentSummary } from './views/agent.js';
+import { renderAgentIpvs, renderAgentRoutes, renderAgentSummary, type AgentIpvsView } from './views/agent.js';
 import type { AgentRouteView, AgentSummary } from '../agent/views.js';
 
 const USAGE = `usage:
@@ -28,7 +28,7 @@ const USAGE = `usage:
   vipgate show routes [--json] [--socket PATH]
   vipgate show bfd [--json] [--socket PATH]
   vipgate show running-config [--socket PATH]
-  vipgate show agent [routes] [--json] [--socket PATH]      (a node's agent, default /run/vipgate/agent.sock)
+  vipgate show agent [routes|ipvs] [--json] [--socket PATH]      (a node's agent, default /run/vipgate/agent.sock)
   vipgate clear bgp [PEER|*] [--socket PATH]
   vipgate reload [--json] [--socket PATH]                    (read the router's config file again; SIGHUP does the same)
   vipgate lab up|down|status|demo|ecmp|local|externalip|failover|upstream|ha [--keep]   (root; the seed's lab in namespaces)
@@ -73,6 +73,7 @@ const SHOW: Record<string, ShowView> = {
   bfd: { command: 'show bfd', text: (r) => renderBfd(r as BfdView) },
   agent: { command: 'show agent', socket: DEFAULT_AGENT_SOCKET, text: (r) => renderAgentSummary(r as AgentSummary) },
   'agent routes': { command: 'show agent routes', socket: DEFAULT_AGENT_SOCKET, text: (r) => renderAgentRoutes(r as AgentRouteView[]) },
+  'agent ipvs': { command: 'show agent ipvs', socket: DEFAULT_AGENT_SOCKET, text: (r) => renderAgentIpvs(r as AgentIpvsView) },
   'running-config': { command: 'show running-config', text: (r) => (r as { text: string }).text },
 };
 

@@ -148,6 +148,18 @@ const aggregate = z.union([
 /** rt_protos names; vipgate's own number is registered in firmware/etc/iproute2/rt_protos.d/vipgate.conf. */
 const routeProtocols = { boot: 3, static: 4, zebra: 11, bird: 12, bgp: 186, vipgate: 201 } as const;
 
+/** An MQTT broker and how to reach it: the router's and the agents' telemetry sections share these fields. */
+export const mqttConnection = {
+  url: z.string().regex(/^mqtts?:\/\/[^/]/, { error: 'must be mqtt://host[:port] or mqtts://host[:port]' }),
+  site: z.string().min(1).default('home'),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  /** PEM files; rejectUnauthorized false accepts any server certificate (testing only). */
+  tls: z.strictObject({ ca: z.string().optional(), cert: z.string().optional(), key: z.string().optional(), rejectUnauthorized: z.boolean().default(true) }).optional(),
+  /** Messages held while the broker is away; past it the oldest are dropped. */
+  queueLimit: z.number().int().min(1).max(1_000_000).default(10_000),
+};
+
 export const routerConfigSchema = z.strictObject({
   asn: asNumber,
   /** BGP Identifier: a nonzero IPv4 address (RFC 6286 2.1). */
@@ -221,16 +233,10 @@ export const routerConfigSchema = z.strictObject({
   log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') }).prefault({}),
   /** MQTT telemetry (src/telemetry): topics vipgate/<site>/<host>/...; absent: off. */
   telemetry: z.strictObject({
-    url: z.string().regex(/^mqtts?:\/\/[^/]/, { error: 'must be mqtt://host[:port] or mqtts://host[:port]' }),
-    site: z.string().min(1).default('home'),
+    ...mqttConnection,
     /** Default: the machine's hostname. */
     host: z.string().min(1).optional(),
-    username: z.string().optional(),
-    password: z.string().optional(),
-    /** PEM files; rejectUnauthorized false accepts any server certificate (testing only). */
-    tls: z.strictObject({ ca: z.string().optional(), cert: z.string().optional(), key: z.string().optional(), rejectUnauthorized: z.boolean().default(true) }).optional(),
     coalesceMs: z.number().int().min(0).max(60_000).default(250),
-    queueLimit: z.number().int().min(1).max(1_000_000).default(10_000),
     /** Home Assistant MQTT discovery prefix; false: no discovery messages. */
     homeAssistant: z.union([z.string().min(1), z.literal(false)], { error: 'must be a discovery prefix or false' }).default('homeassistant'),
   }).optional(),

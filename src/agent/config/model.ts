@@ -120,6 +120,17 @@ export interface AgentConfig {
    */
   readonly gracefulRestart: { readonly enabled: boolean; readonly restartTime: number; readonly stateDir: string };
   readonly shutdown: ShutdownMode;
+  /**
+   * Program this node's IPVS virtual services for the Services it announces (src/agent/ipvs/dataplane.ts,
+   * vipgate format only): the Service IPs on a dummy interface, strict ARP; undefined: off (kube-proxy does it).
+   */
+  readonly ipvs?: { readonly interface: string; readonly strictArp: boolean };
+  /** MQTT telemetry of this node's agent (vipgate format only); undefined: off. */
+  readonly telemetry?: {
+    readonly url: string; readonly site: string; readonly username?: string | undefined; readonly password?: string | undefined;
+    readonly tls?: { readonly ca?: string | undefined; readonly cert?: string | undefined; readonly key?: string | undefined; readonly rejectUnauthorized: boolean } | undefined;
+    readonly queueLimit: number; readonly intervalMs: number;
+  };
   /** Things read but not used (MetalLB features vipgate does not have), for the log. */
   readonly warnings: readonly string[];
 }

@@ -14,8 +14,9 @@
  */
 import { z } from 'zod';
 import { asNumber, community, ipAddress, ipv4Address, largeCommunity } from '../../config/values.js';
-import { bfdSettings } from '../../config/schema.js';
+import { bfdSettings, mqttConnection } from '../../config/schema.js';
 import { peerBfd } from './bfd.js';
+import { DEFAULT_INTERFACE } from '../ipvs/node-network.js';
 import { type AgentConfig, DEFAULTS, MAX_DRAIN_SECONDS, multihopTtl } from './model.js';
 import { addressRange, holdSeconds, labelSelector } from './values.js';
 
@@ -90,6 +91,20 @@ export const vipgateAgentSchema = z.strictObject({
     stateDir: z.string().min(1).default(DEFAULTS.gracefulRestart.stateDir),
   }).prefault({}),
   shutdown: z.enum(['graceful-shutdown', 'graceful-restart', 'auto']).default(DEFAULTS.shutdown),
+  /** IPVS programming on the node (src/agent/ipvs): off by default, kube-proxy's job unless asked. */
+  ipvs: z.strictObject({
+    enabled: z.boolean().default(false),
+    /** A Linux interface name: at most 15 characters. */
+    interface: z.string().regex(/^[A-Za-z0-9_.-]{1,15}$/, { error: 'must be an interface name (1..15 of letters, digits, _ . -)' }).default(DEFAULT_INTERFACE),
+    /** arp_ignore=1 / arp_announce=2 so the node answers ARP only for its own addresses (kube-proxy --ipvs-strict-arp). */
+    strictArp: z.boolean().default(true),
+  }).prefault({}),
+  /** MQTT telemetry (src/telemetry/agent-publisher.ts): topics vipgate/<site>/<node>/...; absent: off. */
+  telemetry: z.strictObject({
+    ...mqttConnection,
+    /** How often the agent's state is compared with what was published. */
+    intervalMs: z.number().int().min(100).max(60_000).default(1000),
+  }).optional(),
 });
 
 export function fromVipgateFormat(c: z.output<typeof vipgateAgentSchema>): AgentConfig {
@@ -111,6 +126,8 @@ export function fromVipgateFormat(c: z.output<typeof vipgateAgentSchema>): Agent
     gracefulShutdown: c.gracefulShutdown,
     gracefulRestart: c.gracefulRestart,
     shutdown: c.shutdown,
+    ...(c.ipvs.enabled ? { ipvs: { interface: c.ipvs.interface, strictArp: c.ipvs.strictArp } } : {}),
+    ...(c.telemetry ? { telemetry: c.telemetry } : {}),
     warnings: [],
   };
 }

@@ -1,4 +1,5 @@
-/** `vipgate show agent [routes]`: a node agent's state and what it announces, over the agent's socket. */
+/** `vipgate show agent [routes|ipvs]`: a node agent's state, what it announces and what IPVS does with it. */
+import type { IpvsDataplaneStats } from '../../agent/ipvs/dataplane.js';
 import type { AgentRouteView, AgentSummary } from '../../agent/views.js';
 import { formatCommunity, formatLargeCommunity } from '../../config/values.js';
 import { pad } from './table.js';
@@ -23,5 +24,26 @@ export function renderAgentRoutes(routes: readonly AgentRouteView[]): string {
     const attrs = [...r.communities.map(formatCommunity), ...r.largeCommunities.map((c) => formatLargeCommunity(c as [number, number, number]))];
     lines.push(`${pad(r.peer, 12)}${pad(r.prefix, 22)}${pad(r.bandwidthMbps === undefined ? '-' : `${r.bandwidthMbps}M`, 11)}${r.services.join(',')}${attrs.length ? ` [${attrs.join(' ')}]` : ''}${r.localPref === undefined ? '' : ` localpref ${r.localPref}`}`);
   }
+  return `${lines.join('\n')}\n`;
+}
+
+export type AgentIpvsView = { readonly enabled: false } | ({ readonly enabled: true } & IpvsDataplaneStats);
+
+/** Like `ipvsadm -Ln --stats`: each virtual service and its real servers with weights, connections and rates. */
+export function renderAgentIpvs(v: AgentIpvsView): string {
+  if (!v.enabled) return 'IPVS programming is off (ipvs.enabled in the agent config); kube-proxy programs this node\n';
+  const lines = [
+    `interface ${v.interface}: ${v.services.length} virtual services (${v.desired} wanted), ${v.reconciles} reconciles${v.failure ? `, last failed: ${v.failure}` : ''}`,
+    '',
+    `${pad('Virtual service / real server', 34)}${pad('Weight', 8, true)} ${pad('Active', 8, true)} ${pad('Inactive', 9, true)} ${pad('Conns', 8, true)} ${pad('CPS', 6, true)}`,
+  ];
+  for (const s of v.services) {
+    lines.push(`${s.service} ${s.scheduler}`);
+    for (const d of s.destinations) {
+      lines.push(`  -> ${pad(`${d.address.includes(':') ? `[${d.address}]` : d.address}:${d.port}`, 29)}${pad(d.weight, 8, true)} ${pad(d.activeConns, 8, true)} ${pad(d.inactiveConns, 9, true)} ${pad(d.conns, 8, true)} ${pad(d.cps, 6, true)}`);
+    }
+  }
+  for (const e of v.errors) lines.push(`error: ${e.service}: ${e.error}`);
+  for (const p of v.problems) lines.push(`problem: ${p}`);
   return `${lines.join('\n')}\n`;
 }

@@ -85,7 +85,7 @@ describe('Kubernetes source against a list/watch server', () => {
     expect(last()!.nodes.map((n) => n.name)).toEqual(['n1']);
     api.put('endpointslices', sliceObj('web', ['n1', 'n1']));
     const s = await waitFor('slice event', () => (last()!.slices.length === 1 ? last() : undefined));
-    expect(s!.slices[0]!.endpoints).toEqual([{ ready: true, nodeName: 'n1' }, { ready: true, nodeName: 'n1' }]);
+    expect(s!.slices[0]!.endpoints).toEqual([{ ready: true, nodeName: 'n1', addresses: ['10.42.0.1'] }, { ready: true, nodeName: 'n1', addresses: ['10.42.0.2'] }]);
   });
 
   it('resumes a closed watch from the last resourceVersion, moved on by BOOKMARK events', async () => {

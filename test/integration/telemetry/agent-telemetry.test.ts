@@ -4,6 +4,10 @@
  * the peers it is announced to); a Service that goes is cleared; a retained Service left on the broker by an
  * earlier run is cleared on connect; a session state change is an event; a clean stop says "offline".
  */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectAsync } from 'mqtt';
 import { Agent } from '../../../src/agent/agent.js';
@@ -14,6 +18,8 @@ import { systemClock } from '../../../src/lib/clock.js';
 import { silentLogger } from '../../../src/lib/log.js';
 import { AgentTelemetry, type AgentPeerState } from '../../../src/telemetry/agent-publisher.js';
 import { config, node, slice, svc } from '../../unit/agent/build.js';
+import { stopChild } from '../../helpers/daemons/process.js';
+import { CLI } from '../../helpers/vipgate.js';
 import { Mosquitto } from './mosquitto.js';
 import { Watcher } from './watcher.js';
 
@@ -88,6 +94,36 @@ pools: [{ name: default, addresses: [172.20.1.0/24] }]
     expect(w.all(`${BASE}/services/default_db`)).toHaveLength(1);
 
     await t.stop();
+    await w.waitFor(`${BASE}/status`, (p) => p === 'offline');
+  }, 30_000);
+
+  it('`vipgate agent` with a telemetry section publishes through the same code (the built CLI on loopback)', async () => {
+    const b = await broker();
+    const w = await watcher(b.url);
+    const dir = mkdtempSync(join(tmpdir(), 'vipgate-agent-mqtt-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'services.yaml'), `apiVersion: v1
+kind: Node
+metadata: { name: n1 }
+status: { conditions: [{ type: Ready, status: "True" }] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: web, namespace: default }
+spec: { type: LoadBalancer, loadBalancerIP: 172.20.1.1, ports: [{ port: 80 }], selector: { app: web } }`);
+    writeFileSync(join(dir, 'agent.yaml'), `
+asn: 64512
+routerId: 10.0.0.1
+peers: [{ address: 127.0.0.1, port: 9, asn: 64513, name: rtr }]
+pools: [{ name: default, addresses: [172.20.1.0/24] }]
+telemetry: { url: "${b.url}", site: home, intervalMs: 100 }
+`);
+    const child = spawn(process.execPath, [CLI, 'agent', '--source', `file:${join(dir, 'services.yaml')}`, '--config', join(dir, 'agent.yaml'), '--node', 'n1', '--socket', join(dir, 'agent.sock')], { stdio: 'ignore' });
+    cleanups.push(() => stopChild(child, 5000));
+    await w.waitFor(`${BASE}/status`, (p) => p === 'online');
+    const web = await w.waitFor(`${BASE}/services/default_web`, (p) => p !== '');
+    expect(JSON.parse(web.payload)).toMatchObject({ service: 'default/web', ips: ['172.20.1.1'], announcedTo: ['rtr'] });
+    await stopChild(child, 10_000);
     await w.waitFor(`${BASE}/status`, (p) => p === 'offline');
   }, 30_000);
 
