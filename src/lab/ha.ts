@@ -2,23 +2,23 @@
  * `vipgate lab ha`: a site with two vipgate routers. A second router (k8s-rtr2, 192.168.10.253) joins the
  * node segment, every agent peers with both, and both routers have an uplink to a transit segment where
  * the upstream router (BIRD, AS 65000) learns the pool from each over eBGP and installs one ECMP route
- * (`merge paths`), with BFD (100 ms x 3) on both sessions. An outside client behind the upstream router
- * sends a bounded UDP request stream to a Service IP while one router fails: an orderly stop (SIGTERM:
- * Cease, the upstream drops the path at once) and a cut uplink (nothing is said: BFD finds it). Each prints
- * the requests lost, when the upstream noticed (its session left Established) and when its kernel route
- * lost the path (measure.ts). The nodes' default gateway stays k8s-rtr; each router's route to the outside has a
- * fallback through the other router over the node segment, so replies survive either uplink.
- * The HA pieces stay up until `vipgate lab down`.
+ * (`merge paths`), with BFD (100 ms x 3) on both sessions. The nodes' default gateway is a VRRP address
+ * of the two routers (keepalived, k8s-rtr the master), and each router's route to the outside has a
+ * fallback through the other router over the node segment, so replies survive a lost uplink too.
+ * An outside client behind the upstream router sends a bounded UDP request stream to a Service IP while a
+ * router fails: an orderly stop (SIGTERM: Cease, the upstream drops the path at once), a cut uplink
+ * (nothing is said: BFD finds it) and k8s-rtr lost as a whole box (BFD at the upstream, VRRP for the way
+ * back). Each prints the requests lost, when the upstream noticed (its session left Established) and when
+ * its kernel route lost the path (measure.ts). The HA pieces stay up until `vipgate lab down`.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  agentPid, routeHops, sleepUntil, startNodeAgent, startRouter, stopProcess, vipgate, waitForPeers, type Out,
+  agentPid, routeHops, sleepUntil, startNodeAgent, startRouter, stopProcess, vipgate, waitForPeers, waitForRoute, type Out,
 } from './lab.js';
-import { duringStream, streamLine, type StreamFigures } from './measure.js';
+import { duringStream, kernelEvents, streamLine, type StreamFigures } from './measure.js';
 import { addLink, addNamespace, inNs, ipBatch, labNamespaces, processesWith, startDetached } from './ns.js';
-import { agentConfig, HA, haBirdConfig, LAB, LAB_BFD, LAB_DIR, ROUTER_SOCKET, ROUTER1, type RouterRole } from './topology.js';
+import { agentConfig, HA, haBirdConfig, keepalivedConfig, LAB, LAB_BFD, LAB_DIR, ROUTER_SOCKET, ROUTER1, type RouterRole } from './topology.js';
 
 const ROUTER2: RouterRole = { name: HA.router2.name, lan: HA.router2.lan, ha: true };
 const bfdText = `${LAB_BFD.minTx} ms x ${LAB_BFD.multiplier}`;
@@ -26,7 +26,12 @@ const bfdText = `${LAB_BFD.minTx} ms x ${LAB_BFD.multiplier}`;
 /** Detection: the upstream's session with that router left Established; convergence: its kernel route lost it. */
 export interface HaFailure extends StreamFigures {
   readonly what: string;
+  /** Milliseconds until the other router held the nodes' gateway (the whole-box failure). */
+  readonly gatewayMovedMs?: number;
 }
+
+/** k8s-rtr's interfaces: the node segment, the uplink, the client segment. */
+const ROUTER1_LINKS = ['lan0', 'up0', 'pc0'] as const;
 
 export interface HaResult {
   /** The upstream kernel's next hops for the pool before the failures. */
@@ -65,14 +70,13 @@ function sessionDownAt(protocol: string, t0: number): number | undefined {
 }
 
 /** Wait (bounded) until the upstream's kernel spreads the pool over exactly these uplinks. */
-async function waitForPaths(want: readonly string[], timeoutMs = 30_000): Promise<void> {
-  const key = [...want].sort().join(',');
-  const deadline = Date.now() + timeoutMs;
-  for (let i = 0; i < 600 && Date.now() < deadline; i++) {
-    if (upstreamPaths().join(',') === key) return;
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for the upstream's ${LAB.pool} via ${key}; it has ${upstreamPaths().join(',') || 'nothing'} (see ${LAB_DIR}/ha-bird.log)`);
+const waitForPaths = (uplinks: readonly string[]): Promise<void> => waitForRoute(HA.upstream.ns, LAB.pool, uplinks);
+
+const hasGateway = (ns: string): boolean => inNs(ns, 'ip', ['-4', 'addr', 'show', 'dev', 'lan0']).includes(` ${HA.gateway}/`);
+
+/** Wait (bounded) until the router in `ns` holds the nodes' gateway address (VRRP master). */
+async function waitForGateway(ns: string): Promise<void> {
+  if (!await sleepUntil(() => hasGateway(ns), 15_000)) throw new Error(`${ns} did not become the VRRP master for ${HA.gateway} (see ${LAB_DIR}/keepalived-*.log)`);
 }
 
 /** Build the HA half next to the running lab (once): the second router, uplinks, upstream BIRD, outside client. */
@@ -103,6 +107,13 @@ async function haUp(out: Out): Promise<void> {
     startRouter({ ...ROUTER1, ha: true }, LAB.router.ns, ROUTER_SOCKET);
     startRouter(ROUTER2, router2.ns, router2.socket);
     for (const n of LAB.nodes) startNodeAgent(n);
+    // the nodes' gateway: a VRRP address of both routers, k8s-rtr the master
+    for (const [ns, name, priority] of [[LAB.router.ns, ROUTER1.name, 150], [router2.ns, router2.name, 100]] as const) {
+      writeFileSync(`${LAB_DIR}/keepalived-${name}.conf`, keepalivedConfig(priority));
+      startDetached(ns, 'keepalived', ['-n', '-l', '-P', '-f', `${LAB_DIR}/keepalived-${name}.conf`, '-p', `${LAB_DIR}/keepalived-${name}.pid`, '-r', `${LAB_DIR}/keepalived-${name}-vrrp.pid`], `${LAB_DIR}/keepalived-${name}.log`);
+    }
+    await waitForGateway(LAB.router.ns);
+    for (const n of LAB.nodes) inNs(n.ns, 'ip', ['route', 'replace', 'default', 'via', HA.gateway]);
     writeFileSync(`${LAB_DIR}/ha-bird.conf`, haBirdConfig());
     startDetached(upstream.ns, 'bird', ['-f', '-c', `${LAB_DIR}/ha-bird.conf`, '-s', upstream.socket, '-P', `${LAB_DIR}/ha-bird.pid`], `${LAB_DIR}/ha-bird.log`);
   }
@@ -115,6 +126,7 @@ async function haUp(out: Out): Promise<void> {
   await sleepUntil(() => (birdc('show', 'bfd', 'sessions').match(/\sUp\s/g) ?? []).length === 2, 10_000);
   out(`\n$ birdc show bfd sessions   # on the upstream router\n${birdc('show', 'bfd', 'sessions')}`);
   out(`\n$ ip route show ${LAB.pool}   # on the upstream router\n${inNs(upstream.ns, 'ip', ['route', 'show', LAB.pool])}`);
+  out(`\n$ ip route show default   # on ${LAB.nodes[1]!.name}: the VRRP address, held by ${hasGateway(LAB.router.ns) ? ROUTER1.name : router2.name}\n${inNs(LAB.nodes[1]!.ns, 'ip', ['route', 'show', 'default'])}`);
   out(`\n$ vipgate show agent --socket ${LAB_DIR}/${LAB.nodes[1]!.name}.sock\n${vipgate(['show', 'agent'], `${LAB_DIR}/${LAB.nodes[1]!.name}.sock`)}`);
 }
 
@@ -154,5 +166,21 @@ export async function ha(out: Out): Promise<HaResult> {
   outsideRoutes();
   await waitForPaths(both);
   out(`${ROUTER1.name}'s uplink is up again; the upstream spreads over both routers\n`);
+
+  const box = ipBatch(LAB.router.ns);
+  const gateway = kernelEvents(HA.router2.ns, ['address']);
+  const dead = await measure(out, `${ROUTER1.name} fails as a whole box (every link down: BFD at the upstream, VRRP for the nodes' gateway)`, 'rtr1', HA.router1Uplink,
+    () => { for (const dev of ROUTER1_LINKS) box.run(`link set ${dev} down`); });
+  await box.close();
+  const moved = (await gateway.stop()).find((e) => e.at >= dead.failedAt && e.text.includes(` ${HA.gateway}/`));
+  out(`nodes' gateway ${HA.gateway}: on ${HA.router2.name} after ${moved ? moved.at - dead.failedAt : -1} ms (VRRP, adverts every 100 ms)\n`);
+  failures.push({ ...dead, ...(moved ? { gatewayMovedMs: moved.at - dead.failedAt } : {}) });
+  for (const dev of ROUTER1_LINKS) inNs(LAB.router.ns, 'ip', ['link', 'set', dev, 'up']);
+  outsideRoutes();
+  await waitForGateway(LAB.router.ns);
+  await waitForPeers([...LAB.nodes.map((n) => n.address), HA.upstream.transit], ROUTER_SOCKET);
+  await waitForPaths(both);
+  await waitForRoute(LAB.router.ns, `${LAB.vips[0]}/32`, LAB.nodes.map((n) => n.address));
+  out(`${ROUTER1.name} is back: the gateway, its sessions, its kernel routes; the upstream spreads over both routers\n`);
   return { paths, failures };
 }

@@ -224,6 +224,13 @@ export function routeHops(ns: string, prefix: string): NextHop[] {
   return [{ gateway: r.gateway!, weight: 1 }];
 }
 
+/** Wait (bounded) until `prefix` in the kernel of `ns` has exactly these next hops. */
+export async function waitForRoute(ns: string, prefix: string, gateways: readonly string[], timeoutMs = 30_000): Promise<void> {
+  const want = [...gateways].sort().join(',');
+  const now = (): string => routeHops(ns, prefix).map((h) => h.gateway).sort().join(',');
+  if (!await sleepUntil(() => now() === want, timeoutMs)) throw new Error(`timed out waiting for ${prefix} via ${want} in ${ns}; it has ${now() || 'nothing'} (logs in ${LAB_DIR})`);
+}
+
 /** COUNT requests from the client to http://VIP/, answers "node client-address". */
 export function fromClient(vip: string, count: number): string[] {
   return JSON.parse(inNs(LAB.client.ns, process.execPath, [HTTP_GET, `http://${vip}/`, String(count)])) as string[];

@@ -19,6 +19,8 @@ export interface StreamFigures {
   readonly lostWindow?: readonly [number, number];
   /** Answers per node over the whole stream. */
   readonly spread: Record<string, number>;
+  /** When the failure was made (ms since 1970). */
+  readonly failedAt: number;
   /** Milliseconds from the failure to `detected`, -1 if not within the bound. */
   readonly detectionMs: number;
   /** Milliseconds from the failure to `converged`, -1 if not within the bound. */
@@ -62,9 +64,11 @@ function stream(ns: string, vip: string, count: number, intervalMs: number): { s
   return { started: Promise.race([started, answers.then(() => undefined)]), answers };
 }
 
-/** `ip -ts monitor route nexthop` in `ns`: the timestamps (ms since 1970) of the kernel's changes. */
-function kernelEvents(ns: string): { stop: () => Promise<number[]> } {
-  const child = spawn('ip', ['-ts', '-n', ns, 'monitor', 'route', 'nexthop'], { stdio: ['ignore', 'pipe', 'ignore'] });
+export interface KernelEvent { readonly at: number; readonly text: string }
+
+/** `ip -ts monitor OBJECTS` in `ns` until stop(): the kernel's changes with their times (ms since 1970). */
+export function kernelEvents(ns: string, objects: readonly string[]): { stop: () => Promise<KernelEvent[]> } {
+  const child = spawn('ip', ['-ts', '-n', ns, 'monitor', ...objects], { stdio: ['ignore', 'pipe', 'ignore'] });
   let text = '';
   child.stdout.on('data', (d: Buffer) => { text += d.toString(); });
   const exited = new Promise<void>((resolve) => { child.on('close', () => resolve()); });
@@ -73,7 +77,7 @@ function kernelEvents(ns: string): { stop: () => Promise<number[]> } {
       child.kill();
       await exited;
       // "[2026-11-26T13:55:12.990417] 172.20.1.0/24 via …", in local time like Date.parse without a zone
-      return [...text.matchAll(/^\[(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3})\d*\]/gm)].map((m) => Date.parse(m[1]!));
+      return [...text.matchAll(/^\[(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3})\d*\] (.*)$/gm)].map((m) => ({ at: Date.parse(m[1]!), text: m[2]! }));
     },
   };
 }
@@ -81,7 +85,7 @@ function kernelEvents(ns: string): { stop: () => Promise<number[]> } {
 export async function duringStream(r: FailureRun): Promise<StreamFigures> {
   const intervalMs = r.intervalMs ?? 5;
   const client = stream(r.clientNs, r.vip, r.requests ?? 800, intervalMs);
-  const events = kernelEvents(r.kernelNs);
+  const events = kernelEvents(r.kernelNs, ['route', 'nexthop']);
   await client.started;
   await sleep(STEADY_MS);
   const t0 = Date.now();
@@ -94,7 +98,7 @@ export async function duringStream(r: FailureRun): Promise<StreamFigures> {
     converged ||= r.converged();
     await sleep(20);
   }
-  const changes = (await events.stop()).filter((t) => t >= t0);
+  const changes = (await events.stop()).filter((e) => e.at >= t0);
   const all = await client.answers;
   const lost = all.filter(([, node]) => node === null);
   const spread: Record<string, number> = {};
@@ -102,7 +106,8 @@ export async function duringStream(r: FailureRun): Promise<StreamFigures> {
   return {
     requests: all.length, lost: lost.length, spread,
     detectionMs: detectedAt === undefined ? -1 : detectedAt - t0,
-    convergenceMs: converged && changes.length ? changes[0]! - t0 : -1,
+    failedAt: t0,
+    convergenceMs: converged && changes.length ? changes[0]!.at - t0 : -1,
     ...(lost.length ? { lostWindow: [lost[0]![0] - t0, lost.at(-1)![0] - t0] as const } : {}),
   };
 }

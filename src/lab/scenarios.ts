@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { LAB, LAB_BFD, LAB_DIR, ROUTER1, SEED_SERVICES, UPSTREAM_SOCKET, upstreamBirdConfig, type LabNode, type LabService } from './topology.js';
 import {
-  agentPid, fromClient, routeHops, routesOn, startNodeAgent, vipgate, waitForPeers, writeCluster, type NextHop, type Out,
+  agentPid, fromClient, routeHops, routesOn, startNodeAgent, vipgate, waitForPeers, waitForRoute, writeCluster, type NextHop, type Out,
 } from './lab.js';
 import { duringStream, streamLine, type FailureRun, type StreamFigures } from './measure.js';
 import { inNs, ipBatch, startDetached } from './ns.js';
@@ -29,15 +29,7 @@ function kernelNexthops(vip: string): string[] {
 }
 
 /** Wait (bounded) until the router's kernel has exactly these next hops for `vip`. */
-async function waitForHops(vip: string, gateways: readonly string[], timeoutMs = 20_000): Promise<void> {
-  const want = [...gateways].sort().join(',');
-  const deadline = Date.now() + timeoutMs;
-  for (let i = 0; i < 1000 && Date.now() < deadline; i++) {
-    if (kernelNexthops(vip).join(',') === want) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${vip} via ${want}; the kernel has ${kernelNexthops(vip).join(',') || 'nothing'}`);
-}
+const waitForHops = (vip: string, gateways: readonly string[]): Promise<void> => waitForRoute(LAB.router.ns, `${vip}/32`, gateways);
 
 function tally(answers: readonly string[]): Record<string, number> {
   const out: Record<string, number> = {};

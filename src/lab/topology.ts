@@ -45,6 +45,8 @@ export const HA = {
   transit: '192.168.30.0/24',
   upstream: { ns: `${LAB_PREFIX}up`, transit: '192.168.30.1', outside: '192.168.40.1', socket: `${LAB_DIR}/ha-bird.ctl` },
   outside: { ns: `${LAB_PREFIX}ext`, address: '192.168.40.100', net: '192.168.40.0/24' },
+  /** The nodes' default gateway: a VRRP address of the two routers (keepalived), k8s-rtr the master. */
+  gateway: '192.168.10.1',
 } as const;
 
 export interface LabBfd { readonly minRx: number; readonly minTx: number; readonly multiplier: number }
@@ -131,6 +133,24 @@ ${routers.map((a) => `  - { address: ${a}, asn: ${LAB.router.asn}, holdTime: 9, 
 pools:
   - { name: default, addresses: [${LAB.pool}], avoidBuggyIPs: true }
 externalIPs: { enabled: true }
+`;
+}
+
+/**
+ * keepalived (VRRPv3, RFC 5798) on a router's node-side interface: the nodes' gateway address moves to the
+ * other router when this one's adverts (every 100 ms) stop; the higher priority is master and takes it back.
+ */
+export function keepalivedConfig(priority: number): string {
+  return `# vipgate lab ha: the nodes' gateway ${HA.gateway} shared by both routers
+global_defs { vrrp_version 3 }
+vrrp_instance gateway {
+  interface lan0
+  state BACKUP
+  virtual_router_id 10
+  priority ${priority}
+  advert_int 0.1
+  virtual_ipaddress { ${HA.gateway}/24 }
+}
 `;
 }
 

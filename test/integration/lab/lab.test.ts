@@ -7,7 +7,8 @@
  * number, an ExternalIP Service is announced like a VIP, the failover drains a stopped node without losing
  * a request and drops a cut node's next hop on BFD (a bounded loss: the requests in flight, not the hold
  * time's worth), the client side's BIRD learns the pool aggregate, the HA half (two routers, upstream
- * BIRD with ECMP and BFD) loses nothing when a router stops and a bounded share when an uplink is cut, and
+ * BIRD with ECMP and BFD, a VRRP gateway for the nodes) loses nothing when a router stops and a bounded
+ * share when an uplink is cut or a router dies as a whole box, and
  * down leaves no namespace or forwarder behind, also after the router was killed.
  */
 import { execFileSync } from 'node:child_process';
@@ -110,17 +111,18 @@ describe('vipgate lab', { timeout: 240_000 }, () => {
     expect(u).toMatch(/172\.20\.1\.0\/24 via 192\.168\.20\.254 dev eth0 proto bird/);
   });
 
-  it('ha: two routers, upstream ECMP with BFD; a stopped router loses nothing, a cut uplink a bounded share', () => {
+  it('ha: two routers, upstream ECMP with BFD, VRRP gateway; a stopped router loses nothing, a cut uplink or a dead box a bounded share', () => {
     const out = vipgate('lab', 'ha');
     expect(out).toMatch(/^rtr1\s+BGP\s+---\s+up\s.*Established/m);
     expect(out).toMatch(/^rtr2\s+BGP\s+---\s+up\s.*Established/m);
     expect(out).toMatch(/^192\.168\.30\.25[34]\s+tr0\s+Up\b.*\n192\.168\.30\.25[34]\s+tr0\s+Up\b/m);
     expect(out).toMatch(/172\.20\.1\.0\/24 proto bird metric \d+\s*\n\s+nexthop via 192\.168\.30\.253 dev tr0 weight 1\s*\n\s+nexthop via 192\.168\.30\.254 dev tr0 weight 1/);
+    expect(out).toMatch(/on k8s-w1: the VRRP address, held by k8s-rtr\ndefault via 192\.168\.10\.1 dev eth0/);
     // every agent peers with both routers
     expect(out).toMatch(/192\.168\.10\.254\s+192\.168\.10\.254\s+Established\s+3/);
     expect(out).toMatch(/192\.168\.10\.253\s+192\.168\.10\.253\s+Established\s+3/);
 
-    const [, stop, cut] = out.split('### HA: ');
+    const [, stop, cut, box] = out.split('### HA: ');
     expect(stop).toMatch(/^k8s-rtr2's vipgate router stops/);
     expect(stop).toMatch(/after\n172\.20\.1\.0\/24 via 192\.168\.30\.254 dev tr0 proto bird/);
     expect(stop).toMatch(/upstream: session down after \d+ ms, route converged after \d+ ms/);
@@ -135,6 +137,17 @@ describe('vipgate lab', { timeout: 240_000 }, () => {
     expect(c.lost).toBeGreaterThan(0);
     expect(c.lost).toBeLessThan(c.requests / 8);
     expect(cut).toMatch(/k8s-rtr's uplink is up again; the upstream spreads over both routers/);
+
+    // k8s-rtr lost as a whole box: BFD moves the upstream, VRRP the nodes' gateway (so every reply is lost
+    // until then, not only those through k8s-rtr): a bounded share, far below what the hold time would lose
+    expect(box).toMatch(/^k8s-rtr fails as a whole box/);
+    expect(box).toMatch(/after\n172\.20\.1\.0\/24 via 192\.168\.30\.253 dev tr0 proto bird/);
+    expect(box).toMatch(/upstream: session down after \d+ ms, route converged after \d+ ms/);
+    expect(box).toMatch(/nodes' gateway 192\.168\.10\.1: on k8s-rtr2 after \d+ ms/);
+    const b = stream(box!);
+    expect(b.lost).toBeGreaterThan(0);
+    expect(b.lost).toBeLessThan(b.requests / 4);
+    expect(box).toMatch(/k8s-rtr is back: the gateway, its sessions, its kernel routes/);
     expect(vipgate('lab', 'status')).toMatch(/lab: 9 namespaces/);
   });
 
