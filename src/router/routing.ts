@@ -99,7 +99,9 @@ export class Routing {
 
   /** A peer came up: its policies (RFC 8212 when none is configured for eBGP). */
   attach(peer: Peer, n: NeighborConfig): void {
-    this.peers.set(peer, { ...this.policies(peer, n), accepted: new Set(), rejected: 0, overLimit: false });
+    // a session back after a graceful restart keeps what was accepted before (its stale paths), so that the
+    // End-of-RIB sweep of what it did not send again removes them; a normal down cleared it (peerDown)
+    this.peers.set(peer, { ...this.policies(peer, n), accepted: this.peers.get(peer)?.accepted ?? new Set(), rejected: 0, overLimit: false });
   }
 
   private policies(peer: Peer, n: NeighborConfig): Pick<PeerImport, 'importPolicy' | 'exportPolicy' | 'maxPrefix' | 'checkNextHop' | 'drain'> {

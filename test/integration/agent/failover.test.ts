@@ -20,7 +20,7 @@
  * routes are refreshed, and a stream to that VIP loses nothing.
  * Needs root (namespaces) and `npm run build` (the processes run dist/).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../helpers/netns.js';
@@ -43,7 +43,8 @@ const BFD = 'bfd: { minRx: 100, minTx: 100, multiplier: 3 }';
 const ROUTER_CONFIG = nodesRouterConfig(ROUTER, NODES.map((n) => n.address),
   `holdTime: 30, ${BFD.replace('{', '{ enabled: true,')}, gracefulRestart: { enabled: true, restartTime: 60 }`, NODE_AS);
 
-function services(): string {
+/** The cluster; the solo Service's one endpoint on `soloNode`. */
+function services(soloNode = 'n1'): string {
   const nodes = NODES.map((n) => `apiVersion: v1\nkind: Node\nmetadata: { name: ${n.name} }\nstatus: { conditions: [{ type: Ready, status: "True" }] }`);
   const cluster = CLUSTER_VIPS.map((ip, i) => `apiVersion: v1
 kind: Service
@@ -58,7 +59,7 @@ apiVersion: discovery.k8s.io/v1
 kind: EndpointSlice
 metadata: { name: solo-1, namespace: default, labels: { kubernetes.io/service-name: solo } }
 addressType: IPv4
-endpoints: [{ addresses: ["10.42.0.10"], conditions: { ready: true }, nodeName: n1 }]`;
+endpoints: [{ addresses: ["10.42.0.10"], conditions: { ready: true }, nodeName: ${soloNode} }]`;
   return [...nodes, ...cluster, solo].join('\n---\n');
 }
 
@@ -272,4 +273,29 @@ shutdown: ${shutdown}
     expect(counts.lost).toEqual([]);
     expect(counts.received).toBe(counts.sent);
   }, 120_000);
+
+  it('graceful restart: what the new run no longer announces is swept on its End-of-RIB, not after the restart time', async () => {
+    const n1 = byName('n1');
+    const n2 = byName('n2');
+    expect((await n1.view()).stopMode).toBe('graceful-restart');
+    const writeServices = (text: string): void => { writeFileSync(`${work!.services}.tmp`, text); renameSync(`${work!.services}.tmp`, work!.services); };
+    expect(await n1.stop()).toBe(0);
+    await waitFor('the router sees n1 down', async () => ((await router.peer(n1.address))?.state !== 'Established' ? true : undefined), 10_000, 50);
+    // while n1 is away, the solo Service's endpoint moves to n2: n2 announces it, n1's path stays (stale)
+    writeServices(services('n2'));
+    await waitFor('solo: n1 stale and n2', async () => {
+      const paths = (await router.table(SOLO_VIP)).paths.map((p) => `${p.nextHop}${p.stale ? ' stale' : ''}`).sort();
+      return paths.join() === `${n1.address} stale,${n2.address}` ? true : undefined;
+    }, 20_000, 100).catch((e: Error) => { throw new Error(`${e.message}\n${logs()}`); });
+    n1.launch();
+    // the new run announces the Cluster VIPs only; its End-of-RIB ends the stale time for the rest
+    await waitFor('solo via n2 only, n1 back', async () => {
+      const paths = (await router.table(SOLO_VIP)).paths;
+      return paths.length === 1 && paths[0]!.nextHop === n2.address && (await router.peer(n1.address))?.state === 'Established' ? true : undefined;
+    }, 30_000, 100).catch((e: Error) => { throw new Error(`${e.message}\n${logs()}`); });
+    expect(kernel().get(SOLO_VIP)).toEqual([n2.address]);
+    expect((await router.table(CLUSTER_VIPS[0])).paths.filter((p) => p.nextHop === n1.address).map((p) => p.stale)).toEqual([false]);
+    writeServices(services());
+    await waitComplete('solo back on n1');
+  }, 90_000);
 });
