@@ -26,6 +26,7 @@ export interface KubeObject {
   readonly metadata?: {
     readonly name?: string; readonly namespace?: string; readonly resourceVersion?: string;
     readonly labels?: Record<string, string>; readonly annotations?: Record<string, string>;
+    readonly deletionTimestamp?: string;
   };
   readonly [field: string]: unknown;
 }
@@ -134,6 +135,9 @@ export function nodeFromObject(o: KubeObject): NodeInfo {
     // a node without status (hand-written lab files) counts as ready
     ready: readyCond === undefined ? conditions.length === 0 : readyCond['status'] === 'True',
     excluded: EXCLUDE_LABEL in labels,
+    // a drain (cordon) or a node being deleted: the agent's `shutdown: auto` stops with graceful shutdown
+    ...(obj(o['spec'])?.['unschedulable'] === true ? { unschedulable: true } : {}),
+    ...(o.metadata?.deletionTimestamp ? { deleting: true } : {}),
   };
 }
 

@@ -6,10 +6,10 @@ import { pad } from './table.js';
 
 export function renderAgentSummary(s: AgentSummary): string {
   const lines = [
-    `node ${s.node}: ${s.synced ? 'synced' : 'waiting for the first full sync'}${s.leader ? ', address assignment leader' : ''}`,
+    `node ${s.node}: ${s.synced ? 'synced' : 'waiting for the first full sync'}${s.leader ? ', address assignment leader' : ''}; on SIGTERM: ${s.stopMode}`,
     '',
-    `${pad('Peer', 16)}${pad('Address', 18)}${pad('State', 13)}Announced`,
-    ...s.peers.map((p) => `${pad(p.name, 16)}${pad(p.address, 18)}${pad(p.state, 13)}${p.announced}`),
+    `${pad('Peer', 16)}${pad('Address', 18)}${pad('State', 13)}${pad('Announced', 10, true)} ${pad('BFD', 10)}${pad('GR', 4)}Last error`,
+    ...s.peers.map((p) => `${pad(p.name, 16)}${pad(p.address, 18)}${pad(p.state, 13)}${pad(p.announced, 10, true)} ${pad(p.bfd ? p.bfd.state : '-', 10)}${pad(p.gracefulRestart ? 'yes' : 'no', 4)}${p.lastError ?? ''}`),
     '',
     'Assignments:',
     ...Object.entries(s.assignments).map(([svc, ips]) => `  ${svc}: ${ips.join(', ')}`),

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseAgentConfig } from '../../../src/agent/config/load.js';
 import { resolveStopMode } from '../../../src/agent/agent.js';
+import { nodeFromObject } from '../../../src/agent/source/manifests.js';
 import { ConfigError } from '../../../src/config/error.js';
 
 function issues(text: string): string[] {
@@ -94,6 +95,15 @@ describe('vipgate format: stop settings', () => {
     expect(resolveStopMode('auto', 'kubernetes', { deleting: true })).toBe('graceful-shutdown');
     expect(resolveStopMode('graceful-restart', 'file', undefined)).toBe('graceful-restart');
     expect(resolveStopMode('graceful-shutdown', 'kubernetes', {})).toBe('graceful-shutdown');
+  });
+
+  it('the Node object says so: spec.unschedulable (kubectl cordon/drain) and metadata.deletionTimestamp', () => {
+    const node = (spec: Record<string, unknown>, metadata: Record<string, unknown> = {}) =>
+      nodeFromObject({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', ...metadata }, spec, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
+    expect(resolveStopMode('auto', 'kubernetes', node({}))).toBe('graceful-restart');
+    expect(node({ unschedulable: true })).toMatchObject({ unschedulable: true });
+    expect(resolveStopMode('auto', 'kubernetes', node({ unschedulable: true }))).toBe('graceful-shutdown');
+    expect(resolveStopMode('auto', 'kubernetes', node({}, { deletionTimestamp: '2026-11-26T14:00:00Z' }))).toBe('graceful-shutdown');
   });
 });
 
