@@ -23,6 +23,8 @@ export interface ChannelOptions {
   /** Messages held while the broker is away; past it the oldest are dropped. */
   readonly queueLimit?: number;
   readonly reconnectMs?: number;
+  /** The largest packet the broker may send us (MQTT 5 section 3.1.2.11.4: it drops larger ones); default: no limit. */
+  readonly maximumPacketSize?: number;
 }
 
 export const CHANNEL_DEFAULTS = { keepaliveSeconds: 30, queueLimit: 10_000, reconnectMs: 2000 } as const;
@@ -114,6 +116,7 @@ export class MqttChannel {
       clientId: this.o.clientId ?? this.statusTopic.replace(/\/status$/, '').replace(/\//g, '-'),
       queueQoSZero: false,
       will: { topic: this.statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
+      ...(this.o.maximumPacketSize !== undefined ? { properties: { maximumPacketSize: this.o.maximumPacketSize } } : {}),
       ...(this.o.username !== undefined ? { username: this.o.username } : {}),
       ...(this.o.password !== undefined ? { password: this.o.password } : {}),
       ...(tls?.ca ? { ca: readFileSync(tls.ca) } : {}),

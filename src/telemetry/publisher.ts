@@ -27,6 +27,14 @@ export interface TelemetryOptions extends ChannelOptions {
 
 export const TELEMETRY_DEFAULTS = { coalesceMs: 250, refreshMs: 60_000 } as const;
 
+/** Other topics read on the publisher's connection (cluster-view.ts): nothing is published for them. */
+export interface TopicWatch {
+  readonly filters: readonly string[];
+  /** (Re)connected: the broker is about to resend the retained messages of `filters`. */
+  connected(): void;
+  message(topic: string, payload: Buffer, retain: boolean): void;
+}
+
 export class MqttTelemetry {
   readonly topics: Topics;
   private readonly o: TelemetryOptions & Required<Pick<TelemetryOptions, keyof typeof TELEMETRY_DEFAULTS>>;
@@ -41,6 +49,7 @@ export class MqttTelemetry {
   private flushTimer?: TimerHandle;
   private refreshTimer?: TimerHandle;
   private unsubscribe?: () => void;
+  private readonly watches: TopicWatch[] = [];
 
   constructor(options: TelemetryOptions, private readonly source: RouterStatusSource, private readonly clock: Clock, log: Logger) {
     this.o = { ...TELEMETRY_DEFAULTS, ...options };
@@ -54,12 +63,28 @@ export class MqttTelemetry {
   async start(): Promise<void> {
     this.unsubscribe = this.source.subscribe((e) => this.onEvent(e));
     for (const r of await this.source.routes()) if (!this.dirtyRoutes.has(r.prefix)) this.routes.set(r.prefix, r.nexthops);
-    this.channel.open({ connected: () => this.onConnect(), message: (topic, payload, retain) => this.onRetainedRoute(topic, payload, retain) });
+    this.channel.open({
+      connected: () => this.onConnect(),
+      message: (topic, payload, retain) => {
+        this.onRetainedRoute(topic, payload, retain);
+        for (const w of this.watches) w.message(topic, payload, retain);
+      },
+    });
     this.scheduleRefresh();
+  }
+
+  /** Also read `w.filters` on this connection, now if connected and again after every reconnect. */
+  watch(w: TopicWatch): void {
+    this.watches.push(w);
+    if (this.channel.stats().connected) for (const f of w.filters) this.channel.subscribe(f);
   }
 
   private onConnect(): void {
     this.channel.subscribe(this.topics.routesWildcard);
+    for (const w of this.watches) {
+      w.connected();
+      for (const f of w.filters) this.channel.subscribe(f);
+    }
     this.announcedPeers.clear();
     this.peersDirty = true;
     for (const prefix of this.routes.keys()) this.dirtyRoutes.add(prefix);
