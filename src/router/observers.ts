@@ -1,16 +1,19 @@
 /**
  * What watches the router from the outside, started from the configuration's optional sections: the
- * SQLite history (`store`), MQTT telemetry (`telemetry`) and the web page with /metrics (`web`). Each
- * reads the router through RouterStatus; none can hold routing up (their failures are logged).
+ * SQLite history (`store`), MQTT telemetry (`telemetry`; on its connection the router also reads the node
+ * agents' reports, cluster-view.ts) and the web page with /metrics (`web`, with a Cluster view when there
+ * is telemetry). Each reads the router through RouterStatus; none can hold routing up (their failures are
+ * logged).
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import { dirname } from 'node:path';
 import type { Clock, TimerHandle } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import type { RouterConfig } from '../config/resolve.js';
 import { openStore, type HistoryStore } from '../store/store.js';
+import { CLUSTER_LIMITS, watchCluster, type ClusterView } from '../telemetry/cluster-view.js';
 import { startTelemetry, type MqttTelemetry } from '../telemetry/publisher.js';
 import { startWeb, type WebServer } from '../web/server.js';
 import type { ExtraGauge } from '../web/metrics.js';
@@ -19,6 +22,7 @@ import type { RouterStatus } from './status.js';
 export interface Observers {
   readonly store?: HistoryStore;
   readonly telemetry?: MqttTelemetry;
+  readonly cluster?: ClusterView;
   readonly web?: WebServer;
   close(): Promise<void>;
 }
@@ -53,17 +57,27 @@ function openHistory(cfg: NonNullable<RouterConfig['store']>, status: RouterStat
   return { store, stop: () => { unsubscribe(); timer?.cancel(); store.close(); } };
 }
 
+/** This machine's addresses, how the agents name this router among their peers. */
+function ownAddresses(cfg: RouterConfig): string[] {
+  const all = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
+  return [...new Set([cfg.routerId, ...all])];
+}
+
 export async function startObservers(cfg: RouterConfig, status: RouterStatus, deps: ObserverDeps): Promise<Observers> {
   const { clock, log } = deps;
   const history = cfg.store ? openHistory(cfg.store, status, deps) : undefined;
   const t = cfg.telemetry;
+  const host = t?.host ?? hostname();
   const telemetry = t ? await startTelemetry({
-    url: t.url, site: t.site, host: t.host ?? hostname(), coalesceMs: t.coalesceMs, queueLimit: t.queueLimit,
+    url: t.url, site: t.site, host, coalesceMs: t.coalesceMs, queueLimit: t.queueLimit,
+    // the agents' topics are read on this connection: nothing larger than an agent summary may come in
+    maximumPacketSize: CLUSTER_LIMITS.maxAgentBytes + 4096,
     ...(t.username !== undefined ? { username: t.username } : {}),
     ...(t.password !== undefined ? { password: t.password } : {}),
     ...(t.tls ? { tls: t.tls } : {}),
     ...(t.homeAssistant !== false ? { discoveryPrefix: t.homeAssistant } : {}),
   }, status, clock, log.child({ module: 'mqtt' })) : undefined;
+  const cluster = t && telemetry ? watchCluster(telemetry, t.site, host) : undefined;
   const gauges: ExtraGauge[] = [
     ...(history ? [
       { name: 'vipgate_history_dropped_rows', help: 'History rows dropped (queue full or history stopped)', value: () => history.store.dropped },
@@ -79,9 +93,10 @@ export async function startObservers(cfg: RouterConfig, status: RouterStatus, de
     host: cfg.web.address, port: cfg.web.port, source: status, gauges, log,
     ...(history ? { history: history.store } : {}),
     ...(cfg.web.adminToken ? { adminToken: cfg.web.adminToken } : {}),
+    ...(cluster ? { cluster: { source: cluster, ownAddresses: ownAddresses(cfg) } } : {}),
   }) : undefined;
   return {
-    ...(history ? { store: history.store } : {}), ...(telemetry ? { telemetry } : {}), ...(web ? { web } : {}),
+    ...(history ? { store: history.store } : {}), ...(telemetry ? { telemetry } : {}), ...(cluster ? { cluster } : {}), ...(web ? { web } : {}),
     async close() {
       await web?.close();
       await telemetry?.stop();

@@ -164,7 +164,7 @@ export class ClusterView implements ClusterSource {
   private parse<T>(payload: Uint8Array, max: number, read: (text: string) => T | undefined): Parsed<T> {
     if (payload.length === 0) return { ok: true, value: undefined };
     if (payload.length > max) return { ok: false, why: 'oversized' };
-    const value = read(Buffer.from(payload.buffer, payload.byteOffset, payload.length).toString('utf8'));
+    const value = read(new TextDecoder().decode(payload));
     return value === undefined ? { ok: false, why: 'malformed' } : { ok: true, value };
   }
 

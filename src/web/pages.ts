@@ -1,7 +1,7 @@
 /**
  * The status pages as HTML: the layout (semantic landmarks, a skip link, one <main>), the overview
- * (peers, Service IPs, ECMP groups, recent events, charts) and one page per Service IP. The part inside
- * <div id="live"> is what live updates replace.
+ * (peers, Service IPs, ECMP groups, recent events, charts) and one page per Service IP (the Cluster page
+ * is cluster-page.ts). The part inside <div id="live"> is what live updates replace.
  */
 import type { HistoryView, PeerSummary, RouteChangeView, RouterEvent } from '../control/views.js';
 import { duration, esc, millis, timeTag } from './html.js';
@@ -16,6 +16,8 @@ export interface LayoutOptions {
   readonly admin: boolean;
   /** Why the boot partition's vipgate.yaml was not applied (config-error.ts); shown above the page. */
   readonly configError?: string;
+  /** Link the Cluster page (the router reads the node agents' telemetry). */
+  readonly cluster?: boolean;
 }
 
 export function layout(o: LayoutOptions, body: string): string {
@@ -23,7 +25,7 @@ export function layout(o: LayoutOptions, body: string): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(o.title)}</title><link rel="stylesheet" href="/assets/app.css"><script src="/assets/app.js" defer></script></head>
 <body><a class="skip" href="#content">Skip to content</a>
-<header><nav aria-label="Main"><a href="/" class="brand">vipgate</a><a href="/">Overview</a>${o.admin ? '<a href="/admin">Admin</a>' : ''}<a href="/metrics">Metrics</a></nav>
+<header><nav aria-label="Main"><a href="/" class="brand">vipgate</a><a href="/">Overview</a>${o.cluster ? '<a href="/cluster">Cluster</a>' : ''}${o.admin ? '<a href="/admin">Admin</a>' : ''}<a href="/metrics">Metrics</a></nav>
 <p id="conn" class="conn" role="status" aria-live="polite">${o.events ? 'connecting…' : ''}</p></header>
 <main id="content"><h1>${esc(o.heading)}</h1>
 ${o.configError ? `<section class="alert" role="alert" aria-labelledby="h-config-error"><h2 id="h-config-error">Configuration not applied</h2><pre>${esc(o.configError)}</pre></section>` : ''}
@@ -34,13 +36,13 @@ ${o.events ? `<div id="live" data-events="${esc(o.events)}">${body}</div>` : bod
 /** Rows listed at most per table (a full table of 100,000 routes would stall the page and the router). */
 export const MAX_ROWS = 500;
 
-function table(caption: string, head: readonly string[], rows: readonly string[][], empty: string): string {
+export function table(caption: string, head: readonly string[], rows: readonly string[][], empty: string): string {
   if (rows.length === 0) return `<p class="muted">${esc(empty)}</p>`;
   return `<div class="scroll"><table><caption>${esc(caption)}</caption><thead><tr>${head.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead>`
     + `<tbody>${rows.map((r) => `<tr>${r.map((c, i) => (i === 0 ? `<th scope="row">${c}</th>` : `<td>${c}</td>`)).join('')}</tr>`).join('')}</tbody></table></div>`;
 }
 
-function stateBadge(state: string): string {
+export function stateBadge(state: string): string {
   const cls = state === 'Established' ? 'up' : state === 'Idle' || state === 'Active' ? 'down' : 'wait';
   return `<span class="badge ${cls}">${esc(state)}</span>`;
 }

@@ -2,9 +2,12 @@
  * The router's web status page (fastify), read-only unless an admin token is configured:
  *   GET  /                 overview: peers, Service IPs, ECMP groups, recent events, history charts
  *   GET  /vip?prefix=P     one Service IP: the nodes serving it, weights, since when, its changes
+ *   GET  /cluster          the node agents' MQTT reports joined with this router's routes (cluster.ts),
+ *                          when the router reads them (WebOptions.cluster)
  *   GET  /events?view=...  Server-Sent Events with the live region of that page
  *   GET  /metrics          Prometheus text format
  *   GET  /api/status       the control API views as JSON, and configError (below)
+ *   GET  /api/cluster      the Cluster page's model as JSON (404 without WebOptions.cluster)
  *   GET  /admin, POST /admin/login|logout|clear   session reset behind the token (admin.ts)
  *   POST /api/clear        the same for scripts, with Authorization: Bearer <token>
  * It reads the router through RouterStatusSource (the control API's shapes) and the history through
@@ -17,6 +20,8 @@ import type { HistorySource, RouterStatusSource } from '../control/views.js';
 import type { Logger } from '../lib/log.js';
 import { AdminGate, foreignOrigin, SESSION_COOKIE } from './admin.js';
 import { CLIENT_JS, CSS } from './assets.js';
+import { clusterModel, type ClusterOptions } from './cluster.js';
+import { clusterBody } from './cluster-page.js';
 import { CONFIG_ERROR_FILE, readConfigError } from './config-error.js';
 import { esc } from './html.js';
 import { LiveHub } from './live.js';
@@ -39,6 +44,8 @@ export interface WebOptions {
   readonly throttleMs?: number;
   /** Shown when present: why the boot partition's configuration was rejected (default CONFIG_ERROR_FILE). */
   readonly configErrorFile?: string;
+  /** The node agents' reports (the router's MQTT telemetry reads them): enables /cluster. */
+  readonly cluster?: ClusterOptions;
 }
 
 export interface WebServer {
@@ -66,6 +73,7 @@ export async function startWeb(o: WebOptions): Promise<WebServer> {
   const hub = new LiveHub(o.throttleMs);
   const metrics = new RouterMetrics(source, o.gauges);
   const unsubscribe = source.subscribe((e) => { events.push(e); hub.changed(); });
+  const unsubscribeCluster = o.cluster?.source.subscribe(() => hub.changed());
   const app = Fastify({ logger: false, bodyLimit: 16 * 1024 });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(String(body))));
@@ -75,11 +83,13 @@ export async function startWeb(o: WebOptions): Promise<WebServer> {
   const configError = () => readConfigError(o.configErrorFile ?? CONFIG_ERROR_FILE);
   const page = (reply: FastifyReply, title: string, heading: string, body: string, eventsUrl?: string, alert?: string) =>
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store')
-      .send(layout({ title, heading, admin: gate !== undefined, ...(eventsUrl ? { events: eventsUrl } : {}), ...(alert ? { configError: alert } : {}) }, body));
+      .send(layout({ title, heading, admin: gate !== undefined, cluster: o.cluster !== undefined, ...(eventsUrl ? { events: eventsUrl } : {}), ...(alert ? { configError: alert } : {}) }, body));
   const charts = () => history?.charts(HISTORY_WINDOW_MS, FLAP_BUCKET_MS);
   const renderOverview = async () => overviewBody(await overview(source, events), charts());
   const renderService = async (prefix: string) => serviceBody(prefix, await service(source, prefix, now()), history?.routeHistory(prefix, 20), now());
   const prefixOf = (req: FastifyRequest) => String((req.query as Record<string, unknown>).prefix ?? '');
+  const cluster = o.cluster;
+  const renderCluster = async () => (cluster ? clusterBody(await clusterModel(cluster, source)) : '<p class="muted">The router reads no node agent telemetry (no telemetry section).</p>');
 
   app.get('/', async (_req, reply) => page(reply, 'vipgate status', 'Status', await renderOverview(), '/events?view=overview', await configError()));
   app.get('/vip', async (req, reply) => {
@@ -91,8 +101,10 @@ export async function startWeb(o: WebOptions): Promise<WebServer> {
     const view = String((req.query as Record<string, unknown>).view ?? 'overview');
     const prefix = prefixOf(req);
     reply.hijack();
-    hub.attach(reply.raw, view === 'vip' ? () => renderService(prefix) : renderOverview);
+    hub.attach(reply.raw, view === 'vip' ? () => renderService(prefix) : view === 'cluster' ? renderCluster : renderOverview);
   });
+  app.get('/cluster', async (_req, reply) => page(cluster ? reply : reply.code(404), 'Cluster – vipgate', 'Cluster', await renderCluster(), cluster ? '/events?view=cluster' : undefined));
+  app.get('/api/cluster', async (_req, reply) => (cluster ? clusterModel(cluster, source) : reply.code(404).send({ error: 'no telemetry section: the router reads no node agent reports' })));
   app.get('/assets/app.css', (_req, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'max-age=3600').send(CSS));
   app.get('/assets/app.js', (_req, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'max-age=3600').send(CLIENT_JS));
   app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.text()));
@@ -109,6 +121,7 @@ export async function startWeb(o: WebOptions): Promise<WebServer> {
     url, metrics,
     async close() {
       unsubscribe();
+      unsubscribeCluster?.();
       hub.close();
       metrics.close();
       await app.close();
