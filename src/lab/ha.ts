@@ -14,10 +14,10 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import {
-  agentPid, routeHops, sleepUntil, startNodeAgent, startRouter, stopProcess, vipgate, waitForPeers, waitForRoute, type Out,
+  agentPid, routeHops, routerSysctls, sleepUntil, startNodeAgent, startRouter, stopProcess, vipgate, waitForPeers, waitForRoute, type Out,
 } from './lab.js';
 import { duringStream, kernelEvents, streamLine, type StreamFigures } from './measure.js';
-import { addLink, addNamespace, inNs, ipBatch, labNamespaces, processesWith, startDetached } from './ns.js';
+import { addBridgePort, addLink, addNamespace, inNs, ipBatch, labNamespaces, processesWith, startDetached } from './ns.js';
 import { agentConfig, HA, haBirdConfig, keepalivedConfig, LAB, LAB_BFD, LAB_DIR, ROUTER_SOCKET, ROUTER1, type RouterRole } from './topology.js';
 
 const ROUTER2: RouterRole = { name: HA.router2.name, lan: HA.router2.lan, ha: true };
@@ -38,12 +38,6 @@ export interface HaResult {
   readonly paths: string[];
   readonly failures: HaFailure[];
 }
-
-const sysctl = (ns: string): void => {
-  for (const kv of ['net.ipv4.ip_forward=1', 'net.ipv4.fib_multipath_hash_policy=1', 'net.ipv4.conf.all.rp_filter=2', 'net.ipv4.conf.default.rp_filter=2']) {
-    inNs(ns, 'sysctl', ['-qw', kv]);
-  }
-};
 
 /** Each router reaches the outside over its uplink, or else (metric 100) through the other router. */
 function outsideRoutes(): void {
@@ -88,17 +82,14 @@ async function haUp(out: Out): Promise<void> {
     for (const ns of [router2.ns, upstream.ns, outside.ns]) addNamespace(ns);
     inNs(hub, 'ip', ['link', 'add', 'br1', 'type', 'bridge']);
     inNs(hub, 'ip', ['link', 'set', 'br1', 'up']);
-    const toBridge = (ns: string, dev: string, port: string, bridge: string, addr: string): void => {
-      addLink(ns, dev, [`${addr}/24`], hub, port, []);
-      inNs(hub, 'ip', ['link', 'set', port, 'master', bridge]);
-    };
+    const toBridge = (ns: string, dev: string, port: string, bridge: string, addr: string): void => addBridgePort(hub, bridge, ns, dev, port, [`${addr}/24`]);
     toBridge(router2.ns, 'lan0', 'p-rtr2', 'br0', router2.lan);
     toBridge(LAB.router.ns, 'up0', 'u-rtr', 'br1', HA.router1Uplink);
     toBridge(router2.ns, 'up0', 'u-rtr2', 'br1', router2.uplink);
     toBridge(upstream.ns, 'tr0', 'u-up', 'br1', upstream.transit);
     addLink(upstream.ns, 'out0', [`${upstream.outside}/24`], outside.ns, 'eth0', [`${outside.address}/24`]);
     inNs(outside.ns, 'ip', ['route', 'add', 'default', 'via', upstream.outside]);
-    for (const ns of [router2.ns, upstream.ns]) sysctl(ns);
+    for (const ns of [router2.ns, upstream.ns]) routerSysctls(ns);
     outsideRoutes();
     // k8s-rtr again with the upstream as a BFD neighbor; every agent again with both routers as peers
     writeFileSync(`${LAB_DIR}/agent.yaml`, agentConfig([LAB.router.lan, router2.lan]));

@@ -10,7 +10,7 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { request } from '../control/client.js';
 import type { BgpSummary } from '../control/views.js';
-import { addLink, addNamespace, inNs, labNamespaces, processesWhere, processesWith, removeNamespace, signal, spawnDetached, startDetached } from './ns.js';
+import { addBridgePort, addLink, addNamespace, inNs, labNamespaces, processesWhere, processesWith, removeNamespace, signal, spawnDetached, startDetached } from './ns.js';
 import {
   agentConfig, clusterManifests, LAB, LAB_DIR, mosquittoConfig, ROUTER_SOCKET, ROUTER1, routerConfig, SEED_SERVICES, TELEMETRY_SITE,
   WEB_PORT, WEB_URL, MQTT_URL, type LabNode, type LabService, type RouterRole,
@@ -26,8 +26,11 @@ const MQTT_GET = fileURLToPath(new URL('./mqtt-get.js', import.meta.url));
 /** The router's web page as a unix socket path, reachable from the root namespace. */
 const WEB_SOCKET = `${LAB_DIR}/web.sock`;
 
-function sysctl(ns: string, settings: Record<string, string>): void {
-  for (const [k, v] of Object.entries(settings)) inNs(ns, 'sysctl', ['-qw', `${k}=${v}`]);
+/** A router's namespace: forwarding, L4 hashing so that one client's flows spread over the next hops, loose reverse-path filtering. */
+export function routerSysctls(ns: string): void {
+  for (const kv of ['net.ipv4.ip_forward=1', 'net.ipv4.fib_multipath_hash_policy=1', 'net.ipv4.conf.all.rp_filter=2', 'net.ipv4.conf.default.rp_filter=2']) {
+    inNs(ns, 'sysctl', ['-qw', kv]);
+  }
 }
 
 export const CLUSTER_FILE = `${LAB_DIR}/cluster.yaml`;
@@ -115,15 +118,12 @@ export async function labUp(out: Out): Promise<void> {
   for (const ns of [hub, router.ns, client.ns, ...nodes.map((n) => n.ns)]) addNamespace(ns);
   inNs(hub, 'ip', ['link', 'add', 'br0', 'type', 'bridge']);
   inNs(hub, 'ip', ['link', 'set', 'br0', 'up']);
-  const toHub = (ns: string, dev: string, port: string, addrs: readonly string[]): void => {
-    addLink(ns, dev, addrs, hub, port, []);
-    inNs(hub, 'ip', ['link', 'set', port, 'master', 'br0']);
-  };
+  const toHub = (ns: string, dev: string, port: string, addrs: readonly string[]): void => addBridgePort(hub, 'br0', ns, dev, port, addrs);
   toHub(router.ns, 'lan0', 'p-rtr', [`${router.lan}/24`]);
   addLink(router.ns, 'pc0', [`${router.client}/24`], client.ns, 'eth0', [`${client.address}/24`]);
   inNs(client.ns, 'ip', ['route', 'add', 'default', 'via', router.client]);
   // L4 hashing so that one client's flows spread over the next hops; loose reverse-path filtering
-  sysctl(router.ns, { 'net.ipv4.ip_forward': '1', 'net.ipv4.fib_multipath_hash_policy': '1', 'net.ipv4.conf.all.rp_filter': '2', 'net.ipv4.conf.default.rp_filter': '2' });
+  routerSysctls(router.ns);
   writeFileSync(`${LAB_DIR}/agent.yaml`, agentConfig());
   writeCluster(SEED_SERVICES);
   writeFileSync(`${LAB_DIR}/mosquitto.conf`, mosquittoConfig());
@@ -146,7 +146,7 @@ export async function labUp(out: Out): Promise<void> {
 }
 
 const webLine = (): string => `web status page: ${WEB_URL} (the router's page, forwarded from its namespace)`;
-const mqttLine = (): string => `MQTT: mosquitto at ${MQTT_URL} in ${LAB.router.ns}, the routers publish vipgate/${TELEMETRY_SITE}/#`;
+const mqttLine = (): string => `MQTT: mosquitto at ${MQTT_URL} in ${LAB.router.ns}, the routers and agents publish vipgate/${TELEMETRY_SITE}/#`;
 
 async function summary(socket: string): Promise<BgpSummary> {
   return await request(socket, 'show bgp summary', {}, 3000) as BgpSummary;
@@ -193,12 +193,14 @@ export async function labStatus(out: Out): Promise<number> {
   } catch (e) {
     out(`${webLine()}: not answering (${e instanceof Error ? e.message : String(e)})\n`);
   }
-  const topic = `vipgate/${TELEMETRY_SITE}/${ROUTER1.name}/summary`;
   out(`${mqttLine()}\n`);
-  try {
-    out(`${topic}: ${inNs(LAB.router.ns, process.execPath, [MQTT_GET, LAB.router.lan, '1883', topic]).trim()}\n`);
-  } catch (e) {
-    out(`${topic}: no message (${e instanceof Error ? e.message.split('\n')[0] : String(e)})\n`);
+  // what the router and one node's agent keep retained on the broker
+  for (const topic of [`vipgate/${TELEMETRY_SITE}/${ROUTER1.name}/summary`, `vipgate/${TELEMETRY_SITE}/${LAB.nodes[1]!.name}/services/default_svc1`]) {
+    try {
+      out(`${topic}: ${inNs(LAB.router.ns, process.execPath, [MQTT_GET, LAB.router.lan, '1883', topic]).trim()}\n`);
+    } catch (e) {
+      out(`${topic}: no message (${e instanceof Error ? e.message.split('\n')[0] : String(e)})\n`);
+    }
   }
   return 0;
 }

@@ -29,6 +29,12 @@ export function addLink(nsA: string, a: string, addrA: readonly string[], nsB: s
   }
 }
 
+/** A veth from `dev` in `ns` (with addresses) to `port`, a port of `bridge` in the namespace `hub`. */
+export function addBridgePort(hub: string, bridge: string, ns: string, dev: string, port: string, addrs: readonly string[]): void {
+  addLink(ns, dev, addrs, hub, port, []);
+  inNs(hub, 'ip', ['link', 'set', port, 'master', bridge]);
+}
+
 /** Start a program detached from us, output appended to `log`; returns its pid. */
 export function spawnDetached(cmd: string, args: readonly string[], log: string): number {
   const fd = openSync(log, 'a');

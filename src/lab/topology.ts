@@ -133,6 +133,7 @@ ${routers.map((a) => `  - { address: ${a}, asn: ${LAB.router.asn}, holdTime: 9, 
 pools:
   - { name: default, addresses: [${LAB.pool}], avoidBuggyIPs: true }
 externalIPs: { enabled: true }
+telemetry: { url: "${MQTT_URL}", site: ${TELEMETRY_SITE} }
 `;
 }
 

@@ -35,7 +35,7 @@ const WEB = 'http://127.0.0.1:8179/';
 afterAll(() => { vipgate('lab', 'down'); });
 
 describe('vipgate lab', { timeout: 240_000 }, () => {
-  it('up: the router, three agents, mosquitto and the web page on the host loopback', async () => {
+  it('up: the router, three agents, mosquitto with their telemetry, the web page on the host loopback', async () => {
     const up = vipgate('lab', 'up');
     expect(up).toMatch(/3 BGP sessions established/);
     expect(up).toContain(`web status page: ${WEB}`);
@@ -46,10 +46,11 @@ describe('vipgate lab', { timeout: 240_000 }, () => {
     expect(await page.text()).toContain('<title>vipgate status</title>');
     const api = await (await fetch(`${WEB}api/status`)).json() as { routes: { prefix: string }[] };
     expect(api.routes.map((r) => r.prefix).sort()).toEqual(['172.20.1.1/32', '172.20.1.2/32', '172.20.1.3/32']);
-    // the router's telemetry as mosquitto keeps it, and BFD up with every agent
+    // the router's and an agent's telemetry as mosquitto keeps it, and BFD up with every agent
     const status = vipgate('lab', 'status');
     expect(status).toMatch(/: answering, 4 peers, 3 routes/);
     expect(status).toMatch(/vipgate\/lab\/k8s-rtr\/summary: \{"routes":3,"peers":4,"peersEstablished":3,/);
+    expect(status).toMatch(/vipgate\/lab\/k8s-w1\/services\/default_svc1: \{"service":"default\/svc1","ips":\["172\.20\.1\.1"\].*"announcedTo":\["192\.168\.10\.254"\]/);
     expect(vipgate('show', 'bfd', '--socket', '/run/vipgate-lab/router.sock')).toMatch(/(192\.168\.10\.1\d*\s+Up\s+Up\s+100\s+300\b[^\n]*\n?){3}/);
   });
 
