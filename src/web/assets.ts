@@ -26,6 +26,7 @@ tbody th { font-weight: 600; }
 .badge { display: inline-block; padding: 0 .45rem; border-radius: 1rem; font-size: .85rem; border: 1px solid currentColor; }
 .badge.up { color: var(--up); } .badge.down { color: var(--down); } .badge.wait { color: var(--wait); }
 .nexthops { margin: 0; padding-left: 1rem; }
+.node { border-top: 1px solid var(--line); margin-top: 1.5rem; } .node > h2 { margin-top: 1rem; overflow-wrap: anywhere; } .node .scroll { margin-bottom: 1rem; }
 .events { padding-left: 1.25rem; } .events li { margin: .2rem 0; }
 .conn { margin: 0; font-size: .85rem; color: var(--muted); }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr)); gap: 1rem; }

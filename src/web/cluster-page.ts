@@ -41,7 +41,7 @@ function serviceRow(s: ClusterService): string[] {
 
 function agentLine(n: ClusterNode): string {
   const a = n.agent;
-  const facts = a ? [a.synced ? 'synced' : 'not synced yet', a.leader ? 'IPAM leader' : '', `on stop: ${esc(a.stopMode)}`, `${plural(a.assignments, 'assignment')}`].filter(Boolean).join(', ')
+  const facts = a ? [a.synced ? 'synced' : 'not synced yet', a.leader ? 'IPAM leader' : '', `on stop: ${esc(a.stopMode)}`, `IPAM assignments: ${a.assignments}`].filter(Boolean).join(', ')
     : 'no summary heard';
   const session = n.session
     ? `this router's session with it: ${stateBadge(n.session.state)} <span class="muted">${esc(n.session.address)}</span>`
