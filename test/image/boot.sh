@@ -150,6 +150,9 @@ wait_for() {
 }
 console_has() { grep -qaE "$1" "$console"; }
 birdc_has() { ip netns exec "$ns" birdc -s "$work/bird.ctl" "$1" | grep -qE "$2"; }
+bird_session() { ip netns exec "$ns" birdc -s "$work/bird.ctl" 'show protocols guest' | grep '^guest'; }
+# established_anew LINE: BIRD's session is Established again, since another time than in LINE (a new session)
+established_anew() { local l; l=$(bird_session) && [[ "$l" == *Established* && "$l" != "$1" ]]; }
 # guest [TIMEOUT] COMMAND: runs COMMAND in the guest's shell, prints its output, returns its status
 guest() {
   local t=120; [[ "$1" =~ ^[0-9]+$ ]] && { t=$1; shift; }
@@ -207,23 +210,27 @@ say "no failed unit"
 
 # ===== updates (A/B app slots)
 phase_start=$(date +%s.%N)
+session=$(bird_session)
 check "update.sh: the bundle from the boot partition installed into slot b, router healthy" \
   guest 400 "/usr/lib/vipgate/update.sh /boot/firmware/app.tar.gz --sha256 $bundle_sha"
 [ "$(guest 'readlink /opt/vipgate/current')" = b ] || fail "current does not point at slot b after the update"
-wait_for 180 "BGP Established again after the update" birdc_has 'show protocols guest' 'Established'
+wait_for 180 "BGP Established again after the update (a new session)" established_anew "$session"
 check "update.sh: a wrong checksum is refused, nothing changed" guest_has \
   "/usr/lib/vipgate/update.sh /boot/firmware/app.tar.gz --sha256 $(printf '0%.0s' {1..64}); echo exit=\$?; readlink /opt/vipgate/current" 'checksum mismatch.*exit=2 b $'
+session=$(bird_session)
 check "update.sh --rollback: back to slot a" guest_has '/usr/lib/vipgate/update.sh --rollback; echo exit=$?; readlink /opt/vipgate/current' 'rolled back from slot b to slot a.*exit=0 a $'
 wait_for 240 "router active on slot a" router_active
+wait_for 180 "BGP Established again after --rollback (a new session)" established_anew "$session"
 # a release that passes `router --check` but whose router exits at once (its Node is slot a's, linked)
 guest 'rm -rf /var/tmp/bad && mkdir -p /var/tmp/bad/app/bin /var/tmp/bad/node/bin && ln -s /opt/vipgate/a/node/bin/node /var/tmp/bad/node/bin/node && echo 0.0.0-broken > /var/tmp/bad/VERSION && printf "%s\n" "if (process.argv.includes(\"--check\")) console.log(\"valid\"); else { console.error(\"broken release\"); process.exit(1); }" > /var/tmp/bad/app/bin/vipgate.js && tar -czf /var/tmp/bad.tar.gz -C /var/tmp/bad .' \
   || fail "cannot make the broken bundle in the guest"
+session=$(bird_session)
 out=$(guest 400 'VIPGATE_HEALTH_TIMEOUT=45 /usr/lib/vipgate/update.sh /var/tmp/bad.tar.gz; echo exit=$?; readlink /opt/vipgate/current')
 echo "$out" | sed 's/^/boot.sh:   /'
 tr '\n' ' ' <<<"$out" | grep -q 'did not start: rolling back to slot a.* exit=1 a' || fail "the broken release was not rolled back to slot a"
 say "update.sh: a release whose router does not come up is rolled back to slot a"
 wait_for 240 "router active again on slot a" router_active
-wait_for 180 "BGP Established again after the rollback" birdc_has 'show protocols guest' 'Established'
+wait_for 180 "BGP Established again after the rollback (a new session)" established_anew "$session"
 
 # ===== boot 2: a wrong vipgate.yaml on the card
 phase_start=$(date +%s.%N)
