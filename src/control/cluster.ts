@@ -23,6 +23,7 @@ export interface AgentServiceReport {
   readonly service: string;
   readonly ips: readonly string[];
   readonly trafficPolicy: string;
+  /** Ready endpoints of the Service on the node. */
   readonly localEndpoints: number;
   /** The agent's peer names it announces the addresses to. */
   readonly announcedTo: readonly string[];

@@ -9,6 +9,7 @@
  * changes becomes one message per topic; the broker's absence costs a bounded queue (MqttChannel), and the
  * agent's announcing never waits for any of this.
  */
+import type { AgentServiceReport } from '../control/cluster.js';
 import type { Clock, TimerHandle } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { MqttChannel, type ChannelOptions, type TelemetryStats } from './channel.js';
@@ -20,16 +21,8 @@ export interface AgentPeerState {
   readonly state: string;
 }
 
-export interface AgentServiceState {
-  /** namespace/name */
-  readonly service: string;
-  readonly ips: readonly string[];
-  readonly trafficPolicy: string;
-  /** Ready endpoints of the Service on this node. */
-  readonly localEndpoints: number;
-  /** Peers this node announces the Service's addresses to. */
-  readonly announcedTo: readonly string[];
-}
+/** One Service's topic: the payload the router's cluster view reads (control/cluster.ts). */
+export type AgentServiceState = AgentServiceReport;
 
 /** What the agent shows; read on every tick. */
 export interface AgentStatusSource {

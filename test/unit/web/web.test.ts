@@ -7,6 +7,7 @@ import { esc, duration } from '../../../src/web/html.js';
 import { EventRing } from '../../../src/web/model.js';
 import { MAX_ROWS } from '../../../src/web/pages.js';
 import { FakeRouter } from '../../e2e/fake-router.js';
+import { sse } from './sse.js';
 
 const VIP = '172.20.1.1/32';
 const TOKEN = 'correct-horse-battery';
@@ -19,26 +20,6 @@ async function web(source: FakeRouter, extra: Partial<WebOptions> = {}): Promise
   const s = await startWeb({ host: '127.0.0.1', port: 0, source, now: () => source.now, throttleMs: 10, ...extra });
   servers.push(s);
   return s;
-}
-
-/** Reads Server-Sent Events from a fetch body; next() resolves with the next `update` event's data. */
-async function sse(url: string): Promise<{ next: () => Promise<{ version: number; html: string }>; close: () => void }> {
-  const ac = new AbortController();
-  const res = await fetch(url, { signal: ac.signal });
-  expect(res.headers.get('content-type')).toContain('text/event-stream');
-  const reader = res.body!.getReader();
-  let buf = '';
-  const next = async () => {
-    for (let i = 0; i < 1000; i++) {
-      const m = /event: update\ndata: (.*)\n\n/.exec(buf);
-      if (m) { buf = buf.slice(m.index + m[0].length); return JSON.parse(m[1]!) as { version: number; html: string }; }
-      const { value, done } = await reader.read();
-      if (done) throw new Error('stream ended');
-      buf += new TextDecoder().decode(value);
-    }
-    throw new Error('no update event');
-  };
-  return { next, close: () => ac.abort() };
 }
 
 describe('web status page', () => {
