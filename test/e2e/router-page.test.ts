@@ -3,7 +3,8 @@
  * history, MQTT telemetry (a real mosquitto) and the web page configured, and three `vipgate router`
  * processes as nodes (127.0.0.11-13) announcing one Service IP. The page shows three nodes and three
  * next hops; a node killed with SIGKILL is gone from the open page live (latency reported); MQTT, /metrics
- * and the history database tell the same story.
+ * and the history database tell the same story. A node agent's retained MQTT reports then show on the
+ * router's Cluster page (read on its telemetry connection).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -135,6 +136,35 @@ describe('vipgate router with web, MQTT and history', () => {
       db.close();
     }
     expect(readFileSync(join(dir, 'edge.log'), 'utf8')).toContain('web status page listening');
+    await page.close();
+  });
+
+  it('the router reads a node agent\'s MQTT reports on its telemetry connection: /cluster and /api/cluster show them', async () => {
+    // what an agent on node1 would leave retained (src/telemetry/agent-publisher.ts); node1's session has no
+    // hostname capability and the range neighbor no description, so no session is matched to it
+    const base = 'vipgate/lab/node1';
+    await watcher.client.publishAsync(`${base}/status`, 'online', { qos: 1, retain: true });
+    await watcher.client.publishAsync(`${base}/agent`, JSON.stringify({
+      node: 'node1', synced: true, leader: true, stopMode: 'graceful', assignments: {}, failures: {},
+      peers: [{ name: 'edge', address: '127.0.0.1', state: 'Established', announced: 1 }],
+    }), { qos: 1, retain: true });
+    await watcher.client.publishAsync(`${base}/services/default_web`, JSON.stringify({
+      service: 'default/web', ips: ['172.20.1.1'], trafficPolicy: 'Cluster', localEndpoints: 1, announcedTo: ['edge'],
+    }), { qos: 1, retain: true });
+    interface Api { nodes: { node: string; status: string; agent: { peers: { thisRouter: boolean }[] }; services: { addresses: { agreement: string; nexthops: string[] }[] }[] }[]; unmatchedSessions: { address: string }[] }
+    const api = await waitFor('node1 in /api/cluster', async () => {
+      const r = await (await fetch(`${webUrl}/api/cluster`)).json() as Api;
+      return r.nodes.length === 1 && r.nodes[0]!.services.length === 1 ? r : undefined;
+    }, 15_000);
+    // the router's own topics (vipgate/lab/edge/...) are not a node
+    expect(api.nodes.map((n) => `${n.node}:${n.status}`)).toEqual(['node1:online']);
+    expect(api.nodes[0]!.agent.peers[0]!.thisRouter).toBe(true);
+    // node2 was killed in the test above
+    expect(api.nodes[0]!.services[0]!.addresses).toEqual([{ ip: '172.20.1.1', nexthops: ['127.0.0.11', '127.0.0.13'], agreement: 'unmatched' }]);
+    expect(api.unmatchedSessions.map((s) => s.address).sort()).toEqual(['127.0.0.11', '127.0.0.13']);
+    const page = await browser.context.newPage();
+    await page.goto(`${webUrl}/cluster`);
+    expect(await page.locator('section.node h2 .node-name').allTextContents()).toEqual(['node1']);
     await page.close();
   });
 });
