@@ -3,14 +3,15 @@
  * completion; it keeps the kernel's routes of our protocol equal to them through nexthop objects and shared
  * groups (model.ts), or RTA_MULTIPATH routes where the kernel has no nexthop objects (detected at open).
  * At open it adopts what a previous run left in the kernel, so unchanged routes are never rewritten;
- * `sweep` then deletes what the router no longer wants. A monitor restores our routes when someone else
+ * `sweep` then deletes what the router no longer wants, and our routes that an earlier configuration left
+ * in another table or at another metric. A monitor restores our routes when someone else
  * deletes them and resyncs from a full dump when notifications were lost (ENOBUFS). Operations run one at
  * a time in call order.
  */
 import { formatAddress, formatPrefix, parseAddress, parsePrefix, type Prefix } from '../lib/address.js';
 import { Reader } from '../lib/bytes.js';
 import {
-  AF_INET, AF_INET6, NLM_F_DUMP, NLM_F_REQUEST, RT_TABLE_MAIN, RTM_GETNEXTHOP, RTM_GETROUTE, RTM_NEWNEXTHOP, RTM_NEWROUTE,
+  AF_INET, AF_INET6, NLM_F_DUMP, NLM_F_REQUEST, RT_TABLE_MAIN, RT_TABLE_UNSPEC, RTM_GETNEXTHOP, RTM_GETROUTE, RTM_NEWNEXTHOP, RTM_NEWROUTE,
 } from '../wire/netlink/constants.js';
 import { buildMessage } from '../wire/netlink/message.js';
 import { decodeNexthop, encodeNexthop, type NexthopMessage } from '../wire/netlink/nexthop.js';
@@ -19,7 +20,7 @@ import { KernelError, NetlinkChannel } from './channel.js';
 import { encodeKernelRequests, type KernelRequest, type ResilientConfig, type RouteSettings } from './kernel-request.js';
 import { FibModel, IdAllocator, type DesiredChange, type FibMode, type Hop } from './model.js';
 import { RouteMonitor } from './monitor.js';
-import { adopt, diff, type KernelSnapshot } from './reconcile.js';
+import { adopt, diff, leftBehind, type KernelSnapshot } from './reconcile.js';
 import { resolveNexthops } from './resolve.js';
 
 /** Our routing protocol number (rt_protos: firmware/etc/iproute2/rt_protos.d/vipgate.conf). */
@@ -95,6 +96,8 @@ export class Fib {
 
   private tail: Promise<unknown> = Promise.resolve();
   private orphans: number[];
+  /** Deletions of our routes found at open in another table or at another metric (for the sweep). */
+  private elsewhere: KernelRequest[];
   private monitor: RouteMonitor | undefined;
   private readonly toRestore = new Set<string>();
   private resyncReason: string | undefined;
@@ -109,6 +112,7 @@ export class Fib {
     snapshot: KernelSnapshot,
   ) {
     this.orphans = adopt(model, snapshot, settings);
+    this.elsewhere = leftBehind(snapshot, settings);
   }
 
   get mode(): FibMode { return this.model.mode; }
@@ -142,7 +146,8 @@ export class Fib {
         }
       }
       const model = new FibModel(new IdAllocator(opts.nexthopIdBase ?? 1_000_000), mode, opts.resilient);
-      fib = new Fib(channel, settings, model, { nexthops, routes: await dumpRoutes(channel, settings) });
+      // every table: ours elsewhere (an old fib.table or fib.metric) are found and swept
+      fib = new Fib(channel, settings, model, { nexthops, routes: await dumpRoutes(channel, settings.protocol) });
       fib.monitor = monitor;
       if (missed) fib.requestResync('kernel changes while starting');
       return fib;
@@ -178,12 +183,15 @@ export class Fib {
     return this.serial(() => this.execute(this.model.withdraw(formatAddress(parseAddress(address)))));
   }
 
-  /** Delete the routes adopted at open that no change has confirmed since, and unused groups and nexthops. */
+  /** Delete the routes adopted at open that no change has confirmed since, ours found at open in another table
+   * or at another metric, and unused groups and nexthops (routes first: they may use the groups). */
   sweep(): Promise<ApplyResult> {
     return this.serial(async () => {
       const orphans = this.orphans.map((id): KernelRequest => ({ kind: 'delete-nexthop', id }));
+      const elsewhere = this.elsewhere;
       this.orphans = [];
-      return this.execute([...this.model.sweep(), ...orphans]);
+      this.elsewhere = [];
+      return this.execute([...elsewhere, ...this.model.sweep(), ...orphans]);
     });
   }
 
@@ -215,7 +223,7 @@ export class Fib {
       const nexthops = this.model.mode === 'objects' ? await dumpNexthops(this.channel) : [];
       const byId = new Map(nexthops.filter((n) => n.id !== undefined).map((n) => [n.id!, n]));
       const gateway = (n: NexthopMessage | undefined): string => (n?.gateway ? formatAddress(n.gateway) : '?');
-      return (await dumpRoutes(this.channel, this.settings)).map((r): KernelRoute => {
+      return (await dumpRoutes(this.channel, this.settings.protocol, this.settings.table)).map((r): KernelRoute => {
         const prefix = r.dst ? `${formatAddress(r.dst)}/${r.dstLen}` : r.family === AF_INET6 ? '::/0' : '0.0.0.0/0';
         const top = r.nhId !== undefined ? byId.get(r.nhId) : undefined;
         const hops = top?.group ? top.group.map((m) => ({ gateway: gateway(byId.get(m.id)), weight: m.weight }))
@@ -270,7 +278,7 @@ export class Fib {
 
   private async resyncNow(reason: string): Promise<ApplyResult> {
     const nexthops = this.model.mode === 'objects' ? await dumpNexthops(this.channel) : [];
-    const routes = await dumpRoutes(this.channel, this.settings);
+    const routes = await dumpRoutes(this.channel, this.settings.protocol, this.settings.table);
     const result = await this.execute(diff(this.model, { nexthops, routes }, this.settings));
     this.degraded = result.failures.length > 0;
     this.onEvent({ type: 'resync', reason, result });
@@ -368,7 +376,7 @@ function describe(req: KernelRequest): string {
     case 'group': return `group ${req.id}`;
     case 'delete-nexthop': return `delete nexthop ${req.id}`;
     case 'route': case 'multipath-route': return `route ${formatPrefix(req.prefix)}`;
-    case 'delete-route': return `delete route ${formatPrefix(req.prefix)}`;
+    case 'delete-route': return `delete route ${formatPrefix(req.prefix)}${req.table === undefined ? '' : ` (table ${req.table} metric ${req.metric})`}`;
   }
 }
 
@@ -378,14 +386,15 @@ async function dumpNexthops(channel: NetlinkChannel): Promise<NexthopMessage[]> 
   return replies.filter((m) => m.type === RTM_NEWNEXTHOP).map((m) => decodeNexthop(new Reader(m.payload)));
 }
 
-/** Our routes, both families: the kernel filters by protocol and table (NETLINK_GET_STRICT_CHK). */
-async function dumpRoutes(channel: NetlinkChannel, s: RouteSettings): Promise<RouteMessage[]> {
+/** Our routes, both families: the kernel filters by protocol and table (NETLINK_GET_STRICT_CHK; without a
+ * table, every table). */
+async function dumpRoutes(channel: NetlinkChannel, protocol: number, table = RT_TABLE_UNSPEC): Promise<RouteMessage[]> {
   const out: RouteMessage[] = [];
   for (const family of [AF_INET, AF_INET6]) {
     let replies;
     try {
       replies = await channel.dump(buildMessage({ type: RTM_GETROUTE, flags: NLM_F_REQUEST | NLM_F_DUMP, seq: 0, pid: 0 }, (w) =>
-        encodeRoute(w, { family, dstLen: 0, srcLen: 0, tos: 0, table: s.table, protocol: s.protocol, scope: 0, type: 0, flags: 0 })));
+        encodeRoute(w, { family, dstLen: 0, srcLen: 0, tos: 0, table, protocol, scope: 0, type: 0, flags: 0 })));
     } catch (e) {
       if (e instanceof KernelError && e.code === 'ENOENT') continue; // the table does not exist yet
       throw e;

@@ -32,7 +32,8 @@ export type KernelRequest =
   | { readonly kind: 'route'; readonly prefix: Prefix; readonly nhId: number }
   /** A route with its paths inline (RTA_MULTIPATH), for kernels without nexthop objects. */
   | { readonly kind: 'multipath-route'; readonly prefix: Prefix; readonly paths: readonly RouteNexthop[] }
-  | { readonly kind: 'delete-route'; readonly prefix: Prefix };
+  /** Delete a route of ours; `table`/`metric` name another place than the configured one (left by an old configuration). */
+  | { readonly kind: 'delete-route'; readonly prefix: Prefix; readonly table?: number; readonly metric?: number };
 
 /** Where our routes live and how they are marked. */
 export interface RouteSettings {
@@ -83,7 +84,7 @@ function encodeInto(w: Writer, req: KernelRequest, s: RouteSettings): void {
     case 'delete-route':
       return encodeMessage(w, { type: RTM_DELROUTE, flags: NLM_F_REQUEST, seq: 0, pid: 0 }, (w) =>
         // as iproute2 does: scope NOWHERE and type UNSPEC match whatever scope and type the route has
-        encodeRoute(w, routeMessage(req.prefix, s, RT_SCOPE_NOWHERE, 0)));
+        encodeRoute(w, routeMessage(req.prefix, { ...s, table: req.table ?? s.table, metric: req.metric ?? s.metric }, RT_SCOPE_NOWHERE, 0)));
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * Kernel state versus the FIB model (pure). adopt() takes what the kernel already has under our protocol at
  * startup into the model, so that a restart rewrites nothing that is still wanted: matching routes are
- * confirmed by the router's changes, others are swept. diff() compares a fresh dump with the model and
+ * confirmed by the router's changes, others are swept, as are ours in another table or at another metric
+ * (leftBehind). diff() compares a fresh dump with the model and
  * returns the requests that repair the kernel (after a lost notification, ENOBUFS, or someone deleting our
  * objects): missing or altered nexthops, groups and routes are rewritten, ours that the model lacks deleted.
  * Dumps may show RTA_NH_ID routes also in the expanded RTA_MULTIPATH form (nexthop_compat_mode=1).
@@ -16,13 +17,26 @@ import { setKey, type FibModel, type GroupEntry, type GroupMember } from './mode
 export interface KernelSnapshot {
   /** Every nexthop object in the namespace (ids used by others must not be taken). */
   readonly nexthops: readonly NexthopMessage[];
-  /** Routes of our table (a dump filtered by protocol and table, re-checked here). */
+  /** Routes of our protocol (a dump filtered by protocol, and by table except at startup; re-checked here). */
   readonly routes: readonly RouteMessage[];
 }
 
 /** Is this kernel route one of ours (protocol, table, metric, unicast)? */
 export function isOurRoute(r: RouteMessage, s: RouteSettings): boolean {
   return r.protocol === s.protocol && r.table === s.table && (r.priority ?? 0) === s.metric && r.type === RTN_UNICAST && r.dst !== undefined;
+}
+
+/**
+ * Routes of our protocol outside the configured table and metric: left by a run whose `fib.table` or
+ * `fib.metric` differed. Nothing confirms them; the sweep deletes them, where they are.
+ */
+export function leftBehind(snap: KernelSnapshot, s: RouteSettings): KernelRequest[] {
+  const out: KernelRequest[] = [];
+  for (const r of snap.routes) {
+    if (r.protocol !== s.protocol || r.type !== RTN_UNICAST || isOurRoute(r, s)) continue;
+    out.push({ kind: 'delete-route', prefix: routePrefix(r), table: r.table, metric: r.priority ?? 0 });
+  }
+  return out;
 }
 
 export function routePrefix(r: RouteMessage): Prefix {

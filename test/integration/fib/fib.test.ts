@@ -13,7 +13,7 @@ const PROTO = '201';
 const A = '10.0.0.10', B = '10.0.0.11', C = '10.0.0.12';
 const A6 = 'fd00::10', B6 = 'fd00::11', C6 = 'fd00::12';
 
-interface JsonRoute { dst: string; nhid?: number; metric?: number; nexthops?: { gateway: string; weight: number }[]; gateway?: string }
+interface JsonRoute { dst: string; nhid?: number; metric?: number; protocol?: string; nexthops?: { gateway: string; weight: number }[]; gateway?: string }
 interface JsonNexthop {
   id: number; gateway?: string; protocol: string; type?: string;
   group?: { id: number; weight?: number }[];
@@ -247,6 +247,35 @@ describe('FIB in the kernel (nexthop objects)', () => {
     expect(main.adopted).toBe(0);
     await client.apply(hosts('10.35.0.0', 3).map((prefix): RouteChange => ({ op: 'delete', prefix })));
     await client.sweep();
+  });
+
+  it('sweeps our routes that an earlier fib.table or fib.metric left behind (kept until the sweep), and no one else\'s', async () => {
+    const inTable = (): JsonRoute[] => ipJson<JsonRoute[]>(['route', 'show', 'table', '1000']);
+    const oldTable = await fib({ table: 1000, metric: 30 });
+    await oldTable.apply(set(hosts('10.36.0.0', 3), via(A, B)));
+    await oldTable.stop();
+    const oldMetric = await fib({ metric: 30 });
+    await oldMetric.apply([...set(hosts('10.36.1.0', 2), via(A)), ...set(['2001:db8:36::1/128'], via(A6))]);
+    await oldMetric.stop();
+    lab.exec(r, 'ip', ['route', 'add', '10.36.2.1/32', 'via', A, 'table', '1000', 'metric', '30', 'proto', 'static']);
+    try {
+      const { client: now, opened } = await FibClient.start(lab, r, {});
+      clients.push(now);
+      expect(opened.adopted).toBe(0);
+      const wanted = [...hosts('10.36.0.0', 3), ...hosts('10.36.1.0', 2)];
+      await now.apply(set(wanted, via(A, B)));
+      // until the sweep (the startup hold's end) the old routes stay and forward as before
+      expect(inTable().map((x) => x.dst).sort()).toEqual(['10.36.0.1', '10.36.0.2', '10.36.0.3', '10.36.2.1']);
+      expect(routes().filter((x) => x.metric === 30).map((x) => x.dst).sort()).toEqual(['10.36.1.1', '10.36.1.2', '2001:db8:36::1']);
+      expect((await now.sweep()).failures).toEqual([]);
+      expect(inTable().map((x) => [x.dst, x.protocol])).toEqual([['10.36.2.1', 'static']]);
+      expect(routes().map((x) => [x.dst, x.metric, gatewaysOf(x).join()]).sort()).toEqual(wanted.map((p) => [p.replace('/32', ''), 20, `${A},${B}`]).sort());
+      // the old sets' groups went with them; the one still in use stays
+      expect(groupsOf(nexthops()).map((g) => g.id)).toEqual([...new Set(routes().map((x) => x.nhid))]);
+      expect((await now.sweep()).requests).toBe(0);
+    } finally {
+      lab.exec(r, 'ip', ['route', 'del', '10.36.2.1/32', 'table', '1000', 'proto', 'static']);
+    }
   });
 
   it('restores a route that someone else deletes', async () => {
