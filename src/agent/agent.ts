@@ -10,6 +10,9 @@
  * - A Service deleted while announced: its routes are withdrawn in the next UPDATE and its IPs return
  *   to the pool at once.
  * - BFD (RFC 5880/5881) with every peer that has `bfd`, on its own thread; BFD Down resets that session.
+ * - A new configuration (reconfigure(): SIGHUP, the file edited, MetalLB's objects changed) applies without
+ *   a restart: sessions opened, closed (Cease 6/3) or reset (Cease 6/6) as reconfigure.ts works out,
+ *   assignments and announcements recomputed, only the differences sent.
  * - A stop (shutdown()) is a graceful shutdown (RFC 8326: GRACEFUL_SHUTDOWN, drain, withdraw, Cease) or a
  *   graceful restart (RFC 4724: BFD AdminDown, sessions closed without NOTIFICATION, a marker for the
  *   Restart State bit of the next run); sessions whose router does not do graceful restart always get
@@ -26,6 +29,7 @@ import type { AgentConfig, ShutdownMode } from './config/model.js';
 import { Allocator, type ReconcileResult } from './ipam/allocator.js';
 import { serviceKey, type ServiceInfo, type Snapshot } from './model.js';
 import type { Source } from './source/source.js';
+import { restartOnlyChanges, type PeerChanges, type SessionIdentity } from './reconfigure.js';
 
 export interface AgentOptions {
   readonly node: string;
@@ -69,26 +73,35 @@ export function defaultRouterId(): string {
   throw new Error('no IPv4 address to use as BGP identifier: set routerId in the agent config');
 }
 
+/** What the OPENs carry besides each peer's settings: the BGP identifier and our graceful restart capability. */
+function identityOf(c: AgentConfig, restarting: boolean): SessionIdentity & { routerId: string } {
+  const routerId = c.routerId ?? c.peers.find((p) => p.routerId)?.routerId ?? defaultRouterId();
+  const gr = c.gracefulRestart;
+  return { routerId, ...(gr.enabled ? { gracefulRestart: { restartTime: gr.restartTime, restarting } } : {}) };
+}
+
 const sameIps = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x) => b.includes(x));
 
 export class Agent {
   readonly announcer: Announcer;
-  private readonly allocator: Allocator;
+  private allocator: Allocator;
   private snapshot?: Snapshot;
   private leader = false;
   private ipam?: ReconcileResult;
   private readonly writing = new Map<string, string>();
   private bfd?: BfdService;
+  private bfdStarting?: Promise<void>;
+  private cfg: AgentConfig;
 
   constructor(private readonly o: AgentOptions) {
-    const peerWithId = o.config.peers.find((p) => p.routerId);
-    const routerId = o.config.routerId ?? peerWithId?.routerId ?? defaultRouterId();
-    const gr = o.config.gracefulRestart;
-    this.announcer = new Announcer(o.clock, o.log, routerId, {
-      ...(gr.enabled ? { gracefulRestart: { restartTime: gr.restartTime, restarting: o.restarting ?? false } } : {}),
-    });
+    this.cfg = o.config;
+    const id = identityOf(o.config, o.restarting ?? false);
+    this.announcer = new Announcer(o.clock, o.log, id.routerId, id.gracefulRestart ? { gracefulRestart: id.gracefulRestart } : {});
     this.allocator = new Allocator(o.config.pools, o.config.loadBalancerClass);
   }
+
+  /** The configuration in force (the last one given to reconfigure, else the first). */
+  get config(): AgentConfig { return this.cfg; }
 
   get synced(): boolean { return this.snapshot !== undefined; }
   get isLeader(): boolean { return this.leader; }
@@ -98,14 +111,18 @@ export class Agent {
   /** BFD sessions now, one per peer with `bfd` (an empty list when no peer has it). */
   async bfdViews(): Promise<BfdSessionView[]> { return (await this.bfd?.views()) ?? []; }
 
+  /** The BFD thread, started the first time a configuration has a peer with `bfd`. */
+  private ensureBfd(): Promise<void> {
+    if (!this.cfg.peers.some((p) => p.bfd)) return Promise.resolve();
+    this.bfdStarting ??= startBfdService({
+      clock: this.o.clock, log: this.o.log, ...(this.o.bfdTransport ? { transport: this.o.bfdTransport } : {}),
+      failed: (peer, reason) => this.announcer.bfdFailed(peer, reason),
+    }).then((bfd) => { this.bfd = bfd; this.announcer.attachBfd(bfd); });
+    return this.bfdStarting;
+  }
+
   async start(): Promise<void> {
-    if (this.o.config.peers.some((p) => p.bfd)) {
-      this.bfd = await startBfdService({
-        clock: this.o.clock, log: this.o.log, ...(this.o.bfdTransport ? { transport: this.o.bfdTransport } : {}),
-        failed: (peer, reason) => this.announcer.bfdFailed(peer, reason),
-      });
-      this.announcer.attachBfd(this.bfd);
-    }
+    await this.ensureBfd();
     this.o.source.elector?.start((leader) => { this.leader = leader; this.recompute(); });
     await this.o.source.start((s) => this.onSnapshot(s));
   }
@@ -122,20 +139,42 @@ export class Agent {
     return (s) => a?.get(serviceKey(s))?.ips ?? [];
   }
 
-  private recompute(): void {
+  /**
+   * Apply a new, validated configuration without a restart (the loaders validate: a config with problems
+   * never gets here). Sessions are opened, closed or reset as reconfigure.ts says; assignments and
+   * announcements are recomputed and only what differs goes out. Settings only a restart applies are
+   * logged. Returns what happened to the sessions (empty before the first full sync: none are open yet).
+   */
+  reconfigure(next: AgentConfig): PeerChanges & { restartOnly: string[] } {
+    const prev = this.cfg;
+    const restartOnly = restartOnlyChanges(prev, next);
+    this.cfg = next;
+    if (prev.loadBalancerClass !== next.loadBalancerClass) this.allocator = new Allocator(next.pools, next.loadBalancerClass);
+    else this.allocator.setPools(next.pools);
+    for (const w of next.warnings) if (!prev.warnings.includes(w)) this.o.log.warn(w);
+    if (restartOnly.length > 0) this.o.log.warn({ settings: restartOnly }, 'these settings changed but apply only after a restart of the agent');
+    void this.ensureBfd().catch((e: unknown) => this.o.log.error({ err: (e as Error).message }, 'cannot start BFD'));
+    const changes = this.recompute(identityOf(next, false)) ?? { added: [], removed: [], reset: [], bfd: [], unchanged: [] };
+    this.o.log.info({ format: next.format, pools: next.pools.length, peers: next.peers.length, ...changes }, 'configuration applied');
+    return { ...changes, restartOnly };
+  }
+
+  private recompute(identity?: SessionIdentity): PeerChanges | undefined {
     const s = this.snapshot;
-    if (!s) return;
-    const { config, node, log } = this.o;
+    if (!s) return undefined;
+    const { node, log } = this.o;
+    const config = this.cfg;
     if (this.o.source.kind === 'file' || this.leader) {
       this.ipam = this.allocator.reconcile(s.services);
       for (const [svc, reason] of this.ipam.failures) log.warn({ service: svc }, `no address assigned: ${reason}`);
       if (this.leader) this.writeStatus(s);
     }
     const peers = peersForNode(config, s.nodes.find((n) => n.name === node));
-    this.announcer.setPeers(peers);
+    const changes = this.announcer.setPeers(peers, identity);
     const desired = desiredAnnouncements({ snapshot: s, config, node, ipsOf: this.ipsOf() });
     this.announcer.apply(desired);
     this.o.onApplied?.(desired);
+    return changes;
   }
 
   /** The leader writes each assignment into status.loadBalancer.ingress where it differs. */
@@ -160,8 +199,8 @@ export class Agent {
   /** What a stop does now: the configured mode, `auto` resolved against the source and this node's state. */
   stopMode(): StopMode {
     const self = this.snapshot?.nodes.find((n) => n.name === this.o.node);
-    const mode = resolveStopMode(this.o.config.shutdown, this.o.source.kind, self);
-    return mode === 'graceful-restart' && !this.o.config.gracefulRestart.enabled ? 'graceful-shutdown' : mode;
+    const mode = resolveStopMode(this.cfg.shutdown, this.o.source.kind, self);
+    return mode === 'graceful-restart' && !this.cfg.gracefulRestart.enabled ? 'graceful-shutdown' : mode;
   }
 
   /**
@@ -173,7 +212,8 @@ export class Agent {
    * (RFC 9003). Returns the sessions restarted and drained.
    */
   async shutdown(mode: StopMode, o: { skipDrain?: AbortSignal; onRestart?: () => void } = {}): Promise<{ restarted: string[]; drained: string[] }> {
-    const { log, clock, config } = this.o;
+    const { log, clock } = this.o;
+    const config = this.cfg;
     await this.o.source.stop();
     const restarted = mode === 'graceful-restart' ? this.announcer.restartCapable() : [];
     if (restarted.length > 0) {

@@ -1,7 +1,22 @@
 /**
- * `vipgate agent --source file:PATH | --source kubernetes[:KUBECONFIG] --config FILE --node NAME
- * [--socket PATH] [--log-level L]`: load and validate the config (every problem named with its field),
- * start the source, the agent and its control socket. SIGTERM or SIGINT stops gracefully (Agent.shutdown):
+ * `vipgate agent --source file:PATH | --source kubernetes[:KUBECONFIG]  (--config FILE | --metallb-namespace NS
+ * [--config FILE])  [--node NAME] [--socket PATH] [--log-level L]`: load and validate the config (every
+ * problem named with its field), start the source, the agent and its control socket.
+ * Configuration, read again without a restart (Agent.reconfigure: sessions added, closed with Cease 6/3,
+ * reset with Cease 6/6 when their parameters changed; announcements recomputed, only differences sent):
+ * - `--config FILE`: vipgate's YAML, MetalLB's legacy ConfigMap or MetalLB's CRDs as YAML documents; read
+ *   again when the file changes on disk (its directory is watched, 200 ms debounce) and on SIGHUP.
+ * - `--metallb-namespace NS` (needs `--source kubernetes[:KUBECONFIG]`, same API server and credentials):
+ *   pools, peers, advertisements, BFD profiles and communities from MetalLB's objects in namespace NS
+ *   (metallb.io IPAddressPool, BGPPeer v1beta2, BGPAdvertisement, BFDProfile, Community), listed and
+ *   watched; every change applied (200 ms debounce). Nothing is announced until they form a valid
+ *   configuration. `--config FILE` is then optional and holds only vipgate's own settings (the keys of
+ *   vipgate's format other than asn, routerId, peers, pools and advertisements: gracefulShutdown,
+ *   gracefulRestart, shutdown, externalIPs, linkBandwidth, leaderElection, loadBalancerClass, ipvs,
+ *   telemetry); without it they take their defaults. It is watched and read on SIGHUP too.
+ * A new configuration with problems changes nothing; each problem is logged with its field. Changes of
+ * `ipvs`, `telemetry`, `leaderElection` and `gracefulRestart.stateDir` are logged and apply at the next
+ * start. SIGTERM or SIGINT stops gracefully (Agent.shutdown):
  * `shutdown: graceful-shutdown` drains (RFC 8326: GRACEFUL_SHUTDOWN, `gracefulShutdown.drainSeconds`,
  * withdraw, Cease/Administrative Shutdown with a message), `graceful-restart` closes the sessions without
  * NOTIFICATION so the routers keep our routes as stale (RFC 4724) and leaves a marker in
@@ -18,7 +33,7 @@ import { agentStatusSource } from './telemetry.js';
 import { ConfigError } from '../config/error.js';
 import { ControlServer } from '../control/server.js';
 import { Agent } from './agent.js';
-import { loadAgentConfig } from './config/load.js';
+import { FileConfigFeed, type ConfigFeed } from './config/feed.js';
 import type { AgentConfig } from './config/model.js';
 import { FileSource } from './source/file.js';
 import type { Source } from './source/source.js';
@@ -28,7 +43,10 @@ import { registerAgentViews } from './views.js';
 export interface AgentArgs {
   /** "file:PATH", "kubernetes" or "kubernetes:KUBECONFIG". */
   readonly source: string;
-  readonly config: string;
+  /** The config file; with `metallbNamespace`, vipgate's settings only (optional). */
+  readonly config?: string | undefined;
+  /** Read MetalLB's objects in this namespace (needs the Kubernetes source). */
+  readonly metallbNamespace?: string | undefined;
   /** Default: $NODE_NAME (the DaemonSet sets it from spec.nodeName), else the host name. */
   readonly node?: string;
   readonly socket?: string;
@@ -46,12 +64,30 @@ export class SourceSpecError extends Error {}
  */
 export async function makeSource(spec: string, cfg: AgentConfig, node: string, log: ReturnType<typeof createLogger>): Promise<Source> {
   if (spec.startsWith('file:') && spec.length > 5) return new FileSource(spec.slice(5), log);
-  if (spec === 'kubernetes' || spec.startsWith('kubernetes:')) {
-    const kubeconfig = spec.slice('kubernetes:'.length) || undefined;
+  const kube = kubernetesSpec(spec);
+  if (kube) {
     const { KubernetesSource, loadKubeConfig } = await import('./source/kubernetes.js');
-    return new KubernetesSource(loadKubeConfig(kubeconfig), log, { ...cfg.leaderElection, identity: node });
+    return new KubernetesSource(loadKubeConfig(kube.kubeconfig), log, { ...cfg.leaderElection, identity: node });
   }
   throw new SourceSpecError(`--source must be file:PATH, kubernetes or kubernetes:KUBECONFIG, not "${spec}"`);
+}
+
+/** "kubernetes" or "kubernetes:KUBECONFIG" → the kubeconfig (undefined: in-cluster); anything else → undefined. */
+function kubernetesSpec(spec: string): { kubeconfig: string | undefined } | undefined {
+  if (spec !== 'kubernetes' && !spec.startsWith('kubernetes:')) return undefined;
+  return { kubeconfig: spec.slice('kubernetes:'.length) || undefined };
+}
+
+/** Where the configuration comes from (`--config`, or `--metallb-namespace` with an optional `--config`). */
+export async function makeConfigFeed(a: AgentArgs, log: Logger): Promise<ConfigFeed> {
+  if (a.metallbNamespace !== undefined) {
+    const kube = kubernetesSpec(a.source);
+    if (!kube) throw new SourceSpecError('--metallb-namespace reads MetalLB\'s objects from the API server: it needs --source kubernetes[:KUBECONFIG]');
+    const [{ MetallbConfigFeed }, { loadKubeConfig }] = await Promise.all([import('./source/metallb.js'), import('./source/kubernetes.js')]);
+    return new MetallbConfigFeed(loadKubeConfig(kube.kubeconfig), log.child({ part: 'metallb' }), { namespace: a.metallbNamespace, settingsFile: a.config });
+  }
+  if (a.config === undefined) throw new SourceSpecError('the agent needs --config FILE or --metallb-namespace NS');
+  return new FileConfigFeed(a.config, log);
 }
 
 /** MQTT telemetry when configured; a broker problem is logged and never stops the agent. */
@@ -73,15 +109,19 @@ function startTelemetry(cfg: AgentConfig, agent: Agent, node: string, log: Logge
 }
 
 export async function runAgent(a: AgentArgs): Promise<number> {
+  const log = createLogger('vipgate-agent', a.logLevel ?? 'info');
+  let feed: ConfigFeed;
   let cfg: AgentConfig;
   try {
-    cfg = await loadAgentConfig(a.config);
+    feed = await makeConfigFeed(a, log);
+    if (a.metallbNamespace !== undefined) log.info({ namespace: a.metallbNamespace }, 'waiting for a valid configuration from the metallb.io objects');
+    cfg = await feed.first();
   } catch (e) {
+    if (e instanceof SourceSpecError) { process.stderr.write(`vipgate agent: ${e.message}\n`); return 2; }
     if (e instanceof ConfigError) { process.stderr.write(`${e.message}\n`); return 3; }
     throw e;
   }
   const node = a.node ?? process.env['NODE_NAME'] ?? hostname();
-  const log = createLogger('vipgate-agent', a.logLevel ?? 'info');
   for (const w of cfg.warnings) log.warn(w);
   let source: Source;
   try {
@@ -117,6 +157,8 @@ export async function runAgent(a: AgentArgs): Promise<number> {
   await agent.start();
   log.info({ node, source: a.source, format: cfg.format, peers: cfg.peers.length, pools: cfg.pools.length }, 'vipgate agent started');
   const telemetry = startTelemetry(cfg, agent, node, log);
+  feed.watch((next) => agent.reconfigure(next));
+  process.on('SIGHUP', () => { log.info('SIGHUP: reading the configuration again'); void feed.reload(); });
   const skipDrain = new AbortController();
   await new Promise<void>((resolve) => {
     let signals = 0;
@@ -128,13 +170,16 @@ export async function runAgent(a: AgentArgs): Promise<number> {
     process.on('SIGTERM', () => onSignal('SIGTERM'));
     process.on('SIGINT', () => onSignal('SIGINT'));
   });
+  await feed.close();
   const mode = agent.stopMode();
   log.info({ mode }, `stop: ${mode}`);
   await agent.shutdown(mode, {
     skipDrain: skipDrain.signal,
     onRestart: () => {
+      // the settings in force now (a reload may have changed restartTime; stateDir only at a start)
+      const { restartTime } = agent.config.gracefulRestart;
       try {
-        writeRestartMarker(gr.stateDir, gr.restartTime, Date.now());
+        writeRestartMarker(gr.stateDir, restartTime, Date.now());
       } catch (e) {
         log.warn({ err: (e as Error).message, stateDir: gr.stateDir }, 'cannot write the graceful restart marker: the next run will not set the Restart State bit');
       }

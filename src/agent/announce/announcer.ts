@@ -30,6 +30,7 @@ import { formatAddress, parseAddress } from '../../lib/address.js';
 import { CeaseSubcode, WellKnownCommunity, type PathAttributes } from '../../wire/bgp/types.js';
 import { sha1Key, type BfdService } from '../../bfd/service.js';
 import type { PeerConfig } from '../config/model.js';
+import { peerChanges, type PeerChanges, type SessionIdentity } from '../reconfigure.js';
 import type { Announcement, DesiredState } from './desired.js';
 
 /** A global IPv6 address on the interface holding `ipv4`: our IPv6 next hop on an IPv4 session (RFC 2545). */
@@ -43,12 +44,12 @@ export interface AnnouncerEvents {
   session(peer: string, up: boolean, reason?: string): void;
 }
 
-interface Session { readonly cfg: PeerConfig; readonly peer: Peer; routes: Map<string, ExportRoute> }
+interface Session { cfg: PeerConfig; readonly peer: Peer; routes: Map<string, ExportRoute> }
 
 export interface AnnouncerOptions {
   readonly events?: AnnouncerEvents;
   /** Our graceful restart capability (RFC 4724 3); `restarting` sets the Restart State bit. */
-  readonly gracefulRestart?: { readonly restartTime: number; readonly restarting: boolean };
+  readonly gracefulRestart?: SessionIdentity['gracefulRestart'];
 }
 
 /** Addresses compare in one canonical text form, as the BFD service reports them. */
@@ -63,8 +64,11 @@ export class Announcer {
   private bfd?: BfdService;
   /** RFC 8326: sessions named here announce every route with GRACEFUL_SHUTDOWN. */
   private readonly draining = new Set<string>();
+  /** What every OPEN carries besides the peer's settings; replaced by setPeers on a reload. */
+  private identity: SessionIdentity;
 
-  constructor(clock: Clock, private readonly log: Logger, private readonly routerId: string, private readonly o: AnnouncerOptions = {}) {
+  constructor(clock: Clock, private readonly log: Logger, routerId: string, o: AnnouncerOptions = {}) {
+    this.identity = { routerId, gracefulRestart: o.gracefulRestart };
     const events = o.events;
     this.speaker = new Speaker(clock, {
       state: (peer, from, to) => log.debug({ peer: peer.name, from, to }, `peer ${peer.name} ${from} -> ${to}`),
@@ -90,7 +94,7 @@ export class Announcer {
       ipv6NextHop: ipv6Beside,
       // no N bit (RFC 8538): a restart closes without NOTIFICATION anyway, and without it the Cease that ends
       // a graceful shutdown makes every helper drop our routes at once instead of keeping them as stale
-      ...(this.o.gracefulRestart ? { gracefulRestart: { ...this.o.gracefulRestart, notification: false } } : {}),
+      ...(this.identity.gracefulRestart ? { gracefulRestart: { restarting: false, ...this.identity.gracefulRestart, notification: false } } : {}),
       // RFC 4271 / FRR's defaults: single-hop eBGP sends with TTL 1, iBGP and multihop eBGP further
       prepareSocket: (socket: Socket, direction: Direction) => applySessionTtl(socket, direction,
         { address: c.address, ttl: c.peerAsn === c.myAsn ? 255 : c.ebgpMultihop ?? 1 },
@@ -100,7 +104,7 @@ export class Announcer {
     return {
       ...base, families: [4, 6],
       fsm: {
-        localAs: c.myAsn, routerId: c.routerId ?? this.routerId, remoteAs: c.peerAsn, holdTime: c.holdTime,
+        localAs: c.myAsn, routerId: c.routerId ?? this.identity.routerId, remoteAs: c.peerAsn, holdTime: c.holdTime,
         ...(c.keepalive === undefined ? {} : { keepaliveTime: c.keepalive }),
         connectRetryTime: c.connectRetry, passive: false, autoRestart: true, idleHoldTime: 1, idleHoldMax: 60,
         capabilities: Peer.capabilities({ ...base, families: [4, 6], localAs: c.myAsn }),
@@ -108,18 +112,35 @@ export class Announcer {
     };
   }
 
-  /** The peers this node should talk to now: new ones start, removed or changed ones stop (Cease 6/3). */
-  setPeers(peers: readonly PeerConfig[]): void {
+  /**
+   * The peers this node should talk to now (reconfigure.ts says what changed): removed ones are closed
+   * with Cease/Peer De-configured, changed ones reset with Cease/Other Configuration Change (RFC 4486),
+   * new ones opened; a peer whose BFD settings alone changed gets a new BFD session. A new `identity`
+   * (BGP identifier, graceful restart capability: a reload) resets every session whose OPEN it changes.
+   * Returns the changes.
+   */
+  setPeers(peers: readonly PeerConfig[], identity: SessionIdentity = this.identity): PeerChanges {
     const wanted = new Map(peers.map((p) => [p.name, p]));
-    for (const [name, s] of [...this.sessions]) {
-      const w = wanted.get(name);
-      if (w && JSON.stringify(w) === JSON.stringify(s.cfg)) continue;
-      this.speaker.removePeer(s.peer, 'peer deconfigured');
+    const current = [...this.sessions.values()].map((s) => s.cfg);
+    const changes = peerChanges(current, this.identity, peers, identity);
+    this.identity = identity;
+    const close = (name: string, text: string, subcode: number): void => {
+      const s = this.sessions.get(name)!;
+      this.speaker.removePeer(s.peer, text, subcode);
       this.sessions.delete(name);
       if (s.cfg.bfd) this.bfd?.remove(s.cfg.address);
+    };
+    for (const name of changes.removed) close(name, 'peer de-configured', CeaseSubcode.PEER_DECONFIGURED);
+    for (const name of changes.reset) close(name, 'session parameters changed', CeaseSubcode.OTHER_CONFIGURATION_CHANGE);
+    for (const name of changes.bfd) {
+      const s = this.sessions.get(name)!;
+      if (s.cfg.bfd) this.bfd?.remove(s.cfg.address);
+      s.cfg = wanted.get(name)!;
+      this.startBfd(wanted.get(name)!);
     }
-    for (const [name, cfg] of wanted) {
-      if (this.sessions.has(name)) continue;
+    for (const name of changes.unchanged) this.sessions.get(name)!.cfg = wanted.get(name)!;
+    for (const name of [...changes.reset, ...changes.added]) {
+      const cfg = wanted.get(name)!;
       const peer = this.speaker.addPeer(this.options(cfg));
       const s: Session = { cfg, peer, routes: new Map() };
       this.sessions.set(name, s);
@@ -127,6 +148,7 @@ export class Announcer {
       this.applyTo(s);
       peer.start();
     }
+    return changes;
   }
 
   /** BFD sessions from now on (the service starts asynchronously); peers already configured get theirs now. */

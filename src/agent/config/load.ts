@@ -15,7 +15,7 @@ import type { KubeObject } from '../source/manifests.js';
 import { fromMetallbConfigMap, isLegacyConfig, metallbConfigMapSchema } from './metallb-configmap.js';
 import { fromMetallbCrds, isMetallbObject } from './metallb-crds.js';
 import type { AgentConfig } from './model.js';
-import { fromVipgateFormat, vipgateAgentSchema } from './vipgate-format.js';
+import { fromVipgateFormat, settingsOf, vipgateAgentSchema, vipgateSettingsSchema, type AgentSettings } from './vipgate-format.js';
 
 /** Cross-field problems of a converted config. */
 export function semanticIssues(c: AgentConfig): ConfigIssue[] {
@@ -103,4 +103,23 @@ export function parseAgentConfig(text: string, source = 'agent configuration'): 
 
 export async function loadAgentConfig(file: string): Promise<AgentConfig> {
   return parseAgentConfig(await readFile(file, 'utf8'), file);
+}
+
+/**
+ * The `--config` file beside MetalLB's objects (`--metallb-namespace`): vipgate's settings only
+ * (gracefulShutdown, gracefulRestart, shutdown, externalIPs, linkBandwidth, leaderElection,
+ * loadBalancerClass, ipvs, telemetry); an empty file or none gives the defaults.
+ */
+export function parseAgentSettings(text: string, source = 'agent settings'): AgentSettings {
+  const docs = parseYaml(text, source);
+  if (docs.length > 1) throw new ConfigError([{ path: '', message: `expected one settings document, found ${docs.length}` }], source);
+  const r = vipgateSettingsSchema.safeParse(docs[0] ?? {});
+  if (!r.success) throw new ConfigError(zodIssues(r.error.issues), source);
+  return settingsOf(r.data);
+}
+
+/** MetalLB's objects as the API server lists them, with vipgate's settings → AgentConfig; throws ConfigError. */
+export function configFromMetallbObjects(objects: readonly KubeObject[], settings: AgentSettings, source: string): AgentConfig {
+  if (objects.length === 0) throw new ConfigError([{ path: '', message: 'no metallb.io objects (IPAddressPool, BGPPeer, BGPAdvertisement)' }], source);
+  return { ...agentConfigFromObjects(objects, source), ...settings };
 }

@@ -107,6 +107,28 @@ export const vipgateAgentSchema = z.strictObject({
   }).optional(),
 });
 
+/**
+ * The settings of vipgate's format that MetalLB's objects do not carry: with `--metallb-namespace`, an
+ * optional `--config` file holds only these (the same keys, the same defaults).
+ */
+export const vipgateSettingsSchema = vipgateAgentSchema.omit({ asn: true, routerId: true, peers: true, pools: true, advertisements: true });
+
+export type AgentSettings = Pick<AgentConfig, 'externalIPs' | 'linkBandwidth' | 'leaderElection' | 'loadBalancerClass' | 'gracefulShutdown' | 'gracefulRestart' | 'shutdown' | 'ipvs' | 'telemetry'>;
+
+export function settingsOf(c: z.output<typeof vipgateSettingsSchema>): AgentSettings {
+  return {
+    externalIPs: c.externalIPs,
+    linkBandwidth: c.linkBandwidth,
+    leaderElection: c.leaderElection,
+    ...(c.loadBalancerClass ? { loadBalancerClass: c.loadBalancerClass } : {}),
+    gracefulShutdown: c.gracefulShutdown,
+    gracefulRestart: c.gracefulRestart,
+    shutdown: c.shutdown,
+    ...(c.ipvs.enabled ? { ipvs: { interface: c.ipvs.interface, strictArp: c.ipvs.strictArp } } : {}),
+    ...(c.telemetry ? { telemetry: c.telemetry } : {}),
+  };
+}
+
 export function fromVipgateFormat(c: z.output<typeof vipgateAgentSchema>): AgentConfig {
   const defaultAdvertisement: NonNullable<typeof c.advertisements>[number] = { aggregationLength: 32, aggregationLengthV6: 128, communities: [], largeCommunities: [], peers: [], nodeSelectors: [] };
   return {
@@ -119,15 +141,7 @@ export function fromVipgateFormat(c: z.output<typeof vipgateAgentSchema>): Agent
       return { origin: `peers[${i}]`, name: name ?? p.address, ...p, peerAsn: asn, myAsn: myAsn ?? c.asn, ...(b ? { bfd: b } : {}), ...(hops ? { ebgpMultihop: hops } : {}) };
     }),
     advertisements: (c.advertisements ?? [defaultAdvertisement]).map(({ pools, ...a }, i) => ({ origin: `advertisements[${i}]`, ...a, ...(pools ? { pools } : {}) })),
-    externalIPs: c.externalIPs,
-    linkBandwidth: c.linkBandwidth,
-    leaderElection: c.leaderElection,
-    ...(c.loadBalancerClass ? { loadBalancerClass: c.loadBalancerClass } : {}),
-    gracefulShutdown: c.gracefulShutdown,
-    gracefulRestart: c.gracefulRestart,
-    shutdown: c.shutdown,
-    ...(c.ipvs.enabled ? { ipvs: { interface: c.ipvs.interface, strictArp: c.ipvs.strictArp } } : {}),
-    ...(c.telemetry ? { telemetry: c.telemetry } : {}),
+    ...settingsOf(c),
     warnings: [],
   };
 }

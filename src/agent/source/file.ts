@@ -1,18 +1,17 @@
 /**
  * `--source file:PATH`: a YAML file (several documents, or List objects) holding Service, EndpointSlice
- * and Node manifests, watched for changes, for the lab and for hosts without Kubernetes. The directory
- * is watched, not the file, so that editors and `mv`-into-place (a new inode) are seen too. A file that
+ * and Node manifests, watched for changes (watch-file.ts: editors and `mv`-into-place are seen too), for
+ * the lab and for hosts without Kubernetes. A file that
  * does not parse keeps the last good snapshot (and says why in the log); until the first good read,
  * nothing is emitted.
  */
-import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { Logger } from '../../lib/log.js';
 import type { Snapshot } from '../model.js';
 import { snapshotFromObjects, type KubeObject } from './manifests.js';
 import type { Source } from './source.js';
+import { watchFile, type FileWatch } from './watch-file.js';
 
 /** YAML text of manifests → snapshot; throws with the first YAML error. */
 export function parseManifests(text: string): Snapshot {
@@ -24,21 +23,14 @@ export function parseManifests(text: string): Snapshot {
 
 export class FileSource implements Source {
   readonly kind = 'file';
-  private watcher?: FSWatcher;
-  private timer?: NodeJS.Timeout;
+  private watcher?: FileWatch;
   private lastText?: string;
-  private reading = Promise.resolve();
 
   constructor(readonly path: string, private readonly log: Logger, private readonly debounceMs = 20) {}
 
   async start(onSnapshot: (s: Snapshot) => void): Promise<void> {
-    const name = basename(this.path);
-    this.watcher = watch(dirname(this.path), (_event, file) => {
-      if (file !== null && file !== name) return;
-      clearTimeout(this.timer);
-      this.timer = setTimeout(() => { this.reading = this.reading.then(() => this.read(onSnapshot)); }, this.debounceMs);
-    });
-    await this.read(onSnapshot);
+    this.watcher = watchFile(this.path, this.debounceMs, () => this.read(onSnapshot));
+    await this.watcher.trigger();
   }
 
   private async read(onSnapshot: (s: Snapshot) => void): Promise<void> {
@@ -62,8 +54,6 @@ export class FileSource implements Source {
   }
 
   async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.watcher?.close();
-    await this.reading;
+    await this.watcher?.close();
   }
 }

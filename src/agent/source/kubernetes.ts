@@ -24,7 +24,7 @@ export function loadKubeConfig(kubeconfig?: string): KubeConfig {
   return kc;
 }
 
-interface Resource<T> {
+export interface Resource<T> {
   readonly path: string;
   readonly list: () => Promise<KubernetesListObject<KubernetesObject>>;
   readonly convert: (o: KubeObject) => T;
@@ -34,7 +34,7 @@ const MIN_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 30_000;
 
 /** One informer plus its conversion cache, restart policy and "has listed once" flag. */
-class Watched<T> {
+export class Watched<T> {
   readonly informer: ListWatch<KubernetesObject>;
   listed = false;
   private readonly cache = new WeakMap<object, T>();

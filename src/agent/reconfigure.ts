@@ -1,0 +1,76 @@
+/**
+ * What a new configuration changes, worked out without touching anything (Agent.reconfigure applies it):
+ * - sessions, by peer name: a peer no longer configured for this node is closed with Cease/Peer
+ *   De-configured (RFC 4486 subcode 3), so is one whose address or port changed (a different router;
+ *   the new one is opened); a peer whose session parameters changed (ASNs, hold time, keepalive,
+ *   connect retry, MD5 password, TTL, source address, BGP identifier, our graceful restart capability)
+ *   is reset with Cease/Other Configuration Change (RFC 4486 subcode 6), as the OPEN must carry the new
+ *   values (RFC 4271 4.2); a change of BFD settings alone replaces the BFD session and leaves BGP up;
+ *   node selectors and the item's position in the file are not session parameters;
+ * - the settings that only a restart applies (the IPVS data plane, MQTT telemetry, the Lease used for
+ *   leader election, the graceful restart state directory): reported so the log can say so.
+ * Pools, advertisements, externalIPs and link bandwidth need no plan: the agent recomputes assignments and
+ * announcements, and the Adj-RIB-Out sends only the routes that differ.
+ */
+import type { AgentConfig, PeerConfig } from './config/model.js';
+
+/** What the OPEN carries besides the peer's own settings. */
+export interface SessionIdentity {
+  readonly routerId: string;
+  /** Our graceful restart capability (RFC 4724 3); `restarting` sets the Restart State bit. */
+  readonly gracefulRestart?: { readonly restartTime: number; readonly restarting?: boolean } | undefined;
+}
+
+export interface PeerChanges {
+  /** New sessions to open (new names, or a new address/port under an old name). */
+  readonly added: readonly string[];
+  /** Sessions to close with Cease/Peer De-configured. */
+  readonly removed: readonly string[];
+  /** Sessions to reset with Cease/Other Configuration Change and open again. */
+  readonly reset: readonly string[];
+  /** Sessions kept whose BFD settings changed (their BFD session is replaced). */
+  readonly bfd: readonly string[];
+  readonly unchanged: readonly string[];
+}
+
+/** The parameters that go into the session's OPEN and socket: a difference means a reset. */
+export function sessionKey(p: PeerConfig, id: SessionIdentity): string {
+  const { origin: _o, nodeSelectors: _n, bfd: _b, name: _name, address: _a, port: _p, ...session } = p;
+  const ordered = Object.fromEntries(Object.entries(session).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return JSON.stringify({ ...ordered, routerId: p.routerId ?? id.routerId, gracefulRestart: id.gracefulRestart?.restartTime ?? null });
+}
+
+const endpoint = (p: PeerConfig): string => `${p.address}|${p.port}`;
+
+export function peerChanges(current: readonly PeerConfig[], currentId: SessionIdentity, next: readonly PeerConfig[], nextId: SessionIdentity): PeerChanges {
+  const before = new Map(current.map((p) => [p.name, p]));
+  const after = new Map(next.map((p) => [p.name, p]));
+  const added: string[] = [];
+  const removed: string[] = [];
+  const reset: string[] = [];
+  const bfd: string[] = [];
+  const unchanged: string[] = [];
+  for (const [name, old] of before) {
+    const now = after.get(name);
+    if (!now || endpoint(now) !== endpoint(old)) removed.push(name);
+    else if (sessionKey(old, currentId) !== sessionKey(now, nextId)) reset.push(name);
+    else if (JSON.stringify(old.bfd ?? null) !== JSON.stringify(now.bfd ?? null)) bfd.push(name);
+    else unchanged.push(name);
+  }
+  for (const [name, now] of after) {
+    const old = before.get(name);
+    if (!old || endpoint(now) !== endpoint(old)) added.push(name);
+  }
+  return { added, removed, reset, bfd, unchanged };
+}
+
+/** Top-level settings whose change takes effect only after a restart of the agent. */
+export function restartOnlyChanges(prev: AgentConfig, next: AgentConfig): string[] {
+  const differs = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) !== JSON.stringify(b ?? null);
+  const out: string[] = [];
+  if (differs(prev.ipvs, next.ipvs)) out.push('ipvs');
+  if (differs(prev.telemetry, next.telemetry)) out.push('telemetry');
+  if (differs(prev.leaderElection, next.leaderElection)) out.push('leaderElection');
+  if (prev.gracefulRestart.stateDir !== next.gracefulRestart.stateDir) out.push('gracefulRestart.stateDir');
+  return out;
+}

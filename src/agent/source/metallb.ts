@@ -1,0 +1,125 @@
+/**
+ * `--metallb-namespace NS`: the agent's BGP configuration from MetalLB's custom resources in the cluster,
+ * so a cluster moving from MetalLB keeps its objects and edits them with kubectl. Informers (Watched of
+ * kubernetes.ts: list, watch from the list's resourceVersion, list again on 410 Gone, a failure retried
+ * after 1 s doubling to 30 s while the configuration in force stays) on metallb.io IPAddressPool,
+ * BGPAdvertisement, BFDProfile, Community (v1beta1) and BGPPeer (v1beta2) in that namespace. Once all
+ * five have listed, and after every change (debounced: `kubectl apply -f` of several objects is one
+ * reconfiguration), the objects go through the same parser as YAML documents
+ * (config/metallb-crds.ts via configFromMetallbObjects), with vipgate's own settings from the optional
+ * `--config` file (config/load.ts parseAgentSettings, watched too). A set of objects with problems
+ * changes nothing: each problem is logged with its object and field.
+ */
+import { readFile } from 'node:fs/promises';
+import { CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import { ConfigError } from '../../config/error.js';
+import type { Logger } from '../../lib/log.js';
+import { logRejected, readConfigFile, type ConfigFeed } from '../config/feed.js';
+import { configFromMetallbObjects, parseAgentSettings } from '../config/load.js';
+import type { AgentConfig } from '../config/model.js';
+import type { AgentSettings } from '../config/vipgate-format.js';
+import type { KubeObject } from './manifests.js';
+import { Watched } from './kubernetes.js';
+import { watchFile, type FileWatch } from './watch-file.js';
+
+export const METALLB_GROUP = 'metallb.io';
+
+/** The kinds read, at the versions MetalLB serves them (BGPPeer's storage version is v1beta2). */
+export const METALLB_RESOURCES = [
+  { kind: 'IPAddressPool', version: 'v1beta1', plural: 'ipaddresspools' },
+  { kind: 'BGPPeer', version: 'v1beta2', plural: 'bgppeers' },
+  { kind: 'BGPAdvertisement', version: 'v1beta1', plural: 'bgpadvertisements' },
+  { kind: 'BFDProfile', version: 'v1beta1', plural: 'bfdprofiles' },
+  { kind: 'Community', version: 'v1beta1', plural: 'communities' },
+] as const;
+
+export function metallbPath(namespace: string, r: (typeof METALLB_RESOURCES)[number]): string {
+  return `/apis/${METALLB_GROUP}/${r.version}/namespaces/${namespace}/${r.plural}`;
+}
+
+export interface MetallbFeedOptions {
+  readonly namespace: string;
+  /** vipgate's settings beside the objects (parseAgentSettings); none: the defaults. */
+  readonly settingsFile?: string | undefined;
+  readonly debounceMs?: number;
+}
+
+export class MetallbConfigFeed implements ConfigFeed {
+  private readonly watched: Watched<KubeObject>[];
+  private readonly source: string;
+  private settings: AgentSettings = parseAgentSettings('');
+  private settingsWatch?: FileWatch;
+  private timer?: NodeJS.Timeout;
+  private onConfig?: (c: AgentConfig) => void;
+  private firstValid?: (c: AgentConfig) => void;
+  private lastKey?: string;
+
+  constructor(kc: KubeConfig, private readonly log: Logger, private readonly o: MetallbFeedOptions) {
+    const api = kc.makeApiClient(CustomObjectsApi);
+    this.source = `metallb.io objects in namespace ${o.namespace}`;
+    this.watched = METALLB_RESOURCES.map((r) => new Watched<KubeObject>(kc, {
+      path: metallbPath(o.namespace, r),
+      list: () => api.listNamespacedCustomObject({ group: METALLB_GROUP, version: r.version, namespace: o.namespace, plural: r.plural }) as Promise<KubernetesListObject<KubernetesObject>>,
+      // list items may come without apiVersion and kind
+      convert: (obj) => ({ apiVersion: `${METALLB_GROUP}/${r.version}`, kind: r.kind, ...obj }),
+    }, log, () => this.schedule()));
+  }
+
+  /** Starts the informers; resolves with the first valid configuration (problems are logged meanwhile). */
+  async first(): Promise<AgentConfig> {
+    if (this.o.settingsFile !== undefined) {
+      this.settings = parseAgentSettings(await readFile(this.o.settingsFile, 'utf8'), this.o.settingsFile);
+    }
+    const first = new Promise<AgentConfig>((resolve) => { this.firstValid = resolve; });
+    await Promise.all(this.watched.map((w) => w.start()));
+    return first;
+  }
+
+  watch(onConfig: (c: AgentConfig) => void): void {
+    this.onConfig = onConfig;
+    const file = this.o.settingsFile;
+    if (file !== undefined) {
+      this.settingsWatch = watchFile(file, this.o.debounceMs ?? 200, async () => {
+        const r = await readConfigFile(file, parseAgentSettings, this.log);
+        if (r) { this.settings = r.value; this.build(); }
+      });
+    }
+  }
+
+  /** SIGHUP: the settings file read again, the objects as the informers hold them applied again. */
+  async reload(): Promise<void> {
+    this.lastKey = undefined;
+    if (this.settingsWatch) await this.settingsWatch.trigger(); else this.build();
+  }
+
+  private schedule(): void {
+    if (!this.watched.every((w) => w.listed)) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.build(), this.o.debounceMs ?? 200);
+  }
+
+  private build(): void {
+    if (!this.watched.every((w) => w.listed)) return;
+    const objects = this.watched.flatMap((w) => w.items());
+    // a watch that resumes replays nothing new, but a relist does: the same objects are not a new configuration
+    const key = JSON.stringify([objects.map((o) => [o.kind, o.metadata?.name, o.metadata?.labels, o['spec']]), this.settings]);
+    if (key === this.lastKey) return;
+    let cfg: AgentConfig;
+    try {
+      cfg = configFromMetallbObjects(objects, this.settings, this.source);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      logRejected(this.log, e);
+      return;
+    }
+    this.lastKey = key;
+    if (this.firstValid) { this.firstValid(cfg); this.firstValid = undefined; return; }
+    this.onConfig?.(cfg);
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.timer);
+    await this.settingsWatch?.close();
+    await Promise.all(this.watched.map((w) => w.stop()));
+  }
+}
