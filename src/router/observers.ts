@@ -88,6 +88,13 @@ export async function startObservers(cfg: RouterConfig, status: RouterStatus, de
       { name: 'vipgate_mqtt_queued_messages', help: 'MQTT messages waiting for the broker', value: () => telemetry.stats().queued },
       { name: 'vipgate_mqtt_dropped_messages', help: 'MQTT messages dropped from a full queue', value: () => telemetry.stats().dropped },
     ] : []),
+    ...(cluster ? [
+      { name: 'vipgate_cluster_agents_online', help: 'Node agents whose MQTT status says online', value: () => cluster.report().nodes.filter((n) => n.status === 'online').length },
+      {
+        name: 'vipgate_cluster_ignored_messages', help: 'Node agent MQTT messages ignored: malformed, oversized or past the limits held',
+        value: () => { const i = cluster.report().ignored; return i.malformed + i.oversized + i.overLimit; },
+      },
+    ] : []),
   ];
   const web = cfg.web ? await startWeb({
     host: cfg.web.address, port: cfg.web.port, source: status, gauges, log,
