@@ -3,13 +3,14 @@
  * the shipped configuration: the router (its real telemetry publisher, anonymous on the loopback listener)
  * publishes its retained route state; on the LAN listener an anonymous client is refused, a reader
  * (homeassistant) and the node agents' user may not overwrite the router's retained route, summary or
- * discovery config (MQTT 5: PUBACK "not authorized", nothing stored), the agents' user may publish its own
- * topics, and the router still publishes route changes afterwards.
+ * discovery config (MQTT 5: PUBACK "not authorized", nothing stored), a node agent (its real publisher, as
+ * user vipgate-agent) publishes its own topics, and the router still publishes route changes afterwards.
  */
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/lib/clock.js';
 import { silentLogger } from '../../../src/lib/log.js';
+import { AgentTelemetry } from '../../../src/telemetry/agent-publisher.js';
 import { startTelemetry } from '../../../src/telemetry/publisher.js';
 import { routePayload, Topics } from '../../../src/telemetry/topics.js';
 import { FakeRouter } from '../../e2e/fake-router.js';
@@ -62,14 +63,20 @@ describe('firmware mosquitto ACL', () => {
       }
     }
     expect(refusals.every((r) => /135|not authori[sz]ed/i.test(r))).toBe(true);
-    // the agents' user publishes its own node's topics
-    await agent.publishAsync('vipgate/home/node1/services/default_web', '{"service":"default/web"}', { qos: 1, retain: true });
-    await agent.publishAsync('vipgate/home/node1/status', 'online', { qos: 1, retain: true });
+    // a node agent, as the agents' user, publishes its own node's topics
+    const service = { service: 'default/web', ips: ['172.20.1.1'], trafficPolicy: 'Cluster', localEndpoints: 1, announcedTo: ['router'] };
+    const node = new AgentTelemetry({ url: lanUrl, site: 'home', node: 'node1', intervalMs: 50, reconnectMs: 200, username: 'vipgate-agent', password: USERS['vipgate-agent'] },
+      { summary: () => ({ peers: [{ name: 'router', address: '10.0.0.1', state: 'Established' }] }), services: () => [service] }, systemClock, silentLogger());
+    node.start();
+    cleanups.push(() => node.stop());
+    await waitFor('the agent drained', () => (node.stats().connected && node.stats().published >= 2 && node.stats().queued === 0 ? true : undefined), 10_000);
 
     // a new subscriber gets the retained messages as the broker keeps them: the router's, unchanged
     const fresh = await Watcher.connect(lanUrl, ['vipgate/#', 'homeassistant/#'], { username: 'homeassistant', password: USERS.homeassistant, reconnectPeriod: 0 });
     cleanups.push(() => fresh.close());
-    await fresh.waitFor('vipgate/home/node1/services/default_web', (p) => p.includes('default/web'));
+    await fresh.waitFor(node.serviceTopic('default/web'), (p) => p === JSON.stringify(service));
+    await fresh.waitFor(node.topics.status, (p) => p === 'online');
+    await fresh.waitFor(node.agentTopic, (p) => p.includes('Established'));
     await fresh.waitFor(topics.route(VIP), (p) => p === first);
     expect(fresh.seen.some((m) => m.payload.includes('forged'))).toBe(false);
     expect(ha.seen.some((m) => m.payload.includes('forged'))).toBe(false);
