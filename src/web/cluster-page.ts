@@ -49,7 +49,8 @@ function agentLine(n: ClusterNode): string {
   return `<p>Agent: ${facts}; ${session}. <span class="muted">Last heard ${timeTag(n.lastHeard)}</span></p>`;
 }
 
-function nodeSection(n: ClusterNode, i: number): string {
+/** One node; at most `rows` of its Services are listed. */
+function nodeSection(n: ClusterNode, i: number, rows: number): string {
   const id = `h-node-${i}`;
   const status = n.status === 'online' ? '<span class="badge up">agent online</span>'
     : n.status === 'offline' ? '<span class="badge down">agent offline</span>' : '<span class="badge wait">status unknown</span>';
@@ -60,13 +61,23 @@ function nodeSection(n: ClusterNode, i: number): string {
   ]);
   const failures = n.agent?.failures.length
     ? `<ul class="events">${n.agent.failures.map((f) => `<li class="warn">${esc(f.service)}: ${esc(f.reason)}</li>`).join('')}</ul>` : '';
-  const shown = n.services.slice(0, MAX_ROWS);
+  const shown = n.services.slice(0, rows);
   return `<section class="node" aria-labelledby="${id}"><h2 id="${id}"><span class="node-name">${esc(n.node)}</span> ${status}${
     n.disagreements ? ` <span class="badge down">${plural(n.disagreements, 'disagreement')}</span>` : ''}</h2>
 ${agentLine(n)}${failures}
 ${table(`BGP sessions as ${n.node} sees them`, ['Router', 'Address', 'State', 'Announced', 'BFD', 'Last error'], peers, 'No BGP session reported.')}
-${table(`Services on ${n.node}`, ['Service', 'Addresses (this router\'s view)', 'Traffic policy', 'Local endpoints', 'Announced to'], shown.map(serviceRow), 'No Service reported.')}
-${n.services.length > shown.length ? `<p class="muted">The first ${shown.length} of ${n.services.length} Services are listed.</p>` : ''}</section>`;
+${shown.length || !n.services.length ? table(`Services on ${n.node}`, ['Service', 'Addresses (this router\'s view)', 'Traffic policy', 'Local endpoints', 'Announced to'], shown.map(serviceRow), 'No Service reported.') : ''}
+${n.services.length > shown.length ? `<p class="muted">${shown.length ? `The first ${shown.length} of ${n.services.length} Services are listed` : `${n.services.length} Services, not listed: the page lists ${MAX_ROWS} in all`} (all of them in /api/cluster).</p>` : ''}</section>`;
+}
+
+/** The node sections, listing at most MAX_ROWS Services in all (a page that stays light for the box). */
+function nodeSections(nodes: readonly ClusterNode[]): string {
+  let rows = MAX_ROWS;
+  return nodes.map((n, i) => {
+    const html = nodeSection(n, i, rows);
+    rows = Math.max(0, rows - n.services.length);
+    return html;
+  }).join('\n');
 }
 
 export function clusterBody(c: ClusterModel): string {
@@ -78,7 +89,7 @@ export function clusterBody(c: ClusterModel): string {
   return `<p class="lead"><strong id="agents-online">${online} of ${c.nodes.length}</strong> node agents online; <strong id="disagreements">${c.disagreements}</strong> ${
     c.disagreements === 1 ? 'disagreement' : 'disagreements'} with this router's routes.</p>
 ${c.connected ? '' : '<p class="warn" role="alert">Not connected to the MQTT broker: this is the last state heard.</p>'}${ignored}
-${c.nodes.length ? c.nodes.map(nodeSection).join('\n') : '<p class="muted">No node agent has reported over MQTT.</p>'}
+${c.nodes.length ? nodeSections(c.nodes) : '<p class="muted">No node agent has reported over MQTT.</p>'}
 ${sessions.length ? `<section aria-labelledby="h-unmatched"><h2 id="h-unmatched">Sessions without an agent report</h2>
 ${table('BGP sessions of this router no node agent is matched to', ['Peer', 'Address', 'State'], sessions, '')}</section>` : ''}`;
 }

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { KernelRouteView } from '../../../src/control/views.js';
 import { ClusterView } from '../../../src/telemetry/cluster-view.js';
 import { clusterModel, type ClusterOptions } from '../../../src/web/cluster.js';
+import { MAX_ROWS } from '../../../src/web/pages.js';
 import { startWeb, type WebServer } from '../../../src/web/server.js';
 import { FakeRouter } from '../../e2e/fake-router.js';
 import { sse } from './sse.js';
@@ -129,6 +130,21 @@ describe('/cluster and /api/cluster', () => {
     expect((await fetch(`${plain.url}/cluster`)).status).toBe(404);
     expect((await fetch(`${plain.url}/api/cluster`)).status).toBe(404);
     expect(await (await fetch(`${plain.url}/`)).text()).not.toContain('href="/cluster"');
+  });
+
+  it('the page lists at most MAX_ROWS Services in all; /api/cluster has them all', async () => {
+    const v = new ClusterView('home', 'pi');
+    for (const n of ['node1', 'node2', 'node3']) {
+      for (let i = 0; i < 300; i++) v.apply(`vipgate/home/${n}/services/s${i}`, enc(service(`default/s${i}`, ['172.20.2.1'], [])));
+    }
+    const s = await web(options(v));
+    const html = await (await fetch(`${s.url}/cluster`)).text();
+    expect(html.match(/<tr><th scope="row">default\/s/g)).toHaveLength(MAX_ROWS);
+    expect(html).toContain('The first 200 of 300 Services are listed (all of them in /api/cluster).');
+    expect(html).toContain(`300 Services, not listed: the page lists ${MAX_ROWS} in all (all of them in /api/cluster).`);
+    expect(html).not.toContain('No Service reported.');
+    const api = await (await fetch(`${s.url}/api/cluster`)).json() as { nodes: { services: unknown[] }[] };
+    expect(api.nodes.map((n) => n.services.length)).toEqual([300, 300, 300]);
   });
 
   it('the page says when the broker is away and what was ignored', async () => {
