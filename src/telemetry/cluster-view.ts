@@ -107,18 +107,21 @@ type Parsed<T> = { ok: true; value: T | undefined } | { ok: false; why: keyof Cl
 
 export class ClusterView implements ClusterSource {
   readonly prefix: string;
+  /** The router's own host level. */
+  private readonly self: string;
   private readonly nodes = new Map<string, NodeState>();
   private readonly listeners = new Set<() => void>();
   private readonly ignoredCounts = { malformed: 0, oversized: 0, overLimit: 0 };
   private services = 0;
 
   /**
-   * `site` and `self` are the router's own telemetry site and host: the router's topics are not a node's.
+   * `site` and `host` are the router's own telemetry site and host: the router's topics are not a node's.
    * `now` is the wall clock (ms since 1970); `connected` says whether the broker is there now.
    */
-  constructor(site: string, private readonly self: string, private readonly now: () => number = Date.now,
+  constructor(site: string, host: string, private readonly now: () => number = Date.now,
     private readonly connected: () => boolean = () => true, private readonly limits: ClusterLimits = CLUSTER_LIMITS) {
     this.prefix = `vipgate/${topicLevel(site)}/`;
+    this.self = topicLevel(host);
   }
 
   /** The subscriptions that feed the model. */
@@ -143,7 +146,7 @@ export class ClusterView implements ClusterSource {
     if (!topic.startsWith(this.prefix)) return false;
     const levels = topic.slice(this.prefix.length).split('/');
     const [node, kind, key] = levels;
-    if (node === undefined || node === topicLevel(this.self)) return false;
+    if (node === undefined || node === this.self) return false;
     if (node === '' || node.length > TEXT || (key !== undefined && (key === '' || key.length > TEXT))) return this.ignore('malformed');
     if (levels.length === 2 && kind === 'status') return this.take(node, this.parse(payload, this.limits.maxAgentBytes, statusOf), (n, v) => { n.status = v; });
     if (levels.length === 2 && kind === 'agent') return this.take(node, this.parse(payload, this.limits.maxAgentBytes, jsonOf(parseSummary)), (n, v) => { n.agent = v; });
