@@ -142,13 +142,35 @@ export interface Decision {
   readonly step: DecisionStep;
 }
 
-/** RFC 4271 9.1.2: the best of the candidates, and why. Undefined for no candidates. */
-export function selectBest(candidates: readonly Path[], o: DecisionOptions = DEFAULT_DECISION_OPTIONS): Decision | undefined {
+/**
+ * Do `a` and `b` tie on every step up to the IGP cost (0..MULTIPATH_LAST_STEP), from the same neighbor AS?
+ * Then none of those steps can separate them and each is mergeable with the other (multipath.ts). The common
+ * case, nodes announcing the same VIPs alike, answered without the step table. A false answer only means
+ * "ask the steps" (LOCAL_PREF is compared before graceful shutdown zeroes it: stricter, never wrong).
+ */
+export function tieToIgpCost(a: Path, b: Path, o: DecisionOptions): boolean {
+  if (a.gracefulShutdown !== b.gracefulShutdown || a.source.ibgp !== b.source.ibgp || a.igpCost !== b.igpCost) return false;
+  const x = a.attributes, y = b.attributes;
+  if (x === y) return true;
+  return (x.localPref ?? o.defaultLocalPref) === (y.localPref ?? o.defaultLocalPref) && (x.origin ?? 0) === (y.origin ?? 0)
+    && (x.med ?? 0) === (y.med ?? 0) && asPathLength(x.asPath) === asPathLength(y.asPath) && neighborAs(x.asPath) === neighborAs(y.asPath);
+}
+
+/** tieToIgpCost for every candidate (with the first). */
+export function allTieToIgpCost(c: readonly Path[], o: DecisionOptions): boolean {
+  for (let i = 1; i < c.length; i++) if (!tieToIgpCost(c[0]!, c[i]!, o)) return false;
+  return true;
+}
+
+/** RFC 4271 9.1.2: the best of the candidates, and why. Undefined for no candidates. `tied`: the caller knows
+ * allTieToIgpCost(candidates), so the steps up to the IGP cost are skipped (they would keep every candidate). */
+export function selectBest(candidates: readonly Path[], o: DecisionOptions = DEFAULT_DECISION_OPTIONS, tied?: boolean): Decision | undefined {
   const first = candidates[0];
   if (!first) return undefined;
   if (candidates.length === 1) return { best: first, step: DecisionStep.ONLY_CANDIDATE };
   let c = candidates;
-  for (const s of STEPS) {
+  for (let i = (tied ?? allTieToIgpCost(candidates, o)) ? MULTIPATH_LAST_STEP + 1 : 0; i < STEPS.length; i++) {
+    const s = STEPS[i]!;
     c = narrow(c, s, o);
     if (c.length === 1) return { best: c[0]!, step: s.step };
   }
@@ -157,8 +179,8 @@ export function selectBest(candidates: readonly Path[], o: DecisionOptions = DEF
 }
 
 /** BIRD's rte_better as a comparator: negative when `a` is preferred, with the deciding step. */
-export function comparePaths(a: Path, b: Path, o: DecisionOptions = DEFAULT_DECISION_OPTIONS): { order: number; step: DecisionStep } {
-  const d = selectBest([a, b], o)!;
+export function comparePaths(a: Path, b: Path, o: DecisionOptions = DEFAULT_DECISION_OPTIONS, tied?: boolean): { order: number; step: DecisionStep } {
+  const d = selectBest([a, b], o, tied)!;
   return { order: d.best === a ? -1 : 1, step: d.step };
 }
 

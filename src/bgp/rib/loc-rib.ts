@@ -8,7 +8,7 @@
  * restarts, sweep what was not refreshed when End-of-RIB or the stale timer arrives).
  */
 import type { Family, Prefix } from '../../lib/address.js';
-import { selectBest, type DecisionStep } from './decision.js';
+import { allTieToIgpCost, selectBest, type DecisionStep } from './decision.js';
 import { DEFAULT_MULTIPATH_OPTIONS, MAX_MULTIPATH, NexthopSets, selectMultipath, type MultipathOptions, type Nexthop } from './multipath.js';
 import { withStale, type Path } from './path.js';
 
@@ -229,14 +229,15 @@ export class LocRib {
     const out: RouteChange[] = [];
     this.decided += touched.size;
     for (const [e, old] of touched) {
-      const d = selectBest(e.candidates, this.options);
+      const tied = allTieToIgpCost(e.candidates, this.options);
+      const d = selectBest(e.candidates, this.options, tied);
       if (!d) {
         this.table.delete(e.key);
         e.state = undefined;
         if (old) out.push({ key: e.key, prefix: e.prefix, best: undefined, multipath: [], reason: 'withdrawn', old });
         continue;
       }
-      const nexthops = this.nexthopSets.intern(selectMultipath(d.best, e.candidates, this.options).nexthops);
+      const nexthops = this.nexthopSets.intern(selectMultipath(d.best, e.candidates, this.options, tied).nexthops);
       e.state = { best: d.best, multipath: nexthops, reason: d.step };
       if (old && old.best === d.best && sameNexthops(old.multipath, nexthops)) continue;
       out.push({ key: e.key, prefix: e.prefix, best: d.best, multipath: nexthops, reason: d.step, old });

@@ -75,14 +75,15 @@ export interface Multipath {
 const NONE: readonly Path[] = [];
 
 /** The paths and next hops that share traffic for a prefix whose best path is `best`. Written for the common
- * case of a few candidates (one per node): plain loops, no sets, no weights computed unless bandwidth is known. */
-export function selectMultipath(best: Path, candidates: readonly Path[], o: MultipathOptions = DEFAULT_MULTIPATH_OPTIONS): Multipath {
+ * case of a few candidates (one per node): plain loops, no sets, no weights computed unless bandwidth is known.
+ * `tied`: the caller knows allTieToIgpCost(candidates) (decision.ts), so every candidate is mergeable. */
+export function selectMultipath(best: Path, candidates: readonly Path[], o: MultipathOptions = DEFAULT_MULTIPATH_OPTIONS, tied = false): Multipath {
   const limit = Math.max(1, Math.min(MAX_MULTIPATH, o.maximumPaths));
   let others = NONE;
   if (limit > 1 && candidates.length > 1) {
     const m: Path[] = [];
-    for (const p of candidates) if (p !== best && mergeable(best, p, o)) m.push(p);
-    if (m.length > 1) m.sort((a, b) => comparePaths(a, b, o).order);
+    for (const p of candidates) if (p !== best && (tied || mergeable(best, p, o))) m.push(p);
+    if (m.length > 1) m.sort((a, b) => comparePaths(a, b, o, tied || undefined).order);
     others = m;
   }
   const paths: Path[] = [best];

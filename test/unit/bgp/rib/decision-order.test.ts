@@ -2,7 +2,7 @@
 // gives the same best path, step and multipath set; the best path is never beaten pairwise by a path
 // from the same neighbor AS (where the steps are transitive).
 import { describe, expect, it } from 'vitest';
-import { comparePaths, selectBest } from '../../../../src/bgp/rib/decision.js';
+import { allTieToIgpCost, comparePaths, selectBest } from '../../../../src/bgp/rib/decision.js';
 import { DEFAULT_MULTIPATH_OPTIONS, selectMultipath } from '../../../../src/bgp/rib/multipath.js';
 import { neighborAs, type Path } from '../../../../src/bgp/rib/path.js';
 import { WellKnownCommunity } from '../../../../src/wire/bgp/types.js';
@@ -10,7 +10,7 @@ import { path, seq } from './paths.js';
 import { seededRandom as rng } from '../../../../src/lib/random.js';
 
 
-function randomPaths(r: (n: number) => number): Path[] {
+function randomPaths(r: (n: number) => number, spread = 2): Path[] {
   const count = 2 + r(4);
   return Array.from({ length: count }, (_, i) => path({
     peer: `10.0.${r(2)}.${i + 1}`,
@@ -20,10 +20,10 @@ function randomPaths(r: (n: number) => number): Path[] {
     igpCost: r(2),
     receivedAt: r(3),
     attributes: {
-      localPref: 100 + 50 * r(2),
-      asPath: [seq(...Array.from({ length: 1 + r(2) }, () => 65000 + r(2)))],
-      origin: r(2) as 0 | 1,
-      ...(r(2) ? { med: r(3) } : {}),
+      localPref: 100 + 50 * r(spread),
+      asPath: [seq(...Array.from({ length: 1 + r(spread) }, () => 65000 + r(spread)))],
+      origin: r(spread) as 0 | 1,
+      ...(r(2) ? { med: r(spread + 1) } : {}),
       ...(r(8) === 0 ? { communities: [WellKnownCommunity.GRACEFUL_SHUTDOWN] } : {}),
     },
   }));
@@ -52,5 +52,24 @@ describe('decision is independent of arrival order', () => {
         expect(comparePaths(want.best, other, o).order).toBe(-1);
       }
     }
+  });
+});
+
+describe('the tie shortcut (candidates equal up to the IGP cost skip those steps)', () => {
+  it('gives what the full step table gives, on 2000 random candidate sets that often tie', () => {
+    const r = rng(20261127);
+    const o = { ...DEFAULT_MULTIPATH_OPTIONS, maximumPaths: 8 };
+    let tied = 0;
+    for (let round = 0; round < 2000; round++) {
+      const paths = randomPaths(r, 1 + (round % 2)).map((p) => (round % 3 ? p : { ...p, stale: false, gracefulShutdown: false, igpCost: 0 }));
+      const shortcut = allTieToIgpCost(paths, o);
+      if (shortcut) tied++;
+      const full = selectBest(paths, o, false)!;
+      const fast = selectBest(paths, o, shortcut)!;
+      expect([round, fast.best, fast.step]).toEqual([round, full.best, full.step]);
+      expect(selectMultipath(fast.best, paths, o, shortcut)).toEqual(selectMultipath(full.best, paths, o, false));
+    }
+    expect(tied).toBeGreaterThan(50);
+    expect(tied).toBeLessThan(2000);
   });
 });
