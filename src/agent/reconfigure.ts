@@ -1,8 +1,8 @@
 /**
  * What a new configuration changes, worked out without touching anything (Agent.reconfigure applies it):
- * - sessions, by peer name: a peer no longer configured for this node is closed with Cease/Peer
- *   De-configured (RFC 4486 subcode 3), so is one whose address or port changed (a different router;
- *   the new one is opened); a peer whose session parameters changed (ASNs, hold time, keepalive,
+ * - sessions, by the router's address and port (a peer renamed, as when moving from MetalLB's ConfigMap,
+ *   where peers are named by address, to its CRDs, keeps its session): a router no longer configured for
+ *   this node is closed with Cease/Peer De-configured (RFC 4486 subcode 3), a new one is opened; a peer whose session parameters changed (ASNs, hold time, keepalive,
  *   connect retry, MD5 password, TTL, source address, BGP identifier, our graceful restart capability)
  *   is reset with Cease/Other Configuration Change (RFC 4486 subcode 6), as the OPEN must carry the new
  *   values (RFC 4271 4.2); a change of BFD settings alone replaces the BFD session and leaves BGP up;
@@ -12,6 +12,7 @@
  * Pools, advertisements, externalIPs and link bandwidth need no plan: the agent recomputes assignments and
  * announcements, and the Adj-RIB-Out sends only the routes that differ.
  */
+import { formatAddress, parseAddress } from '../lib/address.js';
 import type { AgentConfig, PeerConfig } from './config/model.js';
 
 /** What the OPEN carries besides the peer's own settings. */
@@ -21,8 +22,9 @@ export interface SessionIdentity {
   readonly gracefulRestart?: { readonly restartTime: number; readonly restarting?: boolean } | undefined;
 }
 
+/** Peer names: the new configuration's, except `removed` (the old one's). */
 export interface PeerChanges {
-  /** New sessions to open (new names, or a new address/port under an old name). */
+  /** New sessions to open (an address and port not configured before). */
   readonly added: readonly string[];
   /** Sessions to close with Cease/Peer De-configured. */
   readonly removed: readonly string[];
@@ -40,27 +42,25 @@ export function sessionKey(p: PeerConfig, id: SessionIdentity): string {
   return JSON.stringify({ ...ordered, routerId: p.routerId ?? id.routerId, gracefulRestart: id.gracefulRestart?.restartTime ?? null });
 }
 
-const endpoint = (p: PeerConfig): string => `${p.address}|${p.port}`;
+/** Which router a peer is: its address (canonical) and port. */
+export const endpointOf = (p: PeerConfig): string => `${formatAddress(parseAddress(p.address))}|${p.port}`;
 
 export function peerChanges(current: readonly PeerConfig[], currentId: SessionIdentity, next: readonly PeerConfig[], nextId: SessionIdentity): PeerChanges {
-  const before = new Map(current.map((p) => [p.name, p]));
-  const after = new Map(next.map((p) => [p.name, p]));
+  const before = new Map(current.map((p) => [endpointOf(p), p]));
+  const after = new Map(next.map((p) => [endpointOf(p), p]));
   const added: string[] = [];
   const removed: string[] = [];
   const reset: string[] = [];
   const bfd: string[] = [];
   const unchanged: string[] = [];
-  for (const [name, old] of before) {
-    const now = after.get(name);
-    if (!now || endpoint(now) !== endpoint(old)) removed.push(name);
-    else if (sessionKey(old, currentId) !== sessionKey(now, nextId)) reset.push(name);
-    else if (JSON.stringify(old.bfd ?? null) !== JSON.stringify(now.bfd ?? null)) bfd.push(name);
-    else unchanged.push(name);
+  for (const [ep, old] of before) {
+    const now = after.get(ep);
+    if (!now) removed.push(old.name);
+    else if (sessionKey(old, currentId) !== sessionKey(now, nextId)) reset.push(now.name);
+    else if (JSON.stringify(old.bfd ?? null) !== JSON.stringify(now.bfd ?? null)) bfd.push(now.name);
+    else unchanged.push(now.name);
   }
-  for (const [name, now] of after) {
-    const old = before.get(name);
-    if (!old || endpoint(now) !== endpoint(old)) added.push(name);
-  }
+  for (const [ep, now] of after) if (!before.has(ep)) added.push(now.name);
   return { added, removed, reset, bfd, unchanged };
 }
 

@@ -30,7 +30,7 @@ import { formatAddress, parseAddress } from '../../lib/address.js';
 import { CeaseSubcode, WellKnownCommunity, type PathAttributes } from '../../wire/bgp/types.js';
 import { sha1Key, type BfdService } from '../../bfd/service.js';
 import type { PeerConfig } from '../config/model.js';
-import { peerChanges, type PeerChanges, type SessionIdentity } from '../reconfigure.js';
+import { endpointOf, peerChanges, type PeerChanges, type SessionIdentity } from '../reconfigure.js';
 import type { Announcement, DesiredState } from './desired.js';
 
 /** A global IPv6 address on the interface holding `ipv4`: our IPv6 next hop on an IPv4 session (RFC 2545). */
@@ -121,24 +121,26 @@ export class Announcer {
    */
   setPeers(peers: readonly PeerConfig[], identity: SessionIdentity = this.identity): PeerChanges {
     const wanted = new Map(peers.map((p) => [p.name, p]));
-    const current = [...this.sessions.values()].map((s) => s.cfg);
-    const changes = peerChanges(current, this.identity, peers, identity);
+    const previous = new Map([...this.sessions.values()].map((s) => [endpointOf(s.cfg), s]));
+    const changes = peerChanges([...previous.values()].map((s) => s.cfg), this.identity, peers, identity);
     this.identity = identity;
-    const close = (name: string, text: string, subcode: number): void => {
-      const s = this.sessions.get(name)!;
+    const close = (s: Session, text: string, subcode: number): void => {
       this.speaker.removePeer(s.peer, text, subcode);
-      this.sessions.delete(name);
       if (s.cfg.bfd) this.bfd?.remove(s.cfg.address);
     };
-    for (const name of changes.removed) close(name, 'peer de-configured', CeaseSubcode.PEER_DECONFIGURED);
-    for (const name of changes.reset) close(name, 'session parameters changed', CeaseSubcode.OTHER_CONFIGURATION_CHANGE);
-    for (const name of changes.bfd) {
-      const s = this.sessions.get(name)!;
-      if (s.cfg.bfd) this.bfd?.remove(s.cfg.address);
-      s.cfg = wanted.get(name)!;
-      this.startBfd(wanted.get(name)!);
+    const oldSession = (name: string): Session => previous.get(endpointOf(wanted.get(name)!))!;
+    const removedNames = new Set(changes.removed);
+    for (const s of previous.values()) if (removedNames.has(s.cfg.name)) close(s, 'peer de-configured', CeaseSubcode.PEER_DECONFIGURED);
+    for (const name of changes.reset) close(oldSession(name), 'session parameters changed', CeaseSubcode.OTHER_CONFIGURATION_CHANGE);
+    // sessions kept take their (possibly new) names and settings
+    const kept = [...changes.bfd, ...changes.unchanged].map((name) => [name, oldSession(name)] as const);
+    this.sessions.clear();
+    for (const [name, s] of kept) {
+      const cfg = wanted.get(name)!;
+      if (changes.bfd.includes(name)) { if (s.cfg.bfd) this.bfd?.remove(s.cfg.address); this.startBfd(cfg); }
+      s.cfg = cfg;
+      this.sessions.set(name, s);
     }
-    for (const name of changes.unchanged) this.sessions.get(name)!.cfg = wanted.get(name)!;
     for (const name of [...changes.reset, ...changes.added]) {
       const cfg = wanted.get(name)!;
       const peer = this.speaker.addPeer(this.options(cfg));

@@ -26,17 +26,20 @@ export function logRejected(log: Logger, e: ConfigError): void {
   for (const i of e.issues) log.error({ source: e.source, field: i.path || '(top)' }, `configuration not applied, the one in force stays: ${i.path || '(top)'}: ${i.message}`);
 }
 
-/** `text` read from `path` and parsed with `parse`; undefined (logged) when unreadable or invalid. */
-export async function readConfigFile<T>(path: string, parse: (text: string, source: string) => T, log: Logger): Promise<{ text: string; value: T } | undefined> {
-  let text: string;
+/** The file's text, or undefined (logged) when it cannot be read. */
+export async function readConfigText(path: string, log: Logger): Promise<string | undefined> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (e) {
     log.error({ path, err: (e as Error).message }, 'cannot read the configuration file; the one in force stays');
     return undefined;
   }
+}
+
+/** `parse(text)`, or undefined when it has problems (each logged with its field). */
+export function parseOrLog<T>(parse: (text: string, source: string) => T, text: string, source: string, log: Logger): T | undefined {
   try {
-    return { text, value: parse(text, path) };
+    return parse(text, source);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     logRejected(log, e);
@@ -69,14 +72,15 @@ export class FileConfigFeed implements ConfigFeed {
     return this.watcher?.trigger() ?? Promise.resolve();
   }
 
-  /** A change on disk with the same text (editors write twice) is not a new configuration; SIGHUP always is. */
+  /** A change on disk to the same text (editors write twice) is not a new configuration, valid or not; SIGHUP always is. */
   private async read(): Promise<void> {
     const always = this.forced;
     this.forced = false;
-    const r = await readConfigFile(this.path, parseAgentConfig, this.log);
-    if (!r || (!always && r.text === this.lastText)) return;
-    this.lastText = r.text;
-    this.onConfig?.(r.value);
+    const text = await readConfigText(this.path, this.log);
+    if (text === undefined || (!always && text === this.lastText)) return;
+    this.lastText = text;
+    const cfg = parseOrLog(parseAgentConfig, text, this.path, this.log);
+    if (cfg) this.onConfig?.(cfg);
   }
 
   async close(): Promise<void> { await this.watcher?.close(); }

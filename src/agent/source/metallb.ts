@@ -12,9 +12,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
-import { ConfigError } from '../../config/error.js';
 import type { Logger } from '../../lib/log.js';
-import { logRejected, readConfigFile, type ConfigFeed } from '../config/feed.js';
+import { parseOrLog, readConfigText, type ConfigFeed } from '../config/feed.js';
 import { configFromMetallbObjects, parseAgentSettings } from '../config/load.js';
 import type { AgentConfig } from '../config/model.js';
 import type { AgentSettings } from '../config/vipgate-format.js';
@@ -80,8 +79,9 @@ export class MetallbConfigFeed implements ConfigFeed {
     const file = this.o.settingsFile;
     if (file !== undefined) {
       this.settingsWatch = watchFile(file, this.o.debounceMs ?? 200, async () => {
-        const r = await readConfigFile(file, parseAgentSettings, this.log);
-        if (r) { this.settings = r.value; this.build(); }
+        const text = await readConfigText(file, this.log);
+        const settings = text === undefined ? undefined : parseOrLog(parseAgentSettings, text, file, this.log);
+        if (settings) { this.settings = settings; this.build(); }
       });
     }
   }
@@ -104,14 +104,8 @@ export class MetallbConfigFeed implements ConfigFeed {
     // a watch that resumes replays nothing new, but a relist does: the same objects are not a new configuration
     const key = JSON.stringify([objects.map((o) => [o.kind, o.metadata?.name, o.metadata?.labels, o['spec']]), this.settings]);
     if (key === this.lastKey) return;
-    let cfg: AgentConfig;
-    try {
-      cfg = configFromMetallbObjects(objects, this.settings, this.source);
-    } catch (e) {
-      if (!(e instanceof ConfigError)) throw e;
-      logRejected(this.log, e);
-      return;
-    }
+    const cfg = parseOrLog((_text, source) => configFromMetallbObjects(objects, this.settings, source), '', this.source, this.log);
+    if (!cfg) return;
     this.lastKey = key;
     if (this.firstValid) { this.firstValid(cfg); this.firstValid = undefined; return; }
     this.onConfig?.(cfg);

@@ -10,80 +10,19 @@
  *   without any NOTIFICATION and asks for the restart marker; a router that does not do graceful restart
  *   gets the graceful shutdown instead.
  */
-import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Agent } from '../../../src/agent/agent.js';
 import { parseAgentConfig } from '../../../src/agent/config/load.js';
 import type { Source } from '../../../src/agent/source/source.js';
 import { FakeClock } from '../../../src/lib/clock.js';
 import { silentLogger } from '../../../src/lib/log.js';
-import { formatPrefix } from '../../../src/lib/address.js';
-import { Framer } from '../../../src/wire/bgp/framer.js';
-import { decodeMessage, encodeMessage } from '../../../src/wire/bgp/message.js';
-import { negotiate } from '../../../src/wire/bgp/negotiate.js';
 import { decodeShutdownCommunication } from '../../../src/wire/bgp/notification.js';
-import { DEFAULT_CONTEXT, WellKnownCommunity, type BgpMessage, type CodecContext, type OpenMessage } from '../../../src/wire/bgp/types.js';
+import { WellKnownCommunity } from '../../../src/wire/bgp/types.js';
 import { waitFor } from '../../helpers/netns.js';
 import { node, svc } from '../../unit/agent/build.js';
+import { LoopbackRouter } from './loopback-router.js';
 
 const GSHUT = WellKnownCommunity.GRACEFUL_SHUTDOWN;
-
-/** A router that accepts one connection, answers OPEN and KEEPALIVE, and records what it receives. */
-class LoopbackRouter {
-  readonly received: BgpMessage[] = [];
-  agentOpen?: OpenMessage;
-  closed = false;
-  private socket?: Socket;
-  private constructor(private readonly server: Server, readonly port: number, private readonly gracefulRestart: boolean) {}
-
-  static async start(gracefulRestart: boolean): Promise<LoopbackRouter> {
-    const server = createServer();
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as { port: number }).port;
-    const router = new LoopbackRouter(server, port, gracefulRestart);
-    server.on('connection', (s) => router.accept(s));
-    return router;
-  }
-
-  private accept(socket: Socket): void {
-    this.socket = socket;
-    const framer = new Framer();
-    let ctx: CodecContext = DEFAULT_CONTEXT;
-    const ours: OpenMessage = {
-      type: 'open', version: 4, myAs: 64513, holdTime: 90, bgpId: '10.0.0.254',
-      capabilities: [
-        { kind: 'multiprotocol', afi: 1, safi: 1 }, { kind: 'four-octet-as', asn: 64513 },
-        ...(this.gracefulRestart ? [{ kind: 'graceful-restart' as const, restarting: false, notification: false, restartTime: 120, families: [] }] : []),
-      ],
-    };
-    socket.on('data', (chunk: Buffer) => {
-      for (const bytes of framer.push(chunk)) {
-        const msg = decodeMessage(bytes, ctx).message;
-        this.received.push(msg);
-        if (msg.type === 'open') {
-          this.agentOpen = msg;
-          socket.write(encodeMessage(ours, DEFAULT_CONTEXT));
-          socket.write(encodeMessage({ type: 'keepalive' }, DEFAULT_CONTEXT));
-          ctx = negotiate(ours, msg).rx;
-        }
-      }
-    });
-    socket.on('close', () => { this.closed = true; });
-    socket.on('error', () => { this.closed = true; });
-  }
-
-  /** The UPDATEs received, each as [announced prefixes, withdrawn prefixes, communities]. */
-  updates(): [string[], string[], number[]][] {
-    return this.received.flatMap((m) => (m.type === 'update' && (m.nlri.length > 0 || m.withdrawn.length > 0)
-      ? [[m.nlri.map((n) => formatPrefix(n.prefix)), m.withdrawn.map((n) => formatPrefix(n.prefix)), [...(m.attributes.communities ?? [])]] as [string[], string[], number[]]]
-      : []));
-  }
-
-  async close(): Promise<void> {
-    this.socket?.destroy();
-    await new Promise<void>((r) => this.server.close(() => r()));
-  }
-}
 
 const fileSource = (): Source => ({
   kind: 'file',

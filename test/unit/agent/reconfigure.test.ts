@@ -36,15 +36,15 @@ describe('peerChanges', () => {
   - { name: d, address: 127.0.0.14, port: 9, asn: 64513, bfd: { minRx: 300, minTx: 300, multiplier: 3 } }
   - { name: e, address: 127.0.0.15, port: 9, asn: 64513 }`);
 
-  it('keeps what only moved or changed node selectors, resets changed sessions, replaces a moved address', () => {
+  it('keeps what only moved, was renamed or changed node selectors, resets changed sessions, replaces a moved address', () => {
     const after = yaml(`
   - { name: f, address: 127.0.0.16, port: 9, asn: 64513 }
-  - { name: a, address: 127.0.0.11, port: 9, asn: 64513, nodeSelectors: [{ matchLabels: { rack: r1 } }] }
+  - { name: a2, address: 127.0.0.11, port: 9, asn: 64513, nodeSelectors: [{ matchLabels: { rack: r1 } }] }
   - { name: b, address: 127.0.0.12, port: 9, asn: 64513, holdTime: 30 }
   - { name: d, address: 127.0.0.14, port: 9, asn: 64513, bfd: { minRx: 100, minTx: 100, multiplier: 3 } }
   - { name: e, address: 127.0.0.25, port: 9, asn: 64513 }`);
     expect(peerChanges(before.peers, ID, after.peers, ID)).toEqual({
-      added: ['f', 'e'], removed: ['c', 'e'], reset: ['b'], bfd: ['d'], unchanged: ['a'],
+      added: ['f', 'e'], removed: ['c', 'e'], reset: ['b'], bfd: ['d'], unchanged: ['a2'],
     });
   });
 
