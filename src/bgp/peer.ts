@@ -45,6 +45,8 @@ export interface PeerOptions {
    */
   readonly gracefulRestart?: { readonly restartTime: number; readonly restarting: boolean; readonly notification?: boolean };
   readonly description?: string;
+  /** Sent in the hostname capability (draft-walton-bgp-hostname-capability), as FRR does: `show bgp` names the peer. */
+  readonly hostname?: string;
   /** Called with each new TCP socket (ours or accepted) before any byte is sent: TTL, GTSM. */
   readonly prepareSocket?: (socket: Socket, direction: Direction) => void;
   /** An unconnected socket for our own connections, set up before the SYN (TCP MD5); default a plain one. */
@@ -118,6 +120,7 @@ export class Peer {
   static capabilities(o: Omit<PeerOptions, 'fsm'> & { localAs: number }): Capability[] {
     const caps: Capability[] = o.families.map((f) => ({ kind: 'multiprotocol' as const, afi: FAMILY_AFI[f], safi: Safi.UNICAST }));
     caps.push({ kind: 'route-refresh' }, { kind: 'enhanced-route-refresh' }, { kind: 'four-octet-as', asn: o.localAs });
+    if (o.hostname) caps.push({ kind: 'fqdn', hostname: o.hostname.slice(0, 64), domain: '' });
     if (o.gracefulRestart) {
       caps.push({
         kind: 'graceful-restart', restarting: o.gracefulRestart.restarting, notification: o.gracefulRestart.notification ?? true,

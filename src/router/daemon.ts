@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import type { Socket } from 'node:net';
 import { addressInPrefix, maskBytes, parseAddress, parsePrefix, type Family, type Prefix } from '../lib/address.js';
@@ -207,6 +207,7 @@ export class RouterDaemon {
       name: address, address, port: n.port, families, nextHopSelf: n.nextHopSelf,
       ...(n.updateSource ? { localAddress: n.updateSource } : {}),
       ...(n.description ? { description: n.description } : {}),
+      hostname: hostname(),
       ...(n.gracefulRestart.enabled ? { gracefulRestart: { restartTime: n.gracefulRestart.restartTime, restarting: false } } : {}),
       prepareSocket: (s: Socket, d: Direction) => applySocketSecurity(s, d, n, address, this.deps.log),
       ...(n.password ? { openSocket: () => md5Socket(address, n.password!) } : {}),

@@ -10,6 +10,7 @@ import { BirdDaemon } from '../../helpers/daemons/bird.js';
 import { waitNoRoute, waitRoute } from '../../helpers/daemons/types.js';
 import { CLI, VipgateRouter } from '../../helpers/vipgate.js';
 import { execFileSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { NODES, ROUTER, seedLab, type SeedLab } from './seed-topology.js';
 
 const ROUTER_CONFIG = `
@@ -67,6 +68,8 @@ describe('export to an upstream router', () => {
     // the router itself has the /32s with three next hops
     const table = await router.table('172.20.1.1/32');
     expect(table.paths.filter((p) => p.best || p.multipath).length).toBe(3);
+    // the node speakers (vipgate too) name themselves in the hostname capability, as FRR does
+    expect((await router.peer('192.168.10.10'))?.hostname).toBe(hostname());
   });
 
   it('sends nothing learned from the upstream to the nodes (RFC 8212: the node group has no export policy)', async () => {
