@@ -4,7 +4,7 @@
  * resourceVersion, serves list (GET collection) and watch (?watch=true&resourceVersion=N: the events
  * after N, then new ones as they happen, as JSON lines), BOOKMARK events, "410 Gone" for a
  * resourceVersion older than the compaction point (an ERROR event with code 410, then the stream ends),
- * merge-patch of Service status, and Leases (get/create/replace with resourceVersion conflicts → 409).
+ * merge-patch of Service status, MetalLB's custom resources in namespace metallb-system, and Leases (get/create/replace with resourceVersion conflicts → 409).
  * Every request is recorded so tests can assert what the client asked for.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -17,6 +17,12 @@ export const COLLECTIONS = {
   services: { path: '/api/v1/services', kind: 'Service', apiVersion: 'v1' },
   endpointslices: { path: '/apis/discovery.k8s.io/v1/endpointslices', kind: 'EndpointSlice', apiVersion: 'discovery.k8s.io/v1' },
   nodes: { path: '/api/v1/nodes', kind: 'Node', apiVersion: 'v1' },
+  // MetalLB's custom resources, in the namespace the agent is given (--metallb-namespace metallb-system)
+  ipaddresspools: { path: '/apis/metallb.io/v1beta1/namespaces/metallb-system/ipaddresspools', kind: 'IPAddressPool', apiVersion: 'metallb.io/v1beta1' },
+  bgppeers: { path: '/apis/metallb.io/v1beta2/namespaces/metallb-system/bgppeers', kind: 'BGPPeer', apiVersion: 'metallb.io/v1beta2' },
+  bgpadvertisements: { path: '/apis/metallb.io/v1beta1/namespaces/metallb-system/bgpadvertisements', kind: 'BGPAdvertisement', apiVersion: 'metallb.io/v1beta1' },
+  bfdprofiles: { path: '/apis/metallb.io/v1beta1/namespaces/metallb-system/bfdprofiles', kind: 'BFDProfile', apiVersion: 'metallb.io/v1beta1' },
+  communities: { path: '/apis/metallb.io/v1beta1/namespaces/metallb-system/communities', kind: 'Community', apiVersion: 'metallb.io/v1beta1' },
 } as const;
 export type Collection = keyof typeof COLLECTIONS;
 

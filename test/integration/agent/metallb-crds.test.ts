@@ -1,0 +1,140 @@
+/**
+ * `--metallb-namespace`: MetalLB's objects read from the API server (MetallbConfigFeed on the real
+ * @kubernetes/client-node, against fake-apiserver.ts) drive what the agent announces to two minimal BGP
+ * routers on loopback addresses. Covered: nothing before the objects form a valid configuration; an
+ * IPAddressPool put → its Service's address announced; a BGPAdvertisement changed → the routes again with
+ * the community, the sessions untouched; a BGPPeer deleted → Cease 6/3 to that router only; an invalid
+ * BGPPeer → nothing changes and the log names the object's field; a BGPPeer's hold time changed → Cease
+ * 6/6; an IPAddressPool deleted → its address withdrawn; vipgate's settings from the side file.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Agent } from '../../../src/agent/agent.js';
+import { KubernetesSource } from '../../../src/agent/source/kubernetes.js';
+import { MetallbConfigFeed, METALLB_RESOURCES, metallbPath } from '../../../src/agent/source/metallb.js';
+import type { Source } from '../../../src/agent/source/source.js';
+import { FakeClock } from '../../../src/lib/clock.js';
+import { waitFor } from '../../helpers/netns.js';
+import { COLLECTIONS, FakeApiServer, type Collection } from './fake-apiserver.js';
+import { LoopbackRouter } from './loopback-router.js';
+
+const NS = 'metallb-system';
+/** The fake server's collection of each kind. */
+const COLLECTION: Record<(typeof METALLB_RESOURCES)[number]['kind'], Collection> = {
+  IPAddressPool: 'ipaddresspools', BGPPeer: 'bgppeers', BGPAdvertisement: 'bgpadvertisements', BFDProfile: 'bfdprofiles', Community: 'communities',
+};
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await Promise.resolve(c()).catch(() => undefined); });
+
+function kubeConfig(url: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'fake', server: url, skipTLSVerify: true }], users: [{ name: 'agent' }],
+    contexts: [{ name: 'fake', cluster: 'fake', user: 'agent' }], currentContext: 'fake',
+  });
+  return kc;
+}
+
+const service = (name: string, ip: string) => ({
+  metadata: { name, namespace: 'default' },
+  spec: { type: 'LoadBalancer', ports: [{ port: 80, protocol: 'TCP' }], selector: { app: name } },
+  status: { loadBalancer: { ingress: [{ ip }] } },
+});
+const obj = (name: string, spec: Record<string, unknown>) => ({ metadata: { name, namespace: NS }, spec });
+const peerSpec = (r: LoopbackRouter, extra: Record<string, unknown> = {}) => ({ myASN: 64512, peerASN: 64513, peerAddress: r.host, peerPort: r.port, routerID: '10.0.0.1', ...extra });
+
+const table = (r: LoopbackRouter, want: string[]) => () => (JSON.stringify(r.table()) === JSON.stringify(want) ? true : undefined);
+
+describe('MetalLB objects from the API server', () => {
+  it('the feed watches the paths MetalLB serves', () => {
+    for (const r of METALLB_RESOURCES) expect(metallbPath(NS, r)).toBe(COLLECTIONS[COLLECTION[r.kind]].path);
+  });
+
+  it('put, changed and deleted objects change what the agent announces', async () => {
+    const api = new FakeApiServer();
+    await api.start();
+    cleanups.push(() => api.stop());
+    const r1 = await LoopbackRouter.start(false, '127.0.0.1');
+    const r2 = await LoopbackRouter.start(false, '127.0.0.2');
+    cleanups.push(() => r1.close(), () => r2.close());
+    const dir = mkdtempSync(join(tmpdir(), 'vipgate-metallb-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const settingsFile = join(dir, 'settings.yaml');
+    writeFileSync(settingsFile, 'gracefulRestart: { enabled: false }\ngracefulShutdown: { drainSeconds: 1 }\n');
+
+    api.put('nodes', { metadata: { name: 'n1', labels: {} }, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
+    api.put('services', service('web', '172.20.1.5'));
+    api.put('services', service('api', '172.20.2.5'));
+    const lines: Record<string, unknown>[] = [];
+    const log = pino({ level: 'info' }, { write: (s: string) => { lines.push(JSON.parse(s) as Record<string, unknown>); } });
+    const kc = kubeConfig(api.url);
+    const feed = new MetallbConfigFeed(kc, log, { namespace: NS, settingsFile, debounceMs: 20 });
+    cleanups.push(() => feed.close());
+
+    // no objects yet: no configuration; a peer alone is not one either (no pool is fine, no peer is not)
+    let first: Awaited<ReturnType<typeof feed.first>> | undefined;
+    const firstDone = feed.first().then((c) => { first = c; });
+    await waitFor('the five MetalLB watches', () => (METALLB_RESOURCES.every((r) => api.watchCount(COLLECTION[r.kind]) === 1) ? true : undefined), 10_000, 10);
+    api.put('ipaddresspools', obj('default', { addresses: ['172.20.1.0/24'] }));
+    await waitFor('the rejection logged', () => lines.find((l) => l['field'] === 'peers'), 10_000, 10);
+    expect(first).toBeUndefined();
+    api.put('bgppeers', obj('r1', peerSpec(r1)));
+    api.put('bgppeers', obj('r2', peerSpec(r2)));
+    api.put('bgpadvertisements', obj('all', {}));
+    await firstDone;
+    expect(first).toMatchObject({ format: 'metallb-crds', gracefulShutdown: { drainSeconds: 1 }, gracefulRestart: { enabled: false }, peers: [{ name: 'r1' }, { name: 'r2' }] });
+
+    // a follower agent (no Lease elector): it announces what the Services' status says
+    const k8s = new KubernetesSource(kc, log, { namespace: 'vipgate-system', name: 'vipgate-ipam', durationSeconds: 15, identity: 'n1' }, 5);
+    const source: Source = { kind: 'kubernetes', start: (on) => k8s.start(on), stop: () => k8s.stop() };
+    const agent = new Agent({ node: 'n1', config: first!, source, clock: new FakeClock(), log });
+    cleanups.push(() => agent.stop());
+    await agent.start();
+    feed.watch((c) => agent.reconfigure(c));
+    await waitFor('web at r1', table(r1, ['172.20.1.5/32']), 10_000, 10);
+    await waitFor('web at r2', table(r2, ['172.20.1.5/32']), 10_000, 10);
+
+    // a pool for api's address
+    api.put('ipaddresspools', obj('extra', { addresses: ['172.20.2.0/24'] }));
+    await waitFor('api at r1', table(r1, ['172.20.1.5/32', '172.20.2.5/32']), 10_000, 10);
+    await waitFor('api at r2', table(r2, ['172.20.1.5/32', '172.20.2.5/32']), 10_000, 10);
+    expect(r1.updates().at(-1)).toEqual([['172.20.2.5/32'], [], []]);
+
+    // the advertisement changed: a Community alias, the routes sent again with it
+    api.put('communities', obj('names', { communities: [{ name: 'edge', value: '64512:100' }] }));
+    api.put('bgpadvertisements', obj('all', { communities: ['edge'] }));
+    const community = 64512 * 65536 + 100;
+    await waitFor('the community at r1', () => (r1.updates().some((u) => u[2].includes(community) && u[0].length === 2) ? true : undefined), 10_000, 10);
+    expect([r1.opens(), r2.opens(), r1.notifications(), r2.notifications()]).toEqual([1, 1, [], []]);
+
+    // r2's BGPPeer deleted
+    api.remove('bgppeers', NS, 'r2');
+    await waitFor('Cease 6/3 at r2', () => (r2.notifications().length > 0 ? true : undefined), 10_000, 10);
+    expect(r2.notifications()).toEqual([[6, 3]]);
+    expect([r1.opens(), r1.notifications()]).toEqual([1, []]);
+
+    // an invalid BGPPeer: logged with its field, nothing changes
+    api.put('bgppeers', obj('bad', { myASN: 64512, peerASN: 64513, peerAddress: '127.0.0.3', holdTime: '1s' }));
+    await waitFor('the invalid BGPPeer logged', () => lines.find((l) => l['field'] === 'BGPPeer/bad.spec.holdTime'), 10_000, 10);
+    expect([agent.config.peers.map((p) => p.name), agent.announcer.peers().map((p) => p.name)]).toEqual([['r1'], ['r1']]);
+    api.remove('bgppeers', NS, 'bad');
+    // a hold time change resets r1's session (Cease 6/6); the extra pool deleted withdraws api
+    api.put('bgppeers', obj('r1', peerSpec(r1, { holdTime: '30s' })));
+    await waitFor('Cease 6/6 at r1', () => (r1.notifications().length > 0 ? true : undefined), 10_000, 10);
+    expect(r1.notifications()).toEqual([[6, 6]]);
+    await waitFor('r1 again with both routes', () => (r1.opens() === 2 && r1.table().length === 2 ? true : undefined), 10_000, 10);
+    expect(r1.agentOpen?.holdTime).toBe(30);
+    api.remove('ipaddresspools', NS, 'extra');
+    await waitFor('api withdrawn', table(r1, ['172.20.1.5/32']), 10_000, 10);
+    expect(r1.updates().at(-1)).toEqual([[], ['172.20.2.5/32'], []]);
+
+    // vipgate's settings file edited: in force without a session change
+    writeFileSync(settingsFile, 'gracefulRestart: { enabled: false }\ngracefulShutdown: { drainSeconds: 4 }\n');
+    await waitFor('the new drain time', () => (agent.config.gracefulShutdown.drainSeconds === 4 ? true : undefined), 10_000, 10);
+    expect([r1.opens(), r1.notifications()]).toEqual([2, [[6, 6]]]);
+  });
+});
