@@ -50,6 +50,8 @@ export interface RunResult {
   kept: number;
   crashes: Crash[];
   slowestMs: number;
+  /** The slowest input as the target shows it (to time it again: a decoder that loops shows up here). */
+  slowestInput: string;
   /** Positions covered after n inputs, sampled about 40 times (by inputs or time, whichever comes first). */
   timeline: [inputs: number, positions: number][];
 }
@@ -71,11 +73,12 @@ const MAX_SEARCHES = 4;
 export function coverageRun(target: FuzzTarget<unknown>, cov: BlockCoverage, opt: RunOptions, onKeep?: (input: unknown) => void): RunOutcome {
   const res: RunResult = {
     target: target.name, mode: opt.mode, inputs: 0, seconds: 0, seedPositions: 0, positions: 0, seeds: target.seeds.length, kept: 0,
-    crashes: [], slowestMs: 0, timeline: [],
+    crashes: [], slowestMs: 0, slowestInput: '', timeline: [],
   };
   const t0 = performance.now();
   const deadline = t0 + opt.seconds * 1000;
   let inputMs = 0;
+  let slowest: unknown;
   let takeMs = 0;
   let takes = 0;
 
@@ -94,7 +97,7 @@ export function coverageRun(target: FuzzTarget<unknown>, cov: BlockCoverage, opt
     } finally {
       const took = performance.now() - s;
       inputMs += took;
-      if (took > res.slowestMs) res.slowestMs = took;
+      if (took > res.slowestMs) { res.slowestMs = took; slowest = input; }
     }
   };
   const take = (): Hit => {
@@ -191,5 +194,6 @@ export function coverageRun(target: FuzzTarget<unknown>, cov: BlockCoverage, opt
   res.timeline.push([res.inputs, res.positions]);
   res.seconds = Math.round((performance.now() - t0) / 100) / 10;
   res.slowestMs = Math.round(res.slowestMs * 100) / 100;
+  res.slowestInput = slowest === undefined ? '' : target.show(slowest);
   return { result: res, seeds, end: cov.snapshot() };
 }
