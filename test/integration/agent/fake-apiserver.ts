@@ -9,6 +9,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
 
 type Obj = { metadata: { name: string; namespace?: string; resourceVersion?: string; [k: string]: unknown }; [k: string]: unknown };
 interface Event { rv: number; type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: Obj }
@@ -25,6 +26,16 @@ export const COLLECTIONS = {
   communities: { path: '/apis/metallb.io/v1beta1/namespaces/metallb-system/communities', kind: 'Community', apiVersion: 'metallb.io/v1beta1' },
 } as const;
 export type Collection = keyof typeof COLLECTIONS;
+
+/** A kubeconfig for the fake server: plain HTTP, no credentials. */
+export function fakeKubeConfig(url: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'fake', server: url, skipTLSVerify: true }], users: [{ name: 'agent' }],
+    contexts: [{ name: 'fake', cluster: 'fake', user: 'agent' }], currentContext: 'fake',
+  });
+  return kc;
+}
 
 export interface RecordedRequest { readonly method: string; readonly path: string; readonly query: Record<string, string>; readonly contentType?: string; readonly body?: unknown }
 

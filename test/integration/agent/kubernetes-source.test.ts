@@ -9,7 +9,7 @@
  * election (create, follow, take over an expired Lease, lose it); the leader agent assigning and every
  * agent announcing what the status says.
  */
-import { KubeConfig, CoordinationV1Api } from '@kubernetes/client-node';
+import { CoordinationV1Api } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Agent } from '../../../src/agent/agent.js';
 import { parseAgentConfig } from '../../../src/agent/config/load.js';
@@ -20,18 +20,10 @@ import { FakeClock } from '../../../src/lib/clock.js';
 import { silentLogger } from '../../../src/lib/log.js';
 import { formatPrefix } from '../../../src/lib/address.js';
 import { waitFor } from '../../helpers/netns.js';
-import { FakeApiServer } from './fake-apiserver.js';
+import { FakeApiServer, fakeKubeConfig } from './fake-apiserver.js';
 
 const LEASE = { namespace: 'vipgate-system', name: 'vipgate-ipam', durationSeconds: 15 };
 
-function kubeConfig(url: string): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'fake', server: url, skipTLSVerify: true }], users: [{ name: 'agent' }],
-    contexts: [{ name: 'fake', cluster: 'fake', user: 'agent' }], currentContext: 'fake',
-  });
-  return kc;
-}
 
 const service = (name: string, extra: Record<string, unknown> = {}) => ({
   metadata: { name, namespace: 'default' },
@@ -59,7 +51,7 @@ async function startApi(): Promise<FakeApiServer> {
 }
 
 async function startSource(api: FakeApiServer): Promise<{ source: KubernetesSource; snapshots: Snapshot[]; last: () => Snapshot | undefined }> {
-  const source = new KubernetesSource(kubeConfig(api.url), silentLogger(), { ...LEASE, identity: 'n1' }, 5);
+  const source = new KubernetesSource(fakeKubeConfig(api.url), silentLogger(), { ...LEASE, identity: 'n1' }, 5);
   const snapshots: Snapshot[] = [];
   await source.start((s) => snapshots.push(s));
   stops.push(() => source.stop());
@@ -168,7 +160,7 @@ describe('Lease election', () => {
 
   it('two agents: one leads, the other follows, takes over when the Lease expires, and the first then follows', async () => {
     const api = await startApi();
-    const coord = kubeConfig(api.url).makeApiClient(CoordinationV1Api);
+    const coord = fakeKubeConfig(api.url).makeApiClient(CoordinationV1Api);
     let now = Date.now();
     const a = new LeaseElector(coord, { ...LEASE, identity: 'n1' }, silentLogger(), () => now);
     const b = new LeaseElector(coord, { ...LEASE, identity: 'n2' }, silentLogger(), () => now);
@@ -201,7 +193,7 @@ routerId: 10.0.0.1
 peers: [{ address: 127.0.0.1, port: 9, asn: 64513, connectRetry: 60 }]
 pools: [{ name: default, addresses: [172.20.1.0/24], avoidBuggyIPs: true }]
 `);
-    const source = new KubernetesSource(kubeConfig(api.url), silentLogger(), { ...LEASE, identity: 'n1' }, 5);
+    const source = new KubernetesSource(fakeKubeConfig(api.url), silentLogger(), { ...LEASE, identity: 'n1' }, 5);
     const agent = new Agent({ node: 'n1', config, source, clock: new FakeClock(), log: silentLogger() });
     stops.push(() => agent.stop());
     await agent.start();

@@ -7,11 +7,8 @@
  * BGPPeer → nothing changes and the log names the object's field; a BGPPeer's hold time changed → Cease
  * 6/6; an IPAddressPool deleted → its address withdrawn; vipgate's settings from the side file.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Agent } from '../../../src/agent/agent.js';
 import { KubernetesSource } from '../../../src/agent/source/kubernetes.js';
@@ -19,8 +16,9 @@ import { MetallbConfigFeed, METALLB_RESOURCES, metallbPath } from '../../../src/
 import type { Source } from '../../../src/agent/source/source.js';
 import { FakeClock } from '../../../src/lib/clock.js';
 import { waitFor } from '../../helpers/netns.js';
-import { COLLECTIONS, FakeApiServer, type Collection } from './fake-apiserver.js';
-import { LoopbackRouter } from './loopback-router.js';
+import { COLLECTIONS, FakeApiServer, fakeKubeConfig, type Collection } from './fake-apiserver.js';
+import type { LoopbackRouter } from './loopback-router.js';
+import { reloadFixture, tableIs as table } from './reload-fixture.js';
 
 const NS = 'metallb-system';
 /** The fake server's collection of each kind. */
@@ -30,15 +28,6 @@ const COLLECTION: Record<(typeof METALLB_RESOURCES)[number]['kind'], Collection>
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await Promise.resolve(c()).catch(() => undefined); });
 
-function kubeConfig(url: string): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'fake', server: url, skipTLSVerify: true }], users: [{ name: 'agent' }],
-    contexts: [{ name: 'fake', cluster: 'fake', user: 'agent' }], currentContext: 'fake',
-  });
-  return kc;
-}
-
 const service = (name: string, ip: string) => ({
   metadata: { name, namespace: 'default' },
   spec: { type: 'LoadBalancer', ports: [{ port: 80, protocol: 'TCP' }], selector: { app: name } },
@@ -46,8 +35,6 @@ const service = (name: string, ip: string) => ({
 });
 const obj = (name: string, spec: Record<string, unknown>) => ({ metadata: { name, namespace: NS }, spec });
 const peerSpec = (r: LoopbackRouter, extra: Record<string, unknown> = {}) => ({ myASN: 64512, peerASN: 64513, peerAddress: r.host, peerPort: r.port, routerID: '10.0.0.1', ...extra });
-
-const table = (r: LoopbackRouter, want: string[]) => () => (JSON.stringify(r.table()) === JSON.stringify(want) ? true : undefined);
 
 describe('MetalLB objects from the API server', () => {
   it('the feed watches the paths MetalLB serves', () => {
@@ -58,20 +45,14 @@ describe('MetalLB objects from the API server', () => {
     const api = new FakeApiServer();
     await api.start();
     cleanups.push(() => api.stop());
-    const r1 = await LoopbackRouter.start(false, '127.0.0.1');
-    const r2 = await LoopbackRouter.start(false, '127.0.0.2');
-    cleanups.push(() => r1.close(), () => r2.close());
-    const dir = mkdtempSync(join(tmpdir(), 'vipgate-metallb-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const { r1, r2, dir, log, lines } = await reloadFixture(cleanups);
     const settingsFile = join(dir, 'settings.yaml');
     writeFileSync(settingsFile, 'gracefulRestart: { enabled: false }\ngracefulShutdown: { drainSeconds: 1 }\n');
 
     api.put('nodes', { metadata: { name: 'n1', labels: {} }, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
     api.put('services', service('web', '172.20.1.5'));
     api.put('services', service('api', '172.20.2.5'));
-    const lines: Record<string, unknown>[] = [];
-    const log = pino({ level: 'info' }, { write: (s: string) => { lines.push(JSON.parse(s) as Record<string, unknown>); } });
-    const kc = kubeConfig(api.url);
+    const kc = fakeKubeConfig(api.url);
     const feed = new MetallbConfigFeed(kc, log, { namespace: NS, settingsFile, debounceMs: 20 });
     cleanups.push(() => feed.close());
 

@@ -7,10 +7,8 @@
  * Cease/Other Configuration Change (6/6) and the routes are sent again on the new one; SIGHUP's reload
  * reads an unchanged file and changes nothing. MetalLB's formats are read again the same way.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Agent } from '../../../src/agent/agent.js';
 import { FileConfigFeed } from '../../../src/agent/config/feed.js';
@@ -18,7 +16,8 @@ import type { Source } from '../../../src/agent/source/source.js';
 import { FakeClock } from '../../../src/lib/clock.js';
 import { waitFor } from '../../helpers/netns.js';
 import { node, svc } from '../../unit/agent/build.js';
-import { LoopbackRouter } from './loopback-router.js';
+import type { LoopbackRouter } from './loopback-router.js';
+import { reloadFixture, tableIs as table } from './reload-fixture.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await Promise.resolve(c()).catch(() => undefined); });
@@ -32,22 +31,10 @@ const source: Source = {
   stop: () => Promise.resolve(),
 };
 
-/** A logger whose JSON lines the test reads. */
-function capturingLogger(): { log: pino.Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const log = pino({ level: 'info' }, { write: (s: string) => { lines.push(JSON.parse(s) as Record<string, unknown>); } });
-  return { log, lines };
-}
-
 async function setup(initial: (r1: LoopbackRouter, r2: LoopbackRouter) => string) {
-  const r1 = await LoopbackRouter.start(false, '127.0.0.1');
-  const r2 = await LoopbackRouter.start(false, '127.0.0.2');
-  cleanups.push(() => r1.close(), () => r2.close());
-  const dir = mkdtempSync(join(tmpdir(), 'vipgate-reconf-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const { r1, r2, dir, log, lines } = await reloadFixture(cleanups);
   const file = join(dir, 'agent.yaml');
   writeFileSync(file, initial(r1, r2));
-  const { log, lines } = capturingLogger();
   const feed = new FileConfigFeed(file, log, 20);
   const agent = new Agent({ node: 'n1', config: await feed.first(), source, clock: new FakeClock(), log });
   cleanups.push(() => agent.stop(), () => feed.close());
@@ -67,8 +54,6 @@ pools:
 ${o.pools ?? ''}
 gracefulRestart: { enabled: false }
 `;
-
-const table = (r: LoopbackRouter, want: string[]) => () => (JSON.stringify(r.table()) === JSON.stringify(want) ? true : undefined);
 
 describe('reconfiguration from the edited config file', () => {
   it('pool added → announced; peer removed → Cease 6/3; bad file → nothing; hold time changed → Cease 6/6', async () => {
