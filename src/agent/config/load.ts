@@ -6,6 +6,8 @@
  * (ConfigError, as for the router); cross-field checks: unique pool names, no overlapping pools, no
  * duplicate peers, advertisements naming pools and peers that exist, aggregation lengths no shorter
  * than the pools' CIDRs (MetalLB's rule, so an aggregate never covers addresses outside the pool).
+ * MetalLB's objects listed from the API server go through the same parser (configFromMetallbObjects),
+ * with vipgate's own settings from a separate settings document (parseAgentSettings).
  */
 import { readFile } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
