@@ -7,8 +7,9 @@
  *   is reset with Cease/Other Configuration Change (RFC 4486 subcode 6), as the OPEN must carry the new
  *   values (RFC 4271 4.2); a change of BFD settings alone replaces the BFD session and leaves BGP up;
  *   node selectors and the item's position in the file are not session parameters;
- * - the settings that only a restart applies (the IPVS data plane, MQTT telemetry, the Lease used for
- *   leader election, the graceful restart state directory): reported so the log can say so.
+ * - the settings that only a restart applies (the IPVS data plane and the loadBalancerClass and
+ *   externalIPs it was started with, MQTT telemetry, the Lease used for leader election, the graceful
+ *   restart state directory): reported so the log can say so.
  * Pools, advertisements, externalIPs and link bandwidth need no plan: the agent recomputes assignments and
  * announcements, and the Adj-RIB-Out sends only the routes that differ.
  */
@@ -69,6 +70,9 @@ export function restartOnlyChanges(prev: AgentConfig, next: AgentConfig): string
   const differs = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) !== JSON.stringify(b ?? null);
   const out: string[] = [];
   if (differs(prev.ipvs, next.ipvs)) out.push('ipvs');
+  // the IPVS data plane takes these two at its start
+  if (next.ipvs && prev.loadBalancerClass !== next.loadBalancerClass) out.push('loadBalancerClass (for IPVS)');
+  if (next.ipvs && prev.externalIPs.enabled !== next.externalIPs.enabled) out.push('externalIPs.enabled (for IPVS)');
   if (differs(prev.telemetry, next.telemetry)) out.push('telemetry');
   if (differs(prev.leaderElection, next.leaderElection)) out.push('leaderElection');
   if (prev.gracefulRestart.stateDir !== next.gracefulRestart.stateDir) out.push('gracefulRestart.stateDir');

@@ -73,11 +73,15 @@ describe('peerChanges', () => {
 });
 
 describe('restartOnlyChanges', () => {
-  it('names ipvs, telemetry, leaderElection and the state directory, nothing else', () => {
+  it('names what only a restart applies (ipvs and what it started with, the Lease, the state directory), nothing else', () => {
     const peers = '  - { address: 127.0.0.11, port: 9, asn: 64513 }';
     const a = yaml(peers);
     expect(restartOnlyChanges(a, yaml(peers, 'gracefulShutdown: { drainSeconds: 1 }\nlinkBandwidth: { enabled: false }'))).toEqual([]);
     expect(restartOnlyChanges(a, yaml(peers, 'ipvs: { enabled: true }\nleaderElection: { name: other }\ngracefulRestart: { stateDir: /tmp/x }'))).toEqual(['ipvs', 'leaderElection', 'gracefulRestart.stateDir']);
+    // without IPVS the class and externalIPs apply at once; with it, the data plane keeps what it started with
+    expect(restartOnlyChanges(a, yaml(peers, 'loadBalancerClass: x\nexternalIPs: { enabled: true }'))).toEqual([]);
+    const withIpvs = yaml(peers, 'ipvs: { enabled: true }');
+    expect(restartOnlyChanges(withIpvs, yaml(peers, 'ipvs: { enabled: true }\nloadBalancerClass: x\nexternalIPs: { enabled: true }'))).toEqual(['loadBalancerClass (for IPVS)', 'externalIPs.enabled (for IPVS)']);
   });
 });
 
