@@ -5,7 +5,8 @@
  * IPAddressPool put → its Service's address announced; a BGPAdvertisement changed → the routes again with
  * the community, the sessions untouched; a BGPPeer deleted → Cease 6/3 to that router only; an invalid
  * BGPPeer → nothing changes and the log names the object's field; a BGPPeer's hold time changed → Cease
- * 6/6; an IPAddressPool deleted → its address withdrawn; vipgate's settings from the side file.
+ * 6/6; an IPAddressPool deleted → its address withdrawn; vipgate's settings from the side file, or their
+ * defaults without one; a kind that fails to list is listed again after the backoff.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,6 +40,22 @@ const peerSpec = (r: LoopbackRouter, extra: Record<string, unknown> = {}) => ({ 
 describe('MetalLB objects from the API server', () => {
   it('the feed watches the paths MetalLB serves', () => {
     for (const r of METALLB_RESOURCES) expect(metallbPath(NS, r)).toBe(COLLECTIONS[COLLECTION[r.kind]].path);
+  });
+
+  it('a kind that fails to list (CRD not installed yet) is listed again after the backoff; no settings file: defaults', async () => {
+    const api = new FakeApiServer();
+    await api.start();
+    cleanups.push(() => api.stop());
+    api.put('ipaddresspools', obj('default', { addresses: ['172.20.1.0/24'] }));
+    api.put('bgppeers', obj('r1', { myASN: 64512, peerASN: 64513, peerAddress: '127.0.0.1', peerPort: 1790 }));
+    api.fail.push({ path: COLLECTIONS.bfdprofiles.path, watch: false, status: 404 });
+    const { log } = await reloadFixture(cleanups);
+    const feed = new MetallbConfigFeed(fakeKubeConfig(api.url), log, { namespace: NS, debounceMs: 20 });
+    cleanups.push(() => feed.close());
+    const cfg = await feed.first();
+    const lists = api.requests.filter((r) => r.path === COLLECTIONS.bfdprofiles.path && r.query['watch'] !== 'true');
+    expect(lists).toHaveLength(2);
+    expect(cfg).toMatchObject({ pools: [{ name: 'default' }], peers: [{ name: 'r1', port: 1790 }], gracefulShutdown: { drainSeconds: 5 }, shutdown: 'auto' });
   });
 
   it('put, changed and deleted objects change what the agent announces', async () => {
