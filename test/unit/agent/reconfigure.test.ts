@@ -2,7 +2,8 @@
  * What a new configuration changes (src/agent/reconfigure.ts) and what Agent.reconfigure does with it, on a
  * fake clock: sessions kept, reset (session parameters, BGP identifier, graceful restart capability),
  * closed or opened; BFD-only changes; settings that need a restart; assignments and announcements
- * recomputed from new pools, advertisements, externalIPs and link bandwidth. The peers are loopback
+ * recomputed from new pools, advertisements, externalIPs and link bandwidth; BFD started, replaced and
+ * ended by a reload over a recording transport while BGP stays as it is. The peers are loopback
  * addresses on a port nothing listens on: the sessions stay in Connect/Active, which is all this needs.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -16,6 +17,8 @@ import type { Source } from '../../../src/agent/source/source.js';
 import { ConfigError } from '../../../src/config/error.js';
 import { FakeClock } from '../../../src/lib/clock.js';
 import { silentLogger } from '../../../src/lib/log.js';
+import type { TransportFactory } from '../../../src/bfd/service.js';
+import { waitFor } from '../../helpers/netns.js';
 import { config, node, slice, svc } from './build.js';
 
 const ID = { routerId: '10.0.0.1', gracefulRestart: { restartTime: 120 } };
@@ -195,5 +198,34 @@ linkBandwidth: { mbpsPerEndpoint: 10 }
     expect(r).toMatchObject({ reset: [], unchanged: ['a', 'b'] });
     expect(agent.stopMode()).toBe('graceful-restart');
     expect(agent.config.gracefulShutdown.drainSeconds).toBe(1);
+  });
+
+  it('BFD: the first peer with bfd starts it; new intervals replace only the BFD session; removing bfd ends it', async () => {
+    const sent: { peer: string; requiredMinRx: number }[] = [];
+    // RFC 5880 4.1: Required Min RX Interval at bytes 16..19, in microseconds
+    const transport: TransportFactory = () => ({
+      send: (bytes, peer) => { sent.push({ peer, requiredMinRx: new DataView(bytes.buffer, bytes.byteOffset, bytes.length).getUint32(16) }); },
+      close: () => undefined,
+    });
+    const clock = new FakeClock();
+    const agent = new Agent({ node: 'n1', config: config(BASE), source, clock, log: silentLogger(), bfdTransport: transport });
+    agents.push(agent);
+    await agent.start();
+    expect(await agent.bfdViews()).toEqual([]);
+    const withBfd = (ms: number) => config(BASE.replace('port: 9, asn: 64513 }', `port: 9, asn: 64513, bfd: { minRx: ${ms}, minTx: ${ms}, multiplier: 3 } }`));
+    const before = peerObjects(agent);
+    expect(agent.reconfigure(withBfd(300))).toMatchObject({ bfd: ['a'], unchanged: ['b'], reset: [] });
+    await waitFor('the BFD session', async () => ((await agent.bfdViews()).length === 1 ? true : undefined));
+    expect((await agent.bfdViews()).map((v) => v.peer)).toEqual(['127.0.0.11']);
+    clock.advance(3000);
+    expect(sent.at(-1)).toEqual({ peer: '127.0.0.11', requiredMinRx: 300_000 });
+    expect(agent.reconfigure(withBfd(100))).toMatchObject({ bfd: ['a'], reset: [] });
+    sent.length = 0;
+    clock.advance(3000);
+    expect(sent.at(-1)).toEqual({ peer: '127.0.0.11', requiredMinRx: 100_000 });
+    expect(agent.reconfigure(config(BASE))).toMatchObject({ bfd: ['a'], reset: [] });
+    expect(await agent.bfdViews()).toEqual([]);
+    // BGP never noticed
+    for (const [name, p] of peerObjects(agent)) expect(p, name).toBe(before.get(name));
   });
 });
