@@ -75,13 +75,14 @@ function feed(o: Options, i: number, ctx: CodecContext): Uint8Array {
   return Buffer.concat(updates);
 }
 
-/** Just what Routing.peerRoutes reads of a Peer. */
+/** Just what Routing.peerRoutes reads of a Peer, with its Adj-RIB-In. */
 function fakePeer(address: string, i: number): Peer {
-  return {
+  const peer = {
     name: address, ibgp: false, peerAs: PEER_AS, isEstablished: true,
     options: { address, fsm: { localAs: ROUTER_AS } },
     fsmState: { peerOpen: { bgpId: `10.255.0.${i + 1}` } },
   } as unknown as Peer;
+  return Object.assign(peer, { ribIn: new AdjRibIn(undefined, () => peerSource(peer)) });
 }
 
 /** Fib.apply without the kernel: the same parsing and planning, the netlink bytes encoded and dropped. */
@@ -119,7 +120,7 @@ async function run(o: Options, wires: readonly Uint8Array[], ctx: CodecContext, 
   });
   const neighbor = cfg.neighbors[0]!;
   for (const p of peers) routing.attach(p, neighbor);
-  const ribs = peers.map((p) => new AdjRibIn(undefined, () => peerSource(p)));
+  const ribs = peers.map((p) => p.ribIn);
   const framers = peers.map(() => new Framer(ctx));
   const messages = wires.map((w, i) => framers[i]!.push(w));
   const cpu0 = cpuUsage();

@@ -32,11 +32,15 @@ export interface FibPort {
   apply(changes: Iterable<FibRouteChange>): Promise<{ failures: readonly { what: string; code: string; message: string }[] }>;
 }
 
-/** Per peer: what import accepted, and the policies in force. */
+/** Per peer: what import refused, and the policies in force. */
 interface PeerImport {
   readonly importPolicy: Policy;
   readonly exportPolicy: Policy;
-  readonly accepted: Set<string>;
+  /**
+   * The peer's routes (Adj-RIB-In slots, entryKey) that import refused, usually none: every other route of its
+   * Adj-RIB-In was accepted and is in the Loc-RIB, so what it accepted is counted, not held a second time.
+   */
+  readonly refused: Set<string>;
   rejected: number;
   readonly maxPrefix: NeighborConfig['maxPrefix'];
   overLimit: boolean;
@@ -52,6 +56,11 @@ export interface RoutingEvents {
   maxPrefixExceeded(peer: Peer, count: number, limit: number, warningOnly: boolean): void;
   /** Routes changed best path or next hops (for telemetry and history). */
   changed(changes: readonly RouteChange[]): void;
+}
+
+/** Routes the peer sent that import accepted: its Adj-RIB-In, all of which import has seen, less the refused. */
+function accepted(peer: Peer, st: PeerImport): number {
+  return peer.ribIn.size - st.refused.size;
 }
 
 /** The source address of locally originated paths. */
@@ -99,9 +108,9 @@ export class Routing {
 
   /** A peer came up: its policies (RFC 8212 when none is configured for eBGP). */
   attach(peer: Peer, n: NeighborConfig): void {
-    // a session back after a graceful restart keeps what was accepted before (its stale paths), so that the
-    // End-of-RIB sweep of what it did not send again removes them; a normal down cleared it (peerDown)
-    this.peers.set(peer, { ...this.policies(peer, n), accepted: this.peers.get(peer)?.accepted ?? new Set(), rejected: 0, overLimit: false });
+    // a session back after a graceful restart keeps its Adj-RIB-In (the stale routes), and so what import
+    // refused of it; a normal down cleared both (peerDown)
+    this.peers.set(peer, { ...this.policies(peer, n), refused: this.peers.get(peer)?.refused ?? new Set(), rejected: 0, overLimit: false });
   }
 
   private policies(peer: Peer, n: NeighborConfig): Pick<PeerImport, 'importPolicy' | 'exportPolicy' | 'maxPrefix' | 'checkNextHop' | 'drain'> {
@@ -171,7 +180,10 @@ export class Routing {
     for (const r of [...peer.ribOut.routes()]) if (!keep.has(r.key)) peer.retract(r.key, r.prefix);
   }
 
-  acceptedCount(peer: Peer): number { return this.peers.get(peer)?.accepted.size ?? 0; }
+  acceptedCount(peer: Peer): number {
+    const st = this.peers.get(peer);
+    return st ? accepted(peer, st) : 0;
+  }
 
   /** Originate a local route (`networks`, aggregates): in the Loc-RIB and offered to peers, never installed; undefined withdraws it. */
   originate(prefix: Prefix, attributes: PathAttributes | undefined): void {
@@ -204,10 +216,12 @@ export class Routing {
     };
     const source = peerSource(peer);
     const ruleTag = `${st.importPolicy.name}#${st.drain ? 'drain#' : ''}`;
+    // a withdrawn or refused route leaves the Loc-RIB (which ignores one it does not have)
+    const refused = st.refused;
     for (const c of changes) {
-      const slot = entryKey(c.key, c.pathId);
       if (!c.entry) {
-        if (st.accepted.delete(slot)) out.push({ kind: 'remove', key: c.key, peer: peer.options.address, pathId: c.pathId });
+        if (refused.size > 0) refused.delete(entryKey(c.key, c.pathId));
+        out.push({ kind: 'remove', key: c.key, peer: peer.options.address, pathId: c.pathId });
         continue;
       }
       const e = c.entry;
@@ -216,10 +230,11 @@ export class Routing {
       if (!verdict.accepted || refusal !== undefined) {
         st.rejected++;
         this.events.refused(peer, c.key, refusal ?? 'rejected');
-        if (st.accepted.delete(slot)) out.push({ kind: 'remove', key: c.key, peer: peer.options.address, pathId: c.pathId });
+        refused.add(entryKey(c.key, c.pathId));
+        out.push({ kind: 'remove', key: c.key, peer: peer.options.address, pathId: c.pathId });
         continue;
       }
-      st.accepted.add(slot);
+      if (refused.size > 0) refused.delete(entryKey(c.key, c.pathId));
       const imported = st.drain ? markGracefulShutdown(verdict.route.attributes, false) : verdict.route.attributes;
       const attributes = imported === e.attributes ? e.attributes : this.canonical(imported, e.attributes, ruleTag + verdict.rule);
       // a route that policy left alone is its own path when the Adj-RIB-In made it one (one object per route)
@@ -234,16 +249,18 @@ export class Routing {
   /** RFC 4486: too many prefixes from a peer ends its session (or warns only). */
   private checkMaxPrefix(peer: Peer, st: PeerImport): void {
     const m = st.maxPrefix;
-    if (!m || st.accepted.size <= m.limit || st.overLimit) return;
+    if (!m || st.overLimit) return;
+    const count = accepted(peer, st);
+    if (count <= m.limit) return;
     st.overLimit = true;
-    this.events.maxPrefixExceeded(peer, st.accepted.size, m.limit, m.warningOnly);
+    this.events.maxPrefixExceeded(peer, count, m.limit, m.warningOnly);
   }
 
   /** A peer's session ended for good: all its paths go. */
   peerDown(peer: Peer): void {
     const st = this.peers.get(peer);
     if (!st) return;
-    st.accepted.clear();
+    st.refused.clear();
     st.overLimit = false;
     for (const f of [4, 6] as const) this.afterDecision(this.ribs[f].removePeer(peer.options.address));
   }
