@@ -127,6 +127,7 @@ export async function runAgent(a: AgentArgs): Promise<number> {
   try {
     source = await makeSource(a.source, cfg, node, log);
   } catch (e) {
+    await feed.close(); // the MetalLB feed's informers would keep the process alive
     if (e instanceof SourceSpecError) { process.stderr.write(`vipgate agent: ${e.message}\n`); return 2; }
     throw e;
   }
@@ -142,6 +143,7 @@ export async function runAgent(a: AgentArgs): Promise<number> {
       });
     } catch (e) {
       process.stderr.write(`vipgate agent: IPVS: ${(e as Error).message}\n`);
+      await feed.close();
       return 1;
     }
   }
