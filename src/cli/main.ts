@@ -21,7 +21,8 @@ import type { AgentRouteView, AgentSummary } from '../agent/views.js';
 
 const USAGE = `usage:
   vipgate router --config FILE [--socket PATH] [--check] [--no-fib] [--log-level LEVEL]
-  vipgate agent --source file:PATH|kubernetes[:KUBECONFIG] --config FILE [--node NAME] [--socket PATH] [--log-level LEVEL]
+  vipgate agent --source file:PATH|kubernetes[:KUBECONFIG] (--config FILE | --metallb-namespace NS [--config SETTINGS])
+                [--node NAME] [--socket PATH] [--log-level LEVEL]          (the config is re-read on change and on SIGHUP)
   vipgate show bgp summary [--json] [--socket PATH]
   vipgate show ip bgp [PREFIX] [--json] [--socket PATH]
   vipgate show ip bgp neighbors ADDRESS received-routes|advertised-routes [--json] [--socket PATH]
@@ -104,15 +105,19 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
         }, out);
       }
       case 'agent': {
-        const p = parseArgs(rest, ['source', 'config', 'node', 'socket', 'log-level'], []);
+        const p = parseArgs(rest, ['source', 'config', 'metallb-namespace', 'node', 'socket', 'log-level'], []);
         const source = stringFlag(p, 'source');
         const config = stringFlag(p, 'config');
-        if (!source || !config) throw new UsageError('agent needs --source and --config');
+        const metallbNamespace = stringFlag(p, 'metallb-namespace');
+        if (!source || (!config && !metallbNamespace)) throw new UsageError('agent needs --source and --config FILE or --metallb-namespace NS');
         const node = stringFlag(p, 'node');
         const socket = stringFlag(p, 'socket');
         const logLevel = stringFlag(p, 'log-level');
         const { runAgent } = await import('../agent/main.js');
-        return await runAgent({ source, config, ...(node ? { node } : {}), ...(socket ? { socket } : {}), ...(logLevel ? { logLevel } : {}) });
+        return await runAgent({
+          source, ...(config ? { config } : {}), ...(metallbNamespace ? { metallbNamespace } : {}),
+          ...(node ? { node } : {}), ...(socket ? { socket } : {}), ...(logLevel ? { logLevel } : {}),
+        });
       }
       case 'show': {
         const p = parseArgs(rest, ['socket'], ['json']);
