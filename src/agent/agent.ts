@@ -96,7 +96,7 @@ export class Agent {
   constructor(private readonly o: AgentOptions) {
     this.cfg = o.config;
     const id = identityOf(o.config, o.restarting ?? false);
-    this.announcer = new Announcer(o.clock, o.log, id.routerId, id.gracefulRestart ? { gracefulRestart: id.gracefulRestart } : {});
+    this.announcer = new Announcer(o.clock, o.log, id.routerId, { hostname: o.node, ...(id.gracefulRestart ? { gracefulRestart: id.gracefulRestart } : {}) });
     this.allocator = new Allocator(o.config.pools, o.config.loadBalancerClass);
   }
 

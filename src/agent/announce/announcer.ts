@@ -50,6 +50,8 @@ export interface AnnouncerOptions {
   readonly events?: AnnouncerEvents;
   /** Our graceful restart capability (RFC 4724 3); `restarting` sets the Restart State bit. */
   readonly gracefulRestart?: SessionIdentity['gracefulRestart'];
+  /** The node's name, sent in the hostname capability so the router's views and cluster page name us. */
+  readonly hostname?: string;
 }
 
 /** Addresses compare in one canonical text form, as the BFD service reports them. */
@@ -66,9 +68,11 @@ export class Announcer {
   private readonly draining = new Set<string>();
   /** What every OPEN carries besides the peer's settings; replaced by setPeers on a reload. */
   private identity: SessionIdentity;
+  private readonly hostname: string | undefined;
 
   constructor(clock: Clock, private readonly log: Logger, routerId: string, o: AnnouncerOptions = {}) {
     this.identity = { routerId, gracefulRestart: o.gracefulRestart };
+    this.hostname = o.hostname;
     const events = o.events;
     this.speaker = new Speaker(clock, {
       state: (peer, from, to) => log.debug({ peer: peer.name, from, to }, `peer ${peer.name} ${from} -> ${to}`),
@@ -91,6 +95,7 @@ export class Announcer {
     const base = {
       name: c.name, address: c.address, port: c.port, families: [4, 6] as const, nextHopSelf: true,
       ...(c.sourceAddress ? { localAddress: c.sourceAddress } : {}),
+      ...(this.hostname ? { hostname: this.hostname } : {}),
       ipv6NextHop: ipv6Beside,
       // no N bit (RFC 8538): a restart closes without NOTIFICATION anyway, and without it the Cease that ends
       // a graceful shutdown makes every helper drop our routes at once instead of keeping them as stale

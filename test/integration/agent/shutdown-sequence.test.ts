@@ -91,6 +91,8 @@ describe('graceful shutdown (RFC 8326)', () => {
 describe('graceful restart (RFC 4724), the agent restarting', () => {
   it('our OPEN: restart time, F bit for IPv4 and IPv6 unicast, no R bit on a first start, no N bit (RFC 8538)', async () => {
     const { router } = await setup({ routerGr: true });
+    // the node's name in the hostname capability, for the router's views and cluster page
+    expect(router.agentOpen?.capabilities.find((c) => c.kind === 'fqdn')).toEqual({ kind: 'fqdn', hostname: 'n1', domain: '' });
     expect(router.agentOpen?.capabilities.find((c) => c.kind === 'graceful-restart')).toEqual({
       kind: 'graceful-restart', restarting: false, notification: false, restartTime: 90,
       families: [{ afi: 1, safi: 1, forwarding: true }, { afi: 2, safi: 1, forwarding: true }],
