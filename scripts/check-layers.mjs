@@ -19,7 +19,7 @@ const ALLOWED = {
   router: ['lib', 'native', 'wire', 'bgp', 'bfd', 'probe', 'fib', 'config', 'store', 'telemetry', 'web', 'control'],
   agent: ['lib', 'native', 'wire', 'bgp', 'bfd', 'config', 'telemetry', 'control'],
   lab: ['lib', 'config', 'control'],
-  cli: ['lib', 'config', 'control', 'router', 'agent', 'lab'],
+  cli: ['lib', 'config', 'control', 'router', 'agent', 'lab', 'web'],
 };
 // Only these folders may import these packages.
 const PACKAGE_OWNERS = { 'better-sqlite3': ['store'], mqtt: ['telemetry'], 'ip-address': ['lib'], 'raw-socket': ['probe'] };

@@ -33,6 +33,7 @@ const USAGE = `usage:
   vipgate clear bgp [PEER|*] [--socket PATH]
   vipgate reload [--json] [--socket PATH]                    (read the router's config file again; SIGHUP does the same)
   vipgate lab up|down|status|demo|ecmp|local|externalip|failover|upstream|ha [--keep]   (root; the seed's lab in namespaces)
+  vipgate status-page [--config-error FILE] [--address ADDR] [--port N]   (the appliance's page while no configuration is valid)
   vipgate version
 `;
 
@@ -141,6 +142,10 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
         const p = parseArgs(rest, [], ['keep']);
         const { runLab } = await import('../lab/main.js');
         return await runLab(p.words, p.flags.has('keep'), out);
+      }
+      case 'status-page': {
+        const { runStatusPage } = await import('./status-page.js');
+        return await runStatusPage(rest, out);
       }
       case 'version': case '--version':
         out(`vipgate ${version()}\n`);

@@ -28,6 +28,7 @@ import { LiveHub } from './live.js';
 import { RouterMetrics, type ExtraGauge } from './metrics.js';
 import { EventRing, overview, service } from './model.js';
 import { layout, overviewBody, serviceBody } from './pages.js';
+import { SECURITY_HEADERS } from './security-headers.js';
 
 export interface WebOptions {
   readonly host: string;
@@ -56,14 +57,6 @@ export interface WebServer {
 
 const HISTORY_WINDOW_MS = 6 * 3600_000;
 const FLAP_BUCKET_MS = 600_000;
-
-const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-  'x-content-type-options': 'nosniff',
-  // not no-referrer: with it, browsers send "Origin: null" on same-origin form posts
-  'referrer-policy': 'same-origin',
-  'x-frame-options': 'DENY',
-};
 
 export async function startWeb(o: WebOptions): Promise<WebServer> {
   const now = o.now ?? Date.now;
