@@ -9,7 +9,7 @@
  */
 import type { Family, Prefix } from '../../lib/address.js';
 import { allTieToIgpCost, selectBest, type DecisionStep } from './decision.js';
-import { DEFAULT_MULTIPATH_OPTIONS, MAX_MULTIPATH, NexthopSets, selectMultipath, type MultipathOptions, type Nexthop } from './multipath.js';
+import { DEFAULT_MULTIPATH_OPTIONS, MAX_MULTIPATH, multipathNexthops, NexthopSets, type MultipathOptions, type Nexthop } from './multipath.js';
 import { withStale, type Path } from './path.js';
 
 export type PathChange =
@@ -237,7 +237,7 @@ export class LocRib {
         if (old) out.push({ key: e.key, prefix: e.prefix, best: undefined, multipath: [], reason: 'withdrawn', old });
         continue;
       }
-      const nexthops = this.nexthopSets.intern(selectMultipath(d.best, e.candidates, this.options, tied).nexthops);
+      const nexthops = multipathNexthops(d.best, e.candidates, this.options, tied, this.nexthopSets);
       e.state = { best: d.best, multipath: nexthops, reason: d.step };
       if (old && old.best === d.best && sameNexthops(old.multipath, nexthops)) continue;
       out.push({ key: e.key, prefix: e.prefix, best: d.best, multipath: nexthops, reason: d.step, old });

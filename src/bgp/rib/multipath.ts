@@ -101,6 +101,34 @@ export function selectMultipath(best: Path, candidates: readonly Path[], o: Mult
   return { paths, nexthops };
 }
 
+/**
+ * selectMultipath(best, candidates, o, tied).nexthops as `sets` shares it. In the common case (the candidates tie
+ * up to the IGP cost, all fit under maximumPaths, none carries extended communities so every weight is 1) the
+ * result is every distinct next hop, sorted: which of two paths through one next hop is kept does not matter,
+ * so the candidates are not ranked and no per-prefix objects are made.
+ */
+export function multipathNexthops(best: Path, candidates: readonly Path[], o: MultipathOptions, tied: boolean, sets: NexthopSets): readonly Nexthop[] {
+  const n = candidates.length;
+  if (!tied || n > Math.max(1, Math.min(MAX_MULTIPATH, o.maximumPaths)) || n > UNIFORM_MAX) return sets.intern(selectMultipath(best, candidates, o, tied).nexthops);
+  if (o.linkBandwidth) for (let i = 0; i < n; i++) if (candidates[i]!.attributes.extendedCommunities !== undefined) return sets.intern(selectMultipath(best, candidates, o, tied).nexthops);
+  const addresses = UNIFORM;
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const a = candidates[i]!.nextHop;
+    let at = count;
+    while (at > 0 && addressKey(addresses[at - 1]!) > addressKey(a)) at--;
+    if (at > 0 && addresses[at - 1] === a) continue;
+    for (let k = count; k > at; k--) addresses[k] = addresses[k - 1]!;
+    addresses[at] = a;
+    count++;
+  }
+  return sets.internUniform(addresses, count);
+}
+
+/** multipathNexthops' scratch list of addresses (sorted insertion, reused: nothing is allocated per prefix). */
+const UNIFORM_MAX = 16;
+const UNIFORM: string[] = new Array<string>(UNIFORM_MAX).fill('');
+
 /** A node of the NexthopSets trie: the set that ends here, and the longer sets by their next member. */
 interface SetNode { set: readonly Nexthop[] | undefined; readonly next: Map<string, Map<number, SetNode>> }
 
@@ -129,5 +157,13 @@ export class NexthopSets {
     }
     if (node.set === undefined) { node.set = Object.freeze([...hops]); this.count++; }
     return node.set;
+  }
+
+  /** intern() of the first `count` addresses, each with weight 1, without making them first. */
+  internUniform(addresses: readonly string[], count: number): readonly Nexthop[] {
+    let node: SetNode | undefined = this.root;
+    for (let i = 0; i < count && node; i++) node = node.next.get(addresses[i]!)?.get(1);
+    if (node?.set !== undefined && this.count < this.limit) return node.set;
+    return this.intern(addresses.slice(0, count).map((address) => ({ address, weight: 1 })));
   }
 }

@@ -3,10 +3,10 @@
 // from the same neighbor AS (where the steps are transitive).
 import { describe, expect, it } from 'vitest';
 import { allTieToIgpCost, comparePaths, selectBest } from '../../../../src/bgp/rib/decision.js';
-import { DEFAULT_MULTIPATH_OPTIONS, selectMultipath } from '../../../../src/bgp/rib/multipath.js';
+import { DEFAULT_MULTIPATH_OPTIONS, multipathNexthops, NexthopSets, selectMultipath } from '../../../../src/bgp/rib/multipath.js';
 import { neighborAs, type Path } from '../../../../src/bgp/rib/path.js';
 import { WellKnownCommunity } from '../../../../src/wire/bgp/types.js';
-import { path, seq } from './paths.js';
+import { linkBandwidth, path, seq } from './paths.js';
 import { seededRandom as rng } from '../../../../src/lib/random.js';
 
 
@@ -71,5 +71,29 @@ describe('the tie shortcut (candidates equal up to the IGP cost skip those steps
     }
     expect(tied).toBeGreaterThan(50);
     expect(tied).toBeLessThan(2000);
+  });
+});
+
+describe('multipath next hops without ranking (tied candidates, equal weights)', () => {
+  it('are the shared array selectMultipath gives, on 2000 random sets (shared next hops, link bandwidth, small maximumPaths)', () => {
+    const r = rng(20261128);
+    const sets = new NexthopSets();
+    let fast = 0;
+    for (let round = 0; round < 2000; round++) {
+      const o = { ...DEFAULT_MULTIPATH_OPTIONS, maximumPaths: [1, 2, 4, 8][r(4)]!, linkBandwidth: r(4) !== 0 };
+      const paths = randomPaths(r, 1).map((p, i) => ({
+        ...p, stale: false, gracefulShutdown: false, igpCost: 0,
+        nextHop: `10.1.0.${r(3) === 0 ? 1 : i + 1}`,
+        attributes: r(5) === 0 ? { ...p.attributes, extendedCommunities: [linkBandwidth(64512, 1000 * (1 + r(3)))] } : p.attributes,
+      }));
+      const tied = allTieToIgpCost(paths, o);
+      const best = selectBest(paths, o, tied)!.best;
+      const want = sets.intern(selectMultipath(best, paths, o, tied).nexthops);
+      const got = multipathNexthops(best, paths, o, tied, sets);
+      expect([round, got]).toEqual([round, want]);
+      expect(got).toBe(want);
+      if (tied && paths.length <= o.maximumPaths) fast++;
+    }
+    expect(fast).toBeGreaterThan(200);
   });
 });
