@@ -1,7 +1,7 @@
 /**
  * Convergence benchmark (not a test; needs root): `npx tsx bench/converge.ts [N=100000] [--runs=3]
  * [--routers=vipgate,bird,frr] [--mode=all|turn] [--poll-ms=200] [--nice=-10] [--no-profile] [--heap]
- * [--vipgate=OTHER/bin/vipgate.js] [--before=OTHER/bin/vipgate.js]`. Run `npm run build` first. --vipgate
+ * [--vipgate=OTHER/bin/vipgate.js] [--before=OTHER/bin/vipgate.js] [--label=NAME]`. Run `npm run build` first. --vipgate
  * runs another build (a copy of the tree with a change) in place of this one; --before adds another build
  * as one more router, "vipgate-before", measured in the same runs (e.g. a `git worktree` of the commit
  * before a change, built there), to see what a change buys on a noisy machine.
@@ -29,7 +29,7 @@
  * time in which some task waited for a CPU (/proc/pressure/cpu), to show how loaded the machine was.
  *
  * Medians over the runs (order of the routers rotated per run), ratios to the best of each column, and
- * the results as JSON in bench/results/converge-<date>.json. Unless --no-profile, one more vipgate run
+ * the results as JSON in bench/results/converge-<date>.json (other parameters, and --label, add to the name). Unless --no-profile, one more vipgate run
  * under `node --cpu-prof` (not counted in the medians) names vipgate's top costs between the signal and
  * convergence; with --heap, another one takes a heap snapshot at convergence and names what fills the
  * heap (use a smaller N, e.g. 20000: a snapshot must fit in one JavaScript string to be read).
@@ -61,7 +61,7 @@ const CONVERGE_TIMEOUT_MS = 120_000;
 /** A router under test: one of lib/routers.ts, or vipgate-before (another vipgate build, --before). */
 type Entrant = RouterName | 'vipgate-before';
 
-interface Options { n: number; runs: number; routers: Entrant[]; mode: 'all' | 'turn'; pollMs: number; probes: Probe['kind'][]; nice: number; vipgateCli: string; beforeCli?: string }
+interface Options { n: number; runs: number; routers: Entrant[]; mode: 'all' | 'turn'; pollMs: number; probes: Probe['kind'][]; nice: number; vipgateCli: string; beforeCli?: string; label?: string }
 
 interface RunResult {
   /** Seconds from the signal to the poll that saw full ECMP (upper bound). */
@@ -99,6 +99,7 @@ function parseOptions(argv: readonly string[]): Options {
     else if (k === '--nice') o.nice = Number(v);
     else if (k === '--vipgate') o.vipgateCli = resolve(v);
     else if (k === '--before') o.beforeCli = resolve(v);
+    else if (k === '--label' && /^[\w.-]+$/.test(v)) o.label = v;
     else if (a === '--no-profile') o.probes = o.probes.filter((x) => x !== 'cpu');
     else if (a === '--heap') o.probes.push('heap');
     else throw new Error(`unknown argument ${a}`);
@@ -321,8 +322,8 @@ async function main(): Promise<void> {
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   // the default parameters give the record; other runs get their own file
-  const variant = o.n === 100_000 && o.mode === 'all' && o.routers.length === 3 && o.vipgateCli === CLI ? ''
-    : `-n${o.n}-${o.mode}-${o.routers.join('-')}${o.vipgateCli === CLI ? '' : '-other-build'}`;
+  const variant = (o.n === 100_000 && o.mode === 'all' && o.routers.length === 3 && o.vipgateCli === CLI ? ''
+    : `-n${o.n}-${o.mode}-${o.routers.join('-')}${o.vipgateCli === CLI ? '' : '-other-build'}`) + (o.label ? `-${o.label}` : '');
   const file = join(dir, `converge-${day}${variant}.json`);
   writeFileSync(file, `${JSON.stringify({
     benchmark: 'converge', started: started.toISOString(), finished: new Date().toISOString(),
