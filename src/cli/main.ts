@@ -16,6 +16,8 @@ import { renderBgpPrefix, renderBgpTable } from './views/bgp-table.js';
 import { renderRoutes } from './views/routes.js';
 import { renderBfd } from './views/bfd.js';
 import { renderReload } from './views/reload.js';
+import { renderCluster } from './views/cluster.js';
+import type { ClusterModel } from '../control/cluster.js';
 import { renderAgentIpvs, renderAgentRoutes, renderAgentSummary, type AgentIpvsView } from './views/agent.js';
 import type { AgentRouteView, AgentSummary } from '../agent/views.js';
 
@@ -28,6 +30,7 @@ const USAGE = `usage:
   vipgate show ip bgp neighbors ADDRESS received-routes|advertised-routes [--json] [--socket PATH]
   vipgate show routes [--json] [--socket PATH]
   vipgate show bfd [--json] [--socket PATH]
+  vipgate show cluster [--json] [--socket PATH]             (the node agents' MQTT reports joined with the router's view)
   vipgate show running-config [--socket PATH]
   vipgate show agent [routes|ipvs] [--json] [--socket PATH]      (a node's agent, default /run/vipgate/agent.sock)
   vipgate clear bgp [PEER|*] [--socket PATH]
@@ -73,6 +76,7 @@ const SHOW: Record<string, ShowView> = {
   },
   routes: { command: 'show routes', text: (r) => renderRoutes(r as KernelRouteView[]) },
   bfd: { command: 'show bfd', text: (r) => renderBfd(r as BfdView) },
+  cluster: { command: 'show cluster', text: (r) => renderCluster(r as ClusterModel) },
   agent: { command: 'show agent', socket: DEFAULT_AGENT_SOCKET, text: (r) => renderAgentSummary(r as AgentSummary) },
   'agent routes': { command: 'show agent routes', socket: DEFAULT_AGENT_SOCKET, text: (r) => renderAgentRoutes(r as AgentRouteView[]) },
   'agent ipvs': { command: 'show agent ipvs', socket: DEFAULT_AGENT_SOCKET, text: (r) => renderAgentIpvs(r as AgentIpvsView) },

@@ -75,3 +75,52 @@ export interface ClusterSource {
   /** Called after each change; returns the unsubscribe function. */
   subscribe(listener: () => void): () => void;
 }
+
+/**
+ * How the router's view of one Service address compares with the node's:
+ *   ok            the node announces it to this router and is one of the kernel route's next hops
+ *   not-installed the node announces it, the router has its path, the kernel route does not use it
+ *   no-path       the node announces it, the router has no path from the node
+ *   stale         the node does not announce it to this router, yet the kernel still routes it via the node
+ *   not-announced neither (the node holds it back, e.g. no local endpoint with trafficPolicy Local)
+ *   unmatched     no session of this router is known to be the node's: nothing to compare
+ *   invalid       not an IP address
+ */
+export type Agreement = 'ok' | 'not-installed' | 'no-path' | 'stale' | 'not-announced' | 'unmatched' | 'invalid';
+
+/** The disagreements worth a warning. */
+export const DISAGREEMENTS: ReadonlySet<Agreement> = new Set(['not-installed', 'no-path', 'stale']);
+
+export interface AddressCheck {
+  readonly ip: string;
+  /** The router's kernel next hops for the address's host route. */
+  readonly nexthops: readonly string[];
+  readonly agreement: Agreement;
+}
+
+export interface ClusterService extends AgentServiceReport {
+  readonly addresses: readonly AddressCheck[];
+}
+
+export interface ClusterPeer extends AgentPeerReport {
+  /** This peer of the agent is this router. */
+  readonly thisRouter: boolean;
+}
+
+export interface ClusterNode extends Omit<AgentNodeReport, 'services' | 'agent'> {
+  readonly agent?: Omit<NonNullable<AgentNodeReport['agent']>, 'peers'> & { readonly peers: readonly ClusterPeer[] };
+  /** This router's BGP session with the node, when one was matched to it. */
+  readonly session?: { readonly name: string; readonly address: string; readonly state: string };
+  readonly services: readonly ClusterService[];
+  readonly disagreements: number;
+}
+
+export interface ClusterModel {
+  readonly connected: boolean;
+  readonly nodes: readonly ClusterNode[];
+  /** The router's sessions no agent report was matched to. */
+  readonly unmatchedSessions: readonly { readonly name: string; readonly address: string; readonly state: string }[];
+  readonly disagreements: number;
+  readonly ignored: AgentClusterReport['ignored'];
+}
+

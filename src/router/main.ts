@@ -54,6 +54,11 @@ export async function runRouter(a: RouterArgs, out: (s: string) => void = (s) =>
   let observers: Observers | undefined;
   try {
     observers = await startObservers(cfg, daemon.status, { clock: systemClock, log, configPath: a.config });
+    const cluster = observers.clusterModel;
+    daemon.control?.handle('show cluster', () => {
+      if (!cluster) throw new Error('no telemetry section: the router reads no node agent reports');
+      return cluster();
+    });
   } catch (e) {
     log.error({ err: e }, 'history, telemetry or web page failed to start; routing continues without them');
   }

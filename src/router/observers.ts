@@ -16,6 +16,8 @@ import { openStore, type HistoryStore } from '../store/store.js';
 import { CLUSTER_LIMITS, watchCluster, type ClusterView } from '../telemetry/cluster-view.js';
 import { startTelemetry, type MqttTelemetry } from '../telemetry/publisher.js';
 import { startWeb, type WebServer } from '../web/server.js';
+import { clusterModel } from '../web/cluster.js';
+import type { ClusterModel } from '../control/cluster.js';
 import type { ExtraGauge } from '../web/metrics.js';
 import type { RouterStatus } from './status.js';
 
@@ -23,6 +25,8 @@ export interface Observers {
   readonly store?: HistoryStore;
   readonly telemetry?: MqttTelemetry;
   readonly cluster?: ClusterView;
+  /** The Cluster view joined with the router's own (`vipgate show cluster`, the page's /api/cluster). */
+  clusterModel?(): Promise<ClusterModel>;
   readonly web?: WebServer;
   close(): Promise<void>;
 }
@@ -78,6 +82,7 @@ export async function startObservers(cfg: RouterConfig, status: RouterStatus, de
     ...(t.homeAssistant !== false ? { discoveryPrefix: t.homeAssistant } : {}),
   }, status, clock, log.child({ module: 'mqtt' })) : undefined;
   const cluster = t && telemetry ? watchCluster(telemetry, t.site, host) : undefined;
+  const clusterOptions = cluster ? { source: cluster, ownAddresses: ownAddresses(cfg) } : undefined;
   const gauges: ExtraGauge[] = [
     ...(history ? [
       { name: 'vipgate_history_dropped_rows', help: 'History rows dropped (queue full or history stopped)', value: () => history.store.dropped },
@@ -100,10 +105,11 @@ export async function startObservers(cfg: RouterConfig, status: RouterStatus, de
     host: cfg.web.address, port: cfg.web.port, source: status, gauges, log,
     ...(history ? { history: history.store } : {}),
     ...(cfg.web.adminToken ? { adminToken: cfg.web.adminToken } : {}),
-    ...(cluster ? { cluster: { source: cluster, ownAddresses: ownAddresses(cfg) } } : {}),
+    ...(clusterOptions ? { cluster: clusterOptions } : {}),
   }) : undefined;
   return {
-    ...(history ? { store: history.store } : {}), ...(telemetry ? { telemetry } : {}), ...(cluster ? { cluster } : {}), ...(web ? { web } : {}),
+    ...(history ? { store: history.store } : {}), ...(telemetry ? { telemetry } : {}), ...(web ? { web } : {}),
+    ...(cluster && clusterOptions ? { cluster, clusterModel: () => clusterModel(clusterOptions, status) } : {}),
     async close() {
       await web?.close();
       await telemetry?.stop();

@@ -6,7 +6,7 @@
  * untrusted text: it goes through esc(), element ids are built from indexes, never from names.
  */
 import { esc, timeTag } from './html.js';
-import type { AddressCheck, Agreement, ClusterModel, ClusterNode, ClusterService } from './cluster.js';
+import type { AddressCheck, Agreement, ClusterModel, ClusterNode, ClusterService } from '../control/cluster.js';
 import { MAX_ROWS, stateBadge, table } from './pages.js';
 
 /** Badge class and words for each agreement (cluster.ts Agreement). */

@@ -14,6 +14,7 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI } from '../../helpers/vipgate.js';
+import { waitFor } from '../../helpers/netns.js';
 
 function vipgate(...args: string[]): string {
   return execFileSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
@@ -51,6 +52,15 @@ describe('vipgate lab', { timeout: 240_000 }, () => {
     expect(status).toMatch(/: answering, 4 peers, 3 routes/);
     expect(status).toMatch(/vipgate\/lab\/k8s-rtr\/summary: \{"routes":3,"peers":4,"peersEstablished":3,/);
     expect(status).toMatch(/vipgate\/lab\/k8s-w1\/services\/default_svc1: \{"service":"default\/svc1","ips":\["172\.20\.1\.1"\].*"announcedTo":\["192\.168\.10\.254"\]/);
+
+    // the router joins the agents' reports with its own view: every node matched to its session (by the
+    // hostname capability), every Service address of every node in agreement with the kernel
+    const cluster = await waitFor('three agents in agreement in show cluster', () => {
+      const c = vipgate('show', 'cluster', '--socket', '/run/vipgate-lab/router.sock');
+      return /^3 nodes reporting, 0 disagreements/.test(c) && (c.match(/\bok\b/g) ?? []).length >= 9 ? c : undefined;
+    }, 20_000, 500);
+    expect(cluster).toMatch(/node k8s-w1: agent online, synced, on SIGTERM graceful-shutdown; session 192\.168\.10\.101 Established/);
+    expect(cluster).toMatch(/default\/svc1\s+Cluster\s+\d+\s+172\.20\.1\.1\s+ok\s+192\.168\.10\.10, 192\.168\.10\.101, 192\.168\.10\.102/);
     expect(vipgate('show', 'bfd', '--socket', '/run/vipgate-lab/router.sock')).toMatch(/(192\.168\.10\.1\d*\s+Up\s+Up\s+100\s+300\b[^\n]*\n?){3}/);
   });
 
