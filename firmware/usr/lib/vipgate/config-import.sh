@@ -4,7 +4,8 @@
 #   BOOT/network/NAME.network -> /etc/systemd/network/10-boot-NAME.network
 #   BOOT/hostname             -> /etc/hostname               (one RFC 1123 label)
 # A wrong vipgate.yaml is not installed: the reason goes to /run/vipgate/config-error.txt, which the
-# status page shows, and the router keeps its last good configuration (or stays stopped if it has none).
+# status page shows, and the router keeps its last good configuration (or, with none, stays stopped and
+# vipgate-setup-page.service shows the reason instead).
 # Exit status: 0 everything applied or nothing to do, 1 something was rejected.
 #
 # VIPGATE_ROOT (default /) prefixes every path, and VIPGATE_BIN replaces /usr/bin/vipgate, for tests.
@@ -87,4 +88,10 @@ if [ -f "$boot/hostname" ]; then
 fi
 
 [ -f "$error" ] && chmod 0644 "$error"
+
+# --- no configuration at all (a wrong file on the first boot): the router will not start, so the setup
+# page says why (vipgate-setup-page.service, which see for why it is started from here)
+if [ ! -f "$etc/vipgate.yaml" ] && [ -z "$root" ]; then
+  systemctl --no-block start vipgate-setup-page.service
+fi
 exit $status
