@@ -8,7 +8,8 @@
  * vipgate settings FRR keeps per router, not per neighbor (graceful restart timers), are left out.
  */
 import { formatCommunity, formatLargeCommunity } from './values.js';
-import { defaultSession, type PolicyConfig, type RouterConfig, type SessionConfig } from './resolve.js';
+import type { PolicySpec } from '../lib/policy-spec.js';
+import { defaultSession, type RouterConfig, type SessionConfig } from './resolve.js';
 
 export interface RenderOptions {
   readonly showSecrets?: boolean;
@@ -62,7 +63,7 @@ function asPathLengthRegexes(min: number, max: number | undefined): string[] {
   return out;
 }
 
-function policyLines(p: PolicyConfig, asn: number): string[] {
+function policyLines(p: PolicySpec, asn: number): string[] {
   const out: string[] = [];
   const lists: string[] = [];
   p.rules.forEach((r, i) => {
@@ -111,7 +112,7 @@ function policyLines(p: PolicyConfig, asn: number): string[] {
 
 export function renderRunningConfig(cfg: RouterConfig, o: RenderOptions = {}): string {
   const out: string[] = ['! vipgate running configuration', '!'];
-  const policies = new Map<string, PolicyConfig>();
+  const policies = new Map<string, PolicySpec>();
   for (const s of [...Object.values(cfg.groups), ...cfg.neighbors]) for (const p of [s.import, s.export]) if (p) policies.set(p.name, p);
   for (const p of policies.values()) out.push(...policyLines(p, cfg.asn));
 

@@ -7,31 +7,7 @@
 import { familyOf } from '../lib/address.js';
 import type { LargeCommunity } from '../wire/bgp/types.js';
 import type { RawPolicy, RawRouterConfig, RawSessionSettings } from './schema.js';
-import type { PrefixListEntry } from './values.js';
-
-export type PolicyAction = 'permit' | 'deny';
-
-/** Same shape as the speaker's PolicySpec (src/bgp/policy/route-map.ts). */
-export interface PolicyConfig {
-  readonly name: string;
-  readonly rules: readonly {
-    readonly action: PolicyAction;
-    readonly match?: {
-      readonly prefixList?: { readonly name: string; readonly entries: readonly PrefixListEntry[] };
-      readonly communities?: readonly number[];
-      readonly largeCommunities?: readonly LargeCommunity[];
-      readonly asPathLength?: { readonly min?: number; readonly max?: number };
-    };
-    readonly set?: {
-      readonly localPref?: number;
-      readonly med?: number;
-      readonly communities?: { readonly add?: readonly number[]; readonly remove?: readonly number[] };
-      readonly largeCommunities?: { readonly add?: readonly LargeCommunity[]; readonly remove?: readonly LargeCommunity[] };
-      readonly nextHopSelf?: boolean;
-      readonly prepend?: number;
-    };
-  }[];
-}
+import type { PolicySpec, PrefixListEntrySpec } from '../lib/policy-spec.js';
 
 export type AddPathMode = 'off' | 'receive' | 'send' | 'both';
 
@@ -59,8 +35,8 @@ export interface SessionConfig {
   };
   readonly probe: { readonly enabled: boolean; readonly intervalMs: number; readonly misses: number; readonly recovers: number };
   /** Undefined: none configured (RFC 8212 applies to eBGP). */
-  readonly import: PolicyConfig | undefined;
-  readonly export: PolicyConfig | undefined;
+  readonly import: PolicySpec | undefined;
+  readonly export: PolicySpec | undefined;
   readonly maxPrefix: { readonly limit: number; readonly restartAfter: number; readonly warningOnly: boolean } | undefined;
   readonly families: readonly ('ipv4' | 'ipv6')[];
   readonly shutdown: boolean;
@@ -93,7 +69,7 @@ export interface RouterConfig extends Omit<RawRouterConfig, 'neighbors' | 'group
   readonly neighbors: readonly NeighborConfig[];
   /** Each group's own settings, defaults filled in (what a neighbor in it gets unless it overrides). */
   readonly groups: Readonly<Record<string, SessionConfig>>;
-  readonly policies: Readonly<Record<string, PolicyConfig>>;
+  readonly policies: Readonly<Record<string, PolicySpec>>;
   readonly aggregates: readonly { readonly prefix: string; readonly summaryOnly: boolean; readonly asSet: boolean }[];
 }
 
@@ -112,8 +88,8 @@ function defined<T extends object>(o: T | undefined): Partial<T> {
   return out;
 }
 
-function policyFromBody(name: string, body: RawPolicy, prefixLists: RawRouterConfig['prefixLists']): PolicyConfig {
-  const listFor = (inline: readonly PrefixListEntry[] | undefined, ref: string | undefined) =>
+function policyFromBody(name: string, body: RawPolicy, prefixLists: RawRouterConfig['prefixLists']): PolicySpec {
+  const listFor = (inline: readonly PrefixListEntrySpec[] | undefined, ref: string | undefined) =>
     inline ? { name, entries: inline } : ref !== undefined ? { name: ref, entries: prefixLists[ref] ?? [] } : undefined;
   if (body.rules) {
     return {
@@ -142,7 +118,7 @@ function policyFromBody(name: string, body: RawPolicy, prefixLists: RawRouterCon
 
 type PolicySource = Pick<RawRouterConfig, 'asn' | 'policies' | 'prefixLists'>;
 
-function resolvePolicy(ref: NonNullable<RawSessionSettings['import']>, ownerName: string, cfg: PolicySource): PolicyConfig {
+function resolvePolicy(ref: NonNullable<RawSessionSettings['import']>, ownerName: string, cfg: PolicySource): PolicySpec {
   if (typeof ref === 'string') {
     if (ref === 'all') return { name: 'all', rules: [{ action: 'permit' }] };
     if (ref === 'none') return { name: 'none', rules: [] };
@@ -207,7 +183,7 @@ export function isInternal(remoteAs: number | 'external' | 'internal' | undefine
 export function resolveConfig(cfg: RawRouterConfig): RouterConfig {
   const groups: Record<string, SessionConfig> = {};
   for (const [name, g] of Object.entries(cfg.groups)) groups[name] = resolveSession([{ label: name, settings: g }], cfg, 'ipv4');
-  const policies: Record<string, PolicyConfig> = {};
+  const policies: Record<string, PolicySpec> = {};
   for (const [name, p] of Object.entries(cfg.policies)) policies[name] = policyFromBody(name, p, cfg.prefixLists);
   const neighbors = cfg.neighbors.map((n): NeighborConfig => {
     const id = n.address ?? n.range!;

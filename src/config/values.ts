@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { familyOf, formatPrefix, parseAddress, parsePrefix } from '../lib/address.js';
+import type { PrefixListEntrySpec } from '../lib/policy-spec.js';
 import { AS_TRANS, WellKnownCommunity, type LargeCommunity } from '../wire/bgp/types.js';
 
 const U32 = 0xffffffff;
@@ -77,12 +78,6 @@ export const largeCommunity = z.string().transform((text, ctx): LargeCommunity =
 
 export const formatLargeCommunity = (c: LargeCommunity): string => c.join(':');
 
-export interface PrefixListEntry {
-  readonly action: 'permit' | 'deny';
-  readonly prefix: string;
-  readonly ge?: number;
-  readonly le?: number;
-}
 
 /** Why a ge/le range is invalid for a prefix of `len` bits, or undefined (len <= ge <= le <= max). */
 function rangeProblem(len: number, max: number, ge: number | undefined, le: number | undefined): string | undefined {
@@ -104,7 +99,7 @@ const entryObject = z.strictObject({
 
 /** "172.20.1.0/24 le 32", "deny 0.0.0.0/0", or { prefix, ge, le, action }. */
 export const prefixListEntry = z.union([z.string(), entryObject], { error: 'must be "[permit|deny] PREFIX [ge N] [le N]" or { prefix, ge, le, action }' })
-  .transform((input, ctx): PrefixListEntry => {
+  .transform((input, ctx): PrefixListEntrySpec => {
     let raw: { action: 'permit' | 'deny'; prefix: string; ge?: number | undefined; le?: number | undefined };
     if (typeof input === 'string') {
       const m = ENTRY_TEXT.exec(input.trim());

@@ -4,7 +4,8 @@
  * and eBGP ones when the operator turned the requirement off (FRR `no bgp ebgp-requires-policy`),
  * accept and send everything by default.
  */
-import { Policy, type PolicySpec } from './route-map.js';
+import type { PolicySpec } from '../../lib/policy-spec.js';
+import { Policy } from './route-map.js';
 
 export type Direction = 'import' | 'export';
 

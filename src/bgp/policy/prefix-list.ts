@@ -6,21 +6,7 @@
  * family maximum; "ge A le B" from A to B. A valid range has len <= ge <= le <= 32 (128 for IPv6).
  */
 import { parsePrefix, type Prefix } from '../../lib/address.js';
-
-export type PolicyAction = 'permit' | 'deny';
-
-export interface PrefixListEntrySpec {
-  readonly action: PolicyAction;
-  /** "172.20.1.0/24"; host bits must be zero. */
-  readonly prefix: string;
-  readonly ge?: number;
-  readonly le?: number;
-}
-
-export interface PrefixListSpec {
-  readonly name: string;
-  readonly entries: readonly PrefixListEntrySpec[];
-}
+import type { PolicyAction, PrefixListEntrySpec, PrefixListSpec } from '../../lib/policy-spec.js';
 
 export class PolicyError extends Error {
   override readonly name = 'PolicyError';

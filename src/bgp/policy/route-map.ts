@@ -11,36 +11,8 @@ import { formatPrefix } from '../../lib/address.js';
 import type { LargeCommunity, PathAttributes } from '../../wire/bgp/types.js';
 import { prependAs } from '../export.js';
 import { asPathLength } from '../rib/path.js';
-import { PrefixList, type PolicyAction, type PrefixListSpec } from './prefix-list.js';
-
-export interface MatchSpec {
-  readonly prefixList?: PrefixListSpec;
-  /** Matches when the route carries any of these. */
-  readonly communities?: readonly number[];
-  readonly largeCommunities?: readonly LargeCommunity[];
-  readonly asPathLength?: { readonly min?: number; readonly max?: number };
-}
-
-export interface SetSpec {
-  readonly localPref?: number;
-  readonly med?: number;
-  readonly communities?: { readonly add?: readonly number[]; readonly remove?: readonly number[] };
-  readonly largeCommunities?: { readonly add?: readonly LargeCommunity[]; readonly remove?: readonly LargeCommunity[] };
-  readonly nextHopSelf?: boolean;
-  /** Prepend our AS this many times. */
-  readonly prepend?: number;
-}
-
-export interface RuleSpec {
-  readonly action: PolicyAction;
-  readonly match?: MatchSpec;
-  readonly set?: SetSpec;
-}
-
-export interface PolicySpec {
-  readonly name: string;
-  readonly rules: readonly RuleSpec[];
-}
+import type { PolicySpec, RuleSpec, SetSpec } from '../../lib/policy-spec.js';
+import { PrefixList } from './prefix-list.js';
 
 export interface PolicyRoute {
   readonly prefix: Prefix;

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/config/error.js';
 import { loadRouterConfig, parseRouterConfig } from '../../../src/config/router-config.js';
-import { Policy, type PolicySpec } from '../../../src/bgp/policy/route-map.js';
+import { Policy } from '../../../src/bgp/policy/route-map.js';
+import type { PolicySpec } from '../../../src/lib/policy-spec.js';
 import { parsePrefix } from '../../../src/lib/address.js';
 import { WellKnownCommunity } from '../../../src/wire/bgp/types.js';
 

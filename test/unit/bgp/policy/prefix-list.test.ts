@@ -1,7 +1,8 @@
 // Prefix lists: the ge/le matrix, first match, implicit deny, invalid ranges.
 import { describe, expect, it } from 'vitest';
 import { parsePrefix } from '../../../../src/lib/address.js';
-import { formatPrefixListEntry, PolicyError, PrefixList, prefixRange, type PrefixListEntrySpec } from '../../../../src/bgp/policy/prefix-list.js';
+import { formatPrefixListEntry, PolicyError, PrefixList, prefixRange } from '../../../../src/bgp/policy/prefix-list.js';
+import type { PrefixListEntrySpec } from '../../../../src/lib/policy-spec.js';
 
 const list = (...entries: PrefixListEntrySpec[]) => new PrefixList({ name: 't', entries });
 const permits = (l: PrefixList, p: string) => l.match(parsePrefix(p)).action === 'permit';

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { parsePrefix } from '../../../../src/lib/address.js';
 import { nextHopRefusal } from '../../../../src/bgp/policy/next-hop.js';
 import { peerPolicy } from '../../../../src/bgp/policy/peer-policy.js';
-import { applyPolicy, Policy, type PolicyRoute, type PolicySpec } from '../../../../src/bgp/policy/route-map.js';
+import { applyPolicy, Policy, type PolicyRoute } from '../../../../src/bgp/policy/route-map.js';
+import type { PolicySpec } from '../../../../src/lib/policy-spec.js';
 import { AsPathSegmentType, WellKnownCommunity, type PathAttributes } from '../../../../src/wire/bgp/types.js';
 
 const ctx = { localAs: 64513 };
