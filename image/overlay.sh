@@ -30,7 +30,7 @@ done
 systemd-sysusers --root="$root" >/dev/null
 systemd-tmpfiles --root="$root" --create /usr/lib/tmpfiles.d/vipgate.conf 2>/dev/null || true
 chgrp --reference="$root/var/lib/vipgate" "$root/etc/vipgate" 2>/dev/null || true
-systemctl --root="$root" --quiet enable vipgate-config.service vipgate-router.service vipgate-boot-update.service \
+systemctl --root="$root" --quiet enable vipgate-config.service vipgate-router.service vipgate-boot-update.service vipgate-mqtt-users.service \
   vipgate-growroot.service systemd-networkd.service systemd-timesyncd.service mosquitto.service
 if [ -e "$root/lib/systemd/system/systemd-resolved.service" ]; then
   systemctl --root="$root" --quiet enable systemd-resolved.service

@@ -104,6 +104,15 @@ describe('mqtt-users.sh', () => {
     expect(r.stderr).toMatch(/line 7: "-n1" is not a node name/);
   });
 
+  it('the list shipped on the card (comments only) makes no user', () => {
+    list(readFileSync(join(REPO, 'firmware/boot/firmware/mqtt-users.txt'), 'utf8'));
+    const r = run();
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(read('etc/mosquitto/vipgate.passwd')).toBe('');
+    expect(existsSync(at('boot/firmware/mqtt-passwords.txt'))).toBe(false);
+  });
+
   it('without a list it changes nothing', () => {
     writeFileSync(at('etc/mosquitto/vipgate.passwd'), 'homeassistant:$7$101$handmade\n');
     const r = run();
