@@ -24,6 +24,7 @@
  * node state. A second SIGTERM or SIGINT skips what is left of the drain.
  * Exit codes: 0 clean stop, 2 usage, 3 invalid configuration, 1 failure.
  */
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { systemClock } from '../lib/clock.js';
 import { createLogger, type Logger } from '../lib/log.js';
@@ -95,7 +96,10 @@ function startTelemetry(cfg: AgentConfig, agent: Agent, node: string, log: Logge
   const t = cfg.telemetry;
   if (!t) return undefined;
   try {
-    const { tls, username, password, ...rest } = t;
+    const { tls, username: configured, password: inline, passwordFile, ...rest } = t;
+    // per-node MQTT users (the box's ACL lets user N write only vipgate/<site>/N/...): the node's name and its password file
+    const password = passwordFile ? readFileSync(passwordFile.replaceAll('{node}', node), 'utf8').trim() : inline;
+    const username = configured ?? (passwordFile ? node : undefined);
     const telemetry = new AgentTelemetry({
       ...rest, node, ...(username !== undefined ? { username } : {}), ...(password !== undefined ? { password } : {}),
       ...(tls ? { tls: { ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert ? { cert: tls.cert } : {}), ...(tls.key ? { key: tls.key } : {}), rejectUnauthorized: tls.rejectUnauthorized } } : {}),

@@ -129,7 +129,7 @@ export interface AgentConfig {
   readonly telemetry?: {
     readonly url: string; readonly site: string; readonly username?: string | undefined; readonly password?: string | undefined;
     readonly tls?: { readonly ca?: string | undefined; readonly cert?: string | undefined; readonly key?: string | undefined; readonly rejectUnauthorized: boolean } | undefined;
-    readonly queueLimit: number; readonly intervalMs: number;
+    readonly queueLimit: number; readonly intervalMs: number; readonly passwordFile?: string | undefined;
   };
   /** Things read but not used (MetalLB features vipgate does not have), for the log. */
   readonly warnings: readonly string[];

@@ -104,6 +104,12 @@ export const vipgateAgentSchema = z.strictObject({
     ...mqttConnection,
     /** How often the agent's state is compared with what was published. */
     intervalMs: z.number().int().min(100).max(60_000).default(1000),
+    /**
+     * The password in a file, `{node}` replaced by the node's name: one key per node of a mounted Secret, for
+     * the box's per-node MQTT users (firmware/etc/mosquitto/vipgate.acl). The user is then the node's name
+     * unless `username` is set.
+     */
+    passwordFile: z.string().min(1).optional(),
   }).optional(),
 });
 

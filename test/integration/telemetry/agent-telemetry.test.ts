@@ -97,9 +97,11 @@ pools: [{ name: default, addresses: [172.20.1.0/24] }]
     await w.waitFor(`${BASE}/status`, (p) => p === 'offline');
   }, 30_000);
 
-  it('`vipgate agent` with a telemetry section publishes through the same code (the built CLI on loopback)', async () => {
-    const b = await broker();
-    const w = await watcher(b.url);
+  it('`vipgate agent` with a telemetry section publishes through the same code, as its node\'s MQTT user (the built CLI on loopback)', async () => {
+    const b = await Mosquitto.start({ users: { n1: 'secret-of-n1', reader: 'r' } });
+    cleanups.push(() => b.dispose());
+    const w = await Watcher.connect(b.url, ['vipgate/#'], { username: 'reader', password: 'r' });
+    cleanups.push(() => w.close());
     const dir = mkdtempSync(join(tmpdir(), 'vipgate-agent-mqtt-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, 'services.yaml'), `apiVersion: v1
@@ -116,8 +118,9 @@ asn: 64512
 routerId: 10.0.0.1
 peers: [{ address: 127.0.0.1, port: 9, asn: 64513, name: rtr }]
 pools: [{ name: default, addresses: [172.20.1.0/24] }]
-telemetry: { url: "${b.url}", site: home, intervalMs: 100 }
+telemetry: { url: "${b.url}", site: home, intervalMs: 100, passwordFile: "${join(dir, 'mqtt-{node}')}" }
 `);
+    writeFileSync(join(dir, 'mqtt-n1'), 'secret-of-n1\n');
     const child = spawn(process.execPath, [CLI, 'agent', '--source', `file:${join(dir, 'services.yaml')}`, '--config', join(dir, 'agent.yaml'), '--node', 'n1', '--socket', join(dir, 'agent.sock')], { stdio: 'ignore' });
     cleanups.push(() => stopChild(child, 5000));
     await w.waitFor(`${BASE}/status`, (p) => p === 'online');
