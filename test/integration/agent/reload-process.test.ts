@@ -12,26 +12,16 @@ import { waitFor } from '../../helpers/netns.js';
 import { CLI, REPO } from '../../helpers/vipgate.js';
 import type { LoopbackRouter } from './loopback-router.js';
 import { reloadFixture, tableIs } from './reload-fixture.js';
+import { lbService, manifests, readyNode } from '../../helpers/manifests.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await Promise.resolve(c()).catch(() => undefined); });
 
-const SERVICES = `
-apiVersion: v1
-kind: Node
-metadata: { name: n1 }
-status: { conditions: [{ type: Ready, status: "True" }] }
----
-apiVersion: v1
-kind: Service
-metadata: { name: web, namespace: default }
-spec: { type: LoadBalancer, loadBalancerIP: 172.20.1.1, ports: [{ port: 80, protocol: TCP }], selector: { app: web } }
----
-apiVersion: v1
-kind: Service
-metadata: { name: api, namespace: default, annotations: { metallb.universe.tf/address-pool: extra } }
-spec: { type: LoadBalancer, ports: [{ port: 80, protocol: TCP }], selector: { app: api } }
-`;
+const SERVICES = manifests(
+  readyNode('n1'),
+  lbService('web', { ip: '172.20.1.1' }),
+  lbService('api', { annotations: 'metallb.universe.tf/address-pool: extra' }),
+);
 
 const agentYaml = (dir: string, peers: LoopbackRouter[], extraPool: boolean) => `
 asn: 64512

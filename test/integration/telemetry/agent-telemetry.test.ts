@@ -22,6 +22,7 @@ import { stopChild } from '../../helpers/daemons/process.js';
 import { CLI } from '../../helpers/vipgate.js';
 import { Mosquitto } from './mosquitto.js';
 import { Watcher } from './watcher.js';
+import { lbService, manifests, readyNode } from '../../helpers/manifests.js';
 
 const BASE = 'vipgate/home/n1';
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -104,15 +105,7 @@ pools: [{ name: default, addresses: [172.20.1.0/24] }]
     cleanups.push(() => w.close());
     const dir = mkdtempSync(join(tmpdir(), 'vipgate-agent-mqtt-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    writeFileSync(join(dir, 'services.yaml'), `apiVersion: v1
-kind: Node
-metadata: { name: n1 }
-status: { conditions: [{ type: Ready, status: "True" }] }
----
-apiVersion: v1
-kind: Service
-metadata: { name: web, namespace: default }
-spec: { type: LoadBalancer, loadBalancerIP: 172.20.1.1, ports: [{ port: 80 }], selector: { app: web } }`);
+    writeFileSync(join(dir, 'services.yaml'), manifests(readyNode('n1'), lbService('web', { ip: '172.20.1.1' })));
     writeFileSync(join(dir, 'agent.yaml'), `
 asn: 64512
 routerId: 10.0.0.1
