@@ -41,8 +41,11 @@ metadata: { name: web, namespace: default }
 spec: { type: LoadBalancer, loadBalancerIP: 172.20.1.1, ports: [{ port: 80, protocol: TCP }], selector: { app: web } }
 `;
 
+// the BGP identifier is set: left to the agent, it is the first IPv4 address of a running interface, and the
+// test's veth may not have its carrier yet when the agent starts
 const agentYaml = (router: string, session: string): string => `
 asn: 65001
+routerId: ${router === RTR.near ? NEAR : FAR}
 peers: [{ address: ${router}, asn: 64513, name: rtr, connectRetry: 1${session} }]
 pools: [{ name: default, addresses: [172.20.1.0/24] }]
 gracefulShutdown: { drainSeconds: 0 }
