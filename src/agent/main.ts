@@ -33,7 +33,7 @@ import { startIpvsDataplane, type IpvsDataplane } from './ipvs/dataplane.js';
 import { agentStatusSource } from './telemetry.js';
 import { ConfigError } from '../config/error.js';
 import { ControlServer } from '../control/server.js';
-import { Agent } from './agent.js';
+import { Agent, defaultRouterId } from './agent.js';
 import { FileConfigFeed, type ConfigFeed } from './config/feed.js';
 import type { AgentConfig } from './config/model.js';
 import { FileSource } from './source/file.js';
@@ -112,6 +112,23 @@ function startTelemetry(cfg: AgentConfig, agent: Agent, node: string, log: Logge
   }
 }
 
+/**
+ * The default BGP identifier is the first IPv4 address of a running interface; at boot (or in a fresh
+ * namespace) the interface may not have its carrier yet: wait for one, bounded, rather than fail at once.
+ */
+async function waitForAddress(log: Logger): Promise<boolean> {
+  for (let i = 0; i < 120; i++) {
+    try {
+      defaultRouterId();
+      return true;
+    } catch {
+      if (i === 0) log.info('waiting for an IPv4 address on a running interface (the default BGP identifier)');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  return false;
+}
+
 export async function runAgent(a: AgentArgs): Promise<number> {
   const log = createLogger('vipgate-agent', a.logLevel ?? 'info');
   let feed: ConfigFeed;
@@ -134,6 +151,10 @@ export async function runAgent(a: AgentArgs): Promise<number> {
     await feed.close(); // the MetalLB feed's informers would keep the process alive
     if (e instanceof SourceSpecError) { process.stderr.write(`vipgate agent: ${e.message}\n`); return 2; }
     throw e;
+  }
+  if (!cfg.routerId && !cfg.peers.some((p) => p.routerId) && !(await waitForAddress(log))) {
+    process.stderr.write('vipgate agent: no IPv4 address on a running interface to use as BGP identifier after 30 s: set routerId in the agent config\n');
+    return 1;
   }
   const gr = cfg.gracefulRestart;
   const restarting = gr.enabled && takeRestartMarker(gr.stateDir, Date.now());
