@@ -67,5 +67,11 @@ export function parseRouterConfig(yamlText: string, source = 'configuration'): R
 }
 
 export async function loadRouterConfig(file: string): Promise<RouterConfig> {
-  return parseRouterConfig(await readFile(file, 'utf8'), file);
+  return (await readRouterConfig(file)).config;
+}
+
+/** The file read once: its configuration, and its text (recorded in the history as a revision). */
+export async function readRouterConfig(file: string): Promise<{ readonly config: RouterConfig; readonly text: string }> {
+  const text = await readFile(file, 'utf8');
+  return { config: parseRouterConfig(text, file), text };
 }

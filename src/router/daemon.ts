@@ -3,8 +3,6 @@
  * (import, Loc-RIB, multipath, export) → kernel FIB; plus the control socket the CLI and the web page
  * read. The only place that opens sockets and reads the wall clock for the router.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import type { Socket } from 'node:net';
@@ -16,7 +14,7 @@ import { Speaker } from '../bgp/speaker.js';
 import type { Direction } from '../bgp/connection.js';
 import type { NeighborConfig, NetworkConfig, RouterConfig } from '../config/resolve.js';
 import { configWarnings } from '../config/warnings.js';
-import { loadRouterConfig } from '../config/router-config.js';
+import { readRouterConfig } from '../config/router-config.js';
 import { linkBandwidth } from '../wire/bgp/communities.js';
 import type { PathAttributes } from '../wire/bgp/types.js';
 import { AS_TRANS, CeaseSubcode } from '../wire/bgp/types.js';
@@ -24,7 +22,7 @@ import { planReload } from './reload-plan.js';
 import { ControlServer } from '../control/server.js';
 import { Routing, type FibPort } from './routing.js';
 import { installedRoutes, registerViews } from './views.js';
-import { RouterStatus } from './status.js';
+import { configRevision, RouterStatus } from './status.js';
 import type { KernelRouteView, ReloadResult } from '../control/views.js';
 import { applySocketSecurity } from './socket-security.js';
 import { md5Socket, setMd5 } from '../native/tcp-md5.js';
@@ -386,10 +384,10 @@ export class RouterDaemon {
     const path = this.deps.configPath;
     if (!path) return Promise.reject(new Error('the router was started without a configuration file'));
     const run = this.reloading.then(async () => {
-      const result = await this.reload(await loadRouterConfig(path));
+      const { config, text } = await readRouterConfig(path);
+      const result = await this.reload(config);
       // the new revision goes into the history (src/router/observers.ts records the first one at start)
-      const text = readFileSync(path, 'utf8');
-      this.status.emit({ type: 'config', at: Date.now(), hash: createHash('sha256').update(text).digest('hex'), text });
+      this.status.emit(configRevision(text, Date.now()));
       return result;
     });
     this.reloading = run.catch(() => undefined);

@@ -9,7 +9,7 @@ import { systemClock } from '../lib/clock.js';
 import { SdNotify } from '../lib/sd-notify.js';
 import { createLogger } from '../lib/log.js';
 import { ConfigError } from '../config/error.js';
-import { loadRouterConfig } from '../config/router-config.js';
+import { readRouterConfig } from '../config/router-config.js';
 import { Fib } from '../fib/fib.js';
 import { RouterDaemon } from './daemon.js';
 import { startObservers, type Observers } from './observers.js';
@@ -25,8 +25,9 @@ export interface RouterArgs {
 /** Returns the process exit code: 0 clean stop, 3 invalid config, 1 failure. */
 export async function runRouter(a: RouterArgs, out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
   let cfg;
+  let text;
   try {
-    cfg = await loadRouterConfig(a.config);
+    ({ config: cfg, text } = await readRouterConfig(a.config));
   } catch (e) {
     if (e instanceof ConfigError) { process.stderr.write(`${e.message}\n`); return 3; }
     throw e;
@@ -53,7 +54,7 @@ export async function runRouter(a: RouterArgs, out: (s: string) => void = (s) =>
   // history, MQTT and the web page are optional: if one cannot start, routing goes on without them
   let observers: Observers | undefined;
   try {
-    observers = await startObservers(cfg, daemon.status, { clock: systemClock, log, configPath: a.config });
+    observers = await startObservers(cfg, daemon.status, { clock: systemClock, log, configText: text });
     const cluster = observers.clusterModel;
     daemon.control?.handle('show cluster', () => {
       if (!cluster) throw new Error('no telemetry section: the router reads no node agent reports');

@@ -5,8 +5,7 @@
  * is telemetry). Each reads the router through RouterStatus; none can hold routing up (their failures are
  * logged).
  */
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { dirname } from 'node:path';
 import type { Clock, TimerHandle } from '../lib/clock.js';
@@ -19,7 +18,7 @@ import { startWeb, type WebServer } from '../web/server.js';
 import { clusterModel } from '../web/cluster.js';
 import type { ClusterModel } from '../control/cluster.js';
 import type { ExtraGauge } from '../web/metrics.js';
-import type { RouterStatus } from './status.js';
+import { configRevision, type RouterStatus } from './status.js';
 
 export interface Observers {
   readonly store?: HistoryStore;
@@ -34,8 +33,8 @@ export interface Observers {
 export interface ObserverDeps {
   readonly clock: Clock;
   readonly log: Logger;
-  /** The configuration file, recorded as a config revision when its text changed. */
-  readonly configPath?: string;
+  /** The configuration file's text as the router read it, recorded as a config revision when it changed. */
+  readonly configText?: string;
 }
 
 function openHistory(cfg: NonNullable<RouterConfig['store']>, status: RouterStatus, deps: ObserverDeps): { store: HistoryStore; stop: () => void } {
@@ -47,10 +46,7 @@ function openHistory(cfg: NonNullable<RouterConfig['store']>, status: RouterStat
     report: (message, error) => log.error({ err: error }, message),
   });
   log.info({ path: cfg.path, integrity: store.integrity }, 'history database open');
-  if (deps.configPath) {
-    const text = readFileSync(deps.configPath, 'utf8');
-    store.record({ type: 'config', at: Date.now(), hash: createHash('sha256').update(text).digest('hex'), text });
-  }
+  if (deps.configText !== undefined) store.record(configRevision(deps.configText, Date.now()));
   const unsubscribe = status.subscribe((e) => store.record(e));
   let timer: TimerHandle | undefined;
   const sample = () => {

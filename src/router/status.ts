@@ -5,6 +5,7 @@
  * caused (Routing.settled()). Subscribers run synchronously and cheaply; one that throws is cut off
  * rather than allowed to disturb routing.
  */
+import { createHash } from 'node:crypto';
 import type { Clock } from '../lib/clock.js';
 import type { Peer } from '../bgp/peer.js';
 import type { RouteChange } from '../bgp/rib/loc-rib.js';
@@ -14,6 +15,11 @@ import { bgpSummary, bgpTable, clearBgp } from './views.js';
 
 function installed(best: RouteChange['best'], multipath: RouteChange['multipath']): NexthopView[] {
   return best === undefined || best.source.local ? [] : multipath.map((n) => ({ gateway: n.address, weight: n.weight }));
+}
+
+/** A configuration revision for the history: the text and its SHA-256 (the store keeps it when it changed). */
+export function configRevision(text: string, at: number): RouterEvent {
+  return { type: 'config', at, hash: createHash('sha256').update(text).digest('hex'), text };
 }
 
 export class RouterStatus implements RouterStatusSource {
