@@ -18,7 +18,7 @@ const ALLOWED = {
   control: ['lib'],
   router: ['lib', 'native', 'wire', 'bgp', 'bfd', 'probe', 'fib', 'config', 'store', 'telemetry', 'web', 'control'],
   agent: ['lib', 'native', 'wire', 'bgp', 'bfd', 'config', 'telemetry', 'control'],
-  lab: ['lib', 'config', 'control'],
+  lab: ['lib', 'config', 'control', 'telemetry'],
   cli: ['lib', 'config', 'control', 'router', 'agent', 'lab', 'web'],
 };
 // Only these folders may import these packages.
