@@ -18,7 +18,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { ribOptions, type NeighborConfig, type NetworkConfig, type RouterConfig } from '../config/resolve.js';
 
 /** Sections that only a restart applies. */
-export const RESTART_ONLY = ['asn', 'routerId', 'listen', 'fib', 'control', 'telemetry', 'store', 'web'] as const;
+const RESTART_ONLY = ['asn', 'routerId', 'listen', 'fib', 'control', 'telemetry', 'store', 'web'] as const;
 type RestartOnly = (typeof RESTART_ONLY)[number];
 
 /** Neighbor fields that change without resetting the session. */
@@ -96,10 +96,4 @@ export function planReload(old: RouterConfig, next: RouterConfig): ReloadPlan {
     logLevel: old.log.level !== next.log.level,
     pendingRestart,
   };
-}
-
-/** Nothing at all to do. */
-export function planIsEmpty(p: ReloadPlan): boolean {
-  return p.added.length + p.removed.length + p.reset.length + p.soft.length + p.networks.set.length + p.networks.removed.length === 0
-    && !p.aggregates && !p.decision && !p.gracefulShutdown && !p.logLevel && p.pendingRestart.length === 0;
 }
