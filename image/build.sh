@@ -8,7 +8,7 @@
 #                 the arm64 app inside the root (under qemu-user)
 #   4. disk.sh    partitions without loop devices; then xz, sha256 and the manifest
 # Needs root and: mmdebstrap qemu-user-static dosfstools mtools fdisk e2fsprogs xz-utils
-# gcc-aarch64-linux-gnu g++-aarch64-linux-gnu (image/deps.sh installs them).
+# gcc-aarch64-linux-gnu g++-aarch64-linux-gnu (scripts/setup.sh installs them).
 # Environment: VIPGATE_IMAGE_OUT (default image/out), VIPGATE_IMAGE_CACHE (default image/.cache),
 # VIPGATE_IMAGE_URL (the manifest's download URL; default the bare file name).
 set -euo pipefail
@@ -23,7 +23,7 @@ step() { echo "== $(( $(date +%s) - start ))s: $*"; }
 
 [ "$(id -u)" = 0 ] || { echo "build.sh: needs root (mmdebstrap --mode=root, chroot, file ownership)" >&2; exit 1; }
 for tool in mmdebstrap qemu-aarch64-static mkfs.vfat mcopy sfdisk mkfs.ext4 xz aarch64-linux-gnu-gcc systemctl; do
-  command -v "$tool" >/dev/null || { echo "build.sh: $tool is missing: run bash image/deps.sh" >&2; exit 1; }
+  command -v "$tool" >/dev/null || { echo "build.sh: $tool is missing: run bash scripts/setup.sh" >&2; exit 1; }
 done
 
 version=$(node -p 'require(process.argv[1]).version' "$repo/package.json")

@@ -27,7 +27,8 @@ packages=(
 
 bash "$here/binfmt.sh"
 # an interrupted run leaves the tmpfs of the setup hook mounted inside mmdebstrap's directory
-cleanup() { findmnt -n -o TARGET -S vipgate-boot | xargs -r -n1 umount -l; }
+# (findmnt exits 1 when there is none, which is the usual case: that must not become the script's status)
+cleanup() { findmnt -n -o TARGET -S vipgate-boot | xargs -r -n1 umount -l || true; }
 trap cleanup EXIT
 
 mmdebstrap --mode=root --format=tar --arch=arm64 --variant=minbase \
