@@ -1,0 +1,46 @@
+/**
+ * The programs the tests run, each with the Debian package that provides it (scripts/setup.sh installs them
+ * all). A test starts a program through requireProgram(), so a machine that lacks one fails at once with the
+ * package to install, instead of an ENOENT deep in a helper or a daemon that never answers. The unit test
+ * test/unit/setup/programs.test.ts checks every entry against the set-up script's list and this machine.
+ */
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+export const PROGRAM_PACKAGES: Readonly<Record<string, string>> = {
+  ip: 'iproute2', nstat: 'iproute2', bridge: 'iproute2',
+  nft: 'nftables',
+  sysctl: 'procps',
+  unshare: 'util-linux', findmnt: 'util-linux', setpriv: 'util-linux',
+  useradd: 'passwd', userdel: 'passwd', groupadd: 'passwd', groupdel: 'passwd',
+  openssl: 'openssl',
+  curl: 'curl',
+  mosquitto: 'mosquitto', mosquitto_passwd: 'mosquitto',
+  bird: 'bird2', birdc: 'bird2',
+  keepalived: 'keepalived',
+  tcpdump: 'tcpdump',
+  gobgpd: 'gobgpd', gobgp: 'gobgpd',
+  '/usr/lib/frr/bgpd': 'frr', '/usr/lib/frr/zebra': 'frr', '/usr/lib/frr/bfdd': 'frr', vtysh: 'frr',
+  chromium: 'chromium',
+  'qemu-system-x86_64': 'qemu-system-x86',
+  'systemd-analyze': 'systemd', 'systemd-notify': 'systemd',
+  python3: 'python3',
+  xz: 'xz-utils',
+  'dpkg-deb': 'dpkg', 'apt-get': 'apt',
+};
+
+const found = new Map<string, string>();
+
+/** The program's path; throws naming the Debian package when it is not installed. */
+export function requireProgram(name: string): string {
+  const cached = found.get(name);
+  if (cached) return cached;
+  const pkg = PROGRAM_PACKAGES[name];
+  if (pkg === undefined) throw new Error(`requireProgram: ${name} is not in test/helpers/programs.ts (add it with its Debian package, and the package to scripts/setup.sh)`);
+  const dirs = name.startsWith('/') ? [''] : (process.env['PATH'] ?? '').split(delimiter).concat(['/usr/sbin', '/sbin']);
+  for (const d of dirs) {
+    const p = d === '' ? name : join(d, name);
+    try { accessSync(p, constants.X_OK); found.set(name, p); return p; } catch { /* next */ }
+  }
+  throw new Error(`${name} is not installed: Debian package ${pkg} (bash scripts/setup.sh installs every package the tests use)`);
+}
