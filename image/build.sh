@@ -36,7 +36,7 @@ step "build the app (tsc)"
 (cd "$repo" && npm run --silent build)
 
 # 1. base root, cached by the inputs that shape it
-key=$(find "$here/rootfs.sh" "$repo/firmware/etc/initramfs-tools" "$repo/firmware/etc/default" -type f | sort | xargs cat | sha256sum | cut -c1-16)
+key=$(find "$here/rootfs.sh" "$here/debian.sh" "$repo/firmware/etc/initramfs-tools" "$repo/firmware/etc/default" -type f | sort | xargs cat | sha256sum | cut -c1-16)
 base=${VIPGATE_BASE_TAR:-$cache/base-$key.tar}
 if [ -f "$base" ]; then
   step "base root: cached $base"
