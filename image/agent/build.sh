@@ -59,7 +59,6 @@ else
   step "app for $arch (app.sh)"
   bash "$images/app.sh" --arch "$arch" "$work/slot"
 fi
-rm -rf "$work/slot/k3s"   # the SD image's slot carries agent images itself: never one inside another
 
 step "OCI image (umoci): $out/$base.oci"
 layout="$out/$base.oci"

@@ -1,15 +1,15 @@
 /**
  * `vipgate`: one binary with subcommands, as k3s ships `k3s server` / `k3s agent`.
  *   vipgate router --config FILE [--socket PATH] [--check] [--no-fib] [--log-level L]
- *   vipgate show bgp summary | ip bgp [PREFIX] | routes | running-config  [--json] [--socket PATH]
+ *   vipgate show bgp summary | ip bgp [PREFIX] | routes | running-config | agent-manifests  [--json] [--socket PATH]
  *   vipgate clear bgp [PEER|*] [--socket PATH]
  *   vipgate reload [--json] [--socket PATH]
  * Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid configuration, 4 daemon unreachable.
  */
-import { readFileSync } from 'node:fs';
 import { ControlError, request } from '../control/client.js';
+import { vipgateVersion } from '../lib/version.js';
 import { DEFAULT_CONTROL_SOCKET } from '../control/protocol.js';
-import type { BfdView, BgpSummary, BgpTable, KernelRouteView, ReloadView } from '../control/views.js';
+import type { AgentManifestsView, BfdView, BgpSummary, BgpTable, KernelRouteView, ReloadView } from '../control/views.js';
 import { ExitCode, parseArgs, stringFlag, UsageError } from './args.js';
 import { renderBgpSummary } from './views/bgp-summary.js';
 import { renderBgpPrefix, renderBgpTable } from './views/bgp-table.js';
@@ -32,6 +32,7 @@ const USAGE = `usage:
   vipgate show bfd [--json] [--socket PATH]
   vipgate show cluster [--json] [--socket PATH]             (the node agents' MQTT reports joined with the router's view)
   vipgate show running-config [--socket PATH]
+  vipgate show agent-manifests [RANGE] [--json] [--socket PATH]   (the k3s manifests for the node agents, from this router's config)
   vipgate show agent [routes|ipvs] [--json] [--socket PATH]      (a node's agent, default /run/vipgate/agent.sock)
   vipgate clear bgp [PEER|*] [--socket PATH]
   vipgate reload [--json] [--socket PATH]                    (read the router's config file again; SIGHUP does the same)
@@ -39,11 +40,6 @@ const USAGE = `usage:
   vipgate status-page [--config-error FILE] [--address ADDR] [--port N]   (the appliance's page while no configuration is valid)
   vipgate version
 `;
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 /** Where `vipgate agent` answers by default (`vipgate agent --socket`). */
 const DEFAULT_AGENT_SOCKET = '/run/vipgate/agent.sock';
@@ -81,6 +77,7 @@ const SHOW: Record<string, ShowView> = {
   'agent routes': { command: 'show agent routes', socket: DEFAULT_AGENT_SOCKET, text: (r) => renderAgentRoutes(r as AgentRouteView[]) },
   'agent ipvs': { command: 'show agent ipvs', socket: DEFAULT_AGENT_SOCKET, text: (r) => renderAgentIpvs(r as AgentIpvsView) },
   'running-config': { command: 'show running-config', text: (r) => (r as { text: string }).text },
+  'agent-manifests': { command: 'show agent-manifests', args: (w) => (w[0] ? { range: w[0] } : {}), text: (r) => (r as AgentManifestsView).yaml },
 };
 
 async function show(words: string[], json: boolean, socketFlag: string | undefined, out: (s: string) => void): Promise<number> {
@@ -152,7 +149,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
         return await runStatusPage(rest, out);
       }
       case 'version': case '--version':
-        out(`vipgate ${version()}\n`);
+        out(`vipgate ${vipgateVersion()}\n`);
         return ExitCode.OK;
       case 'help': case '--help': case undefined:
         out(USAGE);

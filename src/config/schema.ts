@@ -256,6 +256,11 @@ export const routerConfigSchema = z.strictObject({
     port: z.number().int().min(0).max(65535).default(8080),
     /** Enables admin actions (reset a session); at least 12 characters. */
     adminToken: z.string().min(12).optional(),
+    /**
+     * Where the node agent's images are (vipgate-agent-VERSION-ARCH.tar or .tar.gz, with .tar.sha256), served
+     * at /k3s/ for `k3s ctr images import`; default: the release's own k3s/ directory (the SD image's).
+     */
+    agentImages: z.string().min(1).optional(),
   }).optional(),
 });
 

@@ -15,6 +15,7 @@ import { openStore, type HistoryStore } from '../store/store.js';
 import { CLUSTER_LIMITS, watchCluster, type ClusterView } from '../telemetry/cluster-view.js';
 import { startTelemetry, type MqttTelemetry } from '../telemetry/publisher.js';
 import { startWeb, type WebServer } from '../web/server.js';
+import { DEFAULT_AGENT_IMAGES } from '../lib/agent-images.js';
 import { clusterModel } from '../web/cluster.js';
 import type { ClusterModel } from '../control/cluster.js';
 import type { ExtraGauge } from '../web/metrics.js';
@@ -102,6 +103,7 @@ export async function startObservers(cfg: RouterConfig, status: RouterStatus, de
     ...(history ? { history: history.store } : {}),
     ...(cfg.web.adminToken ? { adminToken: cfg.web.adminToken } : {}),
     ...(clusterOptions ? { cluster: clusterOptions } : {}),
+    k3s: { manifests: (o) => status.agentManifests(o), images: cfg.web.agentImages ?? DEFAULT_AGENT_IMAGES },
   }) : undefined;
   return {
     ...(history ? { store: history.store } : {}), ...(telemetry ? { telemetry } : {}), ...(web ? { web } : {}),

@@ -9,9 +9,9 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../lib/clock.js';
 import type { Peer } from '../bgp/peer.js';
 import type { RouteChange } from '../bgp/rib/loc-rib.js';
-import type { BgpSummary, BgpTable, KernelRouteView, NexthopView, RouterEvent, RouterStatusSource } from '../control/views.js';
+import type { AgentManifestsView, BgpSummary, BgpTable, KernelRouteView, NexthopView, RouterEvent, RouterStatusSource } from '../control/views.js';
 import type { RouterDaemon } from './daemon.js';
-import { bgpSummary, bgpTable, clearBgp } from './views.js';
+import { agentManifests, bgpSummary, bgpTable, clearBgp } from './views.js';
 
 function installed(best: RouteChange['best'], multipath: RouteChange['multipath']): NexthopView[] {
   return best === undefined || best.source.local ? [] : multipath.map((n) => ({ gateway: n.address, weight: n.weight }));
@@ -34,6 +34,7 @@ export class RouterStatus implements RouterStatusSource {
   routes(): Promise<KernelRouteView[]> { return this.d.kernelRoutes(); }
   counters(): { fibErrors: number } { return { fibErrors: this.d.routing.fibFailures }; }
   clear(peer: string): { reset: string[] } { return clearBgp(this.d, peer); }
+  agentManifests(o: { readonly range?: string; readonly boxUrl?: string }): AgentManifestsView { return agentManifests(this.d, o); }
 
   subscribe(listener: (e: RouterEvent) => void): () => void {
     this.listeners.add(listener);

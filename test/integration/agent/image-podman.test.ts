@@ -15,7 +15,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { request } from '../../../src/control/client.js';
 import type { BfdView } from '../../../src/control/views.js';
@@ -23,6 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentImage, type AgentImage } from '../../helpers/agent-image.js';
 import { runCli, spawnLogged } from '../../helpers/daemons/process.js';
 import { isRoot, Netlab, waitFor } from '../../helpers/netns.js';
+import { Containerd } from '../../helpers/containerd.js';
 import { Podman, type PodSpec } from '../../helpers/pod.js';
 import { makeTestPki } from '../../helpers/tls.js';
 import { REPO, VipgateRouter } from '../../helpers/vipgate.js';
@@ -82,12 +83,7 @@ describe.runIf(isRoot())('the agent image, run as deploy/daemonset.yaml says, in
     expect(inspect[0]!.Config.Labels['org.opencontainers.image.version']).toBe(pkg.version);
   }, 180_000);
 
-  it('the DaemonSet pod: init container, its security context and volumes, in-cluster TLS to the API server, BGP to the router, the Service IP routed via the node', async () => {
-    const [daemonset] = manifests('deploy/daemonset.yaml').filter((m) => m.kind === 'DaemonSet');
-    const [configMap] = manifests('deploy/config.yaml').filter((m) => m.kind === 'ConfigMap');
-    const pod = daemonset!.spec!.template!.spec;
-    expect(pod.containers.map((c) => c.image)).toEqual([image.ref]);
-
+  it('the two-command install from the router\'s page: the image into podman and containerd, the rendered DaemonSet with its init container, security context and volumes, in-cluster TLS, BGP and BFD to the router, the Service IP routed via the node', async () => {
     // the node, the router on the nodes' LAN, and the API server's address on the node
     const rtr = lab.ns('rtr');
     const n1 = lab.ns('n1');
@@ -106,6 +102,7 @@ describe.runIf(isRoot())('the agent image, run as deploy/daemonset.yaml says, in
       addressType: 'IPv4', endpoints: [{ addresses: ['10.42.0.5'], conditions: { ready: true }, nodeName: NODE }],
     });
 
+    // the box: the nodes as dynamic neighbors, BFD, the pool in the import policy; the page serving the image
     router = await VipgateRouter.start(lab, rtr, `asn: 64513
 routerId: 192.168.10.254
 maximumPaths: 4
@@ -114,15 +111,40 @@ neighbors:
 groups:
   nodes:
     remoteAs: 64512
+    holdTime: 9
     bfd: { enabled: true, minRx: 300, minTx: 300, multiplier: 3 }
     gracefulRestart: { enabled: true }
     import: { prefixes: ["172.20.1.0/24 le 32"] }
     export: none
+web: { address: 192.168.10.254, port: 8080, agentImages: ${dirname(image.tar)} }
 `);
+    const box = 'http://192.168.10.254:8080';
+
+    // 1. on the node: curl BOX/k3s/vipgate-agent-$(uname -m).tar | k3s ctr images import -, here into podman
+    // (the runtime of this test) and into containerd's own ctr (k3s's importer)
+    await podman.must(['rmi', '--force', image.ref]);
+    const arch = (await runCli('uname', ['-m'])).trim();
+    const download = () => lab.spawn(n1, 'curl', ['-fsS', `${box}/k3s/vipgate-agent-${arch}.tar`], { stdio: ['ignore', 'pipe', 'inherit'] }).stdout!;
+    expect(await podman.load(download())).toContain(image.ref);
+    const ctrd = await Containerd.start(lab, n1, join(dir, 'containerd'));
+    expect(await ctrd.import(download())).toContain(image.ref);
+    expect(await ctrd.images()).toEqual([{ ref: image.ref, platforms: 'linux/amd64' }]);
+
+    // 2. kubectl apply -f BOX/k3s/agent.yaml: what the page renders is what `vipgate show agent-manifests` prints
+    const served = await runCli('curl', ['-fsS', `${box}/k3s/agent.yaml`], n1);
+    expect(served).toBe(await runCli(process.execPath, [join(REPO, 'bin', 'vipgate.js'), 'show', 'agent-manifests', '--socket', router.socket]));
+    const rendered = parseAllDocuments(served).map((d) => d.toJS() as Manifest).filter(Boolean);
+    const daemonset = rendered.find((m) => m.kind === 'DaemonSet')!;
+    const configMap = rendered.find((m) => m.kind === 'ConfigMap')!;
+    const pod = daemonset.spec!.template!.spec;
+    // the rendered DaemonSet is deploy/daemonset.yaml's
+    expect(pod).toEqual(manifests('deploy/daemonset.yaml').find((m) => m.kind === 'DaemonSet')!.spec!.template!.spec);
+    expect(pod.containers.map((c) => c.image)).toEqual([image.ref]);
+    expect(configMap.data!['agent.yaml']).toMatch(/address: 192\.168\.10\.254\n\s+asn: 64513/);
 
     const node = { name: NODE, netns: n1, root: join(dir, 'node-root') };
     const [agent] = await podman.runPod('vipgate-agent', pod, {
-      namespace: daemonset!.metadata.namespace!, node, configMaps: { [configMap!.metadata.name]: configMap!.data! },
+      namespace: daemonset.metadata.namespace!, node, configMaps: { [configMap.metadata.name]: configMap.data! },
       serviceAccount: { token, ca: pki.ca }, apiServer: { host: API_HOST, port: API_PORT },
     });
     const logs = () => podman.logs(agent!);
@@ -167,7 +189,7 @@ groups:
     const seen = api.requests.length;
     const other = makeTestPki(mkdtempSync(join(dir, 'other-ca-')), { ips: [API_HOST] });
     const [refused] = await podman.runPod('vipgate-agent-other-ca', pod, {
-      namespace: daemonset!.metadata.namespace!, node, configMaps: { [configMap!.metadata.name]: configMap!.data! },
+      namespace: daemonset.metadata.namespace!, node, configMaps: { [configMap.metadata.name]: configMap.data! },
       serviceAccount: { token, ca: other.ca }, apiServer: { host: API_HOST, port: API_PORT },
     });
     const why = await waitFor('the agent to refuse the API server certificate', async () => {
