@@ -14,7 +14,9 @@
 # Needs root and: mmdebstrap umoci skopeo file npm, the ARCH's gcc/g++ (gcc-aarch64-linux-gnu
 # g++-aarch64-linux-gnu for arm64 on amd64; scripts/setup.sh installs them).
 # Environment: VIPGATE_IMAGE_OUT (default image/out), VIPGATE_IMAGE_CACHE (Node tarballs, default image/.cache),
-# VIPGATE_AGENT_IMAGE_NAME (default docker.io/library/vipgate-agent, the name the manifests in deploy/ use).
+# VIPGATE_AGENT_IMAGE_NAME (default docker.io/library/vipgate-agent, the name the manifests in deploy/ use),
+# VIPGATE_REVISION (the revision label, default git rev-parse HEAD), SOURCE_DATE_EPOCH (the created time,
+# default the last commit's).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,7 +32,11 @@ while [ $# -gt 0 ]; do
     *) usage ;;
   esac
 done
-case "$arch" in amd64|arm64) ;; *) echo "agent-image: --arch must be amd64 or arm64, not $arch" >&2; exit 2 ;; esac
+case "$arch" in
+  amd64) elf='x86-64' ;;
+  arm64) elf='ARM aarch64' ;;
+  *) echo "agent-image: --arch must be amd64 or arm64, not $arch" >&2; exit 2 ;;
+esac
 [ "$(id -u)" = 0 ] || { echo "agent-image: needs root (mmdebstrap --mode=root, file ownership in the layers)" >&2; exit 1; }
 for tool in mmdebstrap umoci skopeo file npm sha256sum; do
   command -v "$tool" >/dev/null || { echo "agent-image: $tool is missing: run bash scripts/setup.sh" >&2; exit 1; }
@@ -51,8 +57,10 @@ bash "$here/rootfs.sh" --arch "$arch" "$work/root"
 
 if [ -n "$slot_in" ]; then
   step "app for $arch: the slot in $slot_in"
-  [ -x "$slot_in/node/bin/node" ] && [ -f "$slot_in/app/bin/vipgate.js" ] || { echo "agent-image: $slot_in is not an app slot (image/app.sh)" >&2; exit 1; }
-  grep -q . "$slot_in/native-addons.txt" && cp -a "$slot_in" "$work/slot"
+  [ -x "$slot_in/node/bin/node" ] && [ -f "$slot_in/app/bin/vipgate.js" ] && [ -s "$slot_in/native-addons.txt" ] \
+    || { echo "agent-image: $slot_in is not an app slot (image/app.sh)" >&2; exit 1; }
+  file -b "$slot_in/node/bin/node" | grep -q "$elf" || { echo "agent-image: the slot in $slot_in is not for $arch" >&2; exit 1; }
+  cp -a "$slot_in" "$work/slot"
 else
   step "build the app (tsc)"
   (cd "$repo" && npm run --silent build)
@@ -63,7 +71,7 @@ fi
 step "OCI image (umoci): $out/$base.oci"
 layout="$out/$base.oci"
 rm -rf "$layout" "$out/$base.tar" "$out/$base.tar.sha256"
-git_rev=$(git -C "$repo" rev-parse HEAD 2>/dev/null || echo unknown)
+git_rev=${VIPGATE_REVISION:-$(git -C "$repo" rev-parse HEAD 2>/dev/null || echo unknown)}
 created=$(date -u -d "@${SOURCE_DATE_EPOCH:-$(git -C "$repo" log -1 --format=%ct 2>/dev/null || date +%s)}" +%Y-%m-%dT%H:%M:%SZ)
 packages=$(awk '/^Package:/ { p = $2 } /^Version:/ { printf "%s%s=%s", sep, p, $2; sep = " " }' "$work/root/var/lib/dpkg/status")
 umoci init --layout "$layout"

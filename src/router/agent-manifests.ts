@@ -80,9 +80,12 @@ function setImages(doc: Document.Parsed, image: string): void {
   }
 }
 
-/** Where the nodes find the page: `web` on a specific address, else the router's address on the nodes' segment. */
+/**
+ * Where the nodes find the page: `web` on a specific address, else the router's address on the nodes'
+ * segment; none when the page is off or on loopback only (the nodes cannot reach it there).
+ */
 function defaultBoxUrl(cfg: RouterConfig, s: AgentSettings): string | undefined {
-  if (!cfg.web) return undefined;
+  if (!cfg.web || /^127\.|^::1$/.test(cfg.web.address)) return undefined;
   const specific = cfg.web.address !== '0.0.0.0' && cfg.web.address !== '::' ? cfg.web.address : s.peers[0]!.address;
   const host = specific.includes(':') ? `[${specific}]` : specific;
   return `http://${host}${cfg.web.port === 80 ? '' : `:${cfg.web.port}`}`;

@@ -22,8 +22,8 @@
  * Podman keeps its storage in a directory of the test, never the machine's, and runs with runc and
  * lowered rlimits (LAB-NOTES: crun fails on this cgroup v1 host, root lacks CAP_SYS_RESOURCE).
  */
-import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { requireProgram } from './programs.js';
@@ -225,9 +225,16 @@ export class Podman {
     return this.exec(['stop', '-t', String(graceSeconds), container], (graceSeconds + 30) * 1000);
   }
 
-  /** Every container removed and the storage reset (unmounts its layers), so the directory can go. */
+  /**
+   * Every container and image of this storage removed, and whatever podman left mounted under the
+   * directory unmounted, so the directory can go. (Not `podman system reset`: that also drops the machine's
+   * network definitions.)
+   */
   async dispose(): Promise<void> {
     for (const c of this.containers.splice(0)) await this.exec(['rm', '-f', '-t', '0', c], 60_000);
-    await this.exec(['system', 'reset', '--force'], 120_000);
+    await this.exec(['rm', '--all', '--force', '-t', '0'], 60_000);
+    await this.exec(['rmi', '--all', '--force'], 120_000);
+    const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m): m is string => m !== undefined && m.startsWith(`${this.dir}/`));
+    for (const m of mounts.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', m]);
   }
 }

@@ -139,6 +139,7 @@ describe('the manifests the router renders', () => {
     expect(render(SEED).install[1]).toBe('kubectl apply -f http://192.168.10.254/k3s/agent.yaml');
     expect(render(SEED.replace('web: { address: 0.0.0.0, port: 80 }', 'web: { address: 10.9.9.1, port: 8080 }')).install[1]).toBe('kubectl apply -f http://10.9.9.1:8080/k3s/agent.yaml');
     expect(render(SEED.replace('web: { address: 0.0.0.0, port: 80 }', '')).install[0]).toMatch(/^sudo k3s ctr images import vipgate-agent-VERSION-/);
+    expect(render(SEED.replace('web: { address: 0.0.0.0, port: 80 }', 'web: { address: 127.0.0.1, port: 8080 }')).install[0]).toMatch(/^sudo k3s ctr images import vipgate-agent-VERSION-/);
   });
 
   it('an image version other than the router\'s (the box serves what it was flashed with): named, and said so', () => {
