@@ -79,11 +79,11 @@ export function agentConfigFromObjects(docs: readonly unknown[], source = 'agent
     const legacy = legacyText === undefined ? doc : (parseYaml(legacyText, `${source} data.config`)[0] ?? {});
     if (legacyText !== undefined || isLegacyConfig(doc)) {
       const r = metallbConfigMapSchema.safeParse(legacy);
-      if (!r.success) throw new ConfigError(zodIssues(r.error.issues), source);
+      if (!r.success) throw new ConfigError(zodIssues(r.error.issues, legacy), source);
       cfg = fromMetallbConfigMap(r.data, issue);
     } else {
       const r = vipgateAgentSchema.safeParse(doc);
-      if (!r.success) throw new ConfigError(zodIssues(r.error.issues), source);
+      if (!r.success) throw new ConfigError(zodIssues(r.error.issues, doc), source);
       cfg = fromVipgateFormat(r.data);
     }
   }
@@ -116,7 +116,7 @@ export function parseAgentSettings(text: string, source = 'agent settings'): Age
   const docs = parseYaml(text, source);
   if (docs.length > 1) throw new ConfigError([{ path: '', message: `expected one settings document, found ${docs.length}` }], source);
   const r = vipgateSettingsSchema.safeParse(docs[0] ?? {});
-  if (!r.success) throw new ConfigError(zodIssues(r.error.issues), source);
+  if (!r.success) throw new ConfigError(zodIssues(r.error.issues, docs[0] ?? {}), source);
   return settingsOf(r.data);
 }
 

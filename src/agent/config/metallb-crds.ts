@@ -7,6 +7,7 @@
  * "large:G:L1:L2" or the name of an entry in a Community object, as in MetalLB.
  */
 import { z } from 'zod';
+import { zodIssues } from '../../config/router-config.js';
 import { asNumber, community, ipAddress, ipv4Address, largeCommunity } from '../../config/values.js';
 import type { LargeCommunity } from '../../wire/bgp/types.js';
 import type { KubeObject } from '../source/manifests.js';
@@ -67,7 +68,7 @@ function parseSpec<T extends z.ZodType>(schema: T, o: KubeObject, origin: string
   for (const f of IGNORED[o.kind ?? ''] ?? []) if (spec[f] !== undefined) warnings.push(`${origin}.spec.${f} is ignored by vipgate`);
   const r = schema.safeParse(spec);
   if (r.success) return r.data;
-  for (const i of r.error.issues) issue(`${origin}.spec${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}`, i.message);
+  for (const i of zodIssues(r.error.issues, spec)) issue(`${origin}.spec${i.path.startsWith('[') || i.path === '' ? '' : '.'}${i.path}`, i.message);
   return undefined;
 }
 

@@ -127,8 +127,8 @@ metadata: { name: l2 }
 
   it('names the object and field of each problem', () => {
     expect(issues(CRDS.replace('peerASN: 64513', 'peerASN: 0').replace('holdTime: 9s', 'holdTime: 2s'))).toEqual([
-      'BGPPeer/router.spec.peerASN: must be an AS number 1..4294967295',
-      'BGPPeer/router.spec.holdTime: must be 0 or at least 3 seconds (RFC 4271 4.2)',
+      'BGPPeer/router.spec.peerASN: must be an AS number 1..4294967295, not 0',
+      'BGPPeer/router.spec.holdTime: must be 0 or at least 3 seconds (RFC 4271 4.2), not "2s"',
     ]);
   });
 });
