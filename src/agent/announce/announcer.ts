@@ -92,14 +92,17 @@ export class Announcer {
   desired(): DesiredState { return this.state; }
 
   private options(c: PeerConfig): PeerOptions {
+    const families = c.families ?? [4, 6];
+    // RFC 4724 per session: MetalLB's enableGracefulRestart, within the agent's gracefulRestart.enabled
+    const gr = c.gracefulRestart !== false ? this.identity.gracefulRestart : undefined;
     const base = {
-      name: c.name, address: c.address, port: c.port, families: [4, 6] as const, nextHopSelf: true,
+      name: c.name, address: c.address, port: c.port, families, nextHopSelf: true,
       ...(c.sourceAddress ? { localAddress: c.sourceAddress } : {}),
       ...(this.hostname ? { hostname: this.hostname } : {}),
       ipv6NextHop: ipv6Beside,
       // no N bit (RFC 8538): a restart closes without NOTIFICATION anyway, and without it the Cease that ends
       // a graceful shutdown makes every helper drop our routes at once instead of keeping them as stale
-      ...(this.identity.gracefulRestart ? { gracefulRestart: { restarting: false, ...this.identity.gracefulRestart, notification: false } } : {}),
+      ...(gr ? { gracefulRestart: { restarting: false, ...gr, notification: false } } : {}),
       // RFC 4271 / FRR's defaults: single-hop eBGP sends with TTL 1, iBGP and multihop eBGP further
       prepareSocket: (socket: Socket, direction: Direction) => applySessionTtl(socket, direction,
         { address: c.address, ttl: c.peerAsn === c.myAsn ? 255 : c.ebgpMultihop ?? 1 },
@@ -107,12 +110,12 @@ export class Announcer {
       ...(c.password ? { openSocket: () => md5Socket(c.address, c.password!) } : {}),
     };
     return {
-      ...base, families: [4, 6],
+      ...base,
       fsm: {
         localAs: c.myAsn, routerId: c.routerId ?? this.identity.routerId, remoteAs: c.peerAsn, holdTime: c.holdTime,
         ...(c.keepalive === undefined ? {} : { keepaliveTime: c.keepalive }),
         connectRetryTime: c.connectRetry, passive: false, autoRestart: true, idleHoldTime: 1, idleHoldMax: 60,
-        capabilities: Peer.capabilities({ ...base, families: [4, 6], localAs: c.myAsn }),
+        capabilities: Peer.capabilities({ ...base, localAs: c.myAsn }),
       },
     };
   }
@@ -218,9 +221,9 @@ export class Announcer {
     s.routes = next;
   }
 
-  /** Names of the established sessions whose router does graceful restart (it sent the capability: a helper, RFC 4724 4.2). */
+  /** Names of the established sessions where both sides do graceful restart (we sent the capability, and so did the router: a helper, RFC 4724 4.2). */
   restartCapable(): string[] {
-    return [...this.sessions.values()].filter((s) => s.peer.isEstablished && s.peer.negotiated?.peerGracefulRestart !== undefined).map((s) => s.cfg.name);
+    return [...this.sessions.values()].filter((s) => s.peer.isEstablished && s.peer.options.gracefulRestart !== undefined && s.peer.negotiated?.peerGracefulRestart !== undefined).map((s) => s.cfg.name);
   }
 
   /** Names of the sessions that are Established. */

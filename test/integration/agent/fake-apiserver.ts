@@ -18,6 +18,7 @@ export const COLLECTIONS = {
   services: { path: '/api/v1/services', kind: 'Service', apiVersion: 'v1' },
   endpointslices: { path: '/apis/discovery.k8s.io/v1/endpointslices', kind: 'EndpointSlice', apiVersion: 'discovery.k8s.io/v1' },
   nodes: { path: '/api/v1/nodes', kind: 'Node', apiVersion: 'v1' },
+  namespaces: { path: '/api/v1/namespaces', kind: 'Namespace', apiVersion: 'v1' },
   // MetalLB's custom resources, in the namespace the agent is given (--metallb-namespace metallb-system)
   ipaddresspools: { path: '/apis/metallb.io/v1beta1/namespaces/metallb-system/ipaddresspools', kind: 'IPAddressPool', apiVersion: 'metallb.io/v1beta1' },
   bgppeers: { path: '/apis/metallb.io/v1beta2/namespaces/metallb-system/bgppeers', kind: 'BGPPeer', apiVersion: 'metallb.io/v1beta2' },

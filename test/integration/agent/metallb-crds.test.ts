@@ -69,20 +69,29 @@ describe('MetalLB objects from the API server', () => {
     api.put('nodes', { metadata: { name: 'n1', labels: {} }, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
     api.put('services', service('web', '172.20.1.5'));
     api.put('services', service('api', '172.20.2.5'));
+    for (const name of ['web', 'api']) {
+      api.put('endpointslices', {
+        metadata: { name: `${name}-1`, namespace: 'default', labels: { 'kubernetes.io/service-name': name } },
+        addressType: 'IPv4', endpoints: [{ addresses: ['10.42.0.1'], conditions: { ready: true }, nodeName: 'n1' }],
+      });
+    }
     const kc = fakeKubeConfig(api.url);
     const feed = new MetallbConfigFeed(kc, log, { namespace: NS, settingsFile, debounceMs: 20 });
     cleanups.push(() => feed.close());
 
-    // no objects yet: no configuration; a peer alone is not one either (no pool is fine, no peer is not)
+    // no objects yet: no configuration; a BGPPeer with a bad field makes none either (the log names the field)
     let first: Awaited<ReturnType<typeof feed.first>> | undefined;
     const firstDone = feed.first().then((c) => { first = c; });
     await waitFor('the five MetalLB watches', () => (METALLB_RESOURCES.every((r) => api.watchCount(COLLECTION[r.kind]) === 1) ? true : undefined), 10_000, 10);
+    api.put('bgppeers', obj('r0', { ...peerSpec(r1), peerASN: 'sixty' }));
+    await waitFor('the rejection logged', () => lines.find((l) => l['field'] === 'BGPPeer/r0.spec.peerASN'), 10_000, 10);
     api.put('ipaddresspools', obj('default', { addresses: ['172.20.1.0/24'] }));
-    await waitFor('the rejection logged', () => lines.find((l) => l['field'] === 'peers'), 10_000, 10);
-    expect(first).toBeUndefined();
     api.put('bgppeers', obj('r1', peerSpec(r1)));
     api.put('bgppeers', obj('r2', peerSpec(r2)));
     api.put('bgpadvertisements', obj('all', {}));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(first).toBeUndefined();
+    api.remove('bgppeers', NS, 'r0');
     await firstDone;
     expect(first).toMatchObject({ format: 'metallb-crds', gracefulShutdown: { drainSeconds: 1 }, gracefulRestart: { enabled: false }, peers: [{ name: 'r1' }, { name: 'r2' }] });
 

@@ -141,15 +141,14 @@ describe('MetalLB BFDProfile', () => {
     expect(parseAgentConfig(CRDS('{}', '')).peers[0]!.bfd).toBeUndefined();
   });
 
-  it('warns about echo mode, passive mode and minimumTtl, which it cannot apply', () => {
+  it('passive mode is the passive role; echo mode and a single-hop minimumTtl are warned about, each by its field', () => {
     const c = parseAgentConfig(CRDS('{ echoMode: true, echoInterval: 50, passiveMode: true, minimumTtl: 254 }'));
-    expect(c.peers[0]!.bfd).toEqual({ minRx: 300, minTx: 300, multiplier: 3 });
+    expect(c.peers[0]!.bfd).toEqual({ minRx: 300, minTx: 300, multiplier: 3, passive: true });
     expect(c.warnings).toEqual([
-      'BFDProfile/fast: echo mode is not supported, BFD runs in asynchronous mode only',
-      'BFDProfile/fast: passive mode is not supported, the agent sends BFD packets from the start',
-      'BFDProfile/fast: minimumTtl is ignored, single-hop BFD accepts TTL 255 only (RFC 5881 5)',
+      'BFDProfile/fast.spec.echoMode: echo mode is not supported, BFD runs in asynchronous mode only',
+      'BFDProfile/fast.spec.minimumTtl: ignored on a single-hop session: it accepts TTL 255 only (RFC 5881 5)',
     ]);
-    expect(parseAgentConfig(CRDS('{ echoInterval: 50 }')).warnings).toEqual(['BFDProfile/fast: echoInterval is ignored (no echo mode)']);
+    expect(parseAgentConfig(CRDS('{ echoInterval: 50 }')).warnings).toEqual(['BFDProfile/fast.spec.echoInterval: ignored (no echo mode)']);
   });
 
   it('names a missing profile and out-of-range fields', () => {
@@ -175,7 +174,7 @@ ${profiles}`;
     const c = parseAgentConfig(LEGACY('- { name: fast, receive-interval: 100, transmit-interval: 100, detect-multiplier: 3, echo-mode: true }'));
     expect(c.format).toBe('metallb-configmap');
     expect(c.peers[0]!.bfd).toEqual({ minRx: 100, minTx: 100, multiplier: 3 });
-    expect(c.warnings).toEqual(['bfd-profiles[0]: echo mode is not supported, BFD runs in asynchronous mode only']);
+    expect(c.warnings).toEqual(['bfd-profiles[0].echo-mode: echo mode is not supported, BFD runs in asynchronous mode only']);
     expect(c.gracefulRestart.enabled).toBe(true);
   });
 
