@@ -51,17 +51,17 @@ export const addressRange = z.string().transform((text, ctx): AddressRange => {
 });
 
 const operator = z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']);
-const requirement = z.object({ key: z.string().min(1), operator, values: z.array(z.string()).default([]) })
+const requirement = z.strictObject({ key: z.string().min(1), operator, values: z.array(z.string()).default([]) })
   .refine((r) => (r.operator === 'In' || r.operator === 'NotIn') === r.values.length > 0,
     { error: 'In and NotIn need values; Exists and DoesNotExist take none' });
 
-export const labelSelector = z.object({
+export const labelSelector = z.strictObject({
   matchLabels: z.record(z.string(), z.string()).default({}),
   matchExpressions: z.array(requirement).default([]),
 }).transform((s): LabelSelector => s);
 
 /** MetalLB legacy ConfigMap spelling: match-labels / match-expressions. */
-export const legacySelector = z.object({
+export const legacySelector = z.strictObject({
   'match-labels': z.record(z.string(), z.string()).default({}),
   'match-expressions': z.array(requirement).default([]),
 }).transform((s): LabelSelector => ({ matchLabels: s['match-labels'], matchExpressions: s['match-expressions'] }));

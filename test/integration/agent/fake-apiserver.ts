@@ -54,6 +54,8 @@ export class FakeApiServer {
   private readonly events = new Map<Collection, Event[]>(Object.keys(COLLECTIONS).map((c) => [c as Collection, []]));
   private readonly watchers = new Map<Collection, Set<ServerResponse>>(Object.keys(COLLECTIONS).map((c) => [c as Collection, new Set()]));
   readonly leases = new Map<string, Obj>();
+  /** Secrets by "namespace/name", served to GET only (the agent may only get them). */
+  readonly secrets = new Map<string, Obj>();
 
   get url(): string { return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`; }
   get resourceVersion(): number { return this.rv; }
@@ -124,6 +126,11 @@ export class FakeApiServer {
     if (c && req.method === 'GET') return watch ? this.watch(c, Number(query['resourceVersion'] ?? 0), res) : this.list(c, res);
     const status = /^\/api\/v1\/namespaces\/([^/]+)\/services\/([^/]+)\/status$/.exec(url.pathname);
     if (status && req.method === 'PATCH') return this.patchStatus(status[1]!, status[2]!, body as { status: unknown }, res);
+    const secret = /^\/api\/v1\/namespaces\/([^/]+)\/secrets\/([^/]+)$/.exec(url.pathname);
+    if (secret && req.method === 'GET') {
+      const found = this.secrets.get(`${secret[1]}/${secret[2]}`);
+      return found ? this.reply(res, 200, { apiVersion: 'v1', kind: 'Secret', ...found }) : this.reply(res, 404, { kind: 'Status', code: 404 });
+    }
     const lease = /^\/apis\/coordination\.k8s\.io\/v1\/namespaces\/([^/]+)\/leases(?:\/([^/]+))?$/.exec(url.pathname);
     if (lease) return this.lease(req.method ?? 'GET', lease[1]!, lease[2], body as Obj | undefined, res);
     this.reply(res, 404, { kind: 'Status', code: 404 });

@@ -58,6 +58,29 @@ describe('MetalLB objects from the API server', () => {
     expect(cfg).toMatchObject({ pools: [{ name: 'default' }], peers: [{ name: 'r1', port: 1790 }], gracefulShutdown: { drainSeconds: 5 }, shutdown: 'auto' });
   });
 
+  it('passwordSecret: the Secret is read with a GET in the namespace (nothing listed), and read again: a rotated password is a new configuration', async () => {
+    const api = new FakeApiServer();
+    await api.start();
+    cleanups.push(() => api.stop());
+    const b64 = (t: string) => Buffer.from(t).toString('base64');
+    api.secrets.set(`${NS}/bgp-auth`, { metadata: { name: 'bgp-auth', namespace: NS }, type: 'kubernetes.io/basic-auth', data: { password: b64('first') } });
+    api.put('ipaddresspools', obj('default', { addresses: ['172.20.1.0/24'] }));
+    api.put('bgppeers', obj('r1', { myASN: 64512, peerASN: 64513, peerAddress: '127.0.0.1', passwordSecret: { name: 'bgp-auth', namespace: NS } }));
+    const { log } = await reloadFixture(cleanups);
+    const feed = new MetallbConfigFeed(fakeKubeConfig(api.url), log, { namespace: NS, debounceMs: 20, secretRefreshMs: 100 });
+    cleanups.push(() => feed.close());
+    const configs: string[] = [];
+    const first = await feed.first();
+    feed.watch((c) => configs.push(c.peers[0]!.password ?? ''));
+    expect(first.peers[0]!.password).toBe('first');
+    const secretRequests = api.requests.filter((r) => r.path.includes('/secrets'));
+    expect(secretRequests.length).toBeGreaterThan(0);
+    expect(new Set(secretRequests.map((r) => `${r.method} ${r.path}`))).toEqual(new Set([`GET /api/v1/namespaces/${NS}/secrets/bgp-auth`]));
+    api.secrets.set(`${NS}/bgp-auth`, { metadata: { name: 'bgp-auth', namespace: NS }, type: 'kubernetes.io/basic-auth', data: { password: b64('rotated') } });
+    await waitFor('the rotated password', () => (configs.includes('rotated') ? true : undefined), 10_000, 10);
+    expect(configs).toEqual(['rotated']);
+  });
+
   it('put, changed and deleted objects change what the agent announces', async () => {
     const api = new FakeApiServer();
     await api.start();
