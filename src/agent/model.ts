@@ -48,6 +48,8 @@ export interface ServiceInfo {
   /** spec.ipFamilies (first is primary) and whether both families are wanted (Prefer/RequireDualStack). */
   readonly ipFamilies: readonly IpFamily[];
   readonly dualStack: boolean;
+  /** ipFamilyPolicy PreferDualStack: both families when a pool has both, else one (the first family first). */
+  readonly preferDualStack?: true;
   readonly externalIPs: readonly string[];
   /** status.loadBalancer.ingress[].ip: what the IPAM leader assigned. */
   readonly ingressIPs: readonly string[];

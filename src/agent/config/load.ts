@@ -50,6 +50,9 @@ export function checkAgentConfig(docs: readonly unknown[], settings?: AgentSetti
     cfg = withSettings(part, 'metallb-crds', [], settings);
   } else if (settings !== undefined && objects.every(isSecret)) {
     errors.push({ path: '', message: 'no metallb.io objects (IPAddressPool, BGPPeer, BGPAdvertisement)' });
+  } else if (objects.some((o) => typeof o.kind === 'string' && o.kind !== 'ConfigMap')) {
+    const kinds = [...new Set(objects.map((o) => o.kind ?? 'a document without kind'))].join(', ');
+    errors.push({ path: '', message: `no agent configuration here (${kinds}): vipgate's agent YAML, MetalLB's ConfigMap or metallb.io objects are; Services, EndpointSlices and Nodes go to --source file:PATH` });
   } else if (objects.length !== 1) {
     errors.push({ path: '', message: `expected one config document or MetalLB objects, found ${objects.length} documents` });
   } else {

@@ -45,6 +45,13 @@ function wantedFamilies(s: ServiceInfo): Family[] {
   return [fams[0] ?? 4];
 }
 
+/** Do these families satisfy the Service: all it wants, or (PreferDualStack) at least one of them? */
+function familiesFit(s: ServiceInfo, got: readonly Family[]): boolean {
+  const want = wantedFamilies(s);
+  if (sameSet(got, want)) return true;
+  return s.preferDualStack === true && got.length === 1 && want.includes(got[0]!);
+}
+
 export class Allocator {
   private pools: readonly PoolConfig[];
   private namespaces: readonly NamespaceInfo[] = [];
@@ -126,7 +133,7 @@ export class Allocator {
     if (!pool || !a.ips.every((ip) => poolHolds(pool, ipValue(ip))) || !this.compatible(pool, s)) return false;
     // an address from a pool without autoAssign stays only while the Service asks for it or for the pool
     if (!pool.autoAssign && s.requestedIPs.length === 0 && s.pool === undefined) return false;
-    if (s.requestedIPs.length === 0 && !sameSet(a.ips.map((ip) => ipValue(ip).family), wantedFamilies(s))) return false;
+    if (s.requestedIPs.length === 0 && !familiesFit(s, a.ips.map((ip) => ipValue(ip).family))) return false;
     const key = serviceKey(s);
     return a.ips.every((ip) => this.usableBy(ip, s, key));
   }
@@ -147,7 +154,7 @@ export class Allocator {
   private tryIps(s: ServiceInfo, ips: readonly string[], requested: boolean): Assignment | undefined {
     const canon = ips.map(canonicalIp);
     if (canon.some((c) => c === undefined) || new Set(canon).size !== canon.length) return undefined;
-    if (!requested && !sameSet(canon.map((ip) => ipValue(ip!).family), wantedFamilies(s))) return undefined;
+    if (!requested && !familiesFit(s, canon.map((ip) => ipValue(ip!).family))) return undefined;
     const allowed = (p: PoolConfig): boolean => this.compatible(p, s) && (s.pool === undefined ? requested || p.autoAssign : p.name === s.pool);
     const pool = this.pools.find((p) => allowed(p) && canon.every((ip) => poolHolds(p, ipValue(ip!))));
     const key = serviceKey(s);
@@ -179,21 +186,31 @@ export class Allocator {
     return typeof then === 'string' && first !== undefined ? `${first as string}; ${then}` : then;
   }
 
-  /** Free addresses from the first of `pools` that has one of each wanted family. */
+  /**
+   * Free addresses from the first of `pools` that has one of each wanted family; PreferDualStack (MetalLB's
+   * findBestPoolForService): else one address of the first family from the first pool that has it, else
+   * of the second.
+   */
   private fromPools(s: ServiceInfo, pools: readonly PoolConfig[]): Assignment | string {
     const key = serviceKey(s);
+    const want = wantedFamilies(s);
+    // prefer an IP this Service may share (MetalLB does the same), then a free one
+    const pick = (pool: PoolConfig, family: Family): string | undefined => (s.sharingKey
+      ? [...this.holders.keys()].find((ip) => ipValue(ip).family === family && poolHolds(pool, ipValue(ip)) && this.usableBy(ip, s, key))
+      : undefined) ?? firstFree(pool, family, this.taken.get(family)!);
     for (const pool of pools) {
-      const ips: string[] = [];
-      for (const family of wantedFamilies(s)) {
-        // prefer an IP this Service may share (MetalLB does the same), then a free one
-        const shared = s.sharingKey ? [...this.holders.keys()].find((ip) => ipValue(ip).family === family && poolHolds(pool, ipValue(ip)) && this.usableBy(ip, s, key)) : undefined;
-        const ip = shared ?? firstFree(pool, family, this.taken.get(family)!);
-        if (ip === undefined) break;
-        ips.push(ip);
-      }
-      if (ips.length === wantedFamilies(s).length) return { ips, pool: pool.name };
+      const ips = want.map((f) => pick(pool, f));
+      if (ips.every((ip) => ip !== undefined)) return { ips: ips as string[], pool: pool.name };
     }
-    return `no free address of family ${wantedFamilies(s).map((f) => `IPv${f}`).join('+')} in ${pools.map((p) => `"${p.name}"`).join(', ')}`;
+    if (s.preferDualStack) {
+      for (const family of want) {
+        for (const pool of pools) {
+          const ip = pick(pool, family);
+          if (ip !== undefined) return { ips: [ip], pool: pool.name };
+        }
+      }
+    }
+    return `no free address of family ${want.map((f) => `IPv${f}`).join(s.preferDualStack ? ' or ' : '+')} in ${pools.map((p) => `"${p.name}"`).join(', ')}`;
   }
 
   private hold(s: ServiceInfo, a: Assignment): void {

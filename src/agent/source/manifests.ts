@@ -86,7 +86,8 @@ export function serviceFromObject(o: KubeObject): ServiceInfo {
   const requestProblem = requested.length > 0 && lbIp ? `both ${ipsAnnotation!.key} and spec.loadBalancerIP are set: use one` : undefined;
   if (requested.length === 0 && lbIp) requested.push(lbIp);
   const selector = obj(spec['selector']) ?? {};
-  const families = arr(spec['ipFamilies']).filter((f): f is IpFamily => f === 'IPv4' || f === 'IPv6');
+  // the API server takes IPv4 and IPv6 only; a hand-written file may spell them in lower case
+  const families = arr(spec['ipFamilies']).map((f) => (f === 'ipv4' ? 'IPv4' : f === 'ipv6' ? 'IPv6' : f)).filter((f): f is IpFamily => f === 'IPv4' || f === 'IPv6');
   const policy = str(spec['ipFamilyPolicy']);
   const pool = str(metallbAnnotation(ann, ANNOTATION.addressPool)?.value);
   const sharingKey = str(metallbAnnotation(ann, ANNOTATION.allowSharedIp)?.value);
@@ -109,6 +110,7 @@ export function serviceFromObject(o: KubeObject): ServiceInfo {
     selector: Object.keys(selector).sort().map((k) => `${k}=${String(selector[k])}`).join(','),
     ipFamilies: families.length > 0 ? families : ['IPv4'],
     dualStack: policy === 'PreferDualStack' || policy === 'RequireDualStack',
+    ...(policy === 'PreferDualStack' ? { preferDualStack: true as const } : {}),
     externalIPs: arr(spec['externalIPs']).filter((x): x is string => typeof x === 'string'),
     ingressIPs: arr(status['ingress']).map((i) => str(obj(i)?.['ip'])).filter((x): x is string => x !== undefined),
     ...(lbClass ? { loadBalancerClass: lbClass } : {}),
