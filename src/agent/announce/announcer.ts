@@ -9,7 +9,8 @@
  * extended community (draft-ietf-idr-link-bandwidth, bytes per second as IEEE float). Sessions: TCP MD5
  * (RFC 2385) when a password is set; TTL 1 for single-hop eBGP, `ebgpMultihop` or 255 otherwise.
  *
- * Failover: a BFD session per peer with `bfd` (RFC 5880/5881); BFD Down takes that BGP session down at
+ * Failover: a BFD session per peer with `bfd` (RFC 5880/5881; RFC 5883 multihop for a multi-hop eBGP
+ * router); BFD Down takes that BGP session down at
  * once with Cease/BFD Down (RFC 5882 4.3, RFC 9384) and lets it reconnect. A stop drains the RFC 8326
  * way (every route re-announced with GRACEFUL_SHUTDOWN, then withdrawn) or, for a restart, closes the
  * sessions without NOTIFICATION (RFC 4724 4.1) after advertising the graceful restart capability with
@@ -172,6 +173,9 @@ export class Announcer {
     this.bfd.add({
       address: c.address, minTxMs: c.bfd.minTx, minRxMs: c.bfd.minRx, multiplier: c.bfd.multiplier,
       ...(c.bfd.auth ? { key: sha1Key(c.bfd.auth) } : {}),
+      // RFC 5883 for a multi-hop eBGP router: UDP 4784, from the session's source address when it has one
+      ...(c.bfd.multihop ? { multihop: { localAddress: c.sourceAddress, minTtl: c.bfd.multihop.minTtl } } : {}),
+      ...(c.bfd.passive ? { passive: true } : {}),
     });
   }
 
