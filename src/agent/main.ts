@@ -22,7 +22,9 @@
  * NOTIFICATION so the routers keep our routes as stale (RFC 4724) and leaves a marker in
  * `gracefulRestart.stateDir` so that the next run sets the Restart State bit; `auto` picks per source and
  * node state. A second SIGTERM or SIGINT skips what is left of the drain.
- * Exit codes: 0 clean stop, 2 usage, 3 invalid configuration, 1 failure.
+ * With the Kubernetes source, the agent's state goes into Kubernetes as MetalLB writes it (k8s/reporter.ts:
+ * Events, ip-allocated-from-pool, ServiceBGPStatus, ConfigurationState), in the background.
+ * `vipgate agent --check` is check.ts. Exit codes: 0 clean stop, 2 usage, 3 invalid configuration, 1 failure.
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -184,6 +186,17 @@ export async function runAgent(a: AgentArgs): Promise<number> {
   await agent.start();
   log.info({ node, source: a.source, format: cfg.format, peers: cfg.peers.length, pools: cfg.pools.length }, 'vipgate agent started');
   const telemetry = startTelemetry(cfg, agent, node, log);
+  // Events, annotations, ServiceBGPStatus and ConfigurationState: the Kubernetes source only
+  let state: { stop(): void } | undefined;
+  if (cfg.kubernetesState.enabled && 'kc' in source) {
+    const [{ StateReporter }, { KubernetesSource }] = await Promise.all([import('./k8s/reporter.js'), import('./source/kubernetes.js')]);
+    if (source instanceof KubernetesSource) {
+      const namespace = cfg.kubernetesState.namespace ?? a.metallbNamespace ?? cfg.leaderElection.namespace;
+      const reporter = StateReporter.forCluster(source.kc, namespace, { agent, feed, node, clock: systemClock, log: log.child({ part: 'k8s-state' }) });
+      reporter.start();
+      state = reporter;
+    }
+  }
   feed.watch((next) => agent.reconfigure(next));
   process.on('SIGHUP', () => { log.info('SIGHUP: reading the configuration again'); void feed.reload(); });
   const skipDrain = new AbortController();
@@ -212,6 +225,7 @@ export async function runAgent(a: AgentArgs): Promise<number> {
       }
     },
   });
+  state?.stop();
   await telemetry?.stop();
   await ipvs?.close();
   await control.close();

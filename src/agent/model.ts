@@ -38,6 +38,8 @@ export interface ServiceInfo {
   readonly labels?: Readonly<Record<string, string>>;
   /** metadata.uid, for the Events about this Service. */
   readonly uid?: string;
+  /** The ip-allocated-from-pool annotations it carries (full key → pool), as the IPAM leader last wrote them. */
+  readonly allocatedFrom?: Readonly<Record<string, string>>;
   /** Annotation metallb.io/address-pool (or metallb.universe.tf/). */
   readonly pool?: string;
   /** Annotation metallb.io/allow-shared-ip (or metallb.universe.tf/): Services with the same key may share an IP. */

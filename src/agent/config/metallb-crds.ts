@@ -56,6 +56,9 @@ const advertisementSpec = z.strictObject({
 const communitySpec = z.strictObject({ communities: z.array(z.strictObject({ name: z.string().min(1), value: z.string() })).default([]) });
 const bfdProfileSpec = z.strictObject(bfdProfileFields);
 
+/** The spec schemas of the metallb.io/v1beta1 kinds (BGPPeer's: metallb-peer.ts), for deploy/metallb-crds.yaml's test. */
+export const SPECS = { IPAddressPool: poolSpec, BGPAdvertisement: advertisementSpec, Community: communitySpec, BFDProfile: bfdProfileSpec } as const;
+
 const CONFIG_KINDS = ['IPAddressPool', 'BGPPeer', 'BGPAdvertisement', 'Community', 'BFDProfile'];
 const LAYER2 = ['L2Advertisement', 'ServiceL2Status'];
 const STATE = ['ServiceBGPStatus', 'ConfigurationState'];

@@ -58,8 +58,10 @@ const v1beta2 = {
   dualStackAddressFamily: z.boolean().default(false),
 };
 
-const SPEC = { v1beta1: z.strictObject(v1beta1), v1beta2: z.strictObject(v1beta2) } as const;
-export type PeerVersion = keyof typeof SPEC;
+/** The spec schema of each BGPPeer version. */
+export const PEER_SPECS = { v1beta1: z.strictObject(v1beta1), v1beta2: z.strictObject(v1beta2) } as const;
+const SPEC = PEER_SPECS;
+export type PeerVersion = keyof typeof PEER_SPECS;
 
 export interface PeerContext {
   readonly bfdProfiles: ReadonlyMap<string, BfdProfile>;

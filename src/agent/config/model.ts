@@ -149,6 +149,8 @@ export interface AgentConfig {
    * later) or announced all the same (true, MetalLB's older behaviour).
    */
   readonly announceClusterWithoutEndpoints: boolean;
+  /** What the agent writes into Kubernetes (k8s/state-writer.ts), with the Kubernetes source only. */
+  readonly kubernetesState: { readonly enabled: boolean; readonly namespace?: string | undefined; readonly writesPerSecond: number; readonly burst: number };
   /**
    * Program this node's IPVS virtual services for the Services it announces (src/agent/ipvs/dataplane.ts,
    * vipgate format only): the Service IPs on a dummy interface, strict ARP; undefined: off (kube-proxy does it).
@@ -177,6 +179,7 @@ export const DEFAULTS = {
   gracefulRestart: { enabled: true, restartTime: 120, stateDir: '/run/vipgate' },
   shutdown: 'auto',
   announceClusterWithoutEndpoints: false,
+  kubernetesState: { enabled: true, writesPerSecond: 5, burst: 20 },
 } as const;
 
 /** `ebgpMultihop` as written (MetalLB's boolean, or a hop count) → the TTL, or undefined for the default. */

@@ -100,6 +100,18 @@ export const vipgateAgentSchema = z.strictObject({
   shutdown: z.enum(['graceful-shutdown', 'graceful-restart', 'auto']).default(DEFAULTS.shutdown),
   /** externalTrafficPolicy Cluster Services without any ready endpoint: announced anyway (MetalLB before 0.13) or withdrawn. */
   announceClusterWithoutEndpoints: z.boolean().default(DEFAULTS.announceClusterWithoutEndpoints),
+  /**
+   * State written into Kubernetes with the Kubernetes source (src/agent/k8s/state-writer.ts): Events on
+   * Services, the ip-allocated-from-pool annotation, ServiceBGPStatus and ConfigurationState objects (in
+   * `namespace`: default the --metallb-namespace, else leaderElection.namespace), at most `writesPerSecond`
+   * writes a second after a `burst`.
+   */
+  kubernetesState: z.strictObject({
+    enabled: z.boolean().default(DEFAULTS.kubernetesState.enabled),
+    namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: 'must be a namespace name (lower case letters, digits and -)' }).optional(),
+    writesPerSecond: z.number().positive().max(1000).default(DEFAULTS.kubernetesState.writesPerSecond),
+    burst: z.number().int().min(1).max(10_000).default(DEFAULTS.kubernetesState.burst),
+  }).prefault({}),
   /** IPVS programming on the node (src/agent/ipvs): off by default, kube-proxy's job unless asked. */
   ipvs: z.strictObject({
     enabled: z.boolean().default(false),
@@ -128,7 +140,7 @@ export const vipgateAgentSchema = z.strictObject({
  */
 export const vipgateSettingsSchema = vipgateAgentSchema.omit({ asn: true, routerId: true, peers: true, pools: true, advertisements: true });
 
-export type AgentSettings = Pick<AgentConfig, 'externalIPs' | 'linkBandwidth' | 'leaderElection' | 'loadBalancerClass' | 'gracefulShutdown' | 'gracefulRestart' | 'shutdown' | 'announceClusterWithoutEndpoints' | 'ipvs' | 'telemetry'>;
+export type AgentSettings = Pick<AgentConfig, 'externalIPs' | 'linkBandwidth' | 'leaderElection' | 'loadBalancerClass' | 'gracefulShutdown' | 'gracefulRestart' | 'shutdown' | 'announceClusterWithoutEndpoints' | 'kubernetesState' | 'ipvs' | 'telemetry'>;
 
 export function settingsOf(c: z.output<typeof vipgateSettingsSchema>): AgentSettings {
   return {
@@ -140,6 +152,7 @@ export function settingsOf(c: z.output<typeof vipgateSettingsSchema>): AgentSett
     gracefulRestart: c.gracefulRestart,
     shutdown: c.shutdown,
     announceClusterWithoutEndpoints: c.announceClusterWithoutEndpoints,
+    kubernetesState: c.kubernetesState,
     ...(c.ipvs.enabled ? { ipvs: { interface: c.ipvs.interface, strictArp: c.ipvs.strictArp } } : {}),
     ...(c.telemetry ? { telemetry: c.telemetry } : {}),
   };

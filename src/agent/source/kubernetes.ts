@@ -88,7 +88,8 @@ export class KubernetesSource implements Source {
   private timer?: NodeJS.Timeout;
   private onSnapshot: (s: Snapshot) => void = () => undefined;
 
-  constructor(kc: KubeConfig, log: Logger, lease: LeaseOptions, private readonly debounceMs = 20) {
+  /** The API server and credentials, for the state writer (k8s/reporter.ts). */
+  constructor(readonly kc: KubeConfig, log: Logger, lease: LeaseOptions, private readonly debounceMs = 20) {
     const core = kc.makeApiClient(CoreV1Api);
     const discovery = kc.makeApiClient(DiscoveryV1Api);
     const changed = (): void => this.schedule();

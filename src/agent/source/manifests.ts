@@ -92,6 +92,10 @@ export function serviceFromObject(o: KubeObject): ServiceInfo {
   const pool = str(metallbAnnotation(ann, ANNOTATION.addressPool)?.value);
   const sharingKey = str(metallbAnnotation(ann, ANNOTATION.allowSharedIp)?.value);
   const labels = o.metadata?.labels ?? {};
+  const allocatedFrom = Object.fromEntries(ANNOTATION_PREFIXES.flatMap((p) => {
+    const key = `${p}${ANNOTATION.allocatedFromPool}`;
+    return Object.hasOwn(ann, key) ? [[key, ann[key]!]] : [];
+  }));
   const lbClass = str(spec['loadBalancerClass']);
   const ours = Object.entries(ann).filter(([k, v]) => k.startsWith(VIPGATE_ANNOTATION_PREFIX) && typeof v === 'string');
   const affinity = sessionAffinity(spec);
@@ -104,6 +108,7 @@ export function serviceFromObject(o: KubeObject): ServiceInfo {
     ...(requestProblem ? { requestProblem } : {}),
     ...(Object.keys(labels).length > 0 ? { labels } : {}),
     ...(o.metadata?.uid ? { uid: o.metadata.uid } : {}),
+    ...(Object.keys(allocatedFrom).length > 0 ? { allocatedFrom } : {}),
     ...(pool ? { pool } : {}),
     ...(sharingKey ? { sharingKey } : {}),
     ports: arr(spec['ports']).map(servicePort),

@@ -15,7 +15,8 @@
 import { readFile } from 'node:fs/promises';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../../lib/log.js';
-import { parseOrLog, readConfigText, type ConfigFeed } from '../config/feed.js';
+import type { ConfigError } from '../../config/error.js';
+import { parseOrLog, readConfigText, statusAfter, type ConfigFeed, type ConfigStatus } from '../config/feed.js';
 import { configFromMetallbObjects, parseAgentSettings } from '../config/load.js';
 import type { AgentConfig } from '../config/model.js';
 import type { AgentSettings } from '../config/vipgate-format.js';
@@ -56,6 +57,7 @@ function secretNames(objects: readonly KubeObject[]): string[] {
 }
 
 export class MetallbConfigFeed implements ConfigFeed {
+  status: ConfigStatus = { valid: false, errors: [], warnings: [] };
   private readonly watched: Watched<KubeObject>[];
   private readonly source: string;
   private settings: AgentSettings = parseAgentSettings('');
@@ -97,7 +99,7 @@ export class MetallbConfigFeed implements ConfigFeed {
     if (file !== undefined) {
       this.settingsWatch = watchFile(file, this.o.debounceMs ?? 200, async () => {
         const text = await readConfigText(file, this.log);
-        const settings = text === undefined ? undefined : parseOrLog(parseAgentSettings, text, file, this.log);
+        const settings = text === undefined ? undefined : parseOrLog(parseAgentSettings, text, file, this.log, (e) => { this.status = statusAfter(undefined, this.status, e); });
         if (settings) { this.settings = settings; this.build(); }
       });
     }
@@ -144,7 +146,9 @@ export class MetallbConfigFeed implements ConfigFeed {
     if (key === this.lastKey) return;
     // the same objects are not tried again (a rejected set is logged once)
     this.lastKey = key;
-    const cfg = parseOrLog((_text, source) => configFromMetallbObjects(objects, this.settings, source), '', this.source, this.log);
+    let refused: ConfigError | undefined;
+    const cfg = parseOrLog((_text, source) => configFromMetallbObjects(objects, this.settings, source), '', this.source, this.log, (e) => { refused = e; });
+    this.status = statusAfter(cfg, this.status, refused);
     if (!cfg) return;
     if (this.firstValid) { this.firstValid(cfg); this.firstValid = undefined; return; }
     this.onConfig?.(cfg);
