@@ -106,7 +106,7 @@ export class Announcer {
       ...(gr ? { gracefulRestart: { restarting: false, ...gr, notification: false } } : {}),
       // RFC 4271 / FRR's defaults: single-hop eBGP sends with TTL 1, iBGP and multihop eBGP further
       prepareSocket: (socket: Socket, direction: Direction) => applySessionTtl(socket, direction,
-        { address: c.address, ttl: c.peerAsn === c.myAsn ? 255 : c.ebgpMultihop ?? 1 },
+        { address: c.address, ttl: c.peerAsn === c.myAsn || c.peerAsn === 'internal' ? 255 : c.ebgpMultihop ?? 1 },
         (e) => this.log.error({ peer: c.name, err: e }, 'cannot set the session TTL')),
       ...(c.password ? { openSocket: () => md5Socket(c.address, c.password!) } : {}),
     };
