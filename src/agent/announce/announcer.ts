@@ -34,6 +34,18 @@ import type { PeerConfig } from '../config/model.js';
 import { endpointOf, peerChanges, type PeerChanges, type SessionIdentity } from '../reconfigure.js';
 import type { Announcement, DesiredState } from './desired.js';
 
+/**
+ * The peer's source address when this node has it (MetalLB's meaning of sourceAddress: used if it is one of
+ * the host's addresses, otherwise the kernel chooses), or undefined.
+ */
+function ownSourceAddress(c: PeerConfig, log: Logger): string | undefined {
+  if (!c.sourceAddress) return undefined;
+  const want = canonical(c.sourceAddress);
+  const mine = Object.values(networkInterfaces()).some((list) => list?.some((a) => canonical(a.address) === want));
+  if (!mine) log.warn({ peer: c.name, sourceAddress: c.sourceAddress }, 'sourceAddress is not an address of this node: the kernel chooses the source, as MetalLB does');
+  return mine ? c.sourceAddress : undefined;
+}
+
 /** A global IPv6 address on the interface holding `ipv4`: our IPv6 next hop on an IPv4 session (RFC 2545). */
 function ipv6Beside(ipv4: string): string | undefined {
   const iface = Object.values(networkInterfaces()).find((list) => list?.some((a) => a.address === ipv4));
@@ -96,9 +108,10 @@ export class Announcer {
     const families = c.families ?? [4, 6];
     // RFC 4724 per session: MetalLB's enableGracefulRestart, within the agent's gracefulRestart.enabled
     const gr = c.gracefulRestart !== false ? this.identity.gracefulRestart : undefined;
+    const source = ownSourceAddress(c, this.log);
     const base = {
       name: c.name, address: c.address, port: c.port, families, nextHopSelf: true,
-      ...(c.sourceAddress ? { localAddress: c.sourceAddress } : {}),
+      ...(source ? { localAddress: source } : {}),
       ...(this.hostname ? { hostname: this.hostname } : {}),
       ipv6NextHop: ipv6Beside,
       // no N bit (RFC 8538): a restart closes without NOTIFICATION anyway, and without it the Cease that ends
@@ -174,7 +187,7 @@ export class Announcer {
       address: c.address, minTxMs: c.bfd.minTx, minRxMs: c.bfd.minRx, multiplier: c.bfd.multiplier,
       ...(c.bfd.auth ? { key: sha1Key(c.bfd.auth) } : {}),
       // RFC 5883 for a multi-hop eBGP router: UDP 4784, from the session's source address when it has one
-      ...(c.bfd.multihop ? { multihop: { localAddress: c.sourceAddress, minTtl: c.bfd.multihop.minTtl } } : {}),
+      ...(c.bfd.multihop ? { multihop: { localAddress: ownSourceAddress(c, this.log), minTtl: c.bfd.multihop.minTtl } } : {}),
       ...(c.bfd.passive ? { passive: true } : {}),
     });
   }

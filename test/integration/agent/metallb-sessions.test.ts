@@ -2,7 +2,8 @@
  * MetalLB's BGPPeer fields as the router sees them on the wire (the agent against a minimal BGP router on
  * loopback, AS 64513): dynamicASN external opens the session with any other AS and announces, internal
  * refuses AS 64513 with NOTIFICATION 2/2 (Bad Peer AS); localASN is the AS in our OPEN; the session's
- * families and the graceful restart capability follow dualStackAddressFamily and enableGracefulRestart.
+ * families and the graceful restart capability follow dualStackAddressFamily and enableGracefulRestart; a
+ * sourceAddress this host does not have leaves the choice to the kernel (MetalLB's documented behaviour).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Agent } from '../../../src/agent/agent.js';
@@ -65,5 +66,10 @@ describe('BGPPeer on the wire', () => {
     const full = await run('peerASN: 64513, dualStackAddressFamily: true, enableGracefulRestart: true');
     await waitFor('the OPEN', () => full.agentOpen, 10_000, 10);
     expect(caps(full).sort()).toEqual(['four-octet-as', 'graceful-restart', 'mp 1', 'mp 2']);
+  }, 30_000);
+
+  it('a sourceAddress that is not this host\'s: the kernel picks the source, the session comes up', async () => {
+    const r = await run('peerASN: 64513, sourceAddress: 192.0.2.99');
+    await waitFor('the route', () => (r.table().join() === '172.20.1.1/32' ? true : undefined), 10_000, 10);
   }, 30_000);
 });
