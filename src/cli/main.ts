@@ -1,12 +1,13 @@
 /**
  * `vipgate`: one binary with subcommands, as k3s ships `k3s server` / `k3s agent`.
  *   vipgate router --config FILE [--socket PATH] [--check] [--no-fib] [--log-level L]
+ *   vipgate agent --source ... (--config FILE | --metallb-namespace NS) ...;  vipgate agent --config FILE --check
  *   vipgate show bgp summary | ip bgp [PREFIX] | routes | running-config  [--json] [--socket PATH]
  *   vipgate clear bgp [PEER|*] [--socket PATH]
  *   vipgate reload [--json] [--socket PATH]
  * Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid configuration, 4 daemon unreachable.
  */
-import { readFileSync } from 'node:fs';
+import { vipgateVersion } from '../lib/version.js';
 import { ControlError, request } from '../control/client.js';
 import { DEFAULT_CONTROL_SOCKET } from '../control/protocol.js';
 import type { BfdView, BgpSummary, BgpTable, KernelRouteView, ReloadView } from '../control/views.js';
@@ -25,6 +26,7 @@ const USAGE = `usage:
   vipgate router --config FILE [--socket PATH] [--check] [--no-fib] [--log-level LEVEL]
   vipgate agent --source file:PATH|kubernetes[:KUBECONFIG] (--config FILE | --metallb-namespace NS [--config SETTINGS])
                 [--node NAME] [--socket PATH] [--log-level LEVEL]          (the config is re-read on change and on SIGHUP)
+  vipgate agent --config FILE --check                         (validate only: warnings, and each peer's features)
   vipgate show bgp summary [--json] [--socket PATH]
   vipgate show ip bgp [PREFIX] [--json] [--socket PATH]
   vipgate show ip bgp neighbors ADDRESS received-routes|advertised-routes [--json] [--socket PATH]
@@ -39,11 +41,6 @@ const USAGE = `usage:
   vipgate status-page [--config-error FILE] [--address ADDR] [--port N]   (the appliance's page while no configuration is valid)
   vipgate version
 `;
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 /** Where `vipgate agent` answers by default (`vipgate agent --socket`). */
 const DEFAULT_AGENT_SOCKET = '/run/vipgate/agent.sock';
@@ -110,10 +107,15 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
         }, out);
       }
       case 'agent': {
-        const p = parseArgs(rest, ['source', 'config', 'metallb-namespace', 'node', 'socket', 'log-level'], []);
+        const p = parseArgs(rest, ['source', 'config', 'metallb-namespace', 'node', 'socket', 'log-level'], ['check']);
         const source = stringFlag(p, 'source');
         const config = stringFlag(p, 'config');
         const metallbNamespace = stringFlag(p, 'metallb-namespace');
+        if (p.flags.has('check')) {
+          if (!config) throw new UsageError('agent --check needs --config FILE');
+          const { checkAgentConfig } = await import('../agent/main.js');
+          return await checkAgentConfig(config, out);
+        }
         if (!source || (!config && !metallbNamespace)) throw new UsageError('agent needs --source and --config FILE or --metallb-namespace NS');
         const node = stringFlag(p, 'node');
         const socket = stringFlag(p, 'socket');
@@ -152,7 +154,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
         return await runStatusPage(rest, out);
       }
       case 'version': case '--version':
-        out(`vipgate ${version()}\n`);
+        out(`vipgate ${vipgateVersion()}\n`);
         return ExitCode.OK;
       case 'help': case '--help': case undefined:
         out(USAGE);

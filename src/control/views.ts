@@ -95,9 +95,20 @@ export type RouterEvent =
   | { readonly type: 'failover'; readonly at: number; readonly peer: string; readonly reason: string; readonly prefixes: number; readonly durationMs: number }
   | { readonly type: 'config'; readonly at: number; readonly hash: string; readonly text: string };
 
+/** A kernel object and what a request did to it (RTM_NEWROUTE is always a replace: create or overwrite). */
+export interface FibOperationView {
+  readonly object: 'route' | 'nexthop' | 'group';
+  readonly op: 'add' | 'replace' | 'delete';
+}
+
 /** Counters the router keeps that no view above carries. */
 export interface RouterCounters {
+  /** Route changes that did not reach the kernel as wanted: refused, an unusable next hop, or the FIB call failing. */
   readonly fibErrors: number;
+  /** Kernel requests sent since start (none without a FIB). */
+  readonly fibOperations: readonly (FibOperationView & { readonly count: number })[];
+  /** Kernel requests refused since start, by errno name. */
+  readonly fibKernelErrors: readonly (FibOperationView & { readonly code: string; readonly count: number })[];
 }
 
 /** What `vipgate reload` did: neighbors by id (address or range). */
@@ -129,6 +140,8 @@ export interface RouterStatusSource {
   table(prefix?: string): BgpTable;
   routes(): Promise<readonly KernelRouteView[]>;
   counters(): RouterCounters;
+  /** `show bfd`: the BFD sessions and next-hop probes. */
+  bfd(): Promise<BfdView>;
   /** `clear bgp`: reset the sessions of `peer` ('*': all); the names of the peers reset. */
   clear(peer: string): { readonly reset: readonly string[] };
   /** Call `listener` on every event from now on; returns the unsubscribe function. */
@@ -162,7 +175,9 @@ export interface HistorySource {
 export interface BfdView {
   readonly sessions: readonly {
     readonly peer: string; readonly state: string; readonly remoteState: string; readonly diagnostic: string;
-    readonly txIntervalMs: number; readonly detectionTimeMs: number; readonly transitions: number;
+    readonly txIntervalMs: number; readonly detectionTimeMs: number;
+    /** State changes, and of them the times the session left Up (flaps). */
+    readonly transitions: number; readonly flaps: number;
   }[];
   readonly probes: readonly { readonly address: string; readonly up: boolean; readonly missed: number; readonly answered: number }[];
 }

@@ -9,9 +9,9 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../lib/clock.js';
 import type { Peer } from '../bgp/peer.js';
 import type { RouteChange } from '../bgp/rib/loc-rib.js';
-import type { BgpSummary, BgpTable, KernelRouteView, NexthopView, RouterEvent, RouterStatusSource } from '../control/views.js';
+import type { BfdView, BgpSummary, BgpTable, KernelRouteView, NexthopView, RouterCounters, RouterEvent, RouterStatusSource } from '../control/views.js';
 import type { RouterDaemon } from './daemon.js';
-import { bgpSummary, bgpTable, clearBgp } from './views.js';
+import { bfdView, bgpSummary, bgpTable, clearBgp } from './views.js';
 
 function installed(best: RouteChange['best'], multipath: RouteChange['multipath']): NexthopView[] {
   return best === undefined || best.source.local ? [] : multipath.map((n) => ({ gateway: n.address, weight: n.weight }));
@@ -32,7 +32,12 @@ export class RouterStatus implements RouterStatusSource {
   summary(): BgpSummary { return bgpSummary(this.d); }
   table(prefix?: string): BgpTable { return bgpTable(this.d, prefix); }
   routes(): Promise<KernelRouteView[]> { return this.d.kernelRoutes(); }
-  counters(): { fibErrors: number } { return { fibErrors: this.d.routing.fibFailures }; }
+  counters(): RouterCounters {
+    const kernel = this.d.fibCounters();
+    return { fibErrors: this.d.routing.fibFailures, fibOperations: kernel?.operations ?? [], fibKernelErrors: kernel?.errors ?? [] };
+  }
+
+  bfd(): Promise<BfdView> { return bfdView(this.d); }
   clear(peer: string): { reset: string[] } { return clearBgp(this.d, peer); }
 
   subscribe(listener: (e: RouterEvent) => void): () => void {

@@ -144,7 +144,7 @@ export function registerViews(control: ControlServer, d: RouterDaemon): void {
   control.handle('show bgp summary', () => bgpSummary(d));
   control.handle('show ip bgp', (args) => bgpTable(d, typeof args.prefix === 'string' ? args.prefix : undefined));
   control.handle('show routes', () => d.kernelRoutes());
-  control.handle('show bfd', async (): Promise<BfdView> => ({ sessions: (await d.bfd?.views()) ?? [], probes: d.probe?.views() ?? [] }));
+  control.handle('show bfd', () => bfdView(d));
   control.handle('show ip bgp neighbors received-routes', (args) => receivedRoutes(d, String(args.peer)));
   control.handle('show ip bgp neighbors advertised-routes', (args) => advertisedRoutes(d, String(args.peer)));
   control.handle('show running-config', () => ({ text: renderRunningConfig(d.cfg) }));
@@ -157,6 +157,11 @@ export function registerViews(control: ControlServer, d: RouterDaemon): void {
       throw e;
     }
   });
+}
+
+/** `show bfd`: the BFD sessions and the next-hop probes. */
+export async function bfdView(d: RouterDaemon): Promise<BfdView> {
+  return { sessions: (await d.bfd?.views()) ?? [], probes: d.probe?.views() ?? [] };
 }
 
 /** `clear bgp <address|*>`: reset the sessions; the names of the peers reset. */

@@ -64,8 +64,10 @@ function peer(v: unknown): AgentPeerReport | undefined {
   const announced = count(o.announced);
   const lastError = text(o.lastError, LONG_TEXT);
   const bfd = text(object(o.bfd)?.state);
+  const bfdDiagnostic = text(object(o.bfd)?.diagnostic);
   return {
     name, address, state, ...(announced !== undefined ? { announced } : {}), ...(lastError !== undefined ? { lastError } : {}), ...(bfd !== undefined ? { bfd } : {}),
+    ...(bfd !== undefined && bfdDiagnostic !== undefined ? { bfdDiagnostic } : {}),
   };
 }
 

@@ -20,6 +20,11 @@ const AGREEMENT: Record<Agreement, { readonly cls: string; readonly text: string
   invalid: { cls: 'badge down', text: 'not an IP address' },
 };
 
+/** A BFD session state (RFC 5880 4.1) as a badge: Up, Init on its way, Down and AdminDown down. */
+function bfdBadge(state: string): string {
+  return `<span class="badge ${state === 'Up' ? 'up' : state === 'Init' ? 'wait' : 'down'}">${esc(state)}</span>`;
+}
+
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
@@ -44,7 +49,7 @@ function agentLine(n: ClusterNode): string {
   const facts = a ? [a.synced ? 'synced' : 'not synced yet', a.leader ? 'IPAM leader' : '', `on stop: ${esc(a.stopMode)}`, `IPAM assignments: ${a.assignments}`].filter(Boolean).join(', ')
     : 'no summary heard';
   const session = n.session
-    ? `this router's session with it: ${stateBadge(n.session.state)} <span class="muted">${esc(n.session.address)}</span>`
+    ? `this router's session with it: ${stateBadge(n.session.state)}${n.session.bfd ? ` BFD ${bfdBadge(n.session.bfd)}` : ''} <span class="muted">${esc(n.session.address)}</span>`
     : '<span class="muted">no session of this router is matched to it (by BGP hostname or neighbor description)</span>';
   return `<p>Agent: ${facts}; ${session}. <span class="muted">Last heard ${timeTag(n.lastHeard)}</span></p>`;
 }
@@ -56,7 +61,8 @@ function nodeSection(n: ClusterNode, i: number, rows: number): string {
     : n.status === 'offline' ? '<span class="badge down">agent offline</span>' : '<span class="badge wait">status unknown</span>';
   const peers = (n.agent?.peers ?? []).map((p) => [
     `${esc(p.name)}${p.thisRouter ? ' <span class="muted">(this router)</span>' : ''}`, esc(p.address), stateBadge(p.state),
-    p.announced === undefined ? '?' : String(p.announced), p.bfd === undefined ? '<span class="muted">none</span>' : esc(p.bfd),
+    p.announced === undefined ? '?' : String(p.announced),
+    p.bfd === undefined ? '<span class="muted">none</span>' : `${bfdBadge(p.bfd)}${p.bfd !== 'Up' && p.bfdDiagnostic && p.bfdDiagnostic !== 'None' ? ` <span class="muted">${esc(p.bfdDiagnostic)}</span>` : ''}`,
     p.lastError === undefined ? '' : `<span class="muted">${esc(p.lastError)}</span>`,
   ]);
   const failures = n.agent?.failures.length

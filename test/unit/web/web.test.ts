@@ -112,26 +112,6 @@ describe('web status page', () => {
     await expect(startWeb({ host: '127.0.0.1', port: 0, source: cluster(), adminToken: 'short' })).rejects.toThrow(/at least 12/);
   });
 
-  it('Prometheus metrics: session states, prefixes, routes, FIB operations and errors, failovers, event-loop lag', async () => {
-    const f = cluster();
-    const s = await web(f, { gauges: [{ name: 'vipgate_history_dropped_rows', help: 'rows dropped', value: () => 7 }] });
-    f.down('10.0.0.13', 'bfd down', 250);
-    f.fibErrors = 2;
-    const text = await (await fetch(`${s.url}/metrics`)).text();
-    expect(text).toContain('vipgate_bgp_session_state{peer="10.0.0.11",state="Established"} 1');
-    expect(text).toContain('vipgate_bgp_session_state{peer="10.0.0.13",state="Established"} 0');
-    expect(text).toContain('vipgate_bgp_session_state{peer="10.0.0.13",state="Idle"} 1');
-    expect(text).toContain('vipgate_bgp_prefixes_accepted{peer="10.0.0.12"} 1');
-    expect(text).toContain('vipgate_routes_installed 1');
-    expect(text).toContain('vipgate_fib_operations_total{op="replace"} 1');
-    expect(text).toContain('vipgate_fib_errors_total 2');
-    expect(text).toContain('vipgate_failover_duration_seconds_bucket{le="0.25"} 1');
-    expect(text).toContain('vipgate_failover_duration_seconds_bucket{le="0.1"} 0');
-    expect(text).toContain('vipgate_bgp_state_changes_total{peer="10.0.0.13",to="Idle"} 1');
-    expect(text).toContain('vipgate_history_dropped_rows 7');
-    expect(text).toMatch(/^vipgate_nodejs_eventloop_lag_seconds \d/m);
-  });
-
   it('charts from the history database', async () => {
     const f = cluster();
     const clock = new FakeClock();
