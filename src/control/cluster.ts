@@ -32,6 +32,8 @@ export interface AgentServiceReport {
 
 /** The agent's summary (vipgate/<site>/<node>/agent), its maps reduced to what the page shows. */
 export interface AgentSummaryReport {
+  /** The agent's vipgate version, when it says. */
+  readonly version?: string;
   readonly synced: boolean;
   readonly leader: boolean;
   readonly stopMode: string;

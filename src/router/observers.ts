@@ -63,6 +63,15 @@ function ownAddresses(cfg: RouterConfig): string[] {
   return [...new Set([cfg.routerId, ...all])];
 }
 
+/** The status page's address for others (Home Assistant's device link): web.publicUrl, or derived; none on loopback. */
+export function statusPageUrl(web: NonNullable<RouterConfig['web']>, host: string): string | undefined {
+  if (web.publicUrl) return web.publicUrl;
+  const a = web.address;
+  if (a.startsWith('127.') || a === '::1') return undefined;
+  const name = a === '0.0.0.0' || a === '::' ? host : a.includes(':') ? `[${a}]` : a;
+  return `http://${name}${web.port === 80 ? '' : `:${web.port}`}/`;
+}
+
 export async function startObservers(cfg: RouterConfig, status: RouterStatus, deps: ObserverDeps): Promise<Observers> {
   const { clock, log } = deps;
   const history = cfg.store ? openHistory(cfg.store, status, deps) : undefined;
@@ -76,8 +85,10 @@ export async function startObservers(cfg: RouterConfig, status: RouterStatus, de
     ...(t.password !== undefined ? { password: t.password } : {}),
     ...(t.tls ? { tls: t.tls } : {}),
     ...(t.homeAssistant !== false ? { discoveryPrefix: t.homeAssistant } : {}),
+    ...(cfg.web && statusPageUrl(cfg.web, host) ? { configurationUrl: statusPageUrl(cfg.web, host) } : {}),
   }, status, clock, log.child({ module: 'mqtt' })) : undefined;
   const cluster = t && telemetry ? watchCluster(telemetry, t.site, host) : undefined;
+  if (cluster) telemetry?.attachCluster(cluster);
   const clusterOptions = cluster ? { source: cluster, ownAddresses: ownAddresses(cfg) } : undefined;
   const gauges: ExtraGauge[] = [
     ...(history ? [

@@ -15,6 +15,7 @@ import type { AgentServiceReport } from '../control/cluster.js';
 import type { Clock, TimerHandle } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { MqttChannel, type ChannelOptions, type TelemetryStats } from './channel.js';
+import { RetainedSet } from './retained-set.js';
 import { topicLevel, Topics } from './topics.js';
 
 export interface AgentPeerState {
@@ -45,8 +46,8 @@ export interface AgentTelemetryOptions extends ChannelOptions {
 export class AgentTelemetry {
   readonly topics: Topics;
   private readonly channel: MqttChannel;
-  /** Retained topic → the payload last queued for it. */
-  private readonly published = new Map<string, string>();
+  /** The retained topics published (agent, services/+). */
+  private readonly retained = new RetainedSet();
   private readonly peerStates = new Map<string, string>();
   private readonly bfdStates = new Map<string, string>();
   /** A tick under way (reading the summary waits for the BFD thread): the next one waits its turn. */
@@ -67,15 +68,13 @@ export class AgentTelemetry {
     this.channel.open({
       connected: () => {
         // the broker may have lost what it kept: everything again, and stale services cleared
-        this.published.clear();
+        this.retained.clear();
         this.channel.subscribe(`${this.topics.base}/services/+`);
         void this.tick();
       },
       message: (topic, payload, retain) => {
-        if (retain && payload.length > 0 && !this.published.has(topic) && topic.startsWith(`${this.topics.base}/services/`)) {
-          this.channel.put({ topic, payload: '', retain: true });
-          this.channel.drain();
-        }
+        // a Service an earlier run announced: the next comparison clears it unless it is still there
+        if (retain && payload.length > 0 && topic.startsWith(`${this.topics.base}/services/`)) { this.retained.adopt(topic, payload.toString()); void this.tick(); }
       },
     });
     this.schedule();
@@ -95,16 +94,7 @@ export class AgentTelemetry {
     const summary = await this.source.summary();
     const want = new Map<string, string>([[this.agentTopic, JSON.stringify(summary)]]);
     for (const s of this.source.services()) want.set(this.serviceTopic(s.service), JSON.stringify(s));
-    for (const [topic, payload] of want) {
-      if (this.published.get(topic) === payload) continue;
-      this.published.set(topic, payload);
-      this.channel.put({ topic, payload, retain: true });
-    }
-    for (const topic of [...this.published.keys()]) {
-      if (want.has(topic)) continue;
-      this.published.delete(topic);
-      this.channel.put({ topic, payload: '', retain: true });
-    }
+    for (const m of this.retained.update(want)) this.channel.put(m);
     const event = (type: 'peer' | 'bfd', peer: string, from: string, to: string, extra: Record<string, string> = {}) => this.channel.put({
       topic: this.topics.events, retain: false, payload: JSON.stringify({ type, at: new Date().toISOString(), node: this.o.node, peer, from, to, ...extra }),
     });

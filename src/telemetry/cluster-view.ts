@@ -78,7 +78,9 @@ export function parseSummary(v: unknown): AgentSummaryReport | undefined {
   if (!o || typeof o.synced !== 'boolean' || typeof o.leader !== 'boolean' || stopMode === undefined || !Array.isArray(o.peers)) return undefined;
   const assignments = object(o.assignments);
   const failures = object(o.failures);
+  const version = text(o.version);
   return {
+    ...(version !== undefined ? { version } : {}),
     synced: o.synced, leader: o.leader, stopMode,
     peers: o.peers.slice(0, LIST).flatMap((p) => peer(p) ?? []),
     assignments: assignments ? Object.keys(assignments).length : 0,

@@ -44,7 +44,10 @@ describe('vipgate lab', { timeout: 240_000 }, () => {
     // the router's own page, served in its namespace, reached from the root namespace
     const page = await fetch(WEB);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('<title>vipgate status</title>');
+    const html = await page.text();
+    expect(html).toContain('<title>vipgate status</title>');
+    // the lab keeps the history, as the box does: the page has its charts
+    expect(html).toContain('<h2 id="h-charts">History</h2>');
     const api = await (await fetch(`${WEB}api/status`)).json() as { routes: { prefix: string }[] };
     expect(api.routes.map((r) => r.prefix).sort()).toEqual(['172.20.1.1/32', '172.20.1.2/32', '172.20.1.3/32']);
     // the router's and an agent's telemetry as mosquitto keeps it, and BFD up with every agent
@@ -52,6 +55,9 @@ describe('vipgate lab', { timeout: 240_000 }, () => {
     expect(status).toMatch(/: answering, 4 peers, 3 routes/);
     expect(status).toMatch(/vipgate\/lab\/k8s-rtr\/summary: \{"routes":3,"peers":4,"peersEstablished":3,/);
     expect(status).toMatch(/vipgate\/lab\/k8s-w1\/services\/default_svc1: \{"service":"default\/svc1","ips":\["172\.20\.1\.1"\].*"announcedTo":\["192\.168\.10\.254"\]/);
+    // as on the box: Home Assistant discovery on the broker, a state per Service IP
+    expect(status).toMatch(/vipgate\/lab\/k8s-rtr\/vips\/172\.20\.1\.1_32: \{"prefix":"172\.20\.1\.1\/32","state":"served","nexthops":\[(\{"gateway":"192\.168\.10\.\d+","weight":1,"node":"k8s-[mw]\d?"\},?){3}\]\}/);
+    expect(status).toMatch(/homeassistant\/sensor\/vipgate_lab_k8s-rtr\/vip_172_20_1_1_32_state\/config: \{"name":"Service IP 172\.20\.1\.1\/32".*"configuration_url":"http:\/\/127\.0\.0\.1:8179\/"/);
 
     // the router joins the agents' reports with its own view: every node matched to its session (by the
     // hostname capability), every Service address of every node in agreement with the kernel
@@ -59,7 +65,9 @@ describe('vipgate lab', { timeout: 240_000 }, () => {
       const c = vipgate('show', 'cluster', '--socket', '/run/vipgate-lab/router.sock');
       return /^3 nodes reporting, 0 disagreements/.test(c) && (c.match(/\bok\b/g) ?? []).length >= 9 ? c : undefined;
     }, 20_000, 500);
-    expect(cluster).toMatch(/node k8s-w1: agent online, synced, on SIGTERM graceful-shutdown; session 192\.168\.10\.101 Established/);
+    expect(cluster).toMatch(/node k8s-w1: agent online, synced, on SIGTERM graceful-shutdown; session 192\.168\.10\.101 Established, BFD Up/);
+    // the agents report their BFD sessions too
+    await waitFor('the agents\' BFD in show cluster', () => ((vipgate('show', 'cluster', '--socket', '/run/vipgate-lab/router.sock').match(/peer 192\.168\.10\.254\s+192\.168\.10\.254\s+Established, BFD Up/g) ?? []).length === 3 ? true : undefined), 20_000, 500);
     expect(cluster).toMatch(/default\/svc1\s+Cluster\s+\d+\s+172\.20\.1\.1\s+ok\s+192\.168\.10\.10, 192\.168\.10\.101, 192\.168\.10\.102/);
     expect(vipgate('show', 'bfd', '--socket', '/run/vipgate-lab/router.sock')).toMatch(/(192\.168\.10\.1\d*\s+Up\s+Up\s+100\s+300\b[^\n]*\n?){3}/);
   });
