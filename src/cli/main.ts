@@ -13,7 +13,8 @@ import { DEFAULT_CONTROL_SOCKET } from '../control/protocol.js';
 import type { BfdView, BgpSummary, BgpTable, KernelRouteView, ReloadView } from '../control/views.js';
 import { ExitCode, parseArgs, stringFlag, UsageError } from './args.js';
 import { renderBgpSummary } from './views/bgp-summary.js';
-import { renderBgpPrefix, renderBgpTable } from './views/bgp-table.js';
+import { renderBgpTable } from './views/bgp-table.js';
+import { renderBgpPrefix } from './views/bgp-detail.js';
 import { renderRoutes } from './views/routes.js';
 import { renderBfd } from './views/bfd.js';
 import { renderReload } from './views/reload.js';
@@ -29,6 +30,7 @@ const USAGE = `usage:
   vipgate agent --config FILE --check                         (validate only: warnings, and each peer's features)
   vipgate show bgp summary [--json] [--socket PATH]
   vipgate show ip bgp [PREFIX] [--json] [--socket PATH]
+  vipgate show bgp ipv4|ipv6 [PREFIX] [--json] [--socket PATH]
   vipgate show ip bgp neighbors ADDRESS received-routes|advertised-routes [--json] [--socket PATH]
   vipgate show routes [--json] [--socket PATH]
   vipgate show bfd [--json] [--socket PATH]
@@ -54,6 +56,15 @@ interface ShowView {
   readonly text: (result: unknown, words: string[]) => string;
 }
 
+/** `show ip bgp [PREFIX]`, `show bgp ipv4|ipv6 [PREFIX]`: one family's table, or one prefix of it. */
+function bgpTableView(family: 'ipv4' | 'ipv6'): ShowView {
+  return {
+    command: 'show ip bgp',
+    args: (w) => ({ family, ...(w[0] ? { prefix: w[0] } : {}) }),
+    text: (r, w) => (w[0] ? renderBgpPrefix(r as BgpTable, (r as BgpTable).paths[0]?.prefix ?? w[0]) : renderBgpTable(r as BgpTable)),
+  };
+}
+
 /** `show` words after "show" → control command and text renderer. */
 const SHOW: Record<string, ShowView> = {
   'bgp summary': { command: 'show bgp summary', text: (r) => renderBgpSummary(r as BgpSummary) },
@@ -66,11 +77,9 @@ const SHOW: Record<string, ShowView> = {
     },
     text: (r) => renderBgpTable(r as BgpTable),
   },
-  'ip bgp': {
-    command: 'show ip bgp',
-    args: (w) => (w[0] ? { prefix: w[0] } : {}),
-    text: (r, w) => (w[0] ? renderBgpPrefix(r as BgpTable, (r as BgpTable).paths[0]?.prefix ?? w[0]) : renderBgpTable(r as BgpTable)),
-  },
+  'ip bgp': bgpTableView('ipv4'),
+  'bgp ipv4': bgpTableView('ipv4'),
+  'bgp ipv6': bgpTableView('ipv6'),
   routes: { command: 'show routes', text: (r) => renderRoutes(r as KernelRouteView[]) },
   bfd: { command: 'show bfd', text: (r) => renderBfd(r as BfdView) },
   cluster: { command: 'show cluster', text: (r) => renderCluster(r as ClusterModel) },

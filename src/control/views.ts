@@ -23,12 +23,34 @@ export interface PeerSummary {
   readonly lastError?: string;
   readonly hostname?: string;
   readonly capabilities?: readonly string[];
+  /** The neighbor's group (FRR's peer-group). */
+  readonly group?: string;
+  /** The address families configured on the session. */
+  readonly families?: readonly ('ipv4' | 'ipv6')[];
+  /** Per family, for a session that carries both (otherwise the totals above are the one family's). */
+  readonly perFamily?: Partial<Record<'ipv4' | 'ipv6', PeerFamilyCounts>>;
+  /** Configured administratively down (FRR `neighbor X shutdown`: "Idle (Admin)"). */
+  readonly adminShutdown?: boolean;
+  /** RFC 8212: an eBGP session without an import or export policy exchanges nothing (FRR "(Policy)"). */
+  readonly missingPolicy?: { readonly import: boolean; readonly export: boolean };
+}
+
+export interface PeerFamilyCounts {
+  readonly received: number;
+  readonly accepted: number;
+  readonly sent: number;
 }
 
 export interface BgpSummary {
   readonly routerId: string;
   readonly localAs: number;
   readonly ribEntries: number;
+  /** Per family: the table version (moves with every change of a prefix's best path) and the Loc-RIB's prefixes. */
+  readonly families?: Readonly<Record<'ipv4' | 'ipv6', { readonly tableVersion: number; readonly ribEntries: number }>>;
+  /** Peer groups configured. */
+  readonly groups?: number;
+  /** Dynamic neighbors accepted at most (every range's limit). */
+  readonly dynamicLimit?: number;
   readonly peers: readonly PeerSummary[];
 }
 
@@ -50,14 +72,36 @@ export interface BgpPathView {
   readonly communities: readonly string[];
   readonly largeCommunities: readonly string[];
   readonly extendedCommunities: readonly string[];
+  /** Link-bandwidth weight of this next hop in the ECMP group. */
   readonly weight?: number;
   readonly age: number;
+  /** The BGP Identifier of the peer the path came from (for local paths, this router's). */
+  readonly peerRouterId?: string;
+  /** An aggregate this router originates (FRR "aggregated, local"). */
+  readonly aggregate?: boolean;
+  /** ATOMIC_AGGREGATE (RFC 4271 5.1.6) and AGGREGATOR (5.1.7, "AS address") when carried. */
+  readonly atomicAggregate?: boolean;
+  readonly aggregatedBy?: string;
+}
+
+/** A prefix of a single-prefix table: its table version and the peers it is advertised to. */
+export interface BgpEntryView {
+  readonly prefix: string;
+  readonly version: number;
+  readonly advertisedTo: readonly string[];
 }
 
 export interface BgpTable {
   readonly routerId: string;
   readonly localAs: number;
+  readonly defaultLocalPref?: number;
+  /** The family asked for (both when absent) and its table version. */
+  readonly family?: 'ipv4' | 'ipv6';
+  readonly tableVersion?: number;
+  /** Paths per prefix in FRR's order: the most recently received first. */
   readonly paths: readonly BgpPathView[];
+  /** When one prefix was asked for. */
+  readonly entries?: readonly BgpEntryView[];
 }
 
 export interface KernelRouteView {

@@ -22,6 +22,7 @@ import { planReload } from './reload-plan.js';
 import { ControlServer } from '../control/server.js';
 import { Routing, type FibPort } from './routing.js';
 import { installedRoutes, registerViews } from './views.js';
+import { DYNAMIC_LIMIT } from './summary-view.js';
 import { configRevision, RouterStatus } from './status.js';
 import type { KernelRouteView, ReloadResult, RouterCounters } from '../control/views.js';
 import { applySocketSecurity } from './socket-security.js';
@@ -298,7 +299,7 @@ export class RouterDaemon {
   /** A configured neighbor (or range) joins the speaker; `start` opens its session unless it is shut down. */
   private addNeighbor(n: NeighborConfig, start: boolean): void {
     if (n.range !== undefined) {
-      this.speaker.addRange({ range: parsePrefix(n.range), limit: 256, template: (address) => this.peerOptions(n, address) });
+      this.speaker.addRange({ range: parsePrefix(n.range), limit: DYNAMIC_LIMIT, template: (address) => this.peerOptions(n, address) });
     } else {
       const peer = this.speaker.addPeer(this.peerOptions(n, n.address!));
       if (start && !n.shutdown) peer.start();
