@@ -7,7 +7,7 @@
  */
 import { esc, timeTag } from './html.js';
 import type { AddressCheck, Agreement, ClusterModel, ClusterNode, ClusterService } from '../control/cluster.js';
-import { MAX_ROWS, stateBadge, table } from './pages.js';
+import { MAX_ROWS, nameTag, stateBadge, table } from './pages.js';
 
 /** Badge class and words for each agreement (cluster.ts Agreement). */
 const AGREEMENT: Record<Agreement, { readonly cls: string; readonly text: string }> = {
@@ -37,7 +37,7 @@ function addressItem(a: AddressCheck): string {
 
 function serviceRow(s: ClusterService): string[] {
   return [
-    esc(s.service),
+    nameTag(s.service),
     s.addresses.length ? `<ul class="nexthops">${s.addresses.map(addressItem).join('')}</ul>` : '<span class="muted">none</span>',
     esc(s.trafficPolicy), String(s.localEndpoints),
     s.announcedTo.length ? esc(s.announcedTo.join(', ')) : '<span class="muted">nobody</span>',
@@ -60,7 +60,7 @@ function nodeSection(n: ClusterNode, i: number, rows: number): string {
   const status = n.status === 'online' ? '<span class="badge up">agent online</span>'
     : n.status === 'offline' ? '<span class="badge down">agent offline</span>' : '<span class="badge wait">status unknown</span>';
   const peers = (n.agent?.peers ?? []).map((p) => [
-    `${esc(p.name)}${p.thisRouter ? ' <span class="muted">(this router)</span>' : ''}`, esc(p.address), stateBadge(p.state),
+    `${nameTag(p.name)}${p.thisRouter ? ' <span class="muted">(this router)</span>' : ''}`, esc(p.address), stateBadge(p.state),
     p.announced === undefined ? '?' : String(p.announced),
     p.bfd === undefined ? '<span class="muted">none</span>' : `${bfdBadge(p.bfd)}${p.bfd !== 'Up' && p.bfdDiagnostic && p.bfdDiagnostic !== 'None' ? ` <span class="muted">${esc(p.bfdDiagnostic)}</span>` : ''}`,
     p.lastError === undefined ? '' : `<span class="muted">${esc(p.lastError)}</span>`,
@@ -68,7 +68,7 @@ function nodeSection(n: ClusterNode, i: number, rows: number): string {
   const failures = n.agent?.failures.length
     ? `<ul class="events">${n.agent.failures.map((f) => `<li class="warn">${esc(f.service)}: ${esc(f.reason)}</li>`).join('')}</ul>` : '';
   const shown = n.services.slice(0, rows);
-  return `<section class="node" aria-labelledby="${id}"><h2 id="${id}"><span class="node-name">${esc(n.node)}</span> ${status}${
+  return `<section class="node" aria-labelledby="${id}"><h2 id="${id}"><span class="node-name name" title="${esc(n.node)}">${esc(n.node)}</span> ${status}${
     n.disagreements ? ` <span class="badge down">${plural(n.disagreements, 'disagreement')}</span>` : ''}</h2>
 ${agentLine(n)}${failures}
 ${table(`BGP sessions as ${n.node} sees them`, ['Router', 'Address', 'State', 'Announced', 'BFD', 'Last error'], peers, 'No BGP session reported.')}

@@ -77,7 +77,8 @@ describe('vipgate lab', { timeout: 240_000 }, () => {
     // the seed's views: the kernel table with three next hops per VIP, the summary, the BGP table
     expect(e).toMatch(/172\.20\.1\.1 nhid \d+ proto (201|vipgate) metric 20\s*\n\s+nexthop via 192\.168\.10\.10 dev lan0 weight 1\s*\n\s+nexthop via 192\.168\.10\.101 dev lan0 weight 1\s*\n\s+nexthop via 192\.168\.10\.102 dev lan0 weight 1/);
     // FRR's columns (MsgRcvd MsgSent TblVer InQ OutQ Up/Down State/PfxRcd PfxSnt) and its order of paths (newest first)
-    expect(e).toMatch(/\*192\.168\.10\.101\s+4\s+64512\s+\d+\s+\d+\s+\d+\s+0\s+0\s+\S+\s+3\s+0 N\/A/);
+    // the nodes' group has no export policy: RFC 8212 sends them nothing, FRR's "(Policy)"
+    expect(e).toMatch(/\*192\.168\.10\.101\s+4\s+64512\s+\d+\s+\d+\s+\d+\s+0\s+0\s+\S+\s+3 \(Policy\) N\/A/);
     expect(e).toMatch(/^\*[>=] 172\.20\.1\.1\/32 {4}192\.168\.10\.1\d* /m);
     expect(e.match(/^\*> (?:172\.20\.1\.\d\/32 {4}| {17})192\.168\.10\.10 /gm), e).toHaveLength(3);
     // the client's requests to each VIP reach at least two nodes

@@ -139,7 +139,7 @@ describe('/cluster and /api/cluster', () => {
     }
     const s = await web(options(v));
     const html = await (await fetch(`${s.url}/cluster`)).text();
-    expect(html.match(/<tr><th scope="row">default\/s/g)).toHaveLength(MAX_ROWS);
+    expect(html.match(/<tr role="row"><th scope="row" role="rowheader"><span class="name" title="default\/s/g)).toHaveLength(MAX_ROWS);
     expect(html).toContain('The first 200 of 300 Services are listed (all of them in /api/cluster).');
     expect(html).toContain(`300 Services, not listed: the page lists ${MAX_ROWS} in all (all of them in /api/cluster).`);
     expect(html).not.toContain('No Service reported.');
@@ -168,7 +168,7 @@ describe('/cluster and /api/cluster', () => {
     const html = await (await fetch(`${(await web(options(v), fake)).url}/cluster`)).text();
     const sections = html.split('<section class="node"').slice(1);
     expect(sections[0]).toContain('this router\'s session with it: <span class="badge up">Established</span> BFD <span class="badge up">Up</span>');
-    expect(sections[0]).toMatch(/<td><span class="badge up">Up<\/span><\/td>/);
+    expect(sections[0]).toMatch(/<td role="cell" data-label="BFD"><span class="badge up">Up<\/span><\/td>/);
     expect(sections[1]).toContain('<span class="badge down">Down</span> <span class="muted">Control Detection Time Expired</span>');
     expect(sections[2]).toContain('<span class="muted">none</span>');
   });
@@ -180,7 +180,7 @@ describe('/cluster and /api/cluster', () => {
     try {
       expect((await stream.next()).html).not.toContain('agent offline');
       v.apply('vipgate/home/node2/status', enc('offline'));
-      expect((await stream.next()).html).toContain('<span class="node-name">node2</span> <span class="badge down">agent offline</span>');
+      expect((await stream.next()).html).toContain('<span class="node-name name" title="node2">node2</span> <span class="badge down">agent offline</span>');
     } finally {
       stream.close();
     }
