@@ -28,6 +28,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { systemClock } from '../lib/clock.js';
 import { createLogger, type Logger } from '../lib/log.js';
+import { armStopDeadline, STOP_GRACE_SECONDS } from '../lib/stop-deadline.js';
 import { AgentTelemetry } from '../telemetry/agent-publisher.js';
 import { startIpvsDataplane, type IpvsDataplane } from './ipvs/dataplane.js';
 import { agentStatusSource } from './telemetry.js';
@@ -219,7 +220,12 @@ export async function runAgent(a: AgentArgs): Promise<number> {
   await new Promise<void>((resolve) => {
     let signals = 0;
     const onSignal = (sig: string): void => {
-      if (++signals === 1) { log.info({ signal: sig }, 'stopping'); resolve(); return; }
+      if (++signals === 1) {
+        log.info({ signal: sig }, 'stopping');
+        armStopDeadline(agent.config.gracefulShutdown.drainSeconds + STOP_GRACE_SECONDS, log);
+        resolve();
+        return;
+      }
       log.info({ signal: sig }, 'second signal: skipping the drain');
       skipDrain.abort();
     };

@@ -174,6 +174,8 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
   } catch (e) {
     if (e instanceof UsageError) { process.stderr.write(`vipgate: ${e.message}\n${USAGE}`); return ExitCode.USAGE; }
     if (e instanceof ControlError) { process.stderr.write(`vipgate: ${e.message}\n`); return ExitCode.UNREACHABLE; }
+    // failures that explain themselves (a lab daemon that does not answer, a program not installed): no stack
+    if (e instanceof Error && (e.name === 'LabError' || e.name === 'MissingProgramError')) { process.stderr.write(`vipgate: ${e.message}\n`); return ExitCode.FAILURE; }
     process.stderr.write(`vipgate: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
     return ExitCode.FAILURE;
   }

@@ -7,7 +7,7 @@ import { hostname, networkInterfaces } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import type { Socket } from 'node:net';
 import { addressInPrefix, maskBytes, parseAddress, parsePrefix, type Family, type Prefix } from '../lib/address.js';
-import type { Clock } from '../lib/clock.js';
+import type { Clock, TimerHandle } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { Peer, type PeerOptions } from '../bgp/peer.js';
 import { Speaker } from '../bgp/speaker.js';
@@ -113,6 +113,7 @@ export class RouterDaemon {
   /** End-of-RIB seen per established peer, and when the last session came up: for the startup hold. */
   private readonly endOfRib = new Map<Peer, Set<Family>>();
   private lastEstablished = 0;
+  private startupCheck?: TimerHandle;
 
   private config: RouterConfig;
   private reloading: Promise<unknown> = Promise.resolve();
@@ -424,6 +425,7 @@ export class RouterDaemon {
     const { clock } = this.deps;
     const deadline = clock.now() + this.cfg.fib.startupHold * 1000;
     this.routing.holdFib();
+    const next = (): void => { this.startupCheck = clock.at(clock.now() + 250, check); };
     const check = (): void => {
       const up = this.speaker.peers().filter((p) => p.isEstablished);
       const complete = up.length > 0 && up.every((p) => (p.negotiated?.families ?? []).every((f) => this.endOfRib.get(p)?.has(f)));
@@ -435,10 +437,15 @@ export class RouterDaemon {
       } else if (clock.now() >= deadline) {
         this.routing.releaseFib();
       } else {
-        clock.at(clock.now() + 250, check);
+        next();
       }
     };
-    clock.at(clock.now() + 250, check);
+    next();
+  }
+
+  /** Seconds SIGTERM waits before closing the sessions (gracefulShutdown.drainSeconds; 0 without sessions). */
+  drainSeconds(): number {
+    return this.speaker.peers().some((p) => p.isEstablished) ? this.cfg.gracefulShutdown.drainSeconds : 0;
   }
 
   /** Kernel requests sent and refused, when the FIB counts them. */
@@ -455,8 +462,10 @@ export class RouterDaemon {
    * then every session is closed with Cease/Administrative Shutdown and a message; kernel routes stay.
    */
   async stop(text = 'vipgate router shutting down', skipDrain?: Promise<unknown>): Promise<void> {
-    const drain = this.cfg.gracefulShutdown.drainSeconds;
-    if (drain > 0 && this.speaker.peers().some((p) => p.isEstablished)) {
+    // a stopping router writes nothing more to the kernel on its own: the startup hold's checks end here
+    this.startupCheck?.cancel();
+    const drain = this.drainSeconds();
+    if (drain > 0) {
       this.deps.log.info({ seconds: drain }, 'graceful shutdown: routes re-advertised with GRACEFUL_SHUTDOWN, draining');
       this.routing.drain();
       let timer: ReturnType<Clock['at']> | undefined;

@@ -8,6 +8,7 @@
 import { systemClock } from '../lib/clock.js';
 import { SdNotify } from '../lib/sd-notify.js';
 import { createLogger } from '../lib/log.js';
+import { armStopDeadline, STOP_GRACE_SECONDS } from '../lib/stop-deadline.js';
 import { ConfigError } from '../config/error.js';
 import { readRouterConfig } from '../config/router-config.js';
 import { routerCheckReport } from '../config/check-report.js';
@@ -76,7 +77,11 @@ export async function runRouter(a: RouterArgs, out: (s: string) => void = (s) =>
   };
   process.on('SIGHUP', reload);
   await new Promise<void>((resolve) => {
-    const stop = (sig: string) => { log.info({ signal: sig }, 'stopping'); resolve(); };
+    const stop = (sig: string) => {
+      log.info({ signal: sig }, 'stopping');
+      armStopDeadline(daemon.drainSeconds() + STOP_GRACE_SECONDS, log);
+      resolve();
+    };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });

@@ -11,7 +11,8 @@
  * share when an uplink is cut or a router dies as a whole box, and
  * down leaves no namespace or forwarder behind, also after the router was killed.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI } from '../../helpers/vipgate.js';
 import { waitFor } from '../../helpers/netns.js';
@@ -38,6 +39,7 @@ afterAll(() => { vipgate('lab', 'down'); });
 describe('vipgate lab', { timeout: 240_000 }, () => {
   it('up: the router, three agents, mosquitto with their telemetry, the web page on the host loopback', async () => {
     const up = vipgate('lab', 'up');
+    expect(up).toMatch(/mosquitto, the router and 3 agents are running and answering/);
     expect(up).toMatch(/3 BGP sessions established/);
     expect(up).toContain(`web status page: ${WEB}`);
     expect(labNamespaces().length).toBe(6);
@@ -52,6 +54,7 @@ describe('vipgate lab', { timeout: 240_000 }, () => {
     expect(api.routes.map((r) => r.prefix).sort()).toEqual(['172.20.1.1/32', '172.20.1.2/32', '172.20.1.3/32']);
     // the router's and an agent's telemetry as mosquitto keeps it, and BFD up with every agent
     const status = vipgate('lab', 'status');
+    expect(status.match(/^.*: answering$/gm)?.length, status).toBe(6);
     expect(status).toMatch(/: answering, 4 peers, 3 routes/);
     expect(status).toMatch(/vipgate\/lab\/k8s-rtr\/summary: \{"routes":3,"peers":4,"peersEstablished":3,/);
     expect(status).toMatch(/vipgate\/lab\/k8s-w1\/services\/default_svc1: \{"service":"default\/svc1","ips":\["172\.20\.1\.1"\].*"announcedTo":\["192\.168\.10\.254"\]/);
@@ -173,6 +176,19 @@ describe('vipgate lab', { timeout: 240_000 }, () => {
     expect(vipgate('lab', 'status')).toMatch(/lab: 9 namespaces/);
   });
 
+  it('status names a dead broker and a dead agent, and fails', () => {
+    const inNs = (ns: string): number[] => execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).split(/\s+/).filter(Boolean).map(Number);
+    const proc = (pid: number, file: string): string => { try { return readFileSync(`/proc/${pid}/${file}`, 'utf8'); } catch { return ''; } };
+    for (const p of inNs('vipgate-lab-rtr')) if (proc(p, 'comm').trim() === 'mosquitto') process.kill(p, 'SIGKILL');
+    for (const p of inNs('vipgate-lab-k8s-w1')) if (proc(p, 'cmdline').includes('\0agent\0')) process.kill(p, 'SIGKILL');
+    const r = spawnSync(process.execPath, [CLI, 'lab', 'status'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/^mosquitto \(mqtt:\/\/192\.168\.10\.254:1883\): DEAD/m);
+    expect(r.stdout).toMatch(/^k8s-w1's vipgate agent .*: DEAD/m);
+    expect(r.stdout).toMatch(/^k8s-w2's vipgate agent .*: answering$/m);
+    expect(r.stdout).toMatch(/lab: 2 of its daemons are dead/);
+  });
+
   it('down removes everything, even after the router was killed', async () => {
     const pids = execFileSync('ip', ['netns', 'pids', 'vipgate-lab-rtr'], { encoding: 'utf8' }).split(/\s+/).filter(Boolean);
     for (const p of pids) process.kill(Number(p), 'SIGKILL');
@@ -182,5 +198,16 @@ describe('vipgate lab', { timeout: 240_000 }, () => {
     expect(labNamespaces()).toEqual([]);
     await expect(fetch(WEB)).rejects.toThrow();
     expect(() => vipgate('lab', 'status')).toThrow();
+  });
+
+  it('up with a broker that cannot start fails, naming it, and claims no broker', () => {
+    // mosquitto replaced by /bin/false in a private mount namespace: it exits at once
+    const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `mount --bind /bin/false "$(command -v mosquitto)" && exec "$0" "$1" lab up`, process.execPath, CLI],
+      { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stdout + r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/mosquitto exited right after it started/);
+    expect(r.stdout).not.toMatch(/MQTT: mosquitto at/);
+    expect(r.stdout).not.toMatch(/BGP sessions established/);
+    expect(vipgate('lab', 'down')).toMatch(/^lab down: removed 6 namespaces/);
   });
 });

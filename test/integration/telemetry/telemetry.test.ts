@@ -19,6 +19,7 @@ import { stopChild } from '../../helpers/daemons/process.js';
 import { waitFor } from '../../helpers/netns.js';
 import { Mosquitto, type BrokerOptions } from './mosquitto.js';
 import { Watcher } from './watcher.js';
+import { requireProgram } from '../../helpers/programs.js';
 
 const VIP = '172.20.1.1/32';
 const BASE = 'vipgate/home/pi';
@@ -186,7 +187,7 @@ describe('MQTT telemetry with mosquitto', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vg-tls-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const f = (n: string) => join(dir, n);
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=test CA', '-keyout', f('ca.key'), '-out', f('ca.pem')], { stdio: 'ignore' });
+    execFileSync(requireProgram('openssl'), ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=test CA', '-keyout', f('ca.key'), '-out', f('ca.pem')], { stdio: 'ignore' });
     execFileSync('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', f('server.key'), '-out', f('server.csr')], { stdio: 'ignore' });
     execFileSync('sh', ['-c', `printf 'subjectAltName=IP:127.0.0.1\\n' > "${f('ext')}" && openssl x509 -req -in "${f('server.csr')}" -CA "${f('ca.pem')}" -CAkey "${f('ca.key')}" -CAcreateserial -days 2 -extfile "${f('ext')}" -out "${f('server.pem')}"`], { stdio: 'ignore' });
     const b = await broker({ tls: { ca: f('ca.pem'), cert: f('server.pem'), key: f('server.key') } });
