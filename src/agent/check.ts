@@ -4,8 +4,9 @@
  *   with the Secrets their BGPPeers name), or with `--metallb-objects F1,F2,...` (what `--metallb-namespace`
  *   would list, e.g. `kubectl get ipaddresspools,bgppeers,bgpadvertisements,bfdprofiles,communities -o yaml`)
  *   vipgate's settings only;
- * - every error and every warning is printed with its object and field path; exit 0 when valid (warnings or
- *   not), 3 when not, 1 when a file cannot be read;
+ * - every error and every warning is printed with its object and field path, and for a valid configuration
+ *   each peer's session features and the node-wide ones (config/check-report.ts); exit 0 when valid
+ *   (warnings or not), 3 when not, 1 when a file cannot be read;
  * - `--source file:PATH` (Services, EndpointSlices, Nodes, Namespaces as the file source reads them) adds what
  *   each node (or `--node`) would announce to each peer, after assigning addresses as the IPAM leader would,
  *   and why a Service is announced by nobody.
@@ -17,6 +18,7 @@ import { yamlDocumentValues } from '../config/router-config.js';
 import { formatCommunity, formatLargeCommunity } from '../config/values.js';
 import { formatPrefix } from '../lib/address.js';
 import { plan } from './announce/desired.js';
+import { agentCheckReport } from './config/check-report.js';
 import { checkAgentConfig, parseAgentSettings, type AgentConfigCheck } from './config/load.js';
 import type { AgentConfig } from './config/model.js';
 import { Allocator } from './ipam/allocator.js';
@@ -126,7 +128,7 @@ export async function runCheck(a: CheckArgs, out: (s: string) => void, err: (s: 
   const counts = `${result.errors.length} error${result.errors.length === 1 ? '' : 's'}, ${result.warnings.length} warning${result.warnings.length === 1 ? '' : 's'}`;
   const report = [...result.errors.map((i) => line('error', i)), ...result.warnings.map((i) => line('warning', i))].join('');
   if (!result.config) { err(`${label}: configuration is not valid (${counts})\n${report}`); return 3; }
-  out(`${label}: configuration is valid (${summary(result.config)}; ${counts})\n${report}`);
+  out(`${label}: configuration is valid (${summary(result.config)}; ${counts})\n${report}${agentCheckReport(result.config)}`);
   if (a.source?.startsWith('file:')) {
     let snapshot: Snapshot;
     try { snapshot = parseManifests(await text(a.source.slice(5))); } catch (e) { err(`vipgate agent: ${(e as Error).message}\n`); return 1; }

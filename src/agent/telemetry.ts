@@ -1,6 +1,6 @@
 /**
  * The agent's state as its MQTT telemetry reads it (src/telemetry/agent-publisher.ts): the `show agent`
- * summary, and per Service of the snapshot its addresses, traffic policy, ready endpoints on this node and
+ * summary with each session's BFD state, and per Service of the snapshot its addresses, traffic policy, ready endpoints on this node and
  * the peers this node announces it to.
  */
 import type { AgentServiceState, AgentStatusSource } from '../telemetry/agent-publisher.js';
@@ -10,7 +10,7 @@ import { agentSummary } from './views.js';
 
 export function agentStatusSource(agent: Agent, node: string): AgentStatusSource {
   return {
-    summary: () => agentSummary(agent, node),
+    summary: async () => agentSummary(agent, node, await agent.bfdViews()),
     services: () => serviceStates(agent, node),
   };
 }

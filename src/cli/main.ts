@@ -7,13 +7,14 @@
  *   vipgate reload [--json] [--socket PATH]
  * Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid configuration, 4 daemon unreachable.
  */
-import { readFileSync } from 'node:fs';
+import { vipgateVersion } from '../lib/version.js';
 import { ControlError, request } from '../control/client.js';
 import { DEFAULT_CONTROL_SOCKET } from '../control/protocol.js';
 import type { BfdView, BgpSummary, BgpTable, KernelRouteView, ReloadView } from '../control/views.js';
 import { ExitCode, parseArgs, stringFlag, UsageError } from './args.js';
 import { renderBgpSummary } from './views/bgp-summary.js';
-import { renderBgpPrefix, renderBgpTable } from './views/bgp-table.js';
+import { renderBgpTable } from './views/bgp-table.js';
+import { renderBgpPrefix } from './views/bgp-detail.js';
 import { renderRoutes } from './views/routes.js';
 import { renderBfd } from './views/bfd.js';
 import { renderReload } from './views/reload.js';
@@ -30,6 +31,7 @@ const USAGE = `usage:
                 [--source file:PATH [--node NAME]]     (validate: every error and warning; with a source, what is announced)
   vipgate show bgp summary [--json] [--socket PATH]
   vipgate show ip bgp [PREFIX] [--json] [--socket PATH]
+  vipgate show bgp ipv4|ipv6 [PREFIX] [--json] [--socket PATH]
   vipgate show ip bgp neighbors ADDRESS received-routes|advertised-routes [--json] [--socket PATH]
   vipgate show routes [--json] [--socket PATH]
   vipgate show bfd [--json] [--socket PATH]
@@ -43,11 +45,6 @@ const USAGE = `usage:
   vipgate version
 `;
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
-
 /** Where `vipgate agent` answers by default (`vipgate agent --socket`). */
 const DEFAULT_AGENT_SOCKET = '/run/vipgate/agent.sock';
 
@@ -58,6 +55,15 @@ interface ShowView {
   readonly socket?: string;
   readonly args?: (words: string[]) => Record<string, unknown>;
   readonly text: (result: unknown, words: string[]) => string;
+}
+
+/** `show ip bgp [PREFIX]`, `show bgp ipv4|ipv6 [PREFIX]`: one family's table, or one prefix of it. */
+function bgpTableView(family: 'ipv4' | 'ipv6'): ShowView {
+  return {
+    command: 'show ip bgp',
+    args: (w) => ({ family, ...(w[0] ? { prefix: w[0] } : {}) }),
+    text: (r, w) => (w[0] ? renderBgpPrefix(r as BgpTable, (r as BgpTable).paths[0]?.prefix ?? w[0]) : renderBgpTable(r as BgpTable)),
+  };
 }
 
 /** `show` words after "show" → control command and text renderer. */
@@ -72,11 +78,9 @@ const SHOW: Record<string, ShowView> = {
     },
     text: (r) => renderBgpTable(r as BgpTable),
   },
-  'ip bgp': {
-    command: 'show ip bgp',
-    args: (w) => (w[0] ? { prefix: w[0] } : {}),
-    text: (r, w) => (w[0] ? renderBgpPrefix(r as BgpTable, (r as BgpTable).paths[0]?.prefix ?? w[0]) : renderBgpTable(r as BgpTable)),
-  },
+  'ip bgp': bgpTableView('ipv4'),
+  'bgp ipv4': bgpTableView('ipv4'),
+  'bgp ipv6': bgpTableView('ipv6'),
   routes: { command: 'show routes', text: (r) => renderRoutes(r as KernelRouteView[]) },
   bfd: { command: 'show bfd', text: (r) => renderBfd(r as BfdView) },
   cluster: { command: 'show cluster', text: (r) => renderCluster(r as ClusterModel) },
@@ -163,7 +167,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
         return await runStatusPage(rest, out);
       }
       case 'version': case '--version':
-        out(`vipgate ${version()}\n`);
+        out(`vipgate ${vipgateVersion()}\n`);
         return ExitCode.OK;
       case 'help': case '--help': case undefined:
         out(USAGE);

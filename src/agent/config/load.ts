@@ -18,7 +18,7 @@ import { fromMetallbConfigMap, isLegacyConfig, metallbConfigMapSchema } from './
 import { fromMetallbCrds, isMetallbObject, isSecret } from './metallb-crds.js';
 import type { AgentConfig } from './model.js';
 import { semanticIssues } from './semantic.js';
-import { fromVipgateFormat, settingsOf, vipgateAgentSchema, vipgateSettingsSchema, withSettings, type AgentSettings } from './vipgate-format.js';
+import { fromVipgateFormat, inertAgentSettings, settingsOf, vipgateAgentSchema, vipgateSettingsSchema, withSettings, type AgentSettings } from './vipgate-format.js';
 
 /** What a configuration check found: the configuration when it has no errors, and every error and warning. */
 export interface AgentConfigCheck {
@@ -44,6 +44,8 @@ export function checkAgentConfig(docs: readonly unknown[], settings?: AgentSetti
   const warnings: ConfigIssue[] = [];
   const f: Findings = { issue: (path, message) => { errors.push({ path, message }); }, warn: (path, message) => { warnings.push({ path, message }); } };
   const objects = flatten(docs);
+  // the settings file's own warnings ("path: what")
+  for (const w of settings?.warnings ?? []) { const at = w.indexOf(': '); warnings.push({ path: w.slice(0, at), message: w.slice(at + 2) }); }
   let cfg: AgentConfig | undefined;
   if (objects.some(isMetallbObject)) {
     const part = fromMetallbCrds(objects, f);
@@ -67,8 +69,11 @@ export function checkAgentConfig(docs: readonly unknown[], settings?: AgentSetti
       else errors.push(...zodIssues(r.error.issues, legacy));
     } else {
       const r = vipgateAgentSchema.safeParse(doc);
-      if (r.success) cfg = fromVipgateFormat(r.data);
-      else errors.push(...zodIssues(r.error.issues, doc));
+      if (r.success) {
+        cfg = fromVipgateFormat(r.data);
+        // settings written that do nothing because their feature is off
+        warnings.push(...inertAgentSettings(doc));
+      } else errors.push(...zodIssues(r.error.issues, doc));
     }
   }
   // cross-field checks only on a config whose parts all parsed (a dropped part would cause false reports)
@@ -108,7 +113,7 @@ export function parseAgentSettings(text: string, source = 'agent settings'): Age
   if (docs.length > 1) throw new ConfigError([{ path: '', message: `expected one settings document, found ${docs.length}` }], source);
   const r = vipgateSettingsSchema.safeParse(docs[0] ?? {});
   if (!r.success) throw new ConfigError(zodIssues(r.error.issues, docs[0] ?? {}), source);
-  return settingsOf(r.data);
+  return { ...settingsOf(r.data), warnings: inertAgentSettings(docs[0]).map(issueText) };
 }
 
 /** MetalLB's objects as the API server lists them (and the Secrets they name), with vipgate's settings → AgentConfig; throws ConfigError. */

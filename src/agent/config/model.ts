@@ -162,6 +162,8 @@ export interface AgentConfig {
     readonly tls?: { readonly ca?: string | undefined; readonly cert?: string | undefined; readonly key?: string | undefined; readonly rejectUnauthorized: boolean } | undefined;
     readonly queueLimit: number; readonly intervalMs: number; readonly passwordFile?: string | undefined;
   };
+  /** Prometheus metrics of this agent on their own HTTP listener (src/agent/metrics.ts); undefined: off. */
+  readonly metrics?: { readonly address: string; readonly port: number };
   /** "path: what" of things read but not used (MetalLB features vipgate does not have, unknown fields), for the log and --check. */
   readonly warnings: readonly string[];
 }
@@ -180,6 +182,8 @@ export const DEFAULTS = {
   shutdown: 'auto',
   announceClusterWithoutEndpoints: false,
   kubernetesState: { enabled: true, writesPerSecond: 5, burst: 20 },
+  /** MetalLB's speaker serves its metrics on 7472; the agent, which may run beside it while a site moves over, on the next port. */
+  metrics: { address: '0.0.0.0', port: 7473 },
 } as const;
 
 /** `ebgpMultihop` as written (MetalLB's boolean, or a hop count) → the TTL, or undefined for the default. */

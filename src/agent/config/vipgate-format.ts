@@ -11,11 +11,14 @@
  *   gracefulShutdown: { drainSeconds: 5 }          # RFC 8326 drain on a stop (at most 25 s)
  *   gracefulRestart: { enabled: true, restartTime: 120, stateDir: /run/vipgate }   # RFC 4724
  *   shutdown: auto                                  # or graceful-shutdown / graceful-restart
+ *   metrics: { port: 7473 }                         # Prometheus /metrics on 0.0.0.0:7473
  */
 import { z } from 'zod';
+import type { ConfigIssue } from '../../config/error.js';
 import { asNumber, community, ipAddress, ipv4Address, largeCommunity } from '../../config/values.js';
 import { bfdSettings, mqttConnection } from '../../config/schema.js';
 import { peerBfd } from './bfd.js';
+import { featureOn, inertSettings, type FeatureBlock } from '../../config/features.js';
 import { DEFAULT_INTERFACE } from '../ipvs/node-network.js';
 import type { MetallbPart } from './metallb-crds.js';
 import { serviceAllocationSpec } from './metallb-crds.js';
@@ -120,6 +123,11 @@ export const vipgateAgentSchema = z.strictObject({
     /** arp_ignore=1 / arp_announce=2 so the node answers ARP only for its own addresses (kube-proxy --ipvs-strict-arp). */
     strictArp: z.boolean().default(true),
   }).prefault({}),
+  /** Prometheus metrics at http://address:port/metrics (src/agent/metrics.ts); absent: off (and not loaded). */
+  metrics: z.strictObject({
+    address: ipAddress.default(DEFAULTS.metrics.address),
+    port: z.number().int().min(1).max(65535).default(DEFAULTS.metrics.port),
+  }).optional(),
   /** MQTT telemetry (src/telemetry/agent-publisher.ts): topics vipgate/<site>/<node>/...; absent: off. */
   telemetry: z.strictObject({
     ...mqttConnection,
@@ -140,7 +148,7 @@ export const vipgateAgentSchema = z.strictObject({
  */
 export const vipgateSettingsSchema = vipgateAgentSchema.omit({ asn: true, routerId: true, peers: true, pools: true, advertisements: true });
 
-export type AgentSettings = Pick<AgentConfig, 'externalIPs' | 'linkBandwidth' | 'leaderElection' | 'loadBalancerClass' | 'gracefulShutdown' | 'gracefulRestart' | 'shutdown' | 'announceClusterWithoutEndpoints' | 'kubernetesState' | 'ipvs' | 'telemetry'>;
+export type AgentSettings = Pick<AgentConfig, 'externalIPs' | 'linkBandwidth' | 'leaderElection' | 'loadBalancerClass' | 'gracefulShutdown' | 'gracefulRestart' | 'shutdown' | 'announceClusterWithoutEndpoints' | 'kubernetesState' | 'ipvs' | 'telemetry' | 'metrics' | 'warnings'>;
 
 export function settingsOf(c: z.output<typeof vipgateSettingsSchema>): AgentSettings {
   return {
@@ -155,12 +163,39 @@ export function settingsOf(c: z.output<typeof vipgateSettingsSchema>): AgentSett
     kubernetesState: c.kubernetesState,
     ...(c.ipvs.enabled ? { ipvs: { interface: c.ipvs.interface, strictArp: c.ipvs.strictArp } } : {}),
     ...(c.telemetry ? { telemetry: c.telemetry } : {}),
+    ...(c.metrics ? { metrics: c.metrics } : {}),
+    warnings: [],
   };
 }
 
 /** MetalLB's objects (or ConfigMap) with vipgate's settings (the defaults when no settings file is given). */
 export function withSettings(part: MetallbPart, format: AgentConfig['format'], warnings: readonly string[], settings = settingsOf(vipgateSettingsSchema.parse({}))): AgentConfig {
   return { format, ...part, ...settings, warnings };
+}
+
+const block = (v: unknown): FeatureBlock | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? v as FeatureBlock : undefined);
+
+/**
+ * Settings written (in the document as given, before defaults) that do nothing because their feature is
+ * off, as warnings "path: ...". A peer's `bfd` turns BFD on unless it says `enabled: false` (features.ts);
+ * gracefulRestart and linkBandwidth are on unless `enabled: false`; ipvs and externalIPs change what the
+ * node does (IPVS taken over from kube-proxy, more addresses announced), so they stay off unless
+ * `enabled: true`.
+ */
+export function inertAgentSettings(doc: unknown): ConfigIssue[] {
+  const d = block(doc) ?? {};
+  const explicit = (b: FeatureBlock | undefined, fallback: boolean) => b?.enabled ?? fallback;
+  const found = [
+    ...(Array.isArray(d['peers']) ? d['peers'] : []).map((p, i) => {
+      const bfd = block(block(p)?.['bfd']);
+      return inertSettings(`peers[${i}].bfd`, 'BFD', bfd, featureOn([bfd]));
+    }),
+    inertSettings('gracefulRestart', 'graceful restart', block(d['gracefulRestart']), explicit(block(d['gracefulRestart']), DEFAULTS.gracefulRestart.enabled)),
+    inertSettings('linkBandwidth', 'link bandwidth', block(d['linkBandwidth']), explicit(block(d['linkBandwidth']), DEFAULTS.linkBandwidth.enabled)),
+    inertSettings('ipvs', 'IPVS', block(d['ipvs']), explicit(block(d['ipvs']), false), 'it needs enabled: true'),
+    inertSettings('externalIPs', 'announcing spec.externalIPs', block(d['externalIPs']), explicit(block(d['externalIPs']), false), 'it needs enabled: true'),
+  ];
+  return found.filter((w): w is ConfigIssue => w !== undefined);
 }
 
 export function fromVipgateFormat(c: z.output<typeof vipgateAgentSchema>): AgentConfig {

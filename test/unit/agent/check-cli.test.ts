@@ -81,6 +81,13 @@ endpoints: [{ addresses: [10.42.0.1], conditions: { ready: true }, nodeName: n1 
     expect(r.code).toBe(0);
     expect(r.out.split('\n').slice(1)).toEqual([
       '  warning BGPPeer/router.spec.holdtime: unknown field, ignored',
+      'Peer    Address         AS     BFD (rx/tx)  Other',
+      'router  192.168.10.254  64513  off          -',
+      'graceful restart: on, 120 s',
+      'graceful shutdown: drain 5 s, stop: auto',
+      'ipvs: off',
+      'telemetry: off',
+      'metrics: off',
       'node n1:',
       '  to router: 192.168.10.0/32 (default/web)',
       '  default/idle not announced: noEndpoints: the Service has no ready endpoint on any node',
