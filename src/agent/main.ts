@@ -13,16 +13,18 @@
  *   configuration. `--config FILE` is then optional and holds only vipgate's own settings (the keys of
  *   vipgate's format other than asn, routerId, peers, pools and advertisements: gracefulShutdown,
  *   gracefulRestart, shutdown, externalIPs, linkBandwidth, leaderElection, loadBalancerClass, ipvs,
- *   telemetry); without it they take their defaults. It is watched and read on SIGHUP too.
+ *   telemetry, metrics); without it they take their defaults. It is watched and read on SIGHUP too.
  * A new configuration with problems changes nothing; each problem is logged with its field. Changes of
- * `ipvs`, `telemetry`, `leaderElection` and `gracefulRestart.stateDir` are logged and apply at the next
- * start. SIGTERM or SIGINT stops gracefully (Agent.shutdown):
+ * `ipvs`, `telemetry`, `metrics`, `leaderElection` and `gracefulRestart.stateDir` are logged and apply at
+ * the next start. With `metrics`, Prometheus metrics on their own listener (./metrics.ts, loaded only then). SIGTERM or SIGINT stops gracefully (Agent.shutdown):
  * `shutdown: graceful-shutdown` drains (RFC 8326: GRACEFUL_SHUTDOWN, `gracefulShutdown.drainSeconds`,
  * withdraw, Cease/Administrative Shutdown with a message), `graceful-restart` closes the sessions without
  * NOTIFICATION so the routers keep our routes as stale (RFC 4724) and leaves a marker in
  * `gracefulRestart.stateDir` so that the next run sets the Restart State bit; `auto` picks per source and
  * node state. A second SIGTERM or SIGINT skips what is left of the drain.
- * Exit codes: 0 clean stop, 2 usage, 3 invalid configuration, 1 failure.
+ * With the Kubernetes source, the agent's state goes into Kubernetes as MetalLB writes it (k8s/reporter.ts:
+ * Events, ip-allocated-from-pool, ServiceBGPStatus, ConfigurationState), in the background.
+ * `vipgate agent --check` is check.ts. Exit codes: 0 clean stop, 2 usage, 3 invalid configuration, 1 failure.
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -123,6 +125,20 @@ function startTelemetry(cfg: AgentConfig, agent: Agent, node: string, log: Logge
   }
 }
 
+/** Prometheus metrics when configured; prom-client and the collectors load only then. A listener that cannot bind is logged. */
+async function startMetrics(cfg: AgentConfig, agent: Agent, ipvs: IpvsDataplane | undefined, log: Logger): Promise<{ close(): Promise<void> } | undefined> {
+  if (!cfg.metrics) return undefined;
+  try {
+    const { startAgentMetrics } = await import('./metrics.js');
+    const m = await startAgentMetrics(agent, ipvs, cfg.metrics);
+    log.info({ url: m.url }, 'Prometheus metrics listening');
+    return m;
+  } catch (e) {
+    log.error({ err: (e as Error).message, ...cfg.metrics }, 'Prometheus metrics failed to start; the agent goes on without them');
+    return undefined;
+  }
+}
+
 /**
  * The default BGP identifier is the first IPv4 address of a running interface; at boot (or in a fresh
  * namespace) the interface may not have its carrier yet: wait for one, bounded, rather than fail at once.
@@ -195,6 +211,18 @@ export async function runAgent(a: AgentArgs): Promise<number> {
   await agent.start();
   log.info({ node, source: a.source, format: cfg.format, peers: cfg.peers.length, pools: cfg.pools.length }, 'vipgate agent started');
   const telemetry = startTelemetry(cfg, agent, node, log);
+  const metrics = await startMetrics(cfg, agent, ipvs, log);
+  // Events, annotations, ServiceBGPStatus and ConfigurationState: the Kubernetes source only
+  let state: { stop(): void } | undefined;
+  if (cfg.kubernetesState.enabled && 'kc' in source) {
+    const [{ StateReporter }, { KubernetesSource }] = await Promise.all([import('./k8s/reporter.js'), import('./source/kubernetes.js')]);
+    if (source instanceof KubernetesSource) {
+      const namespace = cfg.kubernetesState.namespace ?? a.metallbNamespace ?? cfg.leaderElection.namespace;
+      const reporter = StateReporter.forCluster(source.kc, namespace, { agent, feed, node, clock: systemClock, log: log.child({ part: 'k8s-state' }) });
+      reporter.start();
+      state = reporter;
+    }
+  }
   feed.watch((next) => agent.reconfigure(next));
   process.on('SIGHUP', () => { log.info('SIGHUP: reading the configuration again'); void feed.reload(); });
   const skipDrain = new AbortController();
@@ -228,7 +256,9 @@ export async function runAgent(a: AgentArgs): Promise<number> {
       }
     },
   });
+  state?.stop();
   await telemetry?.stop();
+  await metrics?.close();
   await ipvs?.close();
   await control.close();
   return 0;

@@ -1,6 +1,7 @@
 /**
  * `vipgate`: one binary with subcommands, as k3s ships `k3s server` / `k3s agent`.
  *   vipgate router --config FILE [--socket PATH] [--check] [--no-fib] [--log-level L]
+ *   vipgate agent ... | vipgate agent --check (--config FILE | --metallb-objects FILES) [--source file:PATH]
  *   vipgate show bgp summary | ip bgp [PREFIX] | routes | running-config | agent-manifests  [--json] [--socket PATH]
  *   vipgate clear bgp [PEER|*] [--socket PATH]
  *   vipgate reload [--json] [--socket PATH]
@@ -12,7 +13,8 @@ import { DEFAULT_CONTROL_SOCKET } from '../control/protocol.js';
 import type { AgentManifestsView, BfdView, BgpSummary, BgpTable, KernelRouteView, ReloadView } from '../control/views.js';
 import { ExitCode, parseArgs, stringFlag, UsageError } from './args.js';
 import { renderBgpSummary } from './views/bgp-summary.js';
-import { renderBgpPrefix, renderBgpTable } from './views/bgp-table.js';
+import { renderBgpTable } from './views/bgp-table.js';
+import { renderBgpPrefix } from './views/bgp-detail.js';
 import { renderRoutes } from './views/routes.js';
 import { renderBfd } from './views/bfd.js';
 import { renderReload } from './views/reload.js';
@@ -25,8 +27,11 @@ const USAGE = `usage:
   vipgate router --config FILE [--socket PATH] [--check] [--no-fib] [--log-level LEVEL]
   vipgate agent --source file:PATH|kubernetes[:KUBECONFIG] (--config FILE | --metallb-namespace NS [--config SETTINGS])
                 [--node NAME] [--socket PATH] [--log-level LEVEL]          (the config is re-read on change and on SIGHUP)
+  vipgate agent --check (--config FILE | --metallb-objects FILE[,FILE...] [--config SETTINGS])
+                [--source file:PATH [--node NAME]]     (validate: every error and warning; with a source, what is announced)
   vipgate show bgp summary [--json] [--socket PATH]
   vipgate show ip bgp [PREFIX] [--json] [--socket PATH]
+  vipgate show bgp ipv4|ipv6 [PREFIX] [--json] [--socket PATH]
   vipgate show ip bgp neighbors ADDRESS received-routes|advertised-routes [--json] [--socket PATH]
   vipgate show routes [--json] [--socket PATH]
   vipgate show bfd [--json] [--socket PATH]
@@ -53,6 +58,15 @@ interface ShowView {
   readonly text: (result: unknown, words: string[]) => string;
 }
 
+/** `show ip bgp [PREFIX]`, `show bgp ipv4|ipv6 [PREFIX]`: one family's table, or one prefix of it. */
+function bgpTableView(family: 'ipv4' | 'ipv6'): ShowView {
+  return {
+    command: 'show ip bgp',
+    args: (w) => ({ family, ...(w[0] ? { prefix: w[0] } : {}) }),
+    text: (r, w) => (w[0] ? renderBgpPrefix(r as BgpTable, (r as BgpTable).paths[0]?.prefix ?? w[0]) : renderBgpTable(r as BgpTable)),
+  };
+}
+
 /** `show` words after "show" → control command and text renderer. */
 const SHOW: Record<string, ShowView> = {
   'bgp summary': { command: 'show bgp summary', text: (r) => renderBgpSummary(r as BgpSummary) },
@@ -65,11 +79,9 @@ const SHOW: Record<string, ShowView> = {
     },
     text: (r) => renderBgpTable(r as BgpTable),
   },
-  'ip bgp': {
-    command: 'show ip bgp',
-    args: (w) => (w[0] ? { prefix: w[0] } : {}),
-    text: (r, w) => (w[0] ? renderBgpPrefix(r as BgpTable, (r as BgpTable).paths[0]?.prefix ?? w[0]) : renderBgpTable(r as BgpTable)),
-  },
+  'ip bgp': bgpTableView('ipv4'),
+  'bgp ipv4': bgpTableView('ipv4'),
+  'bgp ipv6': bgpTableView('ipv6'),
   routes: { command: 'show routes', text: (r) => renderRoutes(r as KernelRouteView[]) },
   bfd: { command: 'show bfd', text: (r) => renderBfd(r as BfdView) },
   cluster: { command: 'show cluster', text: (r) => renderCluster(r as ClusterModel) },
@@ -107,10 +119,18 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
         }, out);
       }
       case 'agent': {
-        const p = parseArgs(rest, ['source', 'config', 'metallb-namespace', 'node', 'socket', 'log-level'], []);
+        const p = parseArgs(rest, ['source', 'config', 'metallb-namespace', 'metallb-objects', 'node', 'socket', 'log-level'], ['check']);
         const source = stringFlag(p, 'source');
         const config = stringFlag(p, 'config');
         const metallbNamespace = stringFlag(p, 'metallb-namespace');
+        const metallbObjects = stringFlag(p, 'metallb-objects')?.split(',').filter(Boolean);
+        if (p.flags.has('check')) {
+          if (!config && !metallbObjects?.length) throw new UsageError('agent --check needs --config FILE or --metallb-objects FILE[,FILE...]');
+          if (source && !source.startsWith('file:')) throw new UsageError('agent --check shows announcements for --source file:PATH only');
+          const { runCheck } = await import('../agent/check.js');
+          return await runCheck({ config, metallbObjects, source, node: stringFlag(p, 'node') }, out, (t) => process.stderr.write(t));
+        }
+        if (metallbObjects) throw new UsageError('--metallb-objects goes with --check (a running agent reads --metallb-namespace or --config)');
         if (!source || (!config && !metallbNamespace)) throw new UsageError('agent needs --source and --config FILE or --metallb-namespace NS');
         const node = stringFlag(p, 'node');
         const socket = stringFlag(p, 'socket');

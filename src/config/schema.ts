@@ -257,8 +257,13 @@ export const routerConfigSchema = z.strictObject({
     /** Enables admin actions (reset a session); at least 12 characters. */
     adminToken: z.string().min(12).optional(),
     /**
+     * The page's address as its users reach it (Home Assistant's device link); default http://ADDRESS:PORT/,
+     * with the host name for 0.0.0.0 or ::, none for a loopback address.
+     */
+    publicUrl: z.string().regex(/^https?:\/\/[^/]/, { error: 'must be http://host[:port][/path] or https://...' }).optional(),
+    /**
      * Where the node agent's images are (vipgate-agent-VERSION-ARCH.tar or .tar.gz, with .tar.sha256), served
-     * at /k3s/ for `k3s ctr images import`; default: the release's own k3s/ directory (the SD image's).
+     * at /k3s/ for `k3s ctr images import`; default /usr/share/vipgate/k3s (where the SD image has them).
      */
     agentImages: z.string().min(1).optional(),
   }).optional(),

@@ -135,7 +135,9 @@ async function measure(out: Out, what: string, protocol: string, uplink: string,
   out(`\n### HA: ${what}\n`);
   const f = await duringStream({
     clientNs: HA.outside.ns, vip: LAB.vips[0], fail,
-    detectedAt: (t0) => sessionDownAt(protocol, t0), converged: () => !upstreamPaths().includes(uplink), kernelNs: HA.upstream.ns,
+    // converged: the upstream routes the pool through the other router only (not: no route at all)
+    detectedAt: (t0) => sessionDownAt(protocol, t0), kernelNs: HA.upstream.ns,
+    converged: () => { const paths = upstreamPaths(); return paths.length > 0 && !paths.includes(uplink); },
   });
   out(`$ ip route show ${LAB.pool}   # on the upstream router, after\n${inNs(HA.upstream.ns, 'ip', ['route', 'show', LAB.pool])}`);
   out(streamLine(f, LAB.vips[0]));

@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { request } from '../control/client.js';
+import { routerNode } from '../telemetry/discovery.js';
 import type { BgpSummary } from '../control/views.js';
 import { alive, brokerProbe, controlProbe, startDaemon, type Probe } from './daemons.js';
 import { addBridgePort, addLink, addNamespace, inNs, labNamespaces, processesWhere, processesWith, removeNamespace, signal, spawnDetached, startDetached } from './ns.js';
@@ -160,7 +161,7 @@ export async function labUp(out: Out): Promise<void> {
 }
 
 const webLine = (): string => `web status page: ${WEB_URL} (the router's page, forwarded from its namespace)`;
-const mqttLine = (): string => `MQTT: mosquitto at ${MQTT_URL} in ${LAB.router.ns}, the routers and agents publish vipgate/${TELEMETRY_SITE}/#`;
+const mqttLine = (): string => `MQTT: mosquitto at ${MQTT_URL} in ${LAB.router.ns}, the routers and agents publish vipgate/${TELEMETRY_SITE}/#, Home Assistant discovery homeassistant/#`;
 
 async function summary(socket: string): Promise<BgpSummary> {
   return await request(socket, 'show bgp summary', {}, 3000) as BgpSummary;
@@ -223,8 +224,10 @@ export async function labStatus(out: Out): Promise<number> {
     out(`${webLine()}: answering, ${web.summary.peers.length} peers, ${web.routes.length} routes\n`);
     out(`${mqttLine()}\n`);
   }
-  // what the router and one node's agent keep retained on the broker
-  for (const topic of [`vipgate/${TELEMETRY_SITE}/${ROUTER1.name}/summary`, `vipgate/${TELEMETRY_SITE}/${LAB.nodes[1]!.name}/services/default_svc1`]) {
+  // what the router and one node's agent keep retained on the broker, and what a Home Assistant would get
+  const router = `vipgate/${TELEMETRY_SITE}/${ROUTER1.name}`;
+  const ha = `homeassistant/sensor/${routerNode({ site: TELEMETRY_SITE, host: ROUTER1.name })}`;
+  for (const topic of [`${router}/summary`, `vipgate/${TELEMETRY_SITE}/${LAB.nodes[1]!.name}/services/default_svc1`, `${router}/vips/${LAB.vips[0]}_32`, `${ha}/vip_${LAB.vips[0]!.replaceAll('.', '_')}_32_state/config`]) {
     try {
       out(`${topic}: ${inNs(LAB.router.ns, process.execPath, [MQTT_GET, LAB.router.lan, '1883', topic]).trim()}\n`);
     } catch (e) {

@@ -1,4 +1,7 @@
-/** The running vipgate's version: package.json's, beside dist/ (the repository, or the app of a release slot). */
+/**
+ * The running build's version, from the package.json beside src/ and dist/ (`vipgate version`, the
+ * metrics' vipgate_build_info, Home Assistant's device sw_version). Read once.
+ */
 import { readFileSync } from 'node:fs';
 
 let cached: string | undefined;

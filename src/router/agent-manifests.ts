@@ -1,7 +1,8 @@
 /**
  * `vipgate show agent-manifests` and the status page's /k3s/agent.yaml: the manifests that install the
  * node agent on k3s, rendered by the router for its own nodes from deploy/ as shipped beside the app
- * (image/app.sh copies deploy/*.yaml): rbac.yaml (namespace, service account, RBAC) as it is; config.yaml's
+ * (image/app.sh copies deploy/*.yaml): rbac.yaml (namespace, service account, RBAC) and rbac-state.yaml (what
+ * the agent writes into Kubernetes: Events, annotations, MetalLB's state objects) as they are; config.yaml's
  * ConfigMap with asn, peers and pools in its agent.yaml set from this router's configuration
  * (agent-settings.ts), its other settings and comments kept; daemonset.yaml naming the agent image of the
  * version the box serves (what `npm run agent-image` tags; src/lib/agent-images.ts). A header says where it
@@ -13,17 +14,18 @@ import { isMap, isScalar, isSeq, parseAllDocuments, parseDocument, type Document
 import type { AgentManifestsView } from '../control/views.js';
 import type { RouterConfig } from '../config/resolve.js';
 import { agentSettings, type AgentSettings, type LocalAddress } from './agent-settings.js';
+import { statusPageUrl } from './page-url.js';
 
 /** The image `npm run agent-image` tags (image/agent/build.sh), :VERSION. */
 export const AGENT_IMAGE = 'docker.io/library/vipgate-agent';
 const DEPLOY_DIR = fileURLToPath(new URL('../../deploy/', import.meta.url));
 
-export interface ManifestTemplates { readonly rbac: string; readonly config: string; readonly daemonset: string }
+export interface ManifestTemplates { readonly rbac: string; readonly rbacState: string; readonly config: string; readonly daemonset: string }
 
-/** deploy/rbac.yaml, config.yaml and daemonset.yaml beside the app. */
+/** deploy/rbac.yaml, rbac-state.yaml, config.yaml and daemonset.yaml beside the app. */
 export function loadTemplates(dir = DEPLOY_DIR): ManifestTemplates {
   const read = (f: string) => readFileSync(`${dir}/${f}`, 'utf8');
-  return { rbac: read('rbac.yaml'), config: read('config.yaml'), daemonset: read('daemonset.yaml') };
+  return { rbac: read('rbac.yaml'), rbacState: read('rbac-state.yaml'), config: read('config.yaml'), daemonset: read('daemonset.yaml') };
 }
 
 export interface RenderOptions {
@@ -80,15 +82,10 @@ function setImages(doc: Document.Parsed, image: string): void {
   }
 }
 
-/**
- * Where the nodes find the page: `web` on a specific address, else the router's address on the nodes'
- * segment; none when the page is off or on loopback only (the nodes cannot reach it there).
- */
+/** Where the nodes find the page (page-url.ts, an unspecified address by the router's address on their segment), without the final /. */
 function defaultBoxUrl(cfg: RouterConfig, s: AgentSettings): string | undefined {
-  if (!cfg.web || /^127\.|^::1$/.test(cfg.web.address)) return undefined;
-  const specific = cfg.web.address !== '0.0.0.0' && cfg.web.address !== '::' ? cfg.web.address : s.peers[0]!.address;
-  const host = specific.includes(':') ? `[${specific}]` : specific;
-  return `http://${host}${cfg.web.port === 80 ? '' : `:${cfg.web.port}`}`;
+  const host = s.peers[0]!.address;
+  return cfg.web ? statusPageUrl(cfg.web, host.includes(':') ? `[${host}]` : host)?.replace(/\/+$/, '') : undefined;
 }
 
 /** The node-side and cluster-side install, as commands. */
@@ -128,7 +125,7 @@ export function renderAgentManifests(cfg: RouterConfig, o: RenderOptions): Agent
   configMap.commentBefore = ' The agent\'s configuration, rendered for this router\'s nodes (kubectl -n vipgate-system edit configmap vipgate-agent\n changes it; the agents apply a change without a restart).';
   const daemonset = one(o.templates.daemonset, 'DaemonSet', 'daemonset.yaml');
   setImages(daemonset, image);
-  const rbac = parseAllDocuments(o.templates.rbac).filter((d) => d.contents !== null);
+  const rbac = [o.templates.rbac, o.templates.rbacState].flatMap((t) => parseAllDocuments(t).filter((d) => d.contents !== null));
   const docs = [...rbac, configMap, daemonset].map((d) => d.toString(STRINGIFY).replace(/^---\n/, ''));
   const yaml = `${header.split('\n').map((l) => `#${l}`).join('\n')}\n---\n${docs.join('---\n')}`;
   return { yaml, agentConfig, image, warnings, ranges: s.ranges, install };

@@ -22,8 +22,9 @@ import { planReload } from './reload-plan.js';
 import { ControlServer } from '../control/server.js';
 import { Routing, type FibPort } from './routing.js';
 import { installedRoutes, registerViews } from './views.js';
+import { DYNAMIC_LIMIT } from './summary-view.js';
 import { configRevision, RouterStatus } from './status.js';
-import type { KernelRouteView, ReloadResult } from '../control/views.js';
+import type { KernelRouteView, ReloadResult, RouterCounters } from '../control/views.js';
 import { applySocketSecurity } from './socket-security.js';
 import { md5Socket, setMd5 } from '../native/tcp-md5.js';
 import { sha1Key, startBfdService, type BfdService, type TransportFactory } from '../bfd/service.js';
@@ -41,6 +42,8 @@ export interface RouterDeps {
     close?(): Promise<void>; kernelRoutes?(): Promise<KernelRouteView[]>; withdrawNexthop?(address: string): Promise<unknown>;
     /** Delete what a previous run left in the kernel and this run has not confirmed. */
     sweep?(): Promise<{ readonly requests: number }>;
+    /** Kernel requests sent and refused (src/fib/counters.ts). */
+    readonly counters?: { view(): { readonly operations: RouterCounters['fibOperations']; readonly errors: RouterCounters['fibKernelErrors'] } };
   };
   readonly controlSocket?: string;
   /** BFD packets' way out and in; default UDP 3784 with TTL 255 (RFC 5881). Opened only if a neighbor runs BFD. */
@@ -297,7 +300,7 @@ export class RouterDaemon {
   /** A configured neighbor (or range) joins the speaker; `start` opens its session unless it is shut down. */
   private addNeighbor(n: NeighborConfig, start: boolean): void {
     if (n.range !== undefined) {
-      this.speaker.addRange({ range: parsePrefix(n.range), limit: 256, template: (address) => this.peerOptions(n, address) });
+      this.speaker.addRange({ range: parsePrefix(n.range), limit: DYNAMIC_LIMIT, template: (address) => this.peerOptions(n, address) });
     } else {
       const peer = this.speaker.addPeer(this.peerOptions(n, n.address!));
       if (start && !n.shutdown) peer.start();
@@ -444,6 +447,9 @@ export class RouterDaemon {
   drainSeconds(): number {
     return this.speaker.peers().some((p) => p.isEstablished) ? this.cfg.gracefulShutdown.drainSeconds : 0;
   }
+
+  /** Kernel requests sent and refused, when the FIB counts them. */
+  fibCounters(): ReturnType<NonNullable<NonNullable<RouterDeps['fib']>['counters']>['view']> | undefined { return this.deps.fib?.counters?.view(); }
 
   /** The kernel's view of our routes when the FIB can dump it, else what we asked it to install. */
   async kernelRoutes(): Promise<KernelRouteView[]> {

@@ -16,6 +16,7 @@ import { CLUSTER_LIMITS, watchCluster, type ClusterView } from '../telemetry/clu
 import { startTelemetry, type MqttTelemetry } from '../telemetry/publisher.js';
 import { startWeb, type WebServer } from '../web/server.js';
 import { DEFAULT_AGENT_IMAGES } from '../lib/agent-images.js';
+import { statusPageUrl } from './page-url.js';
 import { clusterModel } from '../web/cluster.js';
 import type { ClusterModel } from '../control/cluster.js';
 import type { ExtraGauge } from '../web/metrics.js';
@@ -77,23 +78,25 @@ export async function startObservers(cfg: RouterConfig, status: RouterStatus, de
     ...(t.password !== undefined ? { password: t.password } : {}),
     ...(t.tls ? { tls: t.tls } : {}),
     ...(t.homeAssistant !== false ? { discoveryPrefix: t.homeAssistant } : {}),
+    ...(cfg.web && statusPageUrl(cfg.web, host) ? { configurationUrl: statusPageUrl(cfg.web, host) } : {}),
   }, status, clock, log.child({ module: 'mqtt' })) : undefined;
   const cluster = t && telemetry ? watchCluster(telemetry, t.site, host) : undefined;
+  if (cluster) telemetry?.attachCluster(cluster);
   const clusterOptions = cluster ? { source: cluster, ownAddresses: ownAddresses(cfg) } : undefined;
   const gauges: ExtraGauge[] = [
     ...(history ? [
-      { name: 'vipgate_history_dropped_rows', help: 'History rows dropped (queue full or history stopped)', value: () => history.store.dropped },
+      { name: 'vipgate_history_dropped_rows_total', kind: 'counter' as const, help: 'History rows dropped (queue full or history stopped)', value: () => history.store.dropped },
       { name: 'vipgate_history_stopped', help: '1 when the history stopped writing (disk full)', value: () => (history.store.stopped ? 1 : 0) },
     ] : []),
     ...(telemetry ? [
       { name: 'vipgate_mqtt_connected', help: '1 while the MQTT broker is connected', value: () => (telemetry.stats().connected ? 1 : 0) },
       { name: 'vipgate_mqtt_queued_messages', help: 'MQTT messages waiting for the broker', value: () => telemetry.stats().queued },
-      { name: 'vipgate_mqtt_dropped_messages', help: 'MQTT messages dropped from a full queue', value: () => telemetry.stats().dropped },
+      { name: 'vipgate_mqtt_dropped_messages_total', kind: 'counter' as const, help: 'MQTT messages dropped from a full queue', value: () => telemetry.stats().dropped },
     ] : []),
     ...(cluster ? [
       { name: 'vipgate_cluster_agents_online', help: 'Node agents whose MQTT status says online', value: () => cluster.report().nodes.filter((n) => n.status === 'online').length },
       {
-        name: 'vipgate_cluster_ignored_messages', help: 'Node agent MQTT messages ignored: malformed, oversized or past the limits held',
+        name: 'vipgate_cluster_ignored_messages_total', kind: 'counter' as const, help: 'Node agent MQTT messages ignored: malformed, oversized or past the limits held',
         value: () => { const i = cluster.report().ignored; return i.malformed + i.oversized + i.overLimit; },
       },
     ] : []),

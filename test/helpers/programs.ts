@@ -21,6 +21,7 @@ export const PROGRAM_PACKAGES: Readonly<Record<string, string>> = {
   gobgpd: 'gobgpd', gobgp: 'gobgpd',
   '/usr/lib/frr/bgpd': 'frr', '/usr/lib/frr/zebra': 'frr', '/usr/lib/frr/bfdd': 'frr', vtysh: 'frr',
   chromium: 'chromium',
+  promtool: 'prometheus',
   'qemu-system-x86_64': 'qemu-system-x86',
   'systemd-analyze': 'systemd', 'systemd-notify': 'systemd',
   python3: 'python3',

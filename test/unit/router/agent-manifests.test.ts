@@ -3,7 +3,8 @@
  * (src/router/agent-settings.ts, agent-manifests.ts): the router's address in the nodes' range, its AS and
  * the nodes', hold time and BFD as the router runs them, TTL 255 when the router checks TTL, pools from
  * what the import policy accepts as host routes, warnings for what cannot be read or must not be served
- * (passwords), errors naming what is missing; the YAML is deploy/'s manifests with the rendered agent.yaml
+ * (passwords), errors naming what is missing; the YAML is deploy/'s manifests (rbac.yaml, rbac-state.yaml,
+ * config.yaml, daemonset.yaml) with the rendered agent.yaml
  * (which the agent's own parser accepts) and the image of this version.
  */
 import { readFileSync } from 'node:fs';
@@ -111,17 +112,20 @@ describe('the manifests the router renders', () => {
     const r = render(SEED);
     expect(r.image).toBe(`${AGENT_IMAGE}:9.8.7`);
     const out = docs(r.yaml);
-    expect(out.map((d) => d.kind)).toEqual(['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'ConfigMap', 'DaemonSet']);
-    expect(out.slice(0, 6)).toEqual(docs(templates.rbac));
-    const agent = parseAgentConfig(out[6]!.data!['agent.yaml']!, 'rendered');
+    const rbac = [...docs(templates.rbac), ...docs(templates.rbacState)];
+    expect(out.map((d) => d.kind)).toEqual([...rbac.map((d) => d.kind), 'ConfigMap', 'DaemonSet']);
+    expect(rbac.map((d) => d.kind).slice(0, 2)).toEqual(['Namespace', 'ServiceAccount']);
+    expect(out.slice(0, rbac.length)).toEqual(rbac);
+    const configMap = out[rbac.length]!;
+    const agent = parseAgentConfig(configMap.data!['agent.yaml']!, 'rendered');
     expect(agent.peers.map((p) => ({ address: p.address, asn: p.peerAsn, myAsn: p.myAsn, holdTime: p.holdTime, bfd: p.bfd }))).toEqual([
       { address: '192.168.10.254', asn: 64513, myAsn: 64512, holdTime: 9, bfd: expect.objectContaining({ minRx: 100, minTx: 100, multiplier: 3 }) as unknown },
     ]);
     expect(agent.pools.map((p) => ({ name: p.name, avoidBuggyIPs: p.avoidBuggyIPs }))).toEqual([{ name: 'default', avoidBuggyIPs: true }]);
     expect(agent.gracefulRestart.stateDir).toBe('/var/lib/vipgate');
-    expect(r.agentConfig).toBe(out[6]!.data!['agent.yaml']);
+    expect(r.agentConfig).toBe(configMap.data!['agent.yaml']);
     // the DaemonSet is deploy/daemonset.yaml's but for the image
-    const ds = JSON.stringify(out[7]).replaceAll(`${AGENT_IMAGE}:9.8.7`, 'IMAGE');
+    const ds = JSON.stringify(out[rbac.length + 1]).replaceAll(`${AGENT_IMAGE}:9.8.7`, 'IMAGE');
     const shipped = JSON.stringify(docs(templates.daemonset).find((d) => d.kind === 'DaemonSet')).replace(new RegExp(`${AGENT_IMAGE}:[\\w.]+`, 'g'), 'IMAGE');
     expect(ds).toBe(shipped);
   });
@@ -139,6 +143,7 @@ describe('the manifests the router renders', () => {
     expect(render(SEED).install[1]).toBe('kubectl apply -f http://192.168.10.254/k3s/agent.yaml');
     expect(render(SEED.replace('web: { address: 0.0.0.0, port: 80 }', 'web: { address: 10.9.9.1, port: 8080 }')).install[1]).toBe('kubectl apply -f http://10.9.9.1:8080/k3s/agent.yaml');
     expect(render(SEED.replace('web: { address: 0.0.0.0, port: 80 }', '')).install[0]).toMatch(/^sudo k3s ctr images import vipgate-agent-VERSION-/);
+    expect(render(SEED.replace('web: { address: 0.0.0.0, port: 80 }', 'web: { address: 0.0.0.0, port: 80, publicUrl: "http://vipgate.lan/" }')).install[1]).toBe('kubectl apply -f http://vipgate.lan/k3s/agent.yaml');
     expect(render(SEED.replace('web: { address: 0.0.0.0, port: 80 }', 'web: { address: 127.0.0.1, port: 8080 }')).install[0]).toMatch(/^sudo k3s ctr images import vipgate-agent-VERSION-/);
   });
 
