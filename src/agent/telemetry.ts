@@ -1,17 +1,18 @@
 /**
  * The agent's state as its MQTT telemetry reads it (src/telemetry/agent-publisher.ts): the `show agent`
- * summary, and per Service of the snapshot its addresses, traffic policy, ready endpoints on this node and
- * the peers this node announces it to.
+ * summary (with the IPVS state, and why when it is refused or failed), and per Service of the snapshot its
+ * addresses, traffic policy, ready endpoints on this node and the peers this node announces it to.
  */
 import { formatPrefix } from '../lib/address.js';
 import type { AgentServiceState, AgentStatusSource } from '../telemetry/agent-publisher.js';
 import type { Agent } from './agent.js';
+import type { IpvsSummary } from './ipvs/control.js';
 import { serviceKey } from './model.js';
 import { agentSummary } from './views.js';
 
-export function agentStatusSource(agent: Agent, node: string): AgentStatusSource {
+export function agentStatusSource(agent: Agent, node: string, ipvs?: () => IpvsSummary): AgentStatusSource {
   return {
-    summary: () => agentSummary(agent, node),
+    summary: () => agentSummary(agent, node, [], ipvs?.()),
     services: () => serviceStates(agent, node),
   };
 }

@@ -25,6 +25,8 @@ const USAGE = `usage:
   vipgate router --config FILE [--socket PATH] [--check] [--no-fib] [--log-level LEVEL]
   vipgate agent --source file:PATH|kubernetes[:KUBECONFIG] (--config FILE | --metallb-namespace NS [--config SETTINGS])
                 [--node NAME] [--socket PATH] [--log-level LEVEL]          (the config is re-read on change and on SIGHUP)
+  vipgate agent cleanup [--config FILE] [--state-file FILE] [--interface NAME] [--proc-sys DIR]
+                (undo this node's IPVS state the agent recorded: virtual services, addresses, nft table, sysctls)
   vipgate show bgp summary [--json] [--socket PATH]
   vipgate show ip bgp [PREFIX] [--json] [--socket PATH]
   vipgate show ip bgp neighbors ADDRESS received-routes|advertised-routes [--json] [--socket PATH]
@@ -110,6 +112,14 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
         }, out);
       }
       case 'agent': {
+        if (rest[0] === 'cleanup') {
+          const p = parseArgs(rest.slice(1), ['config', 'state-file', 'interface', 'proc-sys'], []);
+          if (p.words.length > 0) throw new UsageError(`agent cleanup takes no arguments: ${p.words.join(' ')}`);
+          const { runAgentCleanup } = await import('../agent/cleanup.js');
+          return await runAgentCleanup({
+            config: stringFlag(p, 'config'), stateFile: stringFlag(p, 'state-file'), interface: stringFlag(p, 'interface'), procSys: stringFlag(p, 'proc-sys'),
+          }, out);
+        }
         const p = parseArgs(rest, ['source', 'config', 'metallb-namespace', 'node', 'socket', 'log-level'], []);
         const source = stringFlag(p, 'source');
         const config = stringFlag(p, 'config');

@@ -122,9 +122,10 @@ export interface AgentConfig {
   readonly shutdown: ShutdownMode;
   /**
    * Program this node's IPVS virtual services for the Services it announces (src/agent/ipvs/dataplane.ts,
-   * vipgate format only): the Service IPs on a dummy interface, strict ARP; undefined: off (kube-proxy does it).
+   * vipgate format only): the Service IPs on a dummy interface, strict ARP, the agent's nft table; what it
+   * changed is recorded in `stateFile`. Off (or undefined, MetalLB formats without settings): kube-proxy does it.
    */
-  readonly ipvs?: { readonly interface: string; readonly strictArp: boolean };
+  readonly ipvs?: IpvsConfig;
   /** MQTT telemetry of this node's agent (vipgate format only); undefined: off. */
   readonly telemetry?: {
     readonly url: string; readonly site: string; readonly username?: string | undefined; readonly password?: string | undefined;
@@ -133,6 +134,15 @@ export interface AgentConfig {
   };
   /** Things read but not used (MetalLB features vipgate does not have), for the log. */
   readonly warnings: readonly string[];
+}
+
+export interface IpvsConfig {
+  readonly enabled: boolean;
+  readonly interface: string;
+  readonly strictArp: boolean;
+  readonly stateFile: string;
+  readonly procSys: string;
+  readonly resyncSeconds: number;
 }
 
 export const DEFAULTS = {

@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { asNumber, community, ipAddress, ipv4Address, largeCommunity } from '../../config/values.js';
 import { bfdSettings, mqttConnection } from '../../config/schema.js';
 import { peerBfd } from './bfd.js';
-import { DEFAULT_INTERFACE } from '../ipvs/node-network.js';
+import { DEFAULT_INTERFACE, DEFAULT_PROC_SYS, DEFAULT_RESYNC_SECONDS, DEFAULT_STATE_FILE } from '../ipvs/defaults.js';
 import { type AgentConfig, DEFAULTS, MAX_DRAIN_SECONDS, multihopTtl } from './model.js';
 import { addressRange, holdSeconds, labelSelector } from './values.js';
 
@@ -98,6 +98,12 @@ export const vipgateAgentSchema = z.strictObject({
     interface: z.string().regex(/^[A-Za-z0-9_.-]{1,15}$/, { error: 'must be an interface name (1..15 of letters, digits, _ . -)' }).default(DEFAULT_INTERFACE),
     /** arp_ignore=1 / arp_announce=2 so the node answers ARP only for its own addresses (kube-proxy --ipvs-strict-arp). */
     strictArp: z.boolean().default(true),
+    /** The record of what the agent changed (only that is ever undone): a host path that outlives the pod. */
+    stateFile: z.string().regex(/^\//, { error: 'must be an absolute path' }).default(DEFAULT_STATE_FILE),
+    /** Where the node's /proc/sys is: a host mount when the container's own is read-only. */
+    procSys: z.string().regex(/^\//, { error: 'must be an absolute path' }).default(DEFAULT_PROC_SYS),
+    /** Reconcile IPVS and the nft table again this often even without a change (kube-proxy's sync period). */
+    resyncSeconds: z.number().int().min(1).max(3600).default(DEFAULT_RESYNC_SECONDS),
   }).prefault({}),
   /** MQTT telemetry (src/telemetry/agent-publisher.ts): topics vipgate/<site>/<node>/...; absent: off. */
   telemetry: z.strictObject({
@@ -130,7 +136,7 @@ export function settingsOf(c: z.output<typeof vipgateSettingsSchema>): AgentSett
     gracefulShutdown: c.gracefulShutdown,
     gracefulRestart: c.gracefulRestart,
     shutdown: c.shutdown,
-    ...(c.ipvs.enabled ? { ipvs: { interface: c.ipvs.interface, strictArp: c.ipvs.strictArp } } : {}),
+    ipvs: c.ipvs,
     ...(c.telemetry ? { telemetry: c.telemetry } : {}),
   };
 }

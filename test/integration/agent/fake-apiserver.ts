@@ -4,7 +4,8 @@
  * resourceVersion, serves list (GET collection) and watch (?watch=true&resourceVersion=N: the events
  * after N, then new ones as they happen, as JSON lines), BOOKMARK events, "410 Gone" for a
  * resourceVersion older than the compaction point (an ERROR event with code 410, then the stream ends),
- * merge-patch of Service status, MetalLB's custom resources in namespace metallb-system, and Leases (get/create/replace with resourceVersion conflicts → 409).
+ * merge-patch of Service status, MetalLB's custom resources in namespace metallb-system, Leases (get/create/replace with resourceVersion conflicts → 409)
+ * and GET /version (`version`, a k3s 1.31 by default).
  * Every request is recorded so tests can assert what the client asked for.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -53,6 +54,8 @@ export class FakeApiServer {
   private readonly events = new Map<Collection, Event[]>(Object.keys(COLLECTIONS).map((c) => [c as Collection, []]));
   private readonly watchers = new Map<Collection, Set<ServerResponse>>(Object.keys(COLLECTIONS).map((c) => [c as Collection, new Set()]));
   readonly leases = new Map<string, Obj>();
+  /** What GET /version answers (the fields the client's VersionInfo requires). */
+  version = { major: '1', minor: '31', gitVersion: 'v1.31.4+k3s1', gitCommit: 'x', gitTreeState: 'clean', buildDate: '2024-12-12T00:00:00Z', goVersion: 'go1.22', compiler: 'gc', platform: 'linux/amd64' };
 
   get url(): string { return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`; }
   get resourceVersion(): number { return this.rv; }
@@ -119,6 +122,7 @@ export class FakeApiServer {
     const watch = query['watch'] === 'true';
     const failure = this.fail.findIndex((f) => f.path === url.pathname && f.watch === watch);
     if (failure >= 0) { const [f] = this.fail.splice(failure, 1); return this.reply(res, f!.status, { kind: 'Status', code: f!.status }); }
+    if (url.pathname === '/version' && req.method === 'GET') return this.reply(res, 200, this.version);
     const c = (Object.keys(COLLECTIONS) as Collection[]).find((k) => COLLECTIONS[k].path === url.pathname);
     if (c && req.method === 'GET') return watch ? this.watch(c, Number(query['resourceVersion'] ?? 0), res) : this.list(c, res);
     const status = /^\/api\/v1\/namespaces\/([^/]+)\/services\/([^/]+)\/status$/.exec(url.pathname);
