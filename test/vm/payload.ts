@@ -5,6 +5,8 @@
  * /payload/guest.mjs re-exports it, so scripts run `node /payload/guest.mjs ...`.
  * With `commonJs`, CommonJS packages in the bundle (pino, for code that logs) can require Node's own
  * modules: esbuild's require shim falls back to a global `require`, which a banner makes.
+ * `bundles` adds more entries, each bundled the same way to its own path (also two levels deep, e.g.
+ * vm/cli/vipgate.mjs for src/cli/main.ts's CLI, so that the addon path resolves the same).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,14 +15,19 @@ import { REPO_ROOT } from './image.js';
 
 const REQUIRE_BANNER = "import { createRequire as __guestCreateRequire } from 'node:module';\nglobalThis.require = __guestCreateRequire(import.meta.url);";
 
-export async function guestPayload(entry: string, extra: Readonly<Record<string, Uint8Array>> = {},
-  opts: { readonly commonJs?: boolean } = {}): Promise<Map<string, Uint8Array>> {
+async function bundle(entry: string, commonJs: boolean): Promise<Uint8Array> {
   const out = await build({
     entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', write: false, logLevel: 'silent',
-    ...(opts.commonJs ? { banner: { js: REQUIRE_BANNER } } : {}),
+    ...(commonJs ? { banner: { js: REQUIRE_BANNER } } : {}),
   });
   const js = out.outputFiles[0];
   if (!js) throw new Error(`esbuild produced nothing for ${entry}`);
+  return js.contents;
+}
+
+export async function guestPayload(entry: string, extra: Readonly<Record<string, Uint8Array>> = {},
+  opts: { readonly commonJs?: boolean; readonly bundles?: Readonly<Record<string, string>> } = {}): Promise<Map<string, Uint8Array>> {
+  const js = { contents: await bundle(entry, opts.commonJs ?? false) };
   const addon = join(REPO_ROOT, 'build/Release/vipgate_native.node');
   if (!existsSync(addon)) throw new Error(`${addon} is missing: build the native addon first (npx node-gyp rebuild)`);
   const files = new Map<string, Uint8Array>([
@@ -29,5 +36,6 @@ export async function guestPayload(entry: string, extra: Readonly<Record<string,
     ['build/Release/vipgate_native.node', readFileSync(addon)],
   ]);
   for (const [k, v] of Object.entries(extra)) files.set(k, v);
+  for (const [path, e] of Object.entries(opts.bundles ?? {})) files.set(path, await bundle(e, true));
   return files;
 }
