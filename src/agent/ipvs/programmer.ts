@@ -131,14 +131,19 @@ export class IpvsProgrammer {
   /** kube-proxy runs in IPVS mode on this node. */
   kubeProxyIpvs(): Promise<boolean> { return this.network.kubeProxyIpvs(); }
 
-  /** Our virtual services: those in the record that the kernel has (records of the others are dropped). */
-  private async ownedServices(): Promise<ServiceEntry[]> {
+  /**
+   * The kernel's virtual services split into ours (in the record) and the others; records of ours that the
+   * kernel no longer has are dropped.
+   */
+  private async kernelServices(): Promise<{ mine: ServiceEntry[]; others: ServiceEntry[] }> {
     const all = this.client ? await this.client.services() : [];
     const mine = all.filter((s) => isOwned(this.store.record.services, s.key));
     const gone = this.store.record.services.filter((r) => !mine.some((s) => sameService(owned(s.key)!, r)));
     if (gone.length > 0) await this.store.update((r) => ({ ...r, services: r.services.filter((x) => !gone.some((g) => sameService(g, x))) }));
-    return mine;
+    return { mine, others: all.filter((s) => !mine.includes(s)) };
   }
+
+  private async ownedServices(): Promise<ServiceEntry[]> { return (await this.kernelServices()).mine; }
 
   /** Interface up, strict ARP, IPVS conntrack, the nft table recorded: once, before the first service. */
   private async prepare(): Promise<void> {
@@ -159,8 +164,7 @@ export class IpvsProgrammer {
         restricted: desired.filter((d) => d.sourceRanges).map((d) => ({ owner: d.owner, ...d.key, sourceRanges: d.sourceRanges! })),
       });
     }
-    const services = await this.ownedServices();
-    const foreign = this.client ? (await this.client.services()).filter((s) => !services.includes(s)) : [];
+    const { mine: services, others: foreign } = await this.kernelServices();
     const addresses = new Set(await this.network.addresses());
     const wantAddresses = new Set(desired.map((d) => formatAddress(parseAddress(d.key.address))));
     for (const a of wantAddresses) {

@@ -4,12 +4,14 @@
  * give them, in a mount namespace whose /proc/sys is read-only as a container's is (runc mounts it so), or
  * with the host's /proc/sys/net bind-mounted writable beside it. Each variant reports the data plane's state
  * and reason from `vipgate show agent ipvs`, whether a client got through, and its PATH (no `ip` program in
- * it: the agent needs only node and nft). Between variants the node is reset with `vipgate agent cleanup`.
+ * it: the agent needs only node and nft). Between variants the node is reset as `vipgate agent cleanup` does.
  * Last come the DaemonSets of deploy/ as written (../manifest-variant.ts, handed in as manifest-variants.json).
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cleanupIpvs } from '../../../../src/agent/ipvs/control.js';
+import { silentLogger } from '../../../../src/lib/log.js';
 import type { CapVariant } from '../manifest-variant.js';
-import { attemptsFrom, result, run, showIpvs, sleep, startAgent, VIPGATE, waitUntil, type IpvsView } from './util.js';
+import { attemptsFrom, result, run, showIpvs, sleep, startAgent, waitUntil, type IpvsView } from './util.js';
 
 type Variant = CapVariant;
 
@@ -109,11 +111,12 @@ export async function measureCapabilities(): Promise<void> {
     const status = run('sh', ['-c', `grep -E '^(Uid|CapEff|CapBnd|CapAmb|NoNewPrivs)' /proc/${agent.pid}/status 2>/dev/null; true`]).out;
     const environ = run('sh', ['-c', `tr '\\0' '\\n' < /proc/${agent.pid}/environ 2>/dev/null | grep ^PATH=; true`]).out.trim();
     const code = await agent.stop();
-    const cleanup = run('node', [VIPGATE, 'agent', 'cleanup', '--config', cfg, '--proc-sys', '/proc/sys']);
+    // as `vipgate agent cleanup` does (that command itself is run in main.ts), in this process: one bundle load less per variant
+    const cleanup = await cleanupIpvs({ log: silentLogger(), stateFile, procSys: '/proc/sys' });
     for (const [k, val] of Object.entries(baseline)) writeFileSync(`/proc/sys/${k}`, `${val}\n`);
     out.push({
       name: v.name, as: v.as, state: view?.state ?? 'no answer', reason: view?.reason, failure: view?.failure, services: view?.services?.length ?? 0,
-      traffic, process: status.trim().split('\n'), path: environ, exit: code, cleanup: { code: cleanup.code, out: cleanup.out },
+      traffic, process: status.trim().split('\n'), path: environ, exit: code, cleanup: { removed: cleanup.removed, errors: cleanup.errors, sysctlsRestored: cleanup.sysctlsRestored },
       errors: agent.log().filter((l) => l.level >= 50).map((l) => `${l.msg}: ${String(l['reason'] ?? l['err'] ?? '')}`).slice(0, 5),
     });
   }
