@@ -128,8 +128,8 @@ async function main(): Promise<void> {
         const m = (await exec('ip', ['netns', 'exec', router.ns, 'curl', '-s', '--max-time', '5', `http://127.0.0.1:${WEB_PORT}/metrics`], { maxBuffer: 64 << 20 })).stdout;
         const cpu = cpuTicks(pid), at = performance.now();
         samples.push({
-          t: Math.round(now / 100) / 10, rssMiB: rssMiB(pid), heapMiB: metric(m, 'vipgate_nodejs_heap_size_used_bytes') / 2 ** 20,
-          lagMaxMs: metric(m, 'vipgate_nodejs_eventloop_lag_max_seconds') * 1000, lagP99Ms: metric(m, 'vipgate_nodejs_eventloop_lag_p99_seconds') * 1000,
+          t: Math.round(now / 100) / 10, rssMiB: rssMiB(pid), heapMiB: metric(m, 'nodejs_heap_size_used_bytes') / 2 ** 20,
+          lagMaxMs: metric(m, 'nodejs_eventloop_lag_max_seconds') * 1000, lagP99Ms: metric(m, 'nodejs_eventloop_lag_p99_seconds') * 1000,
           cpuPercent: ((cpu - lastCpu) / ((at - lastCpuAt) / 1000)), routes: metric(m, 'vipgate_routes_installed'),
           sessions: (await router.summary()).peers.filter((p) => p.state === 'Established').length, flaps, churns,
         });

@@ -15,10 +15,11 @@ const ALLOWED = {
   config: ['lib', 'wire'],
   store: ['lib', 'control'],
   telemetry: ['lib', 'control'],
-  web: ['lib', 'control'],
+  metrics: ['lib'],
+  web: ['lib', 'control', 'metrics'],
   control: ['lib'],
   router: ['lib', 'native', 'wire', 'bgp', 'bfd', 'probe', 'nft', 'fib', 'config', 'store', 'telemetry', 'web', 'control'],
-  agent: ['lib', 'native', 'wire', 'bgp', 'bfd', 'nft', 'config', 'telemetry', 'control'],
+  agent: ['lib', 'native', 'wire', 'bgp', 'bfd', 'nft', 'config', 'telemetry', 'control', 'metrics'],
   lab: ['lib', 'nft', 'config', 'control', 'telemetry'],
   cli: ['lib', 'config', 'control', 'router', 'agent', 'lab', 'web'],
 };

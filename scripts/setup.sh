@@ -20,6 +20,8 @@ packages=(
   build-essential python3
   # real BGP daemons as test peers and benchmark references
   gobgpd frr
+  # promtool, which checks the /metrics of a live router and agent against Prometheus' rules
+  prometheus
   # the status page in a real browser
   chromium
   # the IPVS VM harness (this kernel has no IPVS): Debian's own kernel under qemu; its .debs come from
@@ -55,7 +57,7 @@ fi
 # an install on a machine with systemd starts the packaged daemons in the root namespace; the lab and the
 # tests run their own inside namespaces, and a root-namespace bird or mosquitto would only get in the way
 if [[ -d /run/systemd/system ]]; then
-  for s in bird frr gobgpd mosquitto keepalived; do
+  for s in bird frr gobgpd mosquitto keepalived prometheus; do
     if systemctl is-active --quiet "$s" 2>/dev/null; then echo "setup: stopping $s (root namespace)"; systemctl stop "$s"; fi
   done
 fi

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Prints the one line CI reads, "N passed, N failed", from vitest's JSON report. A run that produced no
+// Prints the line CI reads, "N passed, N failed", last, from vitest's JSON report; before it, the skipped
+// tests by name and a summary with their count (a skip must say why in its name). A run that produced no
 // report (lint or type errors stop `npm test` before vitest) counts as one failure.
 import { existsSync, readFileSync } from 'node:fs';
 
@@ -10,6 +11,13 @@ if (!file || !existsSync(file)) {
   process.exit(0);
 }
 const r = JSON.parse(readFileSync(file, 'utf8'));
-// a file that failed to load has no failed test in it but fails the run: count it
-const failed = Math.max(r.numFailedTests, r.numFailedTestSuites ?? 0, rc === 0 ? 0 : 1);
+const skipped = r.testResults.flatMap((f) => f.assertionResults
+  .filter((a) => a.status === 'skipped' || a.status === 'pending' || a.status === 'todo')
+  .map((a) => `${f.name.replace(`${process.cwd()}/`, '')}: ${a.fullName}`));
+for (const s of skipped.slice(0, 40)) console.log(`skipped: ${s}`);
+// a file that failed without a failed test in it (it did not load, or its beforeAll threw and its tests were
+// skipped) fails the run too: each counts as one failure
+const brokenFiles = r.testResults.filter((f) => f.status === 'failed' && !f.assertionResults.some((a) => a.status === 'failed')).length;
+console.log(`summary: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped.length} skipped, ${brokenFiles} files failed without a failed test`);
+const failed = Math.max(r.numFailedTests + brokenFiles, rc === 0 ? 0 : 1);
 console.log(`${r.numPassedTests} passed, ${failed} failed`);

@@ -13,11 +13,12 @@
  *   configuration. `--config FILE` is then optional and holds only vipgate's own settings (the keys of
  *   vipgate's format other than asn, routerId, peers, pools and advertisements: gracefulShutdown,
  *   gracefulRestart, shutdown, externalIPs, linkBandwidth, leaderElection, loadBalancerClass, ipvs,
- *   telemetry); without it they take their defaults. It is watched and read on SIGHUP too.
+ *   telemetry, metrics); without it they take their defaults. It is watched and read on SIGHUP too.
  * A new configuration with problems changes nothing; each problem is logged with its field. `ipvs.enabled`
  * applies live (./ipvs/control.ts: turned off, the agent undoes what it recorded); changes of the other
- * `ipvs` settings, `telemetry`, `leaderElection` and `gracefulRestart.stateDir` are logged and apply at the
- * next start. IPVS that cannot start (no ip_vs, no permission) is reported, never fatal. SIGTERM or SIGINT stops gracefully (Agent.shutdown):
+ * `ipvs` settings, `telemetry`, `metrics`, `leaderElection` and `gracefulRestart.stateDir` are logged and
+ * apply at the next start. IPVS that cannot start (no ip_vs, no permission) is reported, never fatal. With
+ * `metrics`, Prometheus metrics on their own listener (./metrics.ts, loaded only then). SIGTERM or SIGINT stops gracefully (Agent.shutdown):
  * `shutdown: graceful-shutdown` drains (RFC 8326: GRACEFUL_SHUTDOWN, `gracefulShutdown.drainSeconds`,
  * withdraw, Cease/Administrative Shutdown with a message), `graceful-restart` closes the sessions without
  * NOTIFICATION so the routers keep our routes as stale (RFC 4724) and leaves a marker in
@@ -29,13 +30,17 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { systemClock } from '../lib/clock.js';
 import { createLogger, type Logger } from '../lib/log.js';
+import { armStopDeadline, STOP_GRACE_SECONDS } from '../lib/stop-deadline.js';
 import { AgentTelemetry } from '../telemetry/agent-publisher.js';
 import { IpvsControl } from './ipvs/control.js';
+import type { IpvsStatsSource } from './metrics.js';
 import { agentStatusSource } from './telemetry.js';
 import { ConfigError } from '../config/error.js';
 import { ControlServer } from '../control/server.js';
 import { Agent, defaultRouterId } from './agent.js';
 import { FileConfigFeed, type ConfigFeed } from './config/feed.js';
+import { agentCheckReport } from './config/check-report.js';
+import { loadAgentConfig } from './config/load.js';
 import type { AgentConfig } from './config/model.js';
 import { FileSource } from './source/file.js';
 import type { Source } from './source/source.js';
@@ -113,6 +118,20 @@ function startTelemetry(cfg: AgentConfig, agent: Agent, node: string, log: Logge
   }
 }
 
+/** Prometheus metrics when configured; prom-client and the collectors load only then. A listener that cannot bind is logged. */
+async function startMetrics(cfg: AgentConfig, agent: Agent, ipvs: IpvsStatsSource | undefined, log: Logger): Promise<{ close(): Promise<void> } | undefined> {
+  if (!cfg.metrics) return undefined;
+  try {
+    const { startAgentMetrics } = await import('./metrics.js');
+    const m = await startAgentMetrics(agent, ipvs, cfg.metrics);
+    log.info({ url: m.url }, 'Prometheus metrics listening');
+    return m;
+  } catch (e) {
+    log.error({ err: (e as Error).message, ...cfg.metrics }, 'Prometheus metrics failed to start; the agent goes on without them');
+    return undefined;
+  }
+}
+
 /**
  * The default BGP identifier is the first IPv4 address of a running interface; at boot (or in a fresh
  * namespace) the interface may not have its carrier yet: wait for one, bounded, rather than fail at once.
@@ -128,6 +147,18 @@ async function waitForAddress(log: Logger): Promise<boolean> {
     }
   }
   return false;
+}
+
+/** `vipgate agent --config FILE --check`: validate, print the warnings and each peer's features; 0 or 3. */
+export async function checkAgentConfig(file: string, out: (s: string) => void): Promise<number> {
+  try {
+    const cfg = await loadAgentConfig(file);
+    out(`${file}: configuration is valid (${cfg.format}, ${cfg.peers.length} peers, ${cfg.pools.length} pools)\n${agentCheckReport(cfg)}`);
+    return 0;
+  } catch (e) {
+    if (e instanceof ConfigError) { process.stderr.write(`${e.message}\n`); return 3; }
+    throw e;
+  }
 }
 
 export async function runAgent(a: AgentArgs): Promise<number> {
@@ -177,13 +208,19 @@ export async function runAgent(a: AgentArgs): Promise<number> {
   await agent.start();
   log.info({ node, source: a.source, format: cfg.format, peers: cfg.peers.length, pools: cfg.pools.length }, 'vipgate agent started');
   const telemetry = startTelemetry(cfg, agent, node, log, ipvs);
+  const metrics = await startMetrics(cfg, agent, cfg.ipvs?.enabled ? ipvs : undefined, log);
   feed.watch((next) => { agent.reconfigure(next); void ipvs.configure(next); });
   process.on('SIGHUP', () => { log.info('SIGHUP: reading the configuration again'); void feed.reload(); });
   const skipDrain = new AbortController();
   await new Promise<void>((resolve) => {
     let signals = 0;
     const onSignal = (sig: string): void => {
-      if (++signals === 1) { log.info({ signal: sig }, 'stopping'); resolve(); return; }
+      if (++signals === 1) {
+        log.info({ signal: sig }, 'stopping');
+        armStopDeadline(agent.config.gracefulShutdown.drainSeconds + STOP_GRACE_SECONDS, log);
+        resolve();
+        return;
+      }
       log.info({ signal: sig }, 'second signal: skipping the drain');
       skipDrain.abort();
     };
@@ -206,6 +243,7 @@ export async function runAgent(a: AgentArgs): Promise<number> {
     },
   });
   await telemetry?.stop();
+  await metrics?.close();
   // a node being deleted takes its IPVS state with it; any other stop leaves it for the next agent to adopt
   await ipvs.stop(agent.current?.nodes.find((n) => n.name === node)?.deleting === true);
   await control.close();

@@ -74,6 +74,7 @@ export function restartOnlyChanges(prev: AgentConfig, next: AgentConfig): string
   if (next.ipvs?.enabled && prev.loadBalancerClass !== next.loadBalancerClass) out.push('loadBalancerClass (for IPVS)');
   if (next.ipvs?.enabled && prev.externalIPs.enabled !== next.externalIPs.enabled) out.push('externalIPs.enabled (for IPVS)');
   if (differs(prev.telemetry, next.telemetry)) out.push('telemetry');
+  if (differs(prev.metrics, next.metrics)) out.push('metrics');
   if (differs(prev.leaderElection, next.leaderElection)) out.push('leaderElection');
   if (prev.gracefulRestart.stateDir !== next.gracefulRestart.stateDir) out.push('gracefulRestart.stateDir');
   return out;

@@ -1,7 +1,8 @@
 /**
  * The agent's state as its MQTT telemetry reads it (src/telemetry/agent-publisher.ts): the `show agent`
- * summary (with the IPVS state, and why when it is refused or failed), and per Service of the snapshot its
- * addresses, traffic policy, ready endpoints on this node and the peers this node announces it to.
+ * summary with each session's BFD state and the IPVS state (and why when it is refused or failed), and per
+ * Service of the snapshot its addresses, traffic policy, ready endpoints on this node and the peers this
+ * node announces it to.
  */
 import { formatPrefix } from '../lib/address.js';
 import type { AgentServiceState, AgentStatusSource } from '../telemetry/agent-publisher.js';
@@ -12,7 +13,7 @@ import { agentSummary } from './views.js';
 
 export function agentStatusSource(agent: Agent, node: string, ipvs?: () => IpvsSummary): AgentStatusSource {
   return {
-    summary: () => agentSummary(agent, node, [], ipvs?.()),
+    summary: async () => agentSummary(agent, node, await agent.bfdViews(), ipvs?.()),
     services: () => serviceStates(agent, node),
   };
 }

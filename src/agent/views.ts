@@ -4,6 +4,7 @@
  * (what is announced to each peer and why).
  */
 import { formatAddress, formatPrefix, parseAddress } from '../lib/address.js';
+import { vipgateVersion } from '../lib/version.js';
 import type { BfdSessionView } from '../bfd/manager.js';
 import type { ControlServer } from '../control/server.js';
 import type { Agent } from './agent.js';
@@ -11,6 +12,8 @@ import type { IpvsSummary } from './ipvs/control.js';
 
 export interface AgentSummary {
   readonly node: string;
+  /** vipgate's version (the router's Home Assistant device for this node shows it). */
+  readonly version: string;
   readonly synced: boolean;
   readonly leader: boolean;
   /** What SIGTERM would do now (Agent.stopMode). */
@@ -49,7 +52,7 @@ export function agentSummary(agent: Agent, node: string, bfd: readonly BfdSessio
   const desired = agent.announcer.desired();
   const bfdOf = new Map(bfd.map((b) => [b.peer, b]));
   return {
-    node, synced: agent.synced, leader: agent.isLeader, stopMode: agent.stopMode(),
+    node, version: vipgateVersion(), synced: agent.synced, leader: agent.isLeader, stopMode: agent.stopMode(),
     peers: agent.announcer.peers().map((p) => {
       const b = bfdOf.get(formatAddress(parseAddress(p.options.address)));
       return {

@@ -51,6 +51,8 @@ export interface BfdSessionView {
   readonly polling: boolean;
   readonly upSince?: number;
   readonly transitions: number;
+  /** Times the session left Up. */
+  readonly flaps: number;
   readonly packetsIn: number;
   readonly packetsOut: number;
 }
@@ -60,6 +62,7 @@ class Session {
   readonly handles = new Map<BfdTimer, { at: number; handle: TimerHandle }>();
   upSince: number | undefined;
   transitions = 0;
+  flaps = 0;
   packetsIn = 0;
   packetsOut = 0;
   constructor(readonly peer: string, state: BfdSessionState) { this.state = state; }
@@ -142,7 +145,7 @@ export class BfdManager {
       diagnostic: DIAG_NAMES[s.state.localDiag] ?? String(s.state.localDiag),
       txIntervalMs: Math.max(s.state.activeTxUs, s.state.remoteMinRxUs) / 1000, detectionTimeMs: detectionTimeMs(s.state),
       polling: s.state.polling, ...(s.upSince !== undefined ? { upSince: s.upSince } : {}),
-      transitions: s.transitions, packetsIn: s.packetsIn, packetsOut: s.packetsOut,
+      transitions: s.transitions, flaps: s.flaps, packetsIn: s.packetsIn, packetsOut: s.packetsOut,
     }));
   }
 
@@ -182,7 +185,7 @@ export class BfdManager {
     } else if (a.type === 'state') {
       s.transitions++;
       if (a.to === 'Up') { s.upSince = this.clock.now(); this.events.up(s.peer); }
-      else if (a.from === 'Up') { s.upSince = undefined; this.events.down(s.peer, a.diag, s.state.remoteState === 'AdminDown'); }
+      else if (a.from === 'Up') { s.upSince = undefined; s.flaps++; this.events.down(s.peer, a.diag, s.state.remoteState === 'AdminDown'); }
     } else {
       this.drop(s.peer, a.reason);
     }

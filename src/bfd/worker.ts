@@ -36,11 +36,13 @@ port.on('message', (c: BfdCommand) => {
     case 'admin': m.setAdminDown(c.address, c.down); break;
     case 'views': post({ type: 'views', id: c.id, views: m.views() }); break;
     case 'close':
-      m.close();
-      transport.close();
+      // AdminDown to every peer where it can still go (a namespace without links refuses the sends); then
+      // the thread ends whatever is left on its loop (in a worker, process.exit ends the thread only)
+      try { m.close(); } catch (e) { post({ type: 'error', message: (e as Error).message }); }
+      try { transport.close(); } catch { /* closing anyway */ }
       post({ type: 'closed' });
       port.close();
-      break;
+      process.exit(0);
   }
 });
 post({ type: 'ready' });

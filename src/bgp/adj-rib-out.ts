@@ -38,6 +38,9 @@ export class AdjRibOut {
 
   routes(): IterableIterator<ExportedRoute> { return this.sent.values(); }
 
+  /** The peer has (was sent) the route of `key`. */
+  has(key: string): boolean { return this.sent.has(key); }
+
   /** Queue an announcement (or replacement) of one route. */
   announce(route: ExportedRoute): void {
     const prev = this.sent.get(route.key);

@@ -1,18 +1,20 @@
 /**
  * `vipgate`: one binary with subcommands, as k3s ships `k3s server` / `k3s agent`.
  *   vipgate router --config FILE [--socket PATH] [--check] [--no-fib] [--log-level L]
+ *   vipgate agent --source ... (--config FILE | --metallb-namespace NS) ...;  vipgate agent --config FILE --check
  *   vipgate show bgp summary | ip bgp [PREFIX] | routes | running-config  [--json] [--socket PATH]
  *   vipgate clear bgp [PEER|*] [--socket PATH]
  *   vipgate reload [--json] [--socket PATH]
  * Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid configuration, 4 daemon unreachable.
  */
-import { readFileSync } from 'node:fs';
+import { vipgateVersion } from '../lib/version.js';
 import { ControlError, request } from '../control/client.js';
 import { DEFAULT_CONTROL_SOCKET } from '../control/protocol.js';
 import type { BfdView, BgpSummary, BgpTable, KernelRouteView, ReloadView } from '../control/views.js';
 import { ExitCode, parseArgs, stringFlag, UsageError } from './args.js';
 import { renderBgpSummary } from './views/bgp-summary.js';
-import { renderBgpPrefix, renderBgpTable } from './views/bgp-table.js';
+import { renderBgpTable } from './views/bgp-table.js';
+import { renderBgpPrefix } from './views/bgp-detail.js';
 import { renderRoutes } from './views/routes.js';
 import { renderBfd } from './views/bfd.js';
 import { renderReload } from './views/reload.js';
@@ -25,10 +27,12 @@ const USAGE = `usage:
   vipgate router --config FILE [--socket PATH] [--check] [--no-fib] [--log-level LEVEL]
   vipgate agent --source file:PATH|kubernetes[:KUBECONFIG] (--config FILE | --metallb-namespace NS [--config SETTINGS])
                 [--node NAME] [--socket PATH] [--log-level LEVEL]          (the config is re-read on change and on SIGHUP)
+  vipgate agent --config FILE --check                         (validate only: warnings, and each peer's features)
   vipgate agent cleanup [--config FILE] [--state-file FILE] [--interface NAME] [--proc-sys DIR]
                 (undo this node's IPVS state the agent recorded: virtual services, addresses, nft table, sysctls)
   vipgate show bgp summary [--json] [--socket PATH]
   vipgate show ip bgp [PREFIX] [--json] [--socket PATH]
+  vipgate show bgp ipv4|ipv6 [PREFIX] [--json] [--socket PATH]
   vipgate show ip bgp neighbors ADDRESS received-routes|advertised-routes [--json] [--socket PATH]
   vipgate show routes [--json] [--socket PATH]
   vipgate show bfd [--json] [--socket PATH]
@@ -42,11 +46,6 @@ const USAGE = `usage:
   vipgate version
 `;
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
-
 /** Where `vipgate agent` answers by default (`vipgate agent --socket`). */
 const DEFAULT_AGENT_SOCKET = '/run/vipgate/agent.sock';
 
@@ -57,6 +56,15 @@ interface ShowView {
   readonly socket?: string;
   readonly args?: (words: string[]) => Record<string, unknown>;
   readonly text: (result: unknown, words: string[]) => string;
+}
+
+/** `show ip bgp [PREFIX]`, `show bgp ipv4|ipv6 [PREFIX]`: one family's table, or one prefix of it. */
+function bgpTableView(family: 'ipv4' | 'ipv6'): ShowView {
+  return {
+    command: 'show ip bgp',
+    args: (w) => ({ family, ...(w[0] ? { prefix: w[0] } : {}) }),
+    text: (r, w) => (w[0] ? renderBgpPrefix(r as BgpTable, (r as BgpTable).paths[0]?.prefix ?? w[0]) : renderBgpTable(r as BgpTable)),
+  };
 }
 
 /** `show` words after "show" → control command and text renderer. */
@@ -71,11 +79,9 @@ const SHOW: Record<string, ShowView> = {
     },
     text: (r) => renderBgpTable(r as BgpTable),
   },
-  'ip bgp': {
-    command: 'show ip bgp',
-    args: (w) => (w[0] ? { prefix: w[0] } : {}),
-    text: (r, w) => (w[0] ? renderBgpPrefix(r as BgpTable, (r as BgpTable).paths[0]?.prefix ?? w[0]) : renderBgpTable(r as BgpTable)),
-  },
+  'ip bgp': bgpTableView('ipv4'),
+  'bgp ipv4': bgpTableView('ipv4'),
+  'bgp ipv6': bgpTableView('ipv6'),
   routes: { command: 'show routes', text: (r) => renderRoutes(r as KernelRouteView[]) },
   bfd: { command: 'show bfd', text: (r) => renderBfd(r as BfdView) },
   cluster: { command: 'show cluster', text: (r) => renderCluster(r as ClusterModel) },
@@ -120,10 +126,15 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
             config: stringFlag(p, 'config'), stateFile: stringFlag(p, 'state-file'), interface: stringFlag(p, 'interface'), procSys: stringFlag(p, 'proc-sys'),
           }, out);
         }
-        const p = parseArgs(rest, ['source', 'config', 'metallb-namespace', 'node', 'socket', 'log-level'], []);
+        const p = parseArgs(rest, ['source', 'config', 'metallb-namespace', 'node', 'socket', 'log-level'], ['check']);
         const source = stringFlag(p, 'source');
         const config = stringFlag(p, 'config');
         const metallbNamespace = stringFlag(p, 'metallb-namespace');
+        if (p.flags.has('check')) {
+          if (!config) throw new UsageError('agent --check needs --config FILE');
+          const { checkAgentConfig } = await import('../agent/main.js');
+          return await checkAgentConfig(config, out);
+        }
         if (!source || (!config && !metallbNamespace)) throw new UsageError('agent needs --source and --config FILE or --metallb-namespace NS');
         const node = stringFlag(p, 'node');
         const socket = stringFlag(p, 'socket');
@@ -162,7 +173,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
         return await runStatusPage(rest, out);
       }
       case 'version': case '--version':
-        out(`vipgate ${version()}\n`);
+        out(`vipgate ${vipgateVersion()}\n`);
         return ExitCode.OK;
       case 'help': case '--help': case undefined:
         out(USAGE);
@@ -173,6 +184,8 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
   } catch (e) {
     if (e instanceof UsageError) { process.stderr.write(`vipgate: ${e.message}\n${USAGE}`); return ExitCode.USAGE; }
     if (e instanceof ControlError) { process.stderr.write(`vipgate: ${e.message}\n`); return ExitCode.UNREACHABLE; }
+    // failures that explain themselves (a lab daemon that does not answer, a program not installed): no stack
+    if (e instanceof Error && (e.name === 'LabError' || e.name === 'MissingProgramError')) { process.stderr.write(`vipgate: ${e.message}\n`); return ExitCode.FAILURE; }
     process.stderr.write(`vipgate: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
     return ExitCode.FAILURE;
   }

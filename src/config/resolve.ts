@@ -8,6 +8,8 @@ import { familyOf } from '../lib/address.js';
 import type { LargeCommunity } from '../wire/bgp/types.js';
 import type { RawPolicy, RawRouterConfig, RawSessionSettings } from './schema.js';
 import type { PolicySpec, PrefixListEntrySpec } from '../lib/policy-spec.js';
+import type { ConfigIssue } from './error.js';
+import { featureOn, inertSettings } from './features.js';
 
 export type AddPathMode = 'off' | 'receive' | 'send' | 'both';
 
@@ -71,6 +73,8 @@ export interface RouterConfig extends Omit<RawRouterConfig, 'neighbors' | 'group
   readonly groups: Readonly<Record<string, SessionConfig>>;
   readonly policies: Readonly<Record<string, PolicySpec>>;
   readonly aggregates: readonly { readonly prefix: string; readonly summaryOnly: boolean; readonly asSet: boolean }[];
+  /** Settings written that do nothing because their feature is off (features.ts), for warnings. */
+  readonly inert: readonly ConfigIssue[];
 }
 
 export const SESSION_DEFAULTS = {
@@ -127,6 +131,31 @@ function resolvePolicy(ref: NonNullable<RawSessionSettings['import']>, ownerName
   return policyFromBody(ownerName, ref, cfg.prefixLists);
 }
 
+/** The session features a block turns on (features.ts), with their names in messages. */
+const FEATURES = { bfd: 'BFD', probe: 'probing', gracefulRestart: 'graceful restart' } as const;
+type Feature = keyof typeof FEATURES;
+
+/**
+ * Settings that do nothing: a neighbor's own block when its feature ends up off; a group's block when no
+ * neighbor of the group (or, without neighbors, the group itself) runs the feature.
+ */
+function inertSettingsOf(cfg: RawRouterConfig, neighbors: readonly NeighborConfig[]): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  for (const k of Object.keys(FEATURES) as Feature[]) {
+    for (const [name, g] of Object.entries(cfg.groups)) {
+      const members = neighbors.filter((n) => n.group === name);
+      const on = members.length > 0 ? members.some((n) => n[k].enabled) : featureOn([g[k]]);
+      const w = inertSettings(`groups.${name}.${k}`, FEATURES[k], g[k], on, members.length > 0 ? 'in every neighbor of the group' : 'enabled: false');
+      if (w) out.push(w);
+    }
+    cfg.neighbors.forEach((n, i) => {
+      const w = inertSettings(`neighbors[${i}].${k}`, FEATURES[k], n[k], neighbors[i]![k].enabled, n[k]?.enabled === false ? 'enabled: false' : `enabled: false in group ${n.group ?? ''}`);
+      if (w) out.push(w);
+    });
+  }
+  return out;
+}
+
 /** Settings layered (group, then neighbor), each with the name its inline policies are called by. */
 interface Layer { readonly label: string; readonly settings: RawSessionSettings }
 
@@ -139,7 +168,8 @@ function resolveSession(named: readonly Layer[], cfg: PolicySource, family: 'ipv
     const ref = owner?.settings[dir];
     return ref === undefined ? undefined : resolvePolicy(ref, `${owner!.label}-${dir}`, cfg);
   };
-  const nested = <K extends 'bfd' | 'probe' | 'gracefulRestart'>(k: K) => Object.assign({}, SESSION_DEFAULTS[k], ...layers.map((l) => defined(l[k])));
+  // a block turns its feature on unless it says enabled: false (FRR's `neighbor X bfd`; features.ts)
+  const nested = <K extends Feature>(k: K) => ({ ...Object.assign({}, SESSION_DEFAULTS[k], ...layers.map((l) => defined(l[k]))), enabled: featureOn(layers.map((l) => l[k])) });
   const holdTime = s.holdTime ?? SESSION_DEFAULTS.holdTime;
   const ibgp = s.remoteAs === 'internal' || s.remoteAs === (s.localAs ?? cfg.asn);
   const maxPrefix = typeof s.maxPrefix === 'number' ? { limit: s.maxPrefix } : s.maxPrefix;
@@ -201,7 +231,7 @@ export function resolveConfig(cfg: RawRouterConfig): RouterConfig {
   const networks = cfg.networks.map((n): NetworkConfig => ({
     prefix: n.prefix, communities: n.communities ?? [], largeCommunities: n.largeCommunities ?? [], med: n.med, linkBandwidth: n.linkBandwidth,
   }));
-  return { ...cfg, neighbors, groups, policies, aggregates, networks };
+  return { ...cfg, neighbors, groups, policies, aggregates, networks, inert: inertSettingsOf(cfg, neighbors) };
 }
 
 /** The Loc-RIB's decision and multipath options (src/bgp/rib MultipathOptions) from the configuration. */

@@ -256,6 +256,11 @@ export const routerConfigSchema = z.strictObject({
     port: z.number().int().min(0).max(65535).default(8080),
     /** Enables admin actions (reset a session); at least 12 characters. */
     adminToken: z.string().min(12).optional(),
+    /**
+     * The page's address as its users reach it (Home Assistant's device link); default http://ADDRESS:PORT/,
+     * with the host name for 0.0.0.0 or ::, none for a loopback address.
+     */
+    publicUrl: z.string().regex(/^https?:\/\/[^/]/, { error: 'must be http://host[:port][/path] or https://...' }).optional(),
   }).optional(),
 });
 

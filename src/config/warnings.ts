@@ -1,13 +1,14 @@
 /**
  * Things that are valid but probably not meant, for `vipgate router` to log at start (and a config check
  * to print): an eBGP neighbor without import or export policy exchanges nothing (RFC 8212), and an eBGP
- * neighbor whose import policy is "all" may announce any prefix, a default route or the LAN included.
+ * neighbor whose import policy is "all" may announce any prefix, a default route or the LAN included; and
+ * settings that do nothing because their feature is off (resolve.ts, features.ts).
  */
 import type { ConfigIssue } from './error.js';
 import type { RouterConfig } from './resolve.js';
 
 export function configWarnings(cfg: RouterConfig): ConfigIssue[] {
-  const out: ConfigIssue[] = [];
+  const out: ConfigIssue[] = [...cfg.inert];
   cfg.neighbors.forEach((n, i) => {
     if (n.ibgp) return;
     const path = `neighbors[${i}]`;

@@ -13,8 +13,9 @@ export interface AgentPeerReport {
   /** Announcements the agent wants on this session. */
   readonly announced?: number;
   readonly lastError?: string;
-  /** The BFD session's state, when the session has BFD. */
+  /** The BFD session's state (RFC 5880 4.1), when the session has BFD, and its last diagnostic. */
   readonly bfd?: string;
+  readonly bfdDiagnostic?: string;
 }
 
 /** One Service as a node reports it (vipgate/<site>/<node>/services/<ns>_<name>). */
@@ -31,6 +32,8 @@ export interface AgentServiceReport {
 
 /** The agent's summary (vipgate/<site>/<node>/agent), its maps reduced to what the page shows. */
 export interface AgentSummaryReport {
+  /** The agent's vipgate version, when it says. */
+  readonly version?: string;
   readonly synced: boolean;
   readonly leader: boolean;
   readonly stopMode: string;
@@ -109,8 +112,8 @@ export interface ClusterPeer extends AgentPeerReport {
 
 export interface ClusterNode extends Omit<AgentNodeReport, 'services' | 'agent'> {
   readonly agent?: Omit<NonNullable<AgentNodeReport['agent']>, 'peers'> & { readonly peers: readonly ClusterPeer[] };
-  /** This router's BGP session with the node, when one was matched to it. */
-  readonly session?: { readonly name: string; readonly address: string; readonly state: string };
+  /** This router's BGP session with the node, when one was matched to it, and its BFD session's state. */
+  readonly session?: { readonly name: string; readonly address: string; readonly state: string; readonly bfd?: string };
   readonly services: readonly ClusterService[];
   readonly disagreements: number;
 }

@@ -23,12 +23,34 @@ export interface PeerSummary {
   readonly lastError?: string;
   readonly hostname?: string;
   readonly capabilities?: readonly string[];
+  /** The neighbor's group (FRR's peer-group). */
+  readonly group?: string;
+  /** The address families configured on the session. */
+  readonly families?: readonly ('ipv4' | 'ipv6')[];
+  /** Per family, for a session that carries both (otherwise the totals above are the one family's). */
+  readonly perFamily?: Partial<Record<'ipv4' | 'ipv6', PeerFamilyCounts>>;
+  /** Configured administratively down (FRR `neighbor X shutdown`: "Idle (Admin)"). */
+  readonly adminShutdown?: boolean;
+  /** RFC 8212: an eBGP session without an import or export policy exchanges nothing (FRR "(Policy)"). */
+  readonly missingPolicy?: { readonly import: boolean; readonly export: boolean };
+}
+
+export interface PeerFamilyCounts {
+  readonly received: number;
+  readonly accepted: number;
+  readonly sent: number;
 }
 
 export interface BgpSummary {
   readonly routerId: string;
   readonly localAs: number;
   readonly ribEntries: number;
+  /** Per family: the table version (moves with every change of a prefix's best path) and the Loc-RIB's prefixes. */
+  readonly families?: Readonly<Record<'ipv4' | 'ipv6', { readonly tableVersion: number; readonly ribEntries: number }>>;
+  /** Peer groups configured. */
+  readonly groups?: number;
+  /** Dynamic neighbors accepted at most (every range's limit). */
+  readonly dynamicLimit?: number;
   readonly peers: readonly PeerSummary[];
 }
 
@@ -50,14 +72,36 @@ export interface BgpPathView {
   readonly communities: readonly string[];
   readonly largeCommunities: readonly string[];
   readonly extendedCommunities: readonly string[];
+  /** Link-bandwidth weight of this next hop in the ECMP group. */
   readonly weight?: number;
   readonly age: number;
+  /** The BGP Identifier of the peer the path came from (for local paths, this router's). */
+  readonly peerRouterId?: string;
+  /** An aggregate this router originates (FRR "aggregated, local"). */
+  readonly aggregate?: boolean;
+  /** ATOMIC_AGGREGATE (RFC 4271 5.1.6) and AGGREGATOR (5.1.7, "AS address") when carried. */
+  readonly atomicAggregate?: boolean;
+  readonly aggregatedBy?: string;
+}
+
+/** A prefix of a single-prefix table: its table version and the peers it is advertised to. */
+export interface BgpEntryView {
+  readonly prefix: string;
+  readonly version: number;
+  readonly advertisedTo: readonly string[];
 }
 
 export interface BgpTable {
   readonly routerId: string;
   readonly localAs: number;
+  readonly defaultLocalPref?: number;
+  /** The family asked for (both when absent) and its table version. */
+  readonly family?: 'ipv4' | 'ipv6';
+  readonly tableVersion?: number;
+  /** Paths per prefix in FRR's order: the most recently received first. */
   readonly paths: readonly BgpPathView[];
+  /** When one prefix was asked for. */
+  readonly entries?: readonly BgpEntryView[];
 }
 
 export interface KernelRouteView {
@@ -95,9 +139,20 @@ export type RouterEvent =
   | { readonly type: 'failover'; readonly at: number; readonly peer: string; readonly reason: string; readonly prefixes: number; readonly durationMs: number }
   | { readonly type: 'config'; readonly at: number; readonly hash: string; readonly text: string };
 
+/** A kernel object and what a request did to it (RTM_NEWROUTE is always a replace: create or overwrite). */
+export interface FibOperationView {
+  readonly object: 'route' | 'nexthop' | 'group';
+  readonly op: 'add' | 'replace' | 'delete';
+}
+
 /** Counters the router keeps that no view above carries. */
 export interface RouterCounters {
+  /** Route changes that did not reach the kernel as wanted: refused, an unusable next hop, or the FIB call failing. */
   readonly fibErrors: number;
+  /** Kernel requests sent since start (none without a FIB). */
+  readonly fibOperations: readonly (FibOperationView & { readonly count: number })[];
+  /** Kernel requests refused since start, by errno name. */
+  readonly fibKernelErrors: readonly (FibOperationView & { readonly code: string; readonly count: number })[];
 }
 
 /** What `vipgate reload` did: neighbors by id (address or range). */
@@ -129,6 +184,8 @@ export interface RouterStatusSource {
   table(prefix?: string): BgpTable;
   routes(): Promise<readonly KernelRouteView[]>;
   counters(): RouterCounters;
+  /** `show bfd`: the BFD sessions and next-hop probes. */
+  bfd(): Promise<BfdView>;
   /** `clear bgp`: reset the sessions of `peer` ('*': all); the names of the peers reset. */
   clear(peer: string): { readonly reset: readonly string[] };
   /** Call `listener` on every event from now on; returns the unsubscribe function. */
@@ -162,7 +219,9 @@ export interface HistorySource {
 export interface BfdView {
   readonly sessions: readonly {
     readonly peer: string; readonly state: string; readonly remoteState: string; readonly diagnostic: string;
-    readonly txIntervalMs: number; readonly detectionTimeMs: number; readonly transitions: number;
+    readonly txIntervalMs: number; readonly detectionTimeMs: number;
+    /** State changes, and of them the times the session left Up (flaps). */
+    readonly transitions: number; readonly flaps: number;
   }[];
   readonly probes: readonly { readonly address: string; readonly up: boolean; readonly missed: number; readonly answered: number }[];
 }

@@ -17,6 +17,7 @@ import { buildMessage } from '../wire/netlink/message.js';
 import { decodeNexthop, encodeNexthop, type NexthopMessage } from '../wire/netlink/nexthop.js';
 import { decodeRoute, encodeRoute, type RouteMessage } from '../wire/netlink/route.js';
 import { KernelError, NetlinkChannel } from './channel.js';
+import { FibCounters } from './counters.js';
 import { encodeKernelRequests, type KernelRequest, type ResilientConfig, type RouteSettings } from './kernel-request.js';
 import { FibModel, IdAllocator, type DesiredChange, type FibMode, type Hop } from './model.js';
 import { RouteMonitor } from './monitor.js';
@@ -93,6 +94,8 @@ export interface FibOptions {
 
 export class Fib {
   onEvent: (e: FibEvent) => void = () => {};
+  /** Kernel requests sent and refused since open (the router's metrics). */
+  readonly counters = new FibCounters();
 
   private tail: Promise<unknown> = Promise.resolve();
   private orphans: number[];
@@ -259,6 +262,7 @@ export class Fib {
       const feed = (): void => {
         const end = Math.min(requests.length, queued + EXECUTE_CHUNK);
         const messages = encodeKernelRequests(requests.slice(queued, end), this.settings);
+        for (let i = queued; i < end; i++) this.counters.requested(requests[i]!);
         const first = queued;
         queued = end;
         for (let i = 0; i < messages.length; i++) this.channel.write(messages[i]!, done, first + i);
@@ -266,6 +270,7 @@ export class Fib {
       const done = (err: KernelError | undefined, i: number): void => {
         if (err) {
           this.degraded = true;
+          this.counters.failed(requests[i]!, err.code);
           failures.push({ what: describe(requests[i]!), code: err.code, message: err.kernelMessage ?? err.message });
           if (err.code === 'ENOBUFS') this.requestResync('acks lost (ENOBUFS)');
         }

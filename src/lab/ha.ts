@@ -17,7 +17,8 @@ import {
   agentPid, routeHops, routerSysctls, sleepUntil, startNodeAgent, startRouter, stopProcess, vipgate, waitForPeers, waitForRoute, type Out,
 } from './lab.js';
 import { duringStream, kernelEvents, streamLine, type StreamFigures } from './measure.js';
-import { addBridgePort, addLink, addNamespace, inNs, ipBatch, labNamespaces, processesWith, startDetached } from './ns.js';
+import { birdProbe, labProgram, pidFileProbe, startDaemon } from './daemons.js';
+import { addBridgePort, addLink, addNamespace, inNs, ipBatch, labNamespaces, processesWith } from './ns.js';
 import { agentConfig, HA, haBirdConfig, keepalivedConfig, LAB, LAB_BFD, LAB_DIR, ROUTER_SOCKET, ROUTER1, type RouterRole } from './topology.js';
 
 const ROUTER2: RouterRole = { name: HA.router2.name, lan: HA.router2.lan, ha: true };
@@ -48,7 +49,7 @@ function outsideRoutes(): void {
 }
 
 function birdc(...args: string[]): string {
-  return execFileSync('birdc', ['-s', HA.upstream.socket, ...args], { encoding: 'utf8', timeout: 5000 });
+  return execFileSync(labProgram('birdc'), ['-s', HA.upstream.socket, ...args], { encoding: 'utf8', timeout: 5000 });
 }
 
 const upstreamPaths = (): string[] => routeHops(HA.upstream.ns, LAB.pool).map((h) => h.gateway);
@@ -95,18 +96,26 @@ async function haUp(out: Out): Promise<void> {
     writeFileSync(`${LAB_DIR}/agent.yaml`, agentConfig([LAB.router.lan, router2.lan]));
     const stops = [...processesWith([ROUTER_SOCKET]), ...LAB.nodes.map((n) => agentPid(n))].filter((p) => p !== undefined);
     await Promise.all(stops.map((p) => stopProcess(p)));
-    startRouter({ ...ROUTER1, ha: true }, LAB.router.ns, ROUTER_SOCKET);
-    startRouter(ROUTER2, router2.ns, router2.socket);
-    for (const n of LAB.nodes) startNodeAgent(n);
+    await Promise.all([
+      startRouter({ ...ROUTER1, ha: true }, LAB.router.ns, ROUTER_SOCKET), startRouter(ROUTER2, router2.ns, router2.socket),
+      ...LAB.nodes.map((n) => startNodeAgent(n)),
+    ]);
     // the nodes' gateway: a VRRP address of both routers, k8s-rtr the master
     for (const [ns, name, priority] of [[LAB.router.ns, ROUTER1.name, 150], [router2.ns, router2.name, 100]] as const) {
       writeFileSync(`${LAB_DIR}/keepalived-${name}.conf`, keepalivedConfig(priority));
-      startDetached(ns, 'keepalived', ['-n', '-l', '-P', '-f', `${LAB_DIR}/keepalived-${name}.conf`, '-p', `${LAB_DIR}/keepalived-${name}.pid`, '-r', `${LAB_DIR}/keepalived-${name}-vrrp.pid`], `${LAB_DIR}/keepalived-${name}.log`);
+      const pid = `${LAB_DIR}/keepalived-${name}.pid`;
+      await startDaemon({
+        name: `keepalived on ${name}`, ns, program: 'keepalived', log: `${LAB_DIR}/keepalived-${name}.log`, probe: pidFileProbe(pid),
+        args: ['-n', '-l', '-P', '-f', `${LAB_DIR}/keepalived-${name}.conf`, '-p', pid, '-r', `${LAB_DIR}/keepalived-${name}-vrrp.pid`],
+      });
     }
     await waitForGateway(LAB.router.ns);
     for (const n of LAB.nodes) inNs(n.ns, 'ip', ['route', 'replace', 'default', 'via', HA.gateway]);
     writeFileSync(`${LAB_DIR}/ha-bird.conf`, haBirdConfig());
-    startDetached(upstream.ns, 'bird', ['-f', '-c', `${LAB_DIR}/ha-bird.conf`, '-s', upstream.socket, '-P', `${LAB_DIR}/ha-bird.pid`], `${LAB_DIR}/ha-bird.log`);
+    await startDaemon({
+      name: 'the upstream BIRD', ns: upstream.ns, program: 'bird', log: `${LAB_DIR}/ha-bird.log`, probe: birdProbe(upstream.socket),
+      args: ['-f', '-c', `${LAB_DIR}/ha-bird.conf`, '-s', upstream.socket, '-P', `${LAB_DIR}/ha-bird.pid`],
+    });
   }
   const nodes = LAB.nodes.map((n) => n.address);
   await waitForPeers([...nodes, upstream.transit], ROUTER_SOCKET);
@@ -126,7 +135,9 @@ async function measure(out: Out, what: string, protocol: string, uplink: string,
   out(`\n### HA: ${what}\n`);
   const f = await duringStream({
     clientNs: HA.outside.ns, vip: LAB.vips[0], fail,
-    detectedAt: (t0) => sessionDownAt(protocol, t0), converged: () => !upstreamPaths().includes(uplink), kernelNs: HA.upstream.ns,
+    // converged: the upstream routes the pool through the other router only (not: no route at all)
+    detectedAt: (t0) => sessionDownAt(protocol, t0), kernelNs: HA.upstream.ns,
+    converged: () => { const paths = upstreamPaths(); return paths.length > 0 && !paths.includes(uplink); },
   });
   out(`$ ip route show ${LAB.pool}   # on the upstream router, after\n${inNs(HA.upstream.ns, 'ip', ['route', 'show', LAB.pool])}`);
   out(streamLine(f, LAB.vips[0]));
@@ -145,7 +156,7 @@ export async function ha(out: Out): Promise<HaResult> {
   failures.push(await measure(out, `${HA.router2.name}'s vipgate router stops (SIGTERM: Cease to the upstream and the agents)`, 'rtr2', HA.router2.uplink,
     () => process.kill(rtr2, 'SIGTERM')));
   await sleepUntil(() => processesWith([HA.router2.socket]).length === 0, 15_000);
-  startRouter(ROUTER2, HA.router2.ns, HA.router2.socket);
+  await startRouter(ROUTER2, HA.router2.ns, HA.router2.socket);
   await waitForPaths(both);
   out(`${HA.router2.name} started again; the upstream spreads over both routers\n`);
 

@@ -9,7 +9,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { request } from '../control/client.js';
+import { routerNode } from '../telemetry/discovery.js';
 import type { BgpSummary } from '../control/views.js';
+import { alive, brokerProbe, controlProbe, startDaemon, type Probe } from './daemons.js';
 import { addBridgePort, addLink, addNamespace, inNs, labNamespaces, processesWhere, processesWith, removeNamespace, signal, spawnDetached, startDetached } from './ns.js';
 import {
   agentConfig, clusterManifests, LAB, LAB_DIR, mosquittoConfig, ROUTER_SOCKET, ROUTER1, routerConfig, SEED_SERVICES, TELEMETRY_SITE,
@@ -35,17 +37,20 @@ export function routerSysctls(ns: string): void {
 
 export const CLUSTER_FILE = `${LAB_DIR}/cluster.yaml`;
 
-/** The node's `vipgate agent`, watching the lab's cluster file. */
-export function startNodeAgent(node: LabNode): number {
-  return startDetached(node.ns, process.execPath, [
-    CLI, 'agent', '--source', `file:${CLUSTER_FILE}`, '--config', `${LAB_DIR}/agent.yaml`, '--node', node.name,
-    '--socket', `${LAB_DIR}/${node.name}.sock`,
-  ], `${LAB_DIR}/${node.name}.log`);
+export const agentSocket = (node: LabNode): string => `${LAB_DIR}/${node.name}.sock`;
+
+/** The node's `vipgate agent`, watching the lab's cluster file; resolves once its control socket answers. */
+export async function startNodeAgent(node: LabNode): Promise<number> {
+  return startDaemon({
+    name: `${node.name}'s vipgate agent`, ns: node.ns, program: process.execPath, log: `${LAB_DIR}/${node.name}.log`,
+    args: [CLI, 'agent', '--source', `file:${CLUSTER_FILE}`, '--config', `${LAB_DIR}/agent.yaml`, '--node', node.name, '--socket', agentSocket(node)],
+    probe: controlProbe(agentSocket(node), 'show agent'),
+  });
 }
 
 /** The pid of a node's agent (the process with that node's control socket). */
 export function agentPid(node: LabNode): number | undefined {
-  return processesWith([`${LAB_DIR}/${node.name}.sock`])[0];
+  return processesWith([agentSocket(node)])[0];
 }
 
 /** Poll `done` every 50 ms until it holds or `timeoutMs` passed; whether it held. */
@@ -58,19 +63,29 @@ export async function sleepUntil(done: () => boolean, timeoutMs: number): Promis
   return done();
 }
 
-const alive = (pid: number): boolean => { try { process.kill(pid, 0); return true; } catch { return false; } };
-
 /** SIGTERM to `pid`, then wait (bounded, 15 s: an agent drains for 5 s) until it is gone, else SIGKILL. */
 export async function stopProcess(pid: number): Promise<void> {
   signal([pid], 'SIGTERM');
   if (!await sleepUntil(() => !alive(pid), 15_000)) signal([pid], 'SIGKILL');
 }
 
-/** A vipgate router in `ns` with the lab's configuration for `role`, its control socket at `socket`. */
-export function startRouter(role: RouterRole, ns: string, socket: string): number {
+/** A vipgate router in `ns` with the lab's configuration for `role`, its control socket at `socket`; resolves once that answers. */
+export async function startRouter(role: RouterRole, ns: string, socket: string): Promise<number> {
   const config = `${LAB_DIR}/${role.name}.yaml`;
   writeFileSync(config, routerConfig(role));
-  return startDetached(ns, process.execPath, [CLI, 'router', '--config', config, '--socket', socket], `${LAB_DIR}/${role.name}.log`);
+  return startDaemon({
+    name: `${role.name}'s vipgate router`, ns, program: process.execPath, log: `${LAB_DIR}/${role.name}.log`,
+    args: [CLI, 'router', '--config', config, '--socket', socket], probe: controlProbe(socket, 'show bgp summary'),
+  });
+}
+
+/** The lab's broker in the router's namespace; resolves once it answers MQTT. */
+async function startBroker(): Promise<void> {
+  writeFileSync(`${LAB_DIR}/mosquitto.conf`, mosquittoConfig());
+  await startDaemon({
+    name: 'mosquitto', ns: LAB.router.ns, program: 'mosquitto', args: ['-c', `${LAB_DIR}/mosquitto.conf`], log: `${LAB_DIR}/mosquitto.log`,
+    probe: brokerProbe(LAB.router.ns, LAB.router.lan, 1883),
+  });
 }
 
 /**
@@ -126,9 +141,8 @@ export async function labUp(out: Out): Promise<void> {
   routerSysctls(router.ns);
   writeFileSync(`${LAB_DIR}/agent.yaml`, agentConfig());
   writeCluster(SEED_SERVICES);
-  writeFileSync(`${LAB_DIR}/mosquitto.conf`, mosquittoConfig());
-  startDetached(router.ns, 'mosquitto', ['-c', `${LAB_DIR}/mosquitto.conf`], `${LAB_DIR}/mosquitto.log`);
-  startRouter(ROUTER1, router.ns, ROUTER_SOCKET);
+  await startBroker();
+  const routerUp = startRouter(ROUTER1, router.ns, ROUTER_SOCKET);
   startWebForwarders();
   for (const n of nodes) {
     toHub(n.ns, 'eth0', `p-${n.name}`, [`${n.address}/24`]);
@@ -136,9 +150,10 @@ export async function labUp(out: Out): Promise<void> {
     // what kube-proxy does on a real node: the Service addresses are local, so the node's "pod" answers
     for (const vip of [...LAB.vips, LAB.externalIp]) inNs(n.ns, 'ip', ['addr', 'add', `${vip}/32`, 'dev', 'lo']);
     startDetached(n.ns, process.execPath, [HTTP_ECHO, n.name, '80'], `${LAB_DIR}/${n.name}-http.log`);
-    startNodeAgent(n);
   }
+  await Promise.all([routerUp, ...nodes.map((n) => startNodeAgent(n))]);
   out(`lab up: router ${router.lan} (AS ${router.asn}), agents on nodes ${nodes.map((n) => `${n.name} ${n.address}`).join(', ')} (AS ${LAB.nodeAsn}), client ${client.address}\n`);
+  out(`mosquitto, the router and ${nodes.length} agents are running and answering\n`);
   await waitForPeers(nodes.map((n) => n.address));
   out(`${nodes.length} BGP sessions established; logs and configs in ${LAB_DIR}\n`);
   await waitForWeb();
@@ -146,7 +161,7 @@ export async function labUp(out: Out): Promise<void> {
 }
 
 const webLine = (): string => `web status page: ${WEB_URL} (the router's page, forwarded from its namespace)`;
-const mqttLine = (): string => `MQTT: mosquitto at ${MQTT_URL} in ${LAB.router.ns}, the routers and agents publish vipgate/${TELEMETRY_SITE}/#`;
+const mqttLine = (): string => `MQTT: mosquitto at ${MQTT_URL} in ${LAB.router.ns}, the routers and agents publish vipgate/${TELEMETRY_SITE}/#, Home Assistant discovery homeassistant/#`;
 
 async function summary(socket: string): Promise<BgpSummary> {
   return await request(socket, 'show bgp summary', {}, 3000) as BgpSummary;
@@ -182,27 +197,45 @@ export function labDown(out: Out): void {
   out(`lab down: ${removed.length ? removed.join(', ') : 'nothing to remove'}\n`);
 }
 
+/** The lab's daemons and how each is asked whether it answers, for `lab status`. */
+function labDaemons(): { name: string; probe: Probe }[] {
+  return [
+    { name: `${ROUTER1.name}'s vipgate router (${ROUTER_SOCKET})`, probe: controlProbe(ROUTER_SOCKET, 'show bgp summary') },
+    ...LAB.nodes.map((n) => ({ name: `${n.name}'s vipgate agent (${agentSocket(n)})`, probe: controlProbe(agentSocket(n), 'show agent') })),
+    { name: `mosquitto (${MQTT_URL})`, probe: brokerProbe(LAB.router.ns, LAB.router.lan, 1883) },
+    { name: `web status page (${WEB_URL})`, probe: () => webStatus().then(() => undefined) },
+  ];
+}
+
+/** Each daemon answering or dead, the router's summary and what the broker holds; 1 when any is dead. */
 export async function labStatus(out: Out): Promise<number> {
   const spaces = labNamespaces();
   if (spaces.length === 0) { out('lab: down\n'); return 1; }
   out(`lab: ${spaces.length} namespaces (${spaces.join(', ')})\n`);
-  out(vipgate(['show', 'bgp', 'summary']));
-  try {
+  let dead = 0;
+  for (const d of labDaemons()) {
+    const why = await d.probe().catch((e: unknown) => (e instanceof Error ? e.message : String(e)));
+    if (why !== undefined) dead++;
+    out(`${d.name}: ${why === undefined ? 'answering' : `DEAD (${why.split('\n')[0]})`}\n`);
+  }
+  if (dead === 0) {
+    out(vipgate(['show', 'bgp', 'summary']));
     const web = await webStatus();
     out(`${webLine()}: answering, ${web.summary.peers.length} peers, ${web.routes.length} routes\n`);
-  } catch (e) {
-    out(`${webLine()}: not answering (${e instanceof Error ? e.message : String(e)})\n`);
+    out(`${mqttLine()}\n`);
   }
-  out(`${mqttLine()}\n`);
-  // what the router and one node's agent keep retained on the broker
-  for (const topic of [`vipgate/${TELEMETRY_SITE}/${ROUTER1.name}/summary`, `vipgate/${TELEMETRY_SITE}/${LAB.nodes[1]!.name}/services/default_svc1`]) {
+  // what the router and one node's agent keep retained on the broker, and what a Home Assistant would get
+  const router = `vipgate/${TELEMETRY_SITE}/${ROUTER1.name}`;
+  const ha = `homeassistant/sensor/${routerNode({ site: TELEMETRY_SITE, host: ROUTER1.name })}`;
+  for (const topic of [`${router}/summary`, `vipgate/${TELEMETRY_SITE}/${LAB.nodes[1]!.name}/services/default_svc1`, `${router}/vips/${LAB.vips[0]}_32`, `${ha}/vip_${LAB.vips[0]!.replaceAll('.', '_')}_32_state/config`]) {
     try {
       out(`${topic}: ${inNs(LAB.router.ns, process.execPath, [MQTT_GET, LAB.router.lan, '1883', topic]).trim()}\n`);
     } catch (e) {
       out(`${topic}: no message (${e instanceof Error ? e.message.split('\n')[0] : String(e)})\n`);
     }
   }
-  return 0;
+  if (dead > 0) out(`lab: ${dead} of its daemons ${dead === 1 ? 'is' : 'are'} dead (logs in ${LAB_DIR})\n`);
+  return dead > 0 ? 1 : 0;
 }
 
 /** Run the vipgate CLI against the lab router and return what it printed (what a user would type). */

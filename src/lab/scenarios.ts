@@ -10,7 +10,8 @@ import {
   agentPid, fromClient, routeHops, routesOn, startNodeAgent, vipgate, waitForPeers, waitForRoute, writeCluster, type NextHop, type Out,
 } from './lab.js';
 import { duringStream, streamLine, type FailureRun, type StreamFigures } from './measure.js';
-import { inNs, ipBatch, startDetached } from './ns.js';
+import { birdProbe, labProgram, startDaemon } from './daemons.js';
+import { inNs, ipBatch } from './ns.js';
 
 export interface EcmpResult {
   /** VIP → next hops in the router's kernel. */
@@ -117,7 +118,7 @@ export async function failover(out: Out, node = 'k8s-w2'): Promise<FailoverResul
     detectedAt: (t0) => routerLogged(`peer ${n.address} down`, t0),
   });
   out(`router: next hop gone after ${orderly.convergenceMs} ms, session closed after ${orderly.detectionMs} ms\n`);
-  startNodeAgent(n);
+  await startNodeAgent(n);
   await nodeBack(out, n, `${node}'s agent started again (log: ${LAB_DIR}/${node}.log)`);
 
   const port = `p-${n.name}`;
@@ -147,17 +148,20 @@ export async function upstream(out: Out): Promise<UpstreamResult> {
   out(`\n### Upstream: the client side's router learns the Service pool over BGP\n`);
   const conf = `${LAB_DIR}/upstream-bird.conf`;
   writeFileSync(conf, upstreamBirdConfig());
-  startDetached(LAB.client.ns, 'bird', ['-f', '-c', conf, '-s', UPSTREAM_SOCKET, '-P', `${LAB_DIR}/upstream-bird.pid`], `${LAB_DIR}/upstream-bird.log`);
+  await startDaemon({
+    name: 'the client side\'s BIRD', ns: LAB.client.ns, program: 'bird', log: `${LAB_DIR}/upstream-bird.log`, probe: birdProbe(UPSTREAM_SOCKET),
+    args: ['-f', '-c', conf, '-s', UPSTREAM_SOCKET, '-P', `${LAB_DIR}/upstream-bird.pid`],
+  });
   let learned: string[] = [];
   for (let i = 0; i < 150 && !learned.includes(`${LAB.pool}`); i++) {
     await new Promise((r) => setTimeout(r, 200));
     try {
-      const text = execFileSync('birdc', ['-s', UPSTREAM_SOCKET, 'show', 'route', 'protocol', 'vipgate'], { encoding: 'utf8', timeout: 5000 });
+      const text = execFileSync(labProgram('birdc'), ['-s', UPSTREAM_SOCKET, 'show', 'route', 'protocol', 'vipgate'], { encoding: 'utf8', timeout: 5000 });
       learned = [...text.matchAll(/^(\d+\.\d+\.\d+\.\d+\/\d+)/gm)].map((m) => m[1]!);
     } catch { /* BIRD still starting */ }
   }
   out('$ birdc show route   # on the client side\n');
-  out(execFileSync('birdc', ['-s', UPSTREAM_SOCKET, 'show', 'route'], { encoding: 'utf8', timeout: 5000 }));
+  out(execFileSync(labProgram('birdc'), ['-s', UPSTREAM_SOCKET, 'show', 'route'], { encoding: 'utf8', timeout: 5000 }));
   out('\n$ ip route   # on k8s-pc\n');
   out(routesOn(LAB.client.ns));
   return { learned: learned.sort() };

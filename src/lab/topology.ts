@@ -120,8 +120,10 @@ ${neighbors.join('\n')}
 groups:
   nodes: { import: { prefixes: ["${LAB.pool} le 32"] }, maxPrefix: 1000, holdTime: 9, bfd: ${bfdYaml(LAB_BFD)} }
 fib: { startupHold: 0 }
-telemetry: { url: "${MQTT_URL}", site: ${TELEMETRY_SITE}, host: ${r.name}, homeAssistant: false }
-${r.web ? 'web: { address: 127.0.0.1, port: 8080 }\n' : ''}`;
+# as the box: Home Assistant discovery on the broker (homeassistant/...), the history for the page's charts
+telemetry: { url: "${MQTT_URL}", site: ${TELEMETRY_SITE}, host: ${r.name} }
+store: { path: ${LAB_DIR}/${r.name}-history.db, sampleSeconds: 5 }
+${r.web ? `web: { address: 127.0.0.1, port: 8080, publicUrl: "${WEB_URL}" }\n` : ''}`;
 }
 
 /** Every node's agent: the seed's MetalLB setup (my-asn 64512, peer 192.168.10.254 asn 64513, pool 172.20.1.0/24), with BFD. */

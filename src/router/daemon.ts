@@ -7,7 +7,7 @@ import { hostname, networkInterfaces } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import type { Socket } from 'node:net';
 import { addressInPrefix, maskBytes, parseAddress, parsePrefix, type Family, type Prefix } from '../lib/address.js';
-import type { Clock } from '../lib/clock.js';
+import type { Clock, TimerHandle } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { Peer, type PeerOptions } from '../bgp/peer.js';
 import { Speaker } from '../bgp/speaker.js';
@@ -22,8 +22,9 @@ import { planReload } from './reload-plan.js';
 import { ControlServer } from '../control/server.js';
 import { Routing, type FibPort } from './routing.js';
 import { installedRoutes, registerViews } from './views.js';
+import { DYNAMIC_LIMIT } from './summary-view.js';
 import { configRevision, RouterStatus } from './status.js';
-import type { KernelRouteView, ReloadResult } from '../control/views.js';
+import type { KernelRouteView, ReloadResult, RouterCounters } from '../control/views.js';
 import { applySocketSecurity } from './socket-security.js';
 import { md5Socket, setMd5 } from '../native/tcp-md5.js';
 import { sha1Key, startBfdService, type BfdService, type TransportFactory } from '../bfd/service.js';
@@ -41,6 +42,8 @@ export interface RouterDeps {
     close?(): Promise<void>; kernelRoutes?(): Promise<KernelRouteView[]>; withdrawNexthop?(address: string): Promise<unknown>;
     /** Delete what a previous run left in the kernel and this run has not confirmed. */
     sweep?(): Promise<{ readonly requests: number }>;
+    /** Kernel requests sent and refused (src/fib/counters.ts). */
+    readonly counters?: { view(): { readonly operations: RouterCounters['fibOperations']; readonly errors: RouterCounters['fibKernelErrors'] } };
   };
   readonly controlSocket?: string;
   /** BFD packets' way out and in; default UDP 3784 with TTL 255 (RFC 5881). Opened only if a neighbor runs BFD. */
@@ -110,6 +113,7 @@ export class RouterDaemon {
   /** End-of-RIB seen per established peer, and when the last session came up: for the startup hold. */
   private readonly endOfRib = new Map<Peer, Set<Family>>();
   private lastEstablished = 0;
+  private startupCheck?: TimerHandle;
 
   private config: RouterConfig;
   private reloading: Promise<unknown> = Promise.resolve();
@@ -296,7 +300,7 @@ export class RouterDaemon {
   /** A configured neighbor (or range) joins the speaker; `start` opens its session unless it is shut down. */
   private addNeighbor(n: NeighborConfig, start: boolean): void {
     if (n.range !== undefined) {
-      this.speaker.addRange({ range: parsePrefix(n.range), limit: 256, template: (address) => this.peerOptions(n, address) });
+      this.speaker.addRange({ range: parsePrefix(n.range), limit: DYNAMIC_LIMIT, template: (address) => this.peerOptions(n, address) });
     } else {
       const peer = this.speaker.addPeer(this.peerOptions(n, n.address!));
       if (start && !n.shutdown) peer.start();
@@ -421,6 +425,7 @@ export class RouterDaemon {
     const { clock } = this.deps;
     const deadline = clock.now() + this.cfg.fib.startupHold * 1000;
     this.routing.holdFib();
+    const next = (): void => { this.startupCheck = clock.at(clock.now() + 250, check); };
     const check = (): void => {
       const up = this.speaker.peers().filter((p) => p.isEstablished);
       const complete = up.length > 0 && up.every((p) => (p.negotiated?.families ?? []).every((f) => this.endOfRib.get(p)?.has(f)));
@@ -432,11 +437,19 @@ export class RouterDaemon {
       } else if (clock.now() >= deadline) {
         this.routing.releaseFib();
       } else {
-        clock.at(clock.now() + 250, check);
+        next();
       }
     };
-    clock.at(clock.now() + 250, check);
+    next();
   }
+
+  /** Seconds SIGTERM waits before closing the sessions (gracefulShutdown.drainSeconds; 0 without sessions). */
+  drainSeconds(): number {
+    return this.speaker.peers().some((p) => p.isEstablished) ? this.cfg.gracefulShutdown.drainSeconds : 0;
+  }
+
+  /** Kernel requests sent and refused, when the FIB counts them. */
+  fibCounters(): ReturnType<NonNullable<NonNullable<RouterDeps['fib']>['counters']>['view']> | undefined { return this.deps.fib?.counters?.view(); }
 
   /** The kernel's view of our routes when the FIB can dump it, else what we asked it to install. */
   async kernelRoutes(): Promise<KernelRouteView[]> {
@@ -449,8 +462,10 @@ export class RouterDaemon {
    * then every session is closed with Cease/Administrative Shutdown and a message; kernel routes stay.
    */
   async stop(text = 'vipgate router shutting down', skipDrain?: Promise<unknown>): Promise<void> {
-    const drain = this.cfg.gracefulShutdown.drainSeconds;
-    if (drain > 0 && this.speaker.peers().some((p) => p.isEstablished)) {
+    // a stopping router writes nothing more to the kernel on its own: the startup hold's checks end here
+    this.startupCheck?.cancel();
+    const drain = this.drainSeconds();
+    if (drain > 0) {
       this.deps.log.info({ seconds: drain }, 'graceful shutdown: routes re-advertised with GRACEFUL_SHUTDOWN, draining');
       this.routing.drain();
       let timer: ReturnType<Clock['at']> | undefined;

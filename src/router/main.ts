@@ -1,6 +1,6 @@
 /**
  * `vipgate router --config FILE [--socket PATH] [--check] [--no-fib]`: load and validate the config
- * (every error named with its field), open the kernel FIB, start the daemon, reload the file on SIGHUP
+ * (every error named with its field; --check prints the warnings and each neighbor's features), open the kernel FIB, start the daemon, reload the file on SIGHUP
  * (or `vipgate reload`), stop cleanly on SIGTERM or
  * SIGINT (sessions closed with Cease/Administrative Shutdown; kernel routes left in place so that a restart
  * changes nothing that did not change).
@@ -8,8 +8,10 @@
 import { systemClock } from '../lib/clock.js';
 import { SdNotify } from '../lib/sd-notify.js';
 import { createLogger } from '../lib/log.js';
+import { armStopDeadline, STOP_GRACE_SECONDS } from '../lib/stop-deadline.js';
 import { ConfigError } from '../config/error.js';
 import { readRouterConfig } from '../config/router-config.js';
+import { routerCheckReport } from '../config/check-report.js';
 import { Fib } from '../fib/fib.js';
 import { RouterDaemon } from './daemon.js';
 import { startObservers, type Observers } from './observers.js';
@@ -33,7 +35,7 @@ export async function runRouter(a: RouterArgs, out: (s: string) => void = (s) =>
     throw e;
   }
   if (a.check) {
-    out(`${a.config}: configuration is valid (${cfg.neighbors.length} neighbors, ${cfg.networks.length} networks)\n`);
+    out(`${a.config}: configuration is valid (${cfg.neighbors.length} neighbors, ${cfg.networks.length} networks)\n${routerCheckReport(cfg)}`);
     return 0;
   }
   const log = createLogger('vipgate-router', a.logLevel ?? cfg.log.level);
@@ -75,7 +77,11 @@ export async function runRouter(a: RouterArgs, out: (s: string) => void = (s) =>
   };
   process.on('SIGHUP', reload);
   await new Promise<void>((resolve) => {
-    const stop = (sig: string) => { log.info({ signal: sig }, 'stopping'); resolve(); };
+    const stop = (sig: string) => {
+      log.info({ signal: sig }, 'stopping');
+      armStopDeadline(daemon.drainSeconds() + STOP_GRACE_SECONDS, log);
+      resolve();
+    };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });

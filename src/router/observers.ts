@@ -63,6 +63,15 @@ function ownAddresses(cfg: RouterConfig): string[] {
   return [...new Set([cfg.routerId, ...all])];
 }
 
+/** The status page's address for others (Home Assistant's device link): web.publicUrl, or derived; none on loopback. */
+export function statusPageUrl(web: NonNullable<RouterConfig['web']>, host: string): string | undefined {
+  if (web.publicUrl) return web.publicUrl;
+  const a = web.address;
+  if (a.startsWith('127.') || a === '::1') return undefined;
+  const name = a === '0.0.0.0' || a === '::' ? host : a.includes(':') ? `[${a}]` : a;
+  return `http://${name}${web.port === 80 ? '' : `:${web.port}`}/`;
+}
+
 export async function startObservers(cfg: RouterConfig, status: RouterStatus, deps: ObserverDeps): Promise<Observers> {
   const { clock, log } = deps;
   const history = cfg.store ? openHistory(cfg.store, status, deps) : undefined;
@@ -76,23 +85,25 @@ export async function startObservers(cfg: RouterConfig, status: RouterStatus, de
     ...(t.password !== undefined ? { password: t.password } : {}),
     ...(t.tls ? { tls: t.tls } : {}),
     ...(t.homeAssistant !== false ? { discoveryPrefix: t.homeAssistant } : {}),
+    ...(cfg.web && statusPageUrl(cfg.web, host) ? { configurationUrl: statusPageUrl(cfg.web, host) } : {}),
   }, status, clock, log.child({ module: 'mqtt' })) : undefined;
   const cluster = t && telemetry ? watchCluster(telemetry, t.site, host) : undefined;
+  if (cluster) telemetry?.attachCluster(cluster);
   const clusterOptions = cluster ? { source: cluster, ownAddresses: ownAddresses(cfg) } : undefined;
   const gauges: ExtraGauge[] = [
     ...(history ? [
-      { name: 'vipgate_history_dropped_rows', help: 'History rows dropped (queue full or history stopped)', value: () => history.store.dropped },
+      { name: 'vipgate_history_dropped_rows_total', kind: 'counter' as const, help: 'History rows dropped (queue full or history stopped)', value: () => history.store.dropped },
       { name: 'vipgate_history_stopped', help: '1 when the history stopped writing (disk full)', value: () => (history.store.stopped ? 1 : 0) },
     ] : []),
     ...(telemetry ? [
       { name: 'vipgate_mqtt_connected', help: '1 while the MQTT broker is connected', value: () => (telemetry.stats().connected ? 1 : 0) },
       { name: 'vipgate_mqtt_queued_messages', help: 'MQTT messages waiting for the broker', value: () => telemetry.stats().queued },
-      { name: 'vipgate_mqtt_dropped_messages', help: 'MQTT messages dropped from a full queue', value: () => telemetry.stats().dropped },
+      { name: 'vipgate_mqtt_dropped_messages_total', kind: 'counter' as const, help: 'MQTT messages dropped from a full queue', value: () => telemetry.stats().dropped },
     ] : []),
     ...(cluster ? [
       { name: 'vipgate_cluster_agents_online', help: 'Node agents whose MQTT status says online', value: () => cluster.report().nodes.filter((n) => n.status === 'online').length },
       {
-        name: 'vipgate_cluster_ignored_messages', help: 'Node agent MQTT messages ignored: malformed, oversized or past the limits held',
+        name: 'vipgate_cluster_ignored_messages_total', kind: 'counter' as const, help: 'Node agent MQTT messages ignored: malformed, oversized or past the limits held',
         value: () => { const i = cluster.report().ignored; return i.malformed + i.oversized + i.overLimit; },
       },
     ] : []),

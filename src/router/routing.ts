@@ -185,6 +185,9 @@ export class Routing {
     return st ? accepted(peer, st) : 0;
   }
 
+  /** The peer's Adj-RIB-In slots (entryKey) import refused. */
+  refusedKeys(peer: Peer): ReadonlySet<string> { return this.peers.get(peer)?.refused ?? new Set(); }
+
   /** Originate a local route (`networks`, aggregates): in the Loc-RIB and offered to peers, never installed; undefined withdraws it. */
   originate(prefix: Prefix, attributes: PathAttributes | undefined): void {
     this.queue([this.localPath(prefix, attributes)]);

@@ -9,9 +9,12 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../lib/clock.js';
 import type { Peer } from '../bgp/peer.js';
 import type { RouteChange } from '../bgp/rib/loc-rib.js';
-import type { BgpSummary, BgpTable, KernelRouteView, NexthopView, RouterEvent, RouterStatusSource } from '../control/views.js';
+import type { BfdView, BgpSummary, BgpTable, KernelRouteView, NexthopView, RouterCounters, RouterEvent, RouterStatusSource } from '../control/views.js';
 import type { RouterDaemon } from './daemon.js';
-import { bgpSummary, bgpTable, clearBgp } from './views.js';
+import { bfdView, clearBgp } from './views.js';
+import { bgpSummary } from './summary-view.js';
+import { bgpTable } from './table-view.js';
+import { TableVersions } from './table-versions.js';
 
 function installed(best: RouteChange['best'], multipath: RouteChange['multipath']): NexthopView[] {
   return best === undefined || best.source.local ? [] : multipath.map((n) => ({ gateway: n.address, weight: n.weight }));
@@ -24,6 +27,8 @@ export function configRevision(text: string, at: number): RouterEvent {
 
 export class RouterStatus implements RouterStatusSource {
   private readonly listeners = new Set<(e: RouterEvent) => void>();
+  /** FRR's table versions, for the `show` views. */
+  readonly versions = new TableVersions();
   /** Route changes reported so far (a failover counts the ones its withdrawal caused). */
   private changed = 0;
 
@@ -32,7 +37,12 @@ export class RouterStatus implements RouterStatusSource {
   summary(): BgpSummary { return bgpSummary(this.d); }
   table(prefix?: string): BgpTable { return bgpTable(this.d, prefix); }
   routes(): Promise<KernelRouteView[]> { return this.d.kernelRoutes(); }
-  counters(): { fibErrors: number } { return { fibErrors: this.d.routing.fibFailures }; }
+  counters(): RouterCounters {
+    const kernel = this.d.fibCounters();
+    return { fibErrors: this.d.routing.fibFailures, fibOperations: kernel?.operations ?? [], fibKernelErrors: kernel?.errors ?? [] };
+  }
+
+  bfd(): Promise<BfdView> { return bfdView(this.d); }
   clear(peer: string): { reset: string[] } { return clearBgp(this.d, peer); }
 
   subscribe(listener: (e: RouterEvent) => void): () => void {
@@ -54,6 +64,7 @@ export class RouterStatus implements RouterStatusSource {
 
   routesChanged(changes: readonly RouteChange[]): void {
     this.changed += changes.length;
+    for (const c of changes) this.versions.changed(c.key, c.prefix.family, c.best === undefined);
     if (this.listeners.size === 0) return;
     this.emit({
       type: 'routes', at: this.wall(),

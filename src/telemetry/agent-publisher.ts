@@ -1,10 +1,12 @@
 /**
  * A node agent's MQTT telemetry, beside the router's under the same tree (vipgate/<site>/<node>/...):
  *   status               "online" / "offline" (retained; "offline" is the last will)
- *   agent                {node, synced, leader, stopMode, peers: [{name, address, state, ...}], ...} (retained)
+ *   agent                {node, synced, leader, stopMode, peers: [{name, address, state, bfd?: {state, ...}, ...}], ...}
+ *                        (retained)
  *   services/<ns>_<name> {service, ips, trafficPolicy, localEndpoints, announcedTo} (retained; cleared when the
  *                        Service goes or this node stops announcing it)
- *   events               {type: "peer", peer, from, to} when a session changes state (not retained)
+ *   events               {type: "peer", peer, from, to} when a session changes state, {type: "bfd", peer, from, to,
+ *                        diagnostic} when its BFD session does (not retained)
  * The agent's state is read every `intervalMs` and only what changed is published, so a burst of Service
  * changes becomes one message per topic; the broker's absence costs a bounded queue (MqttChannel), and the
  * agent's announcing never waits for any of this.
@@ -13,12 +15,15 @@ import type { AgentServiceReport } from '../control/cluster.js';
 import type { Clock, TimerHandle } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { MqttChannel, type ChannelOptions, type TelemetryStats } from './channel.js';
+import { RetainedSet } from './retained-set.js';
 import { topicLevel, Topics } from './topics.js';
 
 export interface AgentPeerState {
   readonly name: string;
   readonly address: string;
   readonly state: string;
+  /** The session's BFD (RFC 5880), when it has one. */
+  readonly bfd?: { readonly state: string; readonly diagnostic: string };
 }
 
 /** One Service's topic: the payload the router's cluster view reads (control/cluster.ts). */
@@ -26,8 +31,8 @@ export type AgentServiceState = AgentServiceReport;
 
 /** What the agent shows; read on every tick. */
 export interface AgentStatusSource {
-  /** Published as it is (JSON). */
-  summary(): { readonly peers: readonly AgentPeerState[] };
+  /** Published as it is (JSON); read with the BFD sessions' state (they run on their own thread). */
+  summary(): Promise<{ readonly peers: readonly AgentPeerState[] }>;
   services(): readonly AgentServiceState[];
 }
 
@@ -41,12 +46,15 @@ export interface AgentTelemetryOptions extends ChannelOptions {
 export class AgentTelemetry {
   readonly topics: Topics;
   private readonly channel: MqttChannel;
-  /** Retained topic → the payload last queued for it. */
-  private readonly published = new Map<string, string>();
+  /** The retained topics published (agent, services/+). */
+  private readonly retained = new RetainedSet();
   private readonly peerStates = new Map<string, string>();
+  private readonly bfdStates = new Map<string, string>();
+  /** A tick under way (reading the summary waits for the BFD thread): the next one waits its turn. */
+  private ticking?: Promise<void>;
   private timer?: TimerHandle;
 
-  constructor(private readonly o: AgentTelemetryOptions, private readonly source: AgentStatusSource, private readonly clock: Clock, log: Logger) {
+  constructor(private readonly o: AgentTelemetryOptions, private readonly source: AgentStatusSource, private readonly clock: Clock, private readonly log: Logger) {
     this.topics = new Topics(o.site, o.node);
     this.channel = new MqttChannel(o, this.topics.status, log);
   }
@@ -60,44 +68,44 @@ export class AgentTelemetry {
     this.channel.open({
       connected: () => {
         // the broker may have lost what it kept: everything again, and stale services cleared
-        this.published.clear();
+        this.retained.clear();
         this.channel.subscribe(`${this.topics.base}/services/+`);
-        this.tick();
+        void this.tick();
       },
       message: (topic, payload, retain) => {
-        if (retain && payload.length > 0 && !this.published.has(topic) && topic.startsWith(`${this.topics.base}/services/`)) {
-          this.channel.put({ topic, payload: '', retain: true });
-          this.channel.drain();
-        }
+        // a Service an earlier run announced: the next comparison clears it unless it is still there
+        if (retain && payload.length > 0 && topic.startsWith(`${this.topics.base}/services/`)) { this.retained.adopt(topic, payload.toString()); void this.tick(); }
       },
     });
     this.schedule();
   }
 
   private schedule(): void {
-    this.timer = this.clock.at(this.clock.now() + (this.o.intervalMs ?? 1000), () => { this.tick(); this.schedule(); });
+    this.timer = this.clock.at(this.clock.now() + (this.o.intervalMs ?? 1000), () => { void this.tick(); this.schedule(); });
   }
 
-  /** Compare the agent's state with what was published; queue the differences. */
-  tick(): void {
-    const summary = this.source.summary();
+  /** Compare the agent's state with what was published; queue the differences. One at a time. */
+  tick(): Promise<void> {
+    this.ticking = (this.ticking ?? Promise.resolve()).then(() => this.compare()).catch((e: unknown) => this.log.warn({ err: (e as Error).message }, 'agent telemetry: cannot read the agent state'));
+    return this.ticking;
+  }
+
+  private async compare(): Promise<void> {
+    const summary = await this.source.summary();
     const want = new Map<string, string>([[this.agentTopic, JSON.stringify(summary)]]);
     for (const s of this.source.services()) want.set(this.serviceTopic(s.service), JSON.stringify(s));
-    for (const [topic, payload] of want) {
-      if (this.published.get(topic) === payload) continue;
-      this.published.set(topic, payload);
-      this.channel.put({ topic, payload, retain: true });
-    }
-    for (const topic of [...this.published.keys()]) {
-      if (want.has(topic)) continue;
-      this.published.delete(topic);
-      this.channel.put({ topic, payload: '', retain: true });
-    }
+    for (const m of this.retained.update(want)) this.channel.put(m);
+    const event = (type: 'peer' | 'bfd', peer: string, from: string, to: string, extra: Record<string, string> = {}) => this.channel.put({
+      topic: this.topics.events, retain: false, payload: JSON.stringify({ type, at: new Date().toISOString(), node: this.o.node, peer, from, to, ...extra }),
+    });
     for (const p of summary.peers) {
       const before = this.peerStates.get(p.name);
       this.peerStates.set(p.name, p.state);
-      if (before === undefined || before === p.state) continue;
-      this.channel.put({ topic: this.topics.events, retain: false, payload: JSON.stringify({ type: 'peer', at: new Date().toISOString(), node: this.o.node, peer: p.name, from: before, to: p.state }) });
+      if (before !== undefined && before !== p.state) event('peer', p.name, before, p.state);
+      if (!p.bfd) { this.bfdStates.delete(p.name); continue; }
+      const bfdBefore = this.bfdStates.get(p.name);
+      this.bfdStates.set(p.name, p.bfd.state);
+      if (bfdBefore !== undefined && bfdBefore !== p.bfd.state) event('bfd', p.name, bfdBefore, p.bfd.state, { diagnostic: p.bfd.diagnostic });
     }
     this.channel.drain();
   }

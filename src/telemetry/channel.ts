@@ -133,8 +133,9 @@ export class MqttChannel {
     if (!client) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => { client.end(true, () => resolve()); }, timeoutMs);
-      const end = () => client.end(false, () => { clearTimeout(timer); resolve(); });
-      if (client.connected) client.publish(this.statusTopic, 'offline', { qos: 1, retain: true }, end); else end();
+      const end = (force: boolean) => client.end(force, () => { clearTimeout(timer); resolve(); });
+      // with no broker there is nothing to say goodbye to: a pending reconnect is dropped at once
+      if (client.connected) client.publish(this.statusTopic, 'offline', { qos: 1, retain: true }, () => end(false)); else end(true);
     });
   }
 }

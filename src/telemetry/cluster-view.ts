@@ -64,8 +64,10 @@ function peer(v: unknown): AgentPeerReport | undefined {
   const announced = count(o.announced);
   const lastError = text(o.lastError, LONG_TEXT);
   const bfd = text(object(o.bfd)?.state);
+  const bfdDiagnostic = text(object(o.bfd)?.diagnostic);
   return {
     name, address, state, ...(announced !== undefined ? { announced } : {}), ...(lastError !== undefined ? { lastError } : {}), ...(bfd !== undefined ? { bfd } : {}),
+    ...(bfd !== undefined && bfdDiagnostic !== undefined ? { bfdDiagnostic } : {}),
   };
 }
 
@@ -76,7 +78,9 @@ export function parseSummary(v: unknown): AgentSummaryReport | undefined {
   if (!o || typeof o.synced !== 'boolean' || typeof o.leader !== 'boolean' || stopMode === undefined || !Array.isArray(o.peers)) return undefined;
   const assignments = object(o.assignments);
   const failures = object(o.failures);
+  const version = text(o.version);
   return {
+    ...(version !== undefined ? { version } : {}),
     synced: o.synced, leader: o.leader, stopMode,
     peers: o.peers.slice(0, LIST).flatMap((p) => peer(p) ?? []),
     assignments: assignments ? Object.keys(assignments).length : 0,

@@ -4,6 +4,9 @@
  *   summary           {routes, peers, peersEstablished, lastFailoverMs} (retained)
  *   peers/<peer>      {address, state, uptimeSeconds, prefixesReceived, prefixesAccepted, ...} (retained)
  *   routes/<prefix>   {prefix, nexthops: [{gateway, weight}]} (retained; an empty retained message clears it)
+ *   vips/<prefix>     {prefix, state: "served"|"down", nexthops: [{gateway, weight, node?}]} per Service IP the
+ *                     router knows (a host route it installed, or an address a node agent reports; retained,
+ *                     cleared when it knows it no more): the state topic of its Home Assistant entities
  *   events            one JSON object per peer state change or failover (not retained)
  * Topic levels never contain '/', '+' or '#' (MQTT 5 section 4.7): a prefix's '/' becomes '_'.
  */
@@ -25,7 +28,9 @@ export class Topics {
   get summary(): string { return `${this.base}/summary`; }
   get events(): string { return `${this.base}/events`; }
   get routesWildcard(): string { return `${this.base}/routes/+`; }
+  get vipsWildcard(): string { return `${this.base}/vips/+`; }
   peer(name: string): string { return `${this.base}/peers/${topicLevel(name)}`; }
+  vip(prefix: string): string { return `${this.base}/vips/${topicLevel(prefix)}`; }
   route(prefix: string): string { return `${this.base}/routes/${topicLevel(prefix)}`; }
 }
 

@@ -1,6 +1,6 @@
 /**
  * The page's only assets, served from memory (the box is offline: no CDN, no fonts fetched): the
- * stylesheet (phone first, light and dark) and the script that applies live updates from the server's
+ * stylesheet (phone first, light and dark; on a phone a table's rows stack, names never break) and the script that applies live updates from the server's
  * event stream to the #live region.
  */
 export const CSS = `
@@ -37,7 +37,19 @@ tbody th { font-weight: 600; }
 form.inline { display: inline; }
 button, input { font: inherit; padding: .45rem .8rem; min-height: 2.5rem; }
 label { display: block; margin: .5rem 0 .25rem; }
-@media (max-width: 40rem) { body { font-size: 15px; } th, td { padding: .35rem .3rem; } }
+.name { display: inline-block; max-width: 100%; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; vertical-align: bottom; }
+@media (max-width: 40rem) {
+  body { font-size: 15px; } th, td { padding: .35rem .3rem; }
+  /* a table's rows as stacked cards: nothing scrolls sideways; each cell names its column */
+  table.stack, table.stack caption, table.stack tbody, table.stack tr, table.stack th, table.stack td { display: block; }
+  table.stack { min-width: 0; }
+  table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+  table.stack tr { border-bottom: 1px solid var(--line); padding: .4rem 0; }
+  table.stack th, table.stack td { border: 0; padding: .1rem 0; }
+  table.stack td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); }
+  table.stack td:empty { display: none; }
+  table.stack td .nexthops { display: block; padding-left: 1.25rem; }
+}
 `;
 
 export const CLIENT_JS = `'use strict';

@@ -7,7 +7,7 @@
  */
 import { esc, timeTag } from './html.js';
 import type { AddressCheck, Agreement, ClusterModel, ClusterNode, ClusterService } from '../control/cluster.js';
-import { MAX_ROWS, stateBadge, table } from './pages.js';
+import { MAX_ROWS, nameTag, stateBadge, table } from './pages.js';
 
 /** Badge class and words for each agreement (cluster.ts Agreement). */
 const AGREEMENT: Record<Agreement, { readonly cls: string; readonly text: string }> = {
@@ -19,6 +19,11 @@ const AGREEMENT: Record<Agreement, { readonly cls: string; readonly text: string
   unmatched: { cls: 'muted', text: 'no router session to compare' },
   invalid: { cls: 'badge down', text: 'not an IP address' },
 };
+
+/** A BFD session state (RFC 5880 4.1) as a badge: Up, Init on its way, Down and AdminDown down. */
+function bfdBadge(state: string): string {
+  return `<span class="badge ${state === 'Up' ? 'up' : state === 'Init' ? 'wait' : 'down'}">${esc(state)}</span>`;
+}
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
@@ -32,7 +37,7 @@ function addressItem(a: AddressCheck): string {
 
 function serviceRow(s: ClusterService): string[] {
   return [
-    esc(s.service),
+    nameTag(s.service),
     s.addresses.length ? `<ul class="nexthops">${s.addresses.map(addressItem).join('')}</ul>` : '<span class="muted">none</span>',
     esc(s.trafficPolicy), String(s.localEndpoints),
     s.announcedTo.length ? esc(s.announcedTo.join(', ')) : '<span class="muted">nobody</span>',
@@ -44,7 +49,7 @@ function agentLine(n: ClusterNode): string {
   const facts = a ? [a.synced ? 'synced' : 'not synced yet', a.leader ? 'IPAM leader' : '', `on stop: ${esc(a.stopMode)}`, `IPAM assignments: ${a.assignments}`].filter(Boolean).join(', ')
     : 'no summary heard';
   const session = n.session
-    ? `this router's session with it: ${stateBadge(n.session.state)} <span class="muted">${esc(n.session.address)}</span>`
+    ? `this router's session with it: ${stateBadge(n.session.state)}${n.session.bfd ? ` BFD ${bfdBadge(n.session.bfd)}` : ''} <span class="muted">${esc(n.session.address)}</span>`
     : '<span class="muted">no session of this router is matched to it (by BGP hostname or neighbor description)</span>';
   return `<p>Agent: ${facts}; ${session}. <span class="muted">Last heard ${timeTag(n.lastHeard)}</span></p>`;
 }
@@ -55,14 +60,15 @@ function nodeSection(n: ClusterNode, i: number, rows: number): string {
   const status = n.status === 'online' ? '<span class="badge up">agent online</span>'
     : n.status === 'offline' ? '<span class="badge down">agent offline</span>' : '<span class="badge wait">status unknown</span>';
   const peers = (n.agent?.peers ?? []).map((p) => [
-    `${esc(p.name)}${p.thisRouter ? ' <span class="muted">(this router)</span>' : ''}`, esc(p.address), stateBadge(p.state),
-    p.announced === undefined ? '?' : String(p.announced), p.bfd === undefined ? '<span class="muted">none</span>' : esc(p.bfd),
+    `${nameTag(p.name)}${p.thisRouter ? ' <span class="muted">(this router)</span>' : ''}`, esc(p.address), stateBadge(p.state),
+    p.announced === undefined ? '?' : String(p.announced),
+    p.bfd === undefined ? '<span class="muted">none</span>' : `${bfdBadge(p.bfd)}${p.bfd !== 'Up' && p.bfdDiagnostic && p.bfdDiagnostic !== 'None' ? ` <span class="muted">${esc(p.bfdDiagnostic)}</span>` : ''}`,
     p.lastError === undefined ? '' : `<span class="muted">${esc(p.lastError)}</span>`,
   ]);
   const failures = n.agent?.failures.length
     ? `<ul class="events">${n.agent.failures.map((f) => `<li class="warn">${esc(f.service)}: ${esc(f.reason)}</li>`).join('')}</ul>` : '';
   const shown = n.services.slice(0, rows);
-  return `<section class="node" aria-labelledby="${id}"><h2 id="${id}"><span class="node-name">${esc(n.node)}</span> ${status}${
+  return `<section class="node" aria-labelledby="${id}"><h2 id="${id}"><span class="node-name name" title="${esc(n.node)}">${esc(n.node)}</span> ${status}${
     n.disagreements ? ` <span class="badge down">${plural(n.disagreements, 'disagreement')}</span>` : ''}</h2>
 ${agentLine(n)}${failures}
 ${table(`BGP sessions as ${n.node} sees them`, ['Router', 'Address', 'State', 'Announced', 'BFD', 'Last error'], peers, 'No BGP session reported.')}

@@ -3,7 +3,7 @@
  * router's own view. A node is matched to one of the router's BGP sessions by name (the session's
  * hostname capability, its first label, or the neighbor's description equals the node name); the agents'
  * peers that are this router are those whose address is one of the router's own. Then for each of a
- * node's Service addresses: does the router's kernel route for it (the /32 or /128) have the node's
+ * node's Service addresses (and the router's BFD state with the node beside the agent's): does the router's kernel route for it (the /32 or /128) have the node's
  * address as a next hop, and does that agree with the node saying it announces it to this router?
  */
 import {
@@ -45,6 +45,8 @@ interface RouterView {
   /** Kernel next hops by prefix. */
   readonly nexthops: ReadonlyMap<string, readonly string[]>;
   readonly own: ReadonlySet<string>;
+  /** This router's BFD session states by peer address. */
+  readonly bfd: ReadonlyMap<string, string>;
 }
 
 function checkAddress(ip: string, announced: boolean, nodeAddress: string | undefined, r: RouterView): AddressCheck {
@@ -64,6 +66,7 @@ function checkAddress(ip: string, announced: boolean, nodeAddress: string | unde
 }
 
 function clusterNode(n: AgentNodeReport, session: PeerSummary | undefined, r: RouterView): ClusterNode {
+  const bfd = session && r.bfd.get(canonical(session.address) ?? session.address);
   const peers = (n.agent?.peers ?? []).map((p) => ({ ...p, thisRouter: r.own.has(canonical(p.address) ?? p.address) }));
   const ours = new Set(peers.filter((p) => p.thisRouter).map((p) => p.name));
   // an agent none of whose peers is recognised as this router (NAT, a name instead of an address): any
@@ -75,7 +78,7 @@ function clusterNode(n: AgentNodeReport, session: PeerSummary | undefined, r: Ro
     node: n.node, lastHeard: n.lastHeard,
     ...(n.status !== undefined ? { status: n.status } : {}),
     ...(n.agent ? { agent: { ...n.agent, peers } } : {}),
-    ...(session ? { session: { name: session.name, address: session.address, state: session.state } } : {}),
+    ...(session ? { session: { name: session.name, address: session.address, state: session.state, ...(bfd ? { bfd } : {}) } } : {}),
     services, disagreements,
   };
 }
@@ -83,9 +86,10 @@ function clusterNode(n: AgentNodeReport, session: PeerSummary | undefined, r: Ro
 export async function clusterModel(o: ClusterOptions, source: RouterStatusSource): Promise<ClusterModel> {
   const report = o.source.report();
   const { peers } = source.summary();
-  const routes = await source.routes();
+  const [routes, bfd] = await Promise.all([source.routes(), source.bfd()]);
   const r: RouterView = {
     source,
+    bfd: new Map(bfd.sessions.map((b) => [canonical(b.peer) ?? b.peer, b.state])),
     nexthops: new Map(routes.map((x) => [x.prefix, x.nexthops.map((h) => h.gateway)])),
     own: new Set(o.ownAddresses.flatMap((a) => canonical(a) ?? [])),
   };

@@ -36,10 +36,21 @@ ${o.events ? `<div id="live" data-events="${esc(o.events)}">${body}</div>` : bod
 /** Rows listed at most per table (a full table of 100,000 routes would stall the page and the router). */
 export const MAX_ROWS = 500;
 
+/**
+ * A table whose rows become stacked cards on a phone (assets.ts: each cell then says its column through
+ * data-label): the roles are explicit because a table displayed as blocks loses them in some browsers.
+ */
 export function table(caption: string, head: readonly string[], rows: readonly string[][], empty: string): string {
   if (rows.length === 0) return `<p class="muted">${esc(empty)}</p>`;
-  return `<div class="scroll"><table><caption>${esc(caption)}</caption><thead><tr>${head.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead>`
-    + `<tbody>${rows.map((r) => `<tr>${r.map((c, i) => (i === 0 ? `<th scope="row">${c}</th>` : `<td>${c}</td>`)).join('')}</tr>`).join('')}</tbody></table></div>`;
+  return `<div class="scroll"><table class="stack" role="table"><caption>${esc(caption)}</caption><thead role="rowgroup"><tr role="row">${
+    head.map((h) => `<th scope="col" role="columnheader">${esc(h)}</th>`).join('')}</tr></thead>`
+    + `<tbody role="rowgroup">${rows.map((r) => `<tr role="row">${r.map((c, i) => (i === 0 ? `<th scope="row" role="rowheader">${c}</th>`
+      : `<td role="cell" data-label="${esc(head[i] ?? '')}">${c}</td>`)).join('')}</tr>`).join('')}</tbody></table></div>`;
+}
+
+/** A node's, peer's or Service's name: never broken across lines (an ellipsis, with the whole name as its title, when wider than the screen). */
+export function nameTag(name: string): string {
+  return `<span class="name" title="${esc(name)}">${esc(name)}</span>`;
 }
 
 export function stateBadge(state: string): string {
@@ -49,13 +60,13 @@ export function stateBadge(state: string): string {
 
 function peerRow(p: PeerSummary): string[] {
   return [
-    `${esc(p.hostname ?? p.name)}${p.hostname ? ` <span class="muted">${esc(p.address)}</span>` : ''}`,
+    `${nameTag(p.hostname ?? p.name)}${p.hostname ? ` <span class="muted">${esc(p.address)}</span>` : ''}`,
     esc(p.remoteAs), stateBadge(p.state), duration(p.upDownSeconds), `${p.prefixesReceived} / ${p.prefixesAccepted}`,
   ];
 }
 
 export function nexthopList(s: ServiceView): string {
-  return `<ul class="nexthops">${s.nodes.map((n) => `<li><span class="node">${esc(n.node)}</span> <span class="muted">via ${esc(n.gateway)}</span> weight ${n.weight} <span class="share">(${n.share.toFixed(0)}%)</span></li>`).join('')}</ul>`;
+  return `<ul class="nexthops">${s.nodes.map((n) => `<li>${nameTag(n.node)} <span class="muted">via ${esc(n.gateway)}</span> weight ${n.weight} <span class="share">(${n.share.toFixed(0)}%)</span></li>`).join('')}</ul>`;
 }
 
 function nexthopText(nh: RouteChangeView['newNexthops']): string {
@@ -106,7 +117,7 @@ ${chartsSection(history)}`;
 export function serviceBody(prefix: string, v: ServiceView | undefined, changes: readonly (RouteChangeView & { at: number })[] | undefined, now: number): string {
   const nodes = v
     ? table(`Nodes serving ${prefix}`, ['Node', 'Next hop', 'Weight', 'Share of new flows', 'Since'],
-      v.nodes.map((n) => [esc(n.node), esc(n.gateway), String(n.weight), `<meter min="0" max="100" value="${n.share.toFixed(1)}" aria-label="share">${n.share.toFixed(0)}%</meter> ${n.share.toFixed(0)}%`,
+      v.nodes.map((n) => [nameTag(n.node), esc(n.gateway), String(n.weight), `<meter min="0" max="100" value="${n.share.toFixed(1)}" aria-label="share">${n.share.toFixed(0)}%</meter> ${n.share.toFixed(0)}%`,
         n.since !== undefined ? `${timeTag(n.since)} <span class="muted">(${duration((now - n.since) / 1000)})</span>` : '?']), 'No node serves it.')
     : `<p class="warn">${esc(prefix)} is not installed: no node announces it now.</p>`;
   const hist = changes === undefined ? '' : `<section aria-labelledby="h-hist"><h2 id="h-hist">Changes</h2>${

@@ -27,7 +27,7 @@ import { esc } from './html.js';
 import { LiveHub } from './live.js';
 import { RouterMetrics, type ExtraGauge } from './metrics.js';
 import { EventRing, overview, service } from './model.js';
-import { layout, overviewBody, serviceBody } from './pages.js';
+import { layout, nameTag, overviewBody, serviceBody, table } from './pages.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
 export interface WebOptions {
@@ -143,11 +143,9 @@ function registerAdmin(app: FastifyInstance, gate: AdminGate | undefined, source
     const csrf = esc(gate.csrfFor(session));
     const q = req.query as Record<string, string | undefined>;
     const done = q.reset ? `<p role="status" class="lead">Reset: ${esc(q.reset)}</p>` : '';
-    const rows = source.summary().peers.map((p) => `<tr><th scope="row">${esc(p.hostname ?? p.name)}</th><td>${esc(p.state)}</td><td>
-<form class="inline" method="post" action="/admin/clear"><input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="peer" value="${esc(p.address)}">
-<button type="submit" aria-label="Reset the session with ${esc(p.name)}">Reset session</button></form></td></tr>`).join('');
-    return page(reply, 'Admin – vipgate', 'Admin', `${done}<div class="scroll"><table><caption>Reset a BGP session (clear bgp)</caption>
-<thead><tr><th scope="col">Peer</th><th scope="col">State</th><th scope="col">Action</th></tr></thead><tbody>${rows}</tbody></table></div>
+    const rows = source.summary().peers.map((p) => [nameTag(p.hostname ?? p.name), esc(p.state), `<form class="inline" method="post" action="/admin/clear"><input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="peer" value="${esc(p.address)}">
+<button type="submit" aria-label="Reset the session with ${esc(p.name)}">Reset session</button></form>`]);
+    return page(reply, 'Admin – vipgate', 'Admin', `${done}${table('Reset a BGP session (clear bgp)', ['Peer', 'State', 'Action'], rows, 'No peers configured.')}
 <form method="post" action="/admin/clear"><input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="peer" value="*"><button type="submit">Reset all sessions</button></form>
 <form method="post" action="/admin/logout"><input type="hidden" name="csrf" value="${csrf}"><button type="submit">Log out</button></form>`);
   });

@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { requireProgram } from '../helpers/programs.js';
 
 export const SHOTS = resolve(import.meta.dirname, '..', '..', '.test-results', 'e2e');
 
@@ -16,7 +17,7 @@ export async function launchChromium(): Promise<Browser> {
   const dir = mkdtempSync(join(tmpdir(), 'vg-chromium-'));
   mkdirSync(SHOTS, { recursive: true });
   const context = await chromium.launchPersistentContext(dir, {
-    executablePath: '/usr/bin/chromium', headless: true,
+    executablePath: requireProgram('chromium'), headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   return {

@@ -4,7 +4,7 @@
  * failover). Used by the web, metrics, telemetry and browser tests.
  */
 import type {
-  BgpPathView, BgpSummary, BgpTable, KernelRouteView, NexthopView, PeerSummary, RouteChangeView, RouterEvent, RouterStatusSource,
+  BfdView, BgpPathView, BgpSummary, BgpTable, KernelRouteView, NexthopView, PeerSummary, RouteChangeView, RouterCounters, RouterEvent, RouterStatusSource,
 } from '../../src/control/views.js';
 
 interface Node { address: string; hostname: string; state: string; since: number; weight: number; vips: string[]; established: number }
@@ -13,6 +13,10 @@ export class FakeRouter implements RouterStatusSource {
   readonly nodes = new Map<string, Node>();
   readonly cleared: string[] = [];
   fibErrors = 0;
+  /** What counters() reports of the kernel requests; tests set it. */
+  kernel: Pick<RouterCounters, 'fibOperations' | 'fibKernelErrors'> = { fibOperations: [], fibKernelErrors: [] };
+  /** What bfd() answers; tests set it. */
+  bfdView: BfdView = { sessions: [], probes: [] };
   private readonly listeners = new Set<(e: RouterEvent) => void>();
   /** Wall clock the events are stamped with; tests move it. */
   now = 1_700_000_000_000;
@@ -110,7 +114,9 @@ export class FakeRouter implements RouterStatusSource {
       .filter((r) => r.nexthops.length > 0);
   }
 
-  counters(): { fibErrors: number } { return { fibErrors: this.fibErrors }; }
+  counters(): RouterCounters { return { fibErrors: this.fibErrors, ...this.kernel }; }
+
+  bfd(): Promise<BfdView> { return Promise.resolve(this.bfdView); }
 
   clear(peer: string): { reset: string[] } {
     const reset = [...this.nodes.keys()].filter((a) => peer === '*' || a === peer);

@@ -163,7 +163,7 @@ describe('vipgate router with web, MQTT and history', () => {
     expect(api.nodes[0]!.services[0]!.addresses).toEqual([{ ip: '172.20.1.1', nexthops: ['127.0.0.11', '127.0.0.13'], agreement: 'unmatched' }]);
     expect(api.unmatchedSessions.map((s) => s.address).sort()).toEqual(['127.0.0.11', '127.0.0.13']);
     await watcher.client.publishAsync('vipgate/lab/node9/agent', '{"synced": "<b>"}', { qos: 1, retain: true });
-    await waitFor('the malformed report counted in /metrics', async () => ((await (await fetch(`${webUrl}/metrics`)).text()).includes('vipgate_cluster_ignored_messages 1') || undefined), 15_000);
+    await waitFor('the malformed report counted in /metrics', async () => ((await (await fetch(`${webUrl}/metrics`)).text()).includes('vipgate_cluster_ignored_messages_total 1') || undefined), 15_000);
     expect(await (await fetch(`${webUrl}/metrics`)).text()).toContain('vipgate_cluster_agents_online 1');
     const page = await browser.context.newPage();
     await page.goto(`${webUrl}/cluster`);

@@ -5,12 +5,14 @@
  */
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { checkProgram } from './programs.js';
 
 export function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
 }
 
 export function run(cmd: string, args: readonly string[], input?: string): string {
+  checkProgram(cmd);
   return execFileSync(cmd, args as string[], { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'], timeout: 30_000 });
 }
 
@@ -63,11 +65,13 @@ export class Netlab {
   }
 
   exec(ns: string, cmd: string, args: readonly string[], input?: string): string {
+    checkProgram(cmd);
     return run('ip', ['netns', 'exec', ns, cmd, ...args], input);
   }
 
   /** A long-running process in a namespace; killed in cleanup(). */
   spawn(ns: string, cmd: string, args: readonly string[], opts: SpawnOptions = {}): ChildProcess {
+    checkProgram(cmd);
     const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
     this.children.push(child);
     return child;

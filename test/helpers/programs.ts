@@ -4,8 +4,7 @@
  * package to install, instead of an ENOENT deep in a helper or a daemon that never answers. The unit test
  * test/unit/setup/programs.test.ts checks every entry against the set-up script's list and this machine.
  */
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { requireProgramFrom } from '../../src/lib/programs.js';
 
 export const PROGRAM_PACKAGES: Readonly<Record<string, string>> = {
   ip: 'iproute2', nstat: 'iproute2', bridge: 'iproute2',
@@ -22,6 +21,7 @@ export const PROGRAM_PACKAGES: Readonly<Record<string, string>> = {
   gobgpd: 'gobgpd', gobgp: 'gobgpd',
   '/usr/lib/frr/bgpd': 'frr', '/usr/lib/frr/zebra': 'frr', '/usr/lib/frr/bfdd': 'frr', vtysh: 'frr',
   chromium: 'chromium',
+  promtool: 'prometheus',
   'qemu-system-x86_64': 'qemu-system-x86',
   'systemd-analyze': 'systemd', 'systemd-notify': 'systemd',
   python3: 'python3',
@@ -37,10 +37,12 @@ export function requireProgram(name: string): string {
   if (cached) return cached;
   const pkg = PROGRAM_PACKAGES[name];
   if (pkg === undefined) throw new Error(`requireProgram: ${name} is not in test/helpers/programs.ts (add it with its Debian package, and the package to scripts/setup.sh)`);
-  const dirs = name.startsWith('/') ? [''] : (process.env['PATH'] ?? '').split(delimiter).concat(['/usr/sbin', '/sbin']);
-  for (const d of dirs) {
-    const p = d === '' ? name : join(d, name);
-    try { accessSync(p, constants.X_OK); found.set(name, p); return p; } catch { /* next */ }
-  }
-  throw new Error(`${name} is not installed: Debian package ${pkg} (bash scripts/setup.sh installs every package the tests use)`);
+  const p = requireProgramFrom(name, pkg);
+  found.set(name, p);
+  return p;
+}
+
+/** requireProgram() for the programs of the map; anything else (node itself, a script path) passes as it is. */
+export function checkProgram(cmd: string): void {
+  if (Object.hasOwn(PROGRAM_PACKAGES, cmd)) requireProgram(cmd);
 }

@@ -45,6 +45,7 @@ export class VipgateRouter {
   }
 
   get pid(): number | undefined { return this.child?.pid; }
+  get process(): ChildProcess | undefined { return this.child; }
 
   summary(): Promise<BgpSummary> { return request(this.socket, 'show bgp summary', {}, 3000) as Promise<BgpSummary>; }
   table(prefix?: string): Promise<BgpTable> { return request(this.socket, 'show ip bgp', prefix ? { prefix } : {}) as Promise<BgpTable>; }

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildBaseImage, payloadArchive } from './image.js';
 import { readFileSync } from 'node:fs';
+import { requireProgram } from '../helpers/programs.js';
 
 export interface VmOptions {
   /** Files placed under /payload in the guest; "test.sh" is run by init with /payload as its directory. */
@@ -56,7 +57,7 @@ export async function runInVm(opts: VmOptions): Promise<VmRun> {
       '-append', 'console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init',
     ];
     const started = Date.now();
-    const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(requireProgram('qemu-system-x86_64'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
     let pending = '';
     let bootMs: number | undefined;

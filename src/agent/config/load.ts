@@ -17,7 +17,7 @@ import type { KubeObject } from '../source/manifests.js';
 import { fromMetallbConfigMap, isLegacyConfig, metallbConfigMapSchema } from './metallb-configmap.js';
 import { fromMetallbCrds, isMetallbObject } from './metallb-crds.js';
 import type { AgentConfig } from './model.js';
-import { fromVipgateFormat, settingsOf, vipgateAgentSchema, vipgateSettingsSchema, type AgentSettings } from './vipgate-format.js';
+import { fromVipgateFormat, inertAgentSettings, settingsOf, vipgateAgentSchema, vipgateSettingsSchema, type AgentSettings } from './vipgate-format.js';
 
 /** Cross-field problems of a converted config. */
 export function semanticIssues(c: AgentConfig): ConfigIssue[] {
@@ -84,7 +84,7 @@ export function agentConfigFromObjects(docs: readonly unknown[], source = 'agent
     } else {
       const r = vipgateAgentSchema.safeParse(doc);
       if (!r.success) throw new ConfigError(zodIssues(r.error.issues), source);
-      cfg = fromVipgateFormat(r.data);
+      cfg = { ...fromVipgateFormat(r.data), warnings: inertAgentSettings(doc) };
     }
   }
   // cross-field checks only on a config whose parts all parsed (a dropped part would cause false reports)
@@ -117,11 +117,12 @@ export function parseAgentSettings(text: string, source = 'agent settings'): Age
   if (docs.length > 1) throw new ConfigError([{ path: '', message: `expected one settings document, found ${docs.length}` }], source);
   const r = vipgateSettingsSchema.safeParse(docs[0] ?? {});
   if (!r.success) throw new ConfigError(zodIssues(r.error.issues), source);
-  return settingsOf(r.data);
+  return { ...settingsOf(r.data), warnings: inertAgentSettings(docs[0]) };
 }
 
 /** MetalLB's objects as the API server lists them, with vipgate's settings → AgentConfig; throws ConfigError. */
 export function configFromMetallbObjects(objects: readonly KubeObject[], settings: AgentSettings, source: string): AgentConfig {
   if (objects.length === 0) throw new ConfigError([{ path: '', message: 'no metallb.io objects (IPAddressPool, BGPPeer, BGPAdvertisement)' }], source);
-  return { ...agentConfigFromObjects(objects, source), ...settings };
+  const cfg = agentConfigFromObjects(objects, source);
+  return { ...cfg, ...settings, warnings: [...cfg.warnings, ...settings.warnings] };
 }

@@ -132,6 +132,8 @@ export interface AgentConfig {
     readonly tls?: { readonly ca?: string | undefined; readonly cert?: string | undefined; readonly key?: string | undefined; readonly rejectUnauthorized: boolean } | undefined;
     readonly queueLimit: number; readonly intervalMs: number; readonly passwordFile?: string | undefined;
   };
+  /** Prometheus metrics of this agent on their own HTTP listener (src/agent/metrics.ts); undefined: off. */
+  readonly metrics?: { readonly address: string; readonly port: number };
   /** Things read but not used (MetalLB features vipgate does not have), for the log. */
   readonly warnings: readonly string[];
 }
@@ -157,6 +159,8 @@ export const DEFAULTS = {
   gracefulShutdown: { drainSeconds: 5 },
   gracefulRestart: { enabled: true, restartTime: 120, stateDir: '/run/vipgate' },
   shutdown: 'auto',
+  /** MetalLB's speaker serves its metrics on 7472; the agent, which may run beside it while a site moves over, on the next port. */
+  metrics: { address: '0.0.0.0', port: 7473 },
 } as const;
 
 /** `ebgpMultihop` as written (MetalLB's boolean, or a hop count) → the TTL, or undefined for the default. */

@@ -11,11 +11,13 @@
  *   gracefulShutdown: { drainSeconds: 5 }          # RFC 8326 drain on a stop (at most 25 s)
  *   gracefulRestart: { enabled: true, restartTime: 120, stateDir: /run/vipgate }   # RFC 4724
  *   shutdown: auto                                  # or graceful-shutdown / graceful-restart
+ *   metrics: { port: 7473 }                         # Prometheus /metrics on 0.0.0.0:7473
  */
 import { z } from 'zod';
 import { asNumber, community, ipAddress, ipv4Address, largeCommunity } from '../../config/values.js';
 import { bfdSettings, mqttConnection } from '../../config/schema.js';
 import { peerBfd } from './bfd.js';
+import { featureOn, inertSettings, type FeatureBlock } from '../../config/features.js';
 import { DEFAULT_INTERFACE, DEFAULT_PROC_SYS, DEFAULT_RESYNC_SECONDS, DEFAULT_STATE_FILE } from '../ipvs/defaults.js';
 import { type AgentConfig, DEFAULTS, MAX_DRAIN_SECONDS, multihopTtl } from './model.js';
 import { addressRange, holdSeconds, labelSelector } from './values.js';
@@ -105,6 +107,11 @@ export const vipgateAgentSchema = z.strictObject({
     /** Reconcile IPVS and the nft table again this often even without a change (kube-proxy's sync period). */
     resyncSeconds: z.number().int().min(1).max(3600).default(DEFAULT_RESYNC_SECONDS),
   }).prefault({}),
+  /** Prometheus metrics at http://address:port/metrics (src/agent/metrics.ts); absent: off (and not loaded). */
+  metrics: z.strictObject({
+    address: ipAddress.default(DEFAULTS.metrics.address),
+    port: z.number().int().min(1).max(65535).default(DEFAULTS.metrics.port),
+  }).optional(),
   /** MQTT telemetry (src/telemetry/agent-publisher.ts): topics vipgate/<site>/<node>/...; absent: off. */
   telemetry: z.strictObject({
     ...mqttConnection,
@@ -125,7 +132,7 @@ export const vipgateAgentSchema = z.strictObject({
  */
 export const vipgateSettingsSchema = vipgateAgentSchema.omit({ asn: true, routerId: true, peers: true, pools: true, advertisements: true });
 
-export type AgentSettings = Pick<AgentConfig, 'externalIPs' | 'linkBandwidth' | 'leaderElection' | 'loadBalancerClass' | 'gracefulShutdown' | 'gracefulRestart' | 'shutdown' | 'ipvs' | 'telemetry'>;
+export type AgentSettings = Pick<AgentConfig, 'externalIPs' | 'linkBandwidth' | 'leaderElection' | 'loadBalancerClass' | 'gracefulShutdown' | 'gracefulRestart' | 'shutdown' | 'ipvs' | 'telemetry' | 'metrics' | 'warnings'>;
 
 export function settingsOf(c: z.output<typeof vipgateSettingsSchema>): AgentSettings {
   return {
@@ -138,7 +145,37 @@ export function settingsOf(c: z.output<typeof vipgateSettingsSchema>): AgentSett
     shutdown: c.shutdown,
     ipvs: c.ipvs,
     ...(c.telemetry ? { telemetry: c.telemetry } : {}),
+    ...(c.metrics ? { metrics: c.metrics } : {}),
+    warnings: [],
   };
+}
+
+const block = (v: unknown): FeatureBlock | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? v as FeatureBlock : undefined);
+
+/**
+ * Settings written (in the document as given, before defaults) that do nothing because their feature is
+ * off, as warnings "path: ...". A peer's `bfd` turns BFD on unless it says `enabled: false` (features.ts);
+ * gracefulRestart and linkBandwidth are on unless `enabled: false`; ipvs and externalIPs change what the
+ * node does (IPVS taken over from kube-proxy, more addresses announced), so they stay off unless
+ * `enabled: true`.
+ */
+export function inertAgentSettings(doc: unknown): string[] {
+  const d = block(doc) ?? {};
+  // ipvs.stateFile, procSys and interface also tell an agent with IPVS off what an earlier run left to undo
+  const ipvs = block(d['ipvs']);
+  const { stateFile: _state, procSys: _proc, interface: _if, ...ipvsRunning } = ipvs ?? {};
+  const explicit = (b: FeatureBlock | undefined, fallback: boolean) => b?.enabled ?? fallback;
+  const found = [
+    ...(Array.isArray(d['peers']) ? d['peers'] : []).map((p, i) => {
+      const bfd = block(block(p)?.['bfd']);
+      return inertSettings(`peers[${i}].bfd`, 'BFD', bfd, featureOn([bfd]));
+    }),
+    inertSettings('gracefulRestart', 'graceful restart', block(d['gracefulRestart']), explicit(block(d['gracefulRestart']), DEFAULTS.gracefulRestart.enabled)),
+    inertSettings('linkBandwidth', 'link bandwidth', block(d['linkBandwidth']), explicit(block(d['linkBandwidth']), DEFAULTS.linkBandwidth.enabled)),
+    inertSettings('ipvs', 'IPVS', ipvs ? ipvsRunning : undefined, explicit(ipvs, false), 'it needs enabled: true'),
+    inertSettings('externalIPs', 'announcing spec.externalIPs', block(d['externalIPs']), explicit(block(d['externalIPs']), false), 'it needs enabled: true'),
+  ];
+  return found.flatMap((w) => (w ? [`${w.path}: ${w.message}`] : []));
 }
 
 export function fromVipgateFormat(c: z.output<typeof vipgateAgentSchema>): AgentConfig {

@@ -98,6 +98,9 @@ export class IpvsControl {
     return this.plane ? { enabled: true, ...note, ...(await this.plane.stats()) } : { enabled: false, ...note };
   }
 
+  /** The data plane's figures, undefined while IPVS is off. */
+  stats(): Promise<IpvsDataplaneStats | undefined> { return this.plane ? this.plane.stats() : Promise.resolve(undefined); }
+
   summary(): IpvsSummary {
     return this.plane ? { state: this.plane.state, ...(this.plane.reason ? { reason: this.plane.reason } : {}) } : { state: 'off' };
   }

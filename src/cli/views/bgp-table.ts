@@ -1,52 +1,61 @@
-/** `vipgate show ip bgp [PREFIX]`: the text of FRR's `show ip bgp`, and its per-prefix detail. */
+/**
+ * `vipgate show ip bgp` and `show bgp ipv6`: what FRR 8.4 prints (bgpd bgp_show_table, route_vty_out),
+ * column for column: the header with the table version and the status, next-hop, origin and RPKI codes,
+ * then per path its status (S in place of * for a stale path, then > best or = multipath, then i for
+ * internal), the network (blank for the prefix's further paths, on a line of its own when longer than 16
+ * characters), the next hop (0.0.0.0 or :: for a route of our own; its own line past 15 characters), MED,
+ * LOCAL_PREF, FRR's weight (32768 for our own routes, else 0), the AS path and the origin code; the count.
+ * test/interop/frr-views.test.ts compares this with FRR's own output for the same state.
+ */
 import type { BgpPathView, BgpTable } from '../../control/views.js';
-import { pad } from './table.js';
 
 const ORIGIN_CODE: Record<string, string> = { IGP: 'i', EGP: 'e', incomplete: '?' };
 
+const HEADER = [
+  'Status codes:  s suppressed, d damped, h history, * valid, > best, = multipath,',
+  '               i internal, r RIB-failure, S Stale, R Removed',
+  'Nexthop codes: @NNN nexthop\'s vrf id, < announce-nh-self',
+  'Origin codes:  i - IGP, e - EGP, ? - incomplete',
+  'RPKI validation codes: V valid, I invalid, N Not found',
+  '',
+  '   Network          Next Hop            Metric LocPrf Weight Path',
+];
+
 function status(p: BgpPathView): string {
-  return `${p.stale ? 'S' : ''}*${p.best ? '>' : p.multipath ? '=' : ' '}${p.internal ? 'i' : ' '}`;
+  return `${p.stale ? 'S' : '*'}${p.best ? '>' : p.multipath ? '=' : ' '}${p.internal ? 'i' : ' '}`;
+}
+
+/** FRR's local weight: 32768 for the routes this router originates, 0 for learned ones (vipgate has no `weight` knob). */
+export function frrWeight(p: BgpPathView): number {
+  return p.local ? 32768 : 0;
+}
+
+/** A column that FRR pads to `width`, and moves what follows to a new line indented by `indent` when too long. */
+function field(text: string, width: number, indent: number): string {
+  return text.length < width ? text.padEnd(width) : `${text}\n${' '.repeat(indent)}`;
+}
+
+function pathLine(p: BgpPathView, first: boolean): string {
+  const nextHop = p.local ? (p.prefix.includes(':') ? '::' : '0.0.0.0') : p.nextHop;
+  const metric = p.med === undefined ? ' '.repeat(10) : String(p.med).padStart(10);
+  const locPrf = p.localPref === undefined ? ' '.repeat(7) : String(p.localPref).padStart(7);
+  const path = `${p.asPath ? `${p.asPath} ` : ''}${ORIGIN_CODE[p.origin] ?? '?'}`;
+  return `${status(p)}${first ? field(p.prefix, 17, 20) : ' '.repeat(17)}${field(nextHop, 16, 36)}${metric}${locPrf}${String(frrWeight(p)).padStart(7)} ${path}`;
 }
 
 export function renderBgpTable(t: BgpTable): string {
   const lines = [
-    `BGP table version is 0, local router ID is ${t.routerId}, vrf id 0`,
-    `Default local pref 100, local AS ${t.localAs}`,
-    'Status codes:  * valid, > best, = multipath, i internal, S Stale',
-    'Origin codes:  i - IGP, e - EGP, ? - incomplete',
-    '',
-    `   ${pad('Network', 20)}${pad('Next Hop', 20)}${pad('Metric', 7, true)} ${pad('LocPrf', 6, true)} ${pad('Weight', 6, true)} Path`,
+    `BGP table version is ${t.tableVersion ?? 0}, local router ID is ${t.routerId}, vrf id 0`,
+    `Default local pref ${t.defaultLocalPref ?? 100}, local AS ${t.localAs}`,
+    ...HEADER,
   ];
   let last = '';
   for (const p of t.paths) {
-    const net = p.prefix === last ? '' : p.prefix;
+    lines.push(pathLine(p, p.prefix !== last));
     last = p.prefix;
-    const weight = p.local ? 32768 : 0;
-    const path = `${p.asPath ? `${p.asPath} ` : ''}${ORIGIN_CODE[p.origin] ?? '?'}`;
-    lines.push(`${pad(status(p), 3)}${pad(net, 20)}${pad(p.local ? '0.0.0.0' : p.nextHop, 20)}${pad(p.med ?? '', 7, true)} ${pad(p.localPref ?? '', 6, true)} ${pad(weight, 6, true)} ${path}`);
   }
   const prefixes = new Set(t.paths.map((p) => p.prefix)).size;
+  if (prefixes === 0) return 'No BGP prefixes displayed, 0 exist\n';
   lines.push('', `Displayed  ${prefixes} routes and ${t.paths.length} total paths`);
-  return `${lines.join('\n')}\n`;
-}
-
-export function renderBgpPrefix(t: BgpTable, prefix: string): string {
-  const paths = t.paths.filter((p) => p.prefix === prefix);
-  if (paths.length === 0) return '% Network not in table\n';
-  const multipath = paths.filter((p) => p.multipath || p.best).length;
-  const lines = [
-    `BGP routing table entry for ${prefix}`,
-    `Paths: (${paths.length} available${paths.some((p) => p.best) ? `, best #${paths.findIndex((p) => p.best) + 1}` : ''}${multipath > 1 ? `, ${multipath} multipath` : ''})`,
-  ];
-  for (const p of paths) {
-    lines.push(`  ${p.asPath || 'Local'}`);
-    lines.push(`    ${p.local ? '0.0.0.0' : p.nextHop} from ${p.local ? '0.0.0.0' : p.peer}`);
-    const flags = [p.best ? 'best' : '', p.multipath ? 'multipath' : '', p.stale ? 'stale' : '', p.internal ? 'internal' : 'external'].filter(Boolean);
-    lines.push(`      Origin ${p.origin}${p.med !== undefined ? `, metric ${p.med}` : ''}${p.localPref !== undefined ? `, localpref ${p.localPref}` : ''}${p.weight !== undefined ? `, weight ${p.weight}` : ''}, valid, ${flags.join(', ')}${p.reason ? ` (${p.reason})` : ''}`);
-    if (p.communities.length) lines.push(`      Community: ${p.communities.join(' ')}`);
-    if (p.largeCommunities.length) lines.push(`      Large Community: ${p.largeCommunities.join(' ')}`);
-    if (p.extendedCommunities.length) lines.push(`      Extended Community: ${p.extendedCommunities.join(' ')}`);
-    lines.push(`      Last update: ${p.age}s ago`);
-  }
   return `${lines.join('\n')}\n`;
 }

@@ -11,8 +11,11 @@ export function renderCluster(m: ClusterModel): string {
     `${m.nodes.length} nodes reporting${m.connected ? '' : ' (broker unreachable: last state heard)'}, ${m.disagreements} disagreements`,
   ];
   for (const n of m.nodes) {
-    const session = n.session ? `session ${n.session.address} ${n.session.state}` : 'no router session matched';
+    const session = n.session ? `session ${n.session.address} ${n.session.state}${n.session.bfd ? `, BFD ${n.session.bfd}` : ''}` : 'no router session matched';
     lines.push('', `node ${n.node}: agent ${n.status ?? 'not heard'}${n.agent ? `${n.agent.synced ? ', synced' : ', not synced'}, on SIGTERM ${n.agent.stopMode}` : ''}; ${session}`);
+    for (const p of n.agent?.peers ?? []) {
+      lines.push(`  peer ${pad(p.name, 16)}${pad(p.address, 18)}${p.state}${p.bfd ? `, BFD ${p.bfd}${p.bfd !== 'Up' && p.bfdDiagnostic && p.bfdDiagnostic !== 'None' ? ` (${p.bfdDiagnostic})` : ''}` : ''}`);
+    }
     lines.push(`  ${pad('Service', 28)}${pad('Policy', 9)}${pad('Local', 6, true)}  ${pad('Address', 18)}${pad('Router', 15)}Next hops`);
     for (const s of n.services) {
       for (const a of s.addresses) {

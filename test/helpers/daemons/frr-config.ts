@@ -21,9 +21,12 @@ export interface FrrOptions {
   gracefulRestart?: boolean;
   /** BGP listen port (bgpd -p), default 179. */
   listenPort?: number;
+  /** A whole frr.conf of the test's own instead of the one built from the fields above. */
+  rawConfig?: string;
 }
 
 export function frrConfig(o: FrrOptions): string {
+  if (o.rawConfig !== undefined) return o.rawConfig;
   const out = ['frr defaults traditional', `hostname vg-frr-${o.routerId}`, 'log stdout informational', '!'];
   if (o.neighbors.some((n) => n.bfd)) {
     const b = o.bfd ?? { intervalMs: 100, multiplier: 3 };

@@ -12,6 +12,7 @@ import { frrConfig, type FrrOptions } from './frr-config.js';
 import { parseFrrNeighbors, parseFrrRoutes } from './frr-parse.js';
 import { DaemonProcess, makeWorkDir, runCli, signalPidFiles, stopChild } from './process.js';
 import type { BgpDaemon, BgpRoute, PeerStatus } from './types.js';
+import { requireProgram } from '../programs.js';
 
 export type { FrrOptions } from './frr-config.js';
 
@@ -37,6 +38,7 @@ export class FrrDaemon extends DaemonProcess implements BgpDaemon {
     for (const sub of ['etc', 'run', 'tmp']) { mkdirSync(join(d.dir, sub)); chownSync(join(d.dir, sub), uid, gid); }
     writeFileSync(join(d.dir, 'etc', 'frr.conf'), frrConfig(options));
     writeFileSync(join(d.dir, 'etc', 'vtysh.conf'), 'service integrated-vtysh-config\n');
+    for (const daemon of d.daemons) requireProgram(`${FRR_LIB}/${daemon}`);
     writeFileSync(join(d.dir, 'start.sh'), d.startScript());
     await d.launch('unshare', ['-m', '--propagation', 'private', 'sh', join(d.dir, 'start.sh')],
       async () => (await d.vtysh('show bgp summary json')).includes('{'), 15_000);

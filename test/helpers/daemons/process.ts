@@ -8,6 +8,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, waitFor, type Netlab } from '../netns.js';
+import { checkProgram } from '../programs.js';
 
 export function makeWorkDir(kind: string): string {
   return mkdtempSync(join(tmpdir(), `vg-${kind}-`));
@@ -25,6 +26,7 @@ export function spawnLogged(lab: Netlab, ns: string, cmd: string, args: readonly
 
 /** Run a CLI command (optionally inside `ns`), bounded by `timeoutMs`; resolves to stdout, rejects with stderr. */
 export function runCli(cmd: string, args: readonly string[], ns?: string, timeoutMs = 10_000): Promise<string> {
+  checkProgram(cmd);
   const [file, argv] = ns === undefined ? [cmd, [...args]] : ['ip', ['netns', 'exec', ns, cmd, ...args]];
   return new Promise((resolve, reject) => {
     execFile(file, argv, { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {

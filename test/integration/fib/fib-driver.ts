@@ -1,7 +1,7 @@
 /**
  * Runs a Fib inside a network namespace for the integration tests (Node cannot switch namespaces, so the
  * test spawns `ip netns exec NS node --import tsx fib-driver.ts`). Reads JSON commands, one per line, on
- * stdin ({id, cmd: open|apply|sweep|withdraw|resync|close, arg}) and writes one JSON line per reply ({id, result} or
+ * stdin ({id, cmd: open|apply|sweep|withdraw|resync|counters|close, arg}) and writes one JSON line per reply ({id, result} or
  * {id, error}) and per FIB event ({event}) on stdout.
  */
 import { createInterface } from 'node:readline';
@@ -20,6 +20,7 @@ async function handle(cmd: string, arg: unknown): Promise<unknown> {
     case 'sweep': return fib!.sweep();
     case 'withdraw': return fib!.withdrawNexthop(arg as string);
     case 'resync': return fib!.resync();
+    case 'counters': return fib!.counters.view();
     case 'close': await fib?.close(); fib = undefined; return {};
     default: throw new Error(`unknown command ${cmd}`);
   }

@@ -147,6 +147,11 @@ describe('FIB in the kernel (nexthop objects)', () => {
     // two requests: the group's replace and the deletion of C's nexthop object
     const res = await f.apply(set(prefixes, via(A, B)));
     expect(res).toEqual({ requests: 2, failures: [] });
+    // the metrics count kernel requests, not prefixes: 3 nexthops + 1 group + 50 routes, then 1 group + 1 delete
+    const view = await f.counters();
+    const count = (object: string, op: string) => view.operations.find((o) => o.object === object && o.op === op)?.count ?? 0;
+    expect([count('nexthop', 'add'), count('group', 'add'), count('route', 'replace'), count('group', 'replace'), count('nexthop', 'delete')]).toEqual([3, 1, 50, 1, 1]);
+    expect(view.errors).toEqual([]);
     const lines = await watch.step();
     const objects = lines.filter((l) => !l.startsWith('10.'));
     expect(objects).toHaveLength(2);
@@ -330,6 +335,8 @@ describe('FIB in the kernel (nexthop objects)', () => {
     expect(res.failures).toContainEqual({ what: expect.stringMatching(/^group \d+$/), code: 'EINVAL', message: 'Number of buckets needs to be non-0' });
     expect(res.failures).toContainEqual(expect.objectContaining({ what: 'route 10.28.0.1/32' }));
     expect(routes()).toEqual([]);
+    // each refusal counted by object, operation and errno
+    expect((await f.counters()).errors).toContainEqual({ object: 'group', op: 'add', code: 'EINVAL', count: 1 });
   });
 
   it('refuses next hops that are not on a connected network without touching the kernel', async () => {

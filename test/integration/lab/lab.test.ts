@@ -11,7 +11,8 @@
  * share when an uplink is cut or a router dies as a whole box, and
  * down leaves no namespace or forwarder behind, also after the router was killed.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI } from '../../helpers/vipgate.js';
 import { waitFor } from '../../helpers/netns.js';
@@ -38,20 +39,28 @@ afterAll(() => { vipgate('lab', 'down'); });
 describe('vipgate lab', { timeout: 240_000 }, () => {
   it('up: the router, three agents, mosquitto with their telemetry, the web page on the host loopback', async () => {
     const up = vipgate('lab', 'up');
+    expect(up).toMatch(/mosquitto, the router and 3 agents are running and answering/);
     expect(up).toMatch(/3 BGP sessions established/);
     expect(up).toContain(`web status page: ${WEB}`);
     expect(labNamespaces().length).toBe(6);
     // the router's own page, served in its namespace, reached from the root namespace
     const page = await fetch(WEB);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('<title>vipgate status</title>');
+    const html = await page.text();
+    expect(html).toContain('<title>vipgate status</title>');
+    // the lab keeps the history, as the box does: the page has its charts
+    expect(html).toContain('<h2 id="h-charts">History</h2>');
     const api = await (await fetch(`${WEB}api/status`)).json() as { routes: { prefix: string }[] };
     expect(api.routes.map((r) => r.prefix).sort()).toEqual(['172.20.1.1/32', '172.20.1.2/32', '172.20.1.3/32']);
     // the router's and an agent's telemetry as mosquitto keeps it, and BFD up with every agent
     const status = vipgate('lab', 'status');
+    expect(status.match(/^.*: answering$/gm)?.length, status).toBe(6);
     expect(status).toMatch(/: answering, 4 peers, 3 routes/);
     expect(status).toMatch(/vipgate\/lab\/k8s-rtr\/summary: \{"routes":3,"peers":4,"peersEstablished":3,/);
     expect(status).toMatch(/vipgate\/lab\/k8s-w1\/services\/default_svc1: \{"service":"default\/svc1","ips":\["172\.20\.1\.1"\].*"announcedTo":\["192\.168\.10\.254"\]/);
+    // as on the box: Home Assistant discovery on the broker, a state per Service IP
+    expect(status).toMatch(/vipgate\/lab\/k8s-rtr\/vips\/172\.20\.1\.1_32: \{"prefix":"172\.20\.1\.1\/32","state":"served","nexthops":\[(\{"gateway":"192\.168\.10\.\d+","weight":1,"node":"k8s-[mw]\d?"\},?){3}\]\}/);
+    expect(status).toMatch(/homeassistant\/sensor\/vipgate_lab_k8s-rtr\/vip_172_20_1_1_32_state\/config: \{"name":"Service IP 172\.20\.1\.1\/32".*"configuration_url":"http:\/\/127\.0\.0\.1:8179\/"/);
 
     // the router joins the agents' reports with its own view: every node matched to its session (by the
     // hostname capability), every Service address of every node in agreement with the kernel
@@ -59,7 +68,9 @@ describe('vipgate lab', { timeout: 240_000 }, () => {
       const c = vipgate('show', 'cluster', '--socket', '/run/vipgate-lab/router.sock');
       return /^3 nodes reporting, 0 disagreements/.test(c) && (c.match(/\bok\b/g) ?? []).length >= 9 ? c : undefined;
     }, 20_000, 500);
-    expect(cluster).toMatch(/node k8s-w1: agent online, synced, on SIGTERM graceful-shutdown; session 192\.168\.10\.101 Established/);
+    expect(cluster).toMatch(/node k8s-w1: agent online, synced, on SIGTERM graceful-shutdown; session 192\.168\.10\.101 Established, BFD Up/);
+    // the agents report their BFD sessions too
+    await waitFor('the agents\' BFD in show cluster', () => ((vipgate('show', 'cluster', '--socket', '/run/vipgate-lab/router.sock').match(/peer 192\.168\.10\.254\s+192\.168\.10\.254\s+Established, BFD Up/g) ?? []).length === 3 ? true : undefined), 20_000, 500);
     expect(cluster).toMatch(/default\/svc1\s+Cluster\s+\d+\s+172\.20\.1\.1\s+ok\s+192\.168\.10\.10, 192\.168\.10\.101, 192\.168\.10\.102/);
     expect(vipgate('show', 'bfd', '--socket', '/run/vipgate-lab/router.sock')).toMatch(/(192\.168\.10\.1\d*\s+Up\s+Up\s+100\s+300\b[^\n]*\n?){3}/);
   });
@@ -68,8 +79,11 @@ describe('vipgate lab', { timeout: 240_000 }, () => {
     const e = vipgate('lab', 'ecmp');
     // the seed's views: the kernel table with three next hops per VIP, the summary, the BGP table
     expect(e).toMatch(/172\.20\.1\.1 nhid \d+ proto (201|vipgate) metric 20\s*\n\s+nexthop via 192\.168\.10\.10 dev lan0 weight 1\s*\n\s+nexthop via 192\.168\.10\.101 dev lan0 weight 1\s*\n\s+nexthop via 192\.168\.10\.102 dev lan0 weight 1/);
-    expect(e).toMatch(/\*192\.168\.10\.101\s+4\s+64512\s+\d+\s+\d+\s+0\s+\S+\s+3\s+0 N\/A/);
-    expect(e).toMatch(/\*> 172\.20\.1\.1\/32\s+192\.168\.10\.10\s/);
+    // FRR's columns (MsgRcvd MsgSent TblVer InQ OutQ Up/Down State/PfxRcd PfxSnt) and its order of paths (newest first)
+    // the nodes' group has no export policy: RFC 8212 sends them nothing, FRR's "(Policy)"
+    expect(e).toMatch(/\*192\.168\.10\.101\s+4\s+64512\s+\d+\s+\d+\s+\d+\s+0\s+0\s+\S+\s+3 \(Policy\) N\/A/);
+    expect(e).toMatch(/^\*[>=] 172\.20\.1\.1\/32 {4}192\.168\.10\.1\d* /m);
+    expect(e.match(/^\*> (?:172\.20\.1\.\d\/32 {4}| {17})192\.168\.10\.10 /gm), e).toHaveLength(3);
     // the client's requests to each VIP reach at least two nodes
     for (const vip of ['172.20.1.1', '172.20.1.2', '172.20.1.3']) {
       const block = e.split(`curl -s ${vip};`)[1]!.split('\n$')[0]!;
@@ -162,6 +176,19 @@ describe('vipgate lab', { timeout: 240_000 }, () => {
     expect(vipgate('lab', 'status')).toMatch(/lab: 9 namespaces/);
   });
 
+  it('status names a dead broker and a dead agent, and fails', () => {
+    const inNs = (ns: string): number[] => execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).split(/\s+/).filter(Boolean).map(Number);
+    const proc = (pid: number, file: string): string => { try { return readFileSync(`/proc/${pid}/${file}`, 'utf8'); } catch { return ''; } };
+    for (const p of inNs('vipgate-lab-rtr')) if (proc(p, 'comm').trim() === 'mosquitto') process.kill(p, 'SIGKILL');
+    for (const p of inNs('vipgate-lab-k8s-w1')) if (proc(p, 'cmdline').includes('\0agent\0')) process.kill(p, 'SIGKILL');
+    const r = spawnSync(process.execPath, [CLI, 'lab', 'status'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/^mosquitto \(mqtt:\/\/192\.168\.10\.254:1883\): DEAD/m);
+    expect(r.stdout).toMatch(/^k8s-w1's vipgate agent .*: DEAD/m);
+    expect(r.stdout).toMatch(/^k8s-w2's vipgate agent .*: answering$/m);
+    expect(r.stdout).toMatch(/lab: 2 of its daemons are dead/);
+  });
+
   it('down removes everything, even after the router was killed', async () => {
     const pids = execFileSync('ip', ['netns', 'pids', 'vipgate-lab-rtr'], { encoding: 'utf8' }).split(/\s+/).filter(Boolean);
     for (const p of pids) process.kill(Number(p), 'SIGKILL');
@@ -171,5 +198,16 @@ describe('vipgate lab', { timeout: 240_000 }, () => {
     expect(labNamespaces()).toEqual([]);
     await expect(fetch(WEB)).rejects.toThrow();
     expect(() => vipgate('lab', 'status')).toThrow();
+  });
+
+  it('up with a broker that cannot start fails, naming it, and claims no broker', () => {
+    // mosquitto replaced by /bin/false in a private mount namespace: it exits at once
+    const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `mount --bind /bin/false "$(command -v mosquitto)" && exec "$0" "$1" lab up`, process.execPath, CLI],
+      { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stdout + r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/mosquitto exited right after it started/);
+    expect(r.stdout).not.toMatch(/MQTT: mosquitto at/);
+    expect(r.stdout).not.toMatch(/BGP sessions established/);
+    expect(vipgate('lab', 'down')).toMatch(/^lab down: removed 6 namespaces/);
   });
 });

@@ -22,6 +22,7 @@ import { stopChild } from '../../helpers/daemons/process.js';
 import { CLI } from '../../helpers/vipgate.js';
 import { Mosquitto } from './mosquitto.js';
 import { Watcher } from './watcher.js';
+import { waitFor } from '../../helpers/netns.js';
 import { lbService, manifests, readyNode } from '../../helpers/manifests.js';
 
 const BASE = 'vipgate/home/n1';
@@ -123,17 +124,21 @@ telemetry: { url: "${b.url}", site: home, intervalMs: 100, passwordFile: "${join
     await w.waitFor(`${BASE}/status`, (p) => p === 'offline');
   }, 30_000);
 
-  it('a session state change is an event', async () => {
+  it('a session\'s state change and its BFD session\'s are events; the summary carries the BFD state', async () => {
     const b = await broker();
     const w = await watcher(b.url);
-    const peers: AgentPeerState[] = [{ name: 'rtr', address: '192.168.10.254', state: 'Established' }];
-    const t = new AgentTelemetry({ url: b.url, site: 'home', node: 'n1', intervalMs: 50 }, { summary: () => ({ peers }), services: () => [] }, systemClock, silentLogger());
+    const peers: AgentPeerState[] = [{ name: 'rtr', address: '192.168.10.254', state: 'Established', bfd: { state: 'Up', diagnostic: 'None' } }];
+    const t = new AgentTelemetry({ url: b.url, site: 'home', node: 'n1', intervalMs: 50 }, { summary: () => Promise.resolve({ peers }), services: () => [] }, systemClock, silentLogger());
     cleanups.push(() => t.stop());
     t.start();
-    await w.waitFor(`${BASE}/agent`, (p) => p.includes('Established'));
-    peers[0] = { ...peers[0]!, state: 'Idle' };
-    const ev = await w.waitFor(`${BASE}/events`, () => true);
-    expect(JSON.parse(ev.payload)).toMatchObject({ type: 'peer', node: 'n1', peer: 'rtr', from: 'Established', to: 'Idle' });
-    expect(w.all(`${BASE}/events`)).toHaveLength(1);
+    const first = await w.waitFor(`${BASE}/agent`, (p) => p.includes('Established'));
+    expect(JSON.parse(first.payload)).toMatchObject({ peers: [{ name: 'rtr', bfd: { state: 'Up' } }] });
+    peers[0] = { ...peers[0]!, state: 'Idle', bfd: { state: 'Down', diagnostic: 'Control Detection Time Expired' } };
+    await w.waitFor(`${BASE}/agent`, (p) => p.includes('"Down"'));
+    await waitFor('two events', () => (w.all(`${BASE}/events`).length >= 2 ? true : undefined), 10_000);
+    expect(w.all(`${BASE}/events`).map((e) => JSON.parse(e.payload) as object)).toEqual([
+      expect.objectContaining({ type: 'peer', node: 'n1', peer: 'rtr', from: 'Established', to: 'Idle' }),
+      expect.objectContaining({ type: 'bfd', node: 'n1', peer: 'rtr', from: 'Up', to: 'Down', diagnostic: 'Control Detection Time Expired' }),
+    ]);
   }, 30_000);
 });

@@ -31,7 +31,7 @@ function agentState() {
     ] as AgentServiceState[],
   };
   const source = {
-    summary: () => ({ node: 'node1', synced: true, leader: true, stopMode: 'graceful', peers: state.peers, assignments: {}, failures: {} }),
+    summary: () => Promise.resolve({ node: 'node1', synced: true, leader: true, stopMode: 'graceful', peers: state.peers, assignments: {}, failures: {} }),
     services: () => state.services,
   };
   return { state, source };

@@ -52,8 +52,8 @@ describe('firmware mosquitto ACL', () => {
     cleanups.push(() => ha.close());
     const first = await want();
     await ha.waitFor(topics.route(VIP), (p) => p === first);
-    const discovery = ha.seen.find((m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config'));
-    expect(discovery).toBeDefined();
+    // the discovery configs follow the routes in the same flush: wait for the first of them
+    const discovery = await waitFor('a discovery config', () => ha.seen.find((m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config')), 10_000, 20);
 
     // anonymous on the LAN: refused at CONNECT
     await expect(connectAsync(lanUrl, { protocolVersion: 5, reconnectPeriod: 0 })).rejects.toThrow(/Not authorized|Bad User Name or Password/i);
@@ -71,7 +71,7 @@ describe('firmware mosquitto ACL', () => {
     // a node agent, as its node's user, publishes its own node's topics
     const service = { service: 'default/web', ips: ['172.20.1.1'], trafficPolicy: 'Cluster', localEndpoints: 1, announcedTo: ['router'] };
     const node = new AgentTelemetry({ url: lanUrl, site: 'home', node: 'n1', intervalMs: 50, reconnectMs: 200, username: 'n1', password: password('n1') },
-      { summary: () => ({ peers: [{ name: 'router', address: '10.0.0.1', state: 'Established' }] }), services: () => [service] }, systemClock, silentLogger());
+      { summary: () => Promise.resolve({ peers: [{ name: 'router', address: '10.0.0.1', state: 'Established' }] }), services: () => [service] }, systemClock, silentLogger());
     node.start();
     cleanups.push(() => node.stop());
     await waitFor('the agent drained', () => (node.stats().connected && node.stats().published >= 2 && node.stats().queued === 0 ? true : undefined), 10_000);

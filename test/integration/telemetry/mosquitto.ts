@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '../../helpers/netns.js';
 import { stopChild } from '../../helpers/daemons/process.js';
+import { requireProgram } from '../../helpers/programs.js';
 
 export async function freePort(): Promise<number> {
   const srv = createServer();
@@ -21,7 +22,7 @@ export async function freePort(): Promise<number> {
 /** Add a user to a mosquitto password file (created if missing). */
 export function addUser(file: string, user: string, password: string): void {
   writeFileSync(file, '', { flag: 'a' });
-  execFileSync('mosquitto_passwd', ['-b', file, user, password]);
+  execFileSync(requireProgram('mosquitto_passwd'), ['-b', file, user, password]);
 }
 
 export interface BrokerOptions {
@@ -65,7 +66,7 @@ export class Mosquitto {
     writeFileSync(conf, this.config());
     const fd = openSync(this.logFile, 'a');
     try {
-      this.child = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', fd, fd] });
+      this.child = spawn(requireProgram('mosquitto'), ['-c', conf], { stdio: ['ignore', fd, fd] });
     } finally {
       closeSync(fd);
     }

@@ -111,8 +111,8 @@ describe('what the MQTT agent topic says of IPVS', () => {
   it('the summary carries the data plane\'s state and reason', async () => {
     const { agent } = setup({ now: false });
     const reason = 'kube-proxy runs in IPVS mode on this node (kube-ipvs0 exists): it owns the IPVS table and binds the Service IPs itself';
-    expect(agentStatusSource(agent, 'n1', () => ({ state: 'refused', reason })).summary()).toMatchObject({ node: 'n1', ipvs: { state: 'refused', reason } });
-    expect(agentStatusSource(agent, 'n1').summary()).not.toHaveProperty('ipvs');
+    expect(await agentStatusSource(agent, 'n1', () => ({ state: 'refused', reason })).summary()).toMatchObject({ node: 'n1', ipvs: { state: 'refused', reason } });
+    expect(await agentStatusSource(agent, 'n1').summary()).not.toHaveProperty('ipvs');
   });
 });
 

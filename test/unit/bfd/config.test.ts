@@ -1,6 +1,7 @@
 /**
  * The configuration of failure detection per neighbor or group: `bfd` (with optional keyed SHA1, RFC 5880 4.4)
- * and `probe` (ICMP next-hop probing), both off by default and inherited from the group.
+ * and `probe` (ICMP next-hop probing), both off by default, on where a block configures them (unless it says
+ * `enabled: false`), and inherited from the group.
  */
 import { describe, expect, it } from 'vitest';
 import { parseRouterConfig } from '../../../src/config/router-config.js';
@@ -17,10 +18,12 @@ ${groups}
 `);
 
 describe('failure detection configuration', () => {
-  it('probe is off by default and inherits from the group', () => {
-    const cfg = config('  - { address: 10.0.0.1, remoteAs: 65001, group: g }\n  - { address: 10.0.0.2, remoteAs: 65001, probe: { misses: 5 } }', '  g: { probe: { enabled: true, intervalMs: 200 } }');
+  it('probe is off by default, on where a block configures it, and inherits from the group', () => {
+    const cfg = config('  - { address: 10.0.0.1, remoteAs: 65001, group: g }\n  - { address: 10.0.0.2, remoteAs: 65001, probe: { misses: 5 } }\n  - { address: 10.0.0.3, remoteAs: 65001 }',
+      '  g: { probe: { enabled: true, intervalMs: 200 } }');
     expect(cfg.neighbors[0]!.probe).toEqual({ enabled: true, intervalMs: 200, misses: 3, recovers: 3 });
-    expect(cfg.neighbors[1]!.probe).toEqual({ enabled: false, intervalMs: 1000, misses: 5, recovers: 3 });
+    expect(cfg.neighbors[1]!.probe).toEqual({ enabled: true, intervalMs: 1000, misses: 5, recovers: 3 });
+    expect(cfg.neighbors[2]!.probe).toEqual({ enabled: false, intervalMs: 1000, misses: 3, recovers: 3 });
   });
 
   it('bfd.auth: keyed SHA1 from the group, key id 1 by default; the neighbor may choose meticulous', () => {

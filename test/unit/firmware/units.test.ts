@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO } from '../../helpers/vipgate.js';
+import { requireProgram } from '../../helpers/programs.js';
 
 const FIRMWARE = join(REPO, 'firmware');
 const root = mkdtempSync(join(tmpdir(), 'vipgate-units-'));
@@ -20,7 +21,7 @@ cpSync('/lib/systemd/systemd-networkd-wait-online', join(root, 'lib/systemd/syst
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function analyze(...args: string[]) {
-  const r = spawnSync('systemd-analyze', [`--root=${root}`, ...args], { encoding: 'utf8' });
+  const r = spawnSync(requireProgram('systemd-analyze'), [`--root=${root}`, ...args], { encoding: 'utf8' });
   return { status: r.status, stderr: r.stderr.trim(), stdout: r.stdout };
 }
 

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROGRAM_PACKAGES, requireProgram } from '../../helpers/programs.js';
+import { MissingProgramError, requireProgramFrom } from '../../../src/lib/programs.js';
 
 const REPO = join(import.meta.dirname, '../../..');
 // essential in every Debian system (Priority: required), so not listed in the set-up script
@@ -20,7 +21,9 @@ describe('the programs the tests use', () => {
     expect(() => requireProgram(program)).not.toThrow();
   });
 
-  it('names the package when a program is missing', () => {
+  it('names the package and the set-up script when a program is missing', () => {
+    expect(() => requireProgramFrom('no-such-program-vg', 'vg-pkg')).toThrow(MissingProgramError);
+    expect(() => requireProgramFrom('no-such-program-vg', 'vg-pkg')).toThrow(/no-such-program-vg is not installed: Debian package vg-pkg \(bash scripts\/setup.sh/);
     expect(() => requireProgram('no-such-program-vg')).toThrow(/not in test\/helpers\/programs.ts/);
   });
 });

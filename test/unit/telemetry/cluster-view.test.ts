@@ -38,7 +38,7 @@ describe('ClusterView', () => {
         node: 'n1', status: 'online', lastHeard: 1_700_000_000_000,
         agent: {
           synced: true, leader: false, stopMode: 'graceful', assignments: 2,
-          peers: [{ name: 'rtr', address: '192.168.10.1', state: 'Established', announced: 2, bfd: 'Up' }],
+          peers: [{ name: 'rtr', address: '192.168.10.1', state: 'Established', announced: 2, bfd: 'Up', bfdDiagnostic: 'None' }],
           failures: [{ service: 'default/big', reason: 'pool default is exhausted' }],
         },
         services: [WEB],

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Outbox } from '../../../src/telemetry/outbox.js';
 import { eventPayload, peerPayload, routePayload, topicLevel, Topics } from '../../../src/telemetry/topics.js';
-import { discoveryMessages } from '../../../src/telemetry/discovery.js';
 import { redactUrl } from '../../../src/telemetry/channel.js';
 
 describe('Outbox', () => {
@@ -46,15 +45,6 @@ describe('topics and payloads', () => {
     expect(peerPayload({ ...base, state: 'Active' }).uptimeSeconds).toBe(0);
     expect(eventPayload({ type: 'routes', at: 0, changes: [] })).toBeUndefined();
     expect(JSON.parse(eventPayload({ type: 'peer', at: 0, peer: 'p', from: 'Established', to: 'Idle' })!)).toEqual({ type: 'peer', at: '1970-01-01T00:00:00.000Z', peer: 'p', from: 'Established', to: 'Idle' });
-  });
-
-  it('HA discovery: unique ids per device and entity, all available through the status topic', () => {
-    const t = new Topics('home', 'pi');
-    const msgs = discoveryMessages('homeassistant', t, 'home', 'pi', ['10.0.0.2', 'fd00::2']);
-    const ids = msgs.map((m) => m.config.unique_id);
-    expect(new Set(ids).size).toBe(ids.length);
-    expect(msgs.map((m) => m.topic)).toContain('homeassistant/sensor/vipgate_home_pi/peer_fd00__2_state/config');
-    for (const m of msgs) expect(m.config).toMatchObject({ availability_topic: 'vipgate/home/pi/status', device: { identifiers: ['vipgate_home_pi'] } });
   });
 
   it('URLs are logged without credentials', () => {

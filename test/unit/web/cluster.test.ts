@@ -18,7 +18,7 @@ const enc = (s: string) => new TextEncoder().encode(s);
 const servers: WebServer[] = [];
 afterEach(async () => { for (const s of servers.splice(0)) await s.close(); });
 
-function summary(peers: { name: string; address: string; state?: string }[]) {
+function summary(peers: { name: string; address: string; state?: string; bfd?: { state: string; diagnostic: string } }[]) {
   return JSON.stringify({ node: 'x', synced: true, leader: false, stopMode: 'graceful', peers: peers.map((p) => ({ state: 'Established', announced: 1, ...p })), assignments: {}, failures: {} });
 }
 
@@ -139,7 +139,7 @@ describe('/cluster and /api/cluster', () => {
     }
     const s = await web(options(v));
     const html = await (await fetch(`${s.url}/cluster`)).text();
-    expect(html.match(/<tr><th scope="row">default\/s/g)).toHaveLength(MAX_ROWS);
+    expect(html.match(/<tr role="row"><th scope="row" role="rowheader"><span class="name" title="default\/s/g)).toHaveLength(MAX_ROWS);
     expect(html).toContain('The first 200 of 300 Services are listed (all of them in /api/cluster).');
     expect(html).toContain(`300 Services, not listed: the page lists ${MAX_ROWS} in all (all of them in /api/cluster).`);
     expect(html).not.toContain('No Service reported.');
@@ -156,6 +156,23 @@ describe('/cluster and /api/cluster', () => {
     expect(html).toContain('No node agent has reported over MQTT.');
   });
 
+  it('BFD as each agent reports it, and this router\'s own BFD with the node', async () => {
+    const v = agents();
+    v.apply('vipgate/home/node1/agent', enc(summary([{ name: 'rtr', address: ROUTER, bfd: { state: 'Up', diagnostic: 'None' } }])));
+    v.apply('vipgate/home/node2/agent', enc(summary([{ name: 'rtr', address: ROUTER, state: 'Idle', bfd: { state: 'Down', diagnostic: 'Control Detection Time Expired' } }])));
+    const fake = FakeRouter.withNodes(VIP, [1, 1, 1]);
+    const bfd = { remoteState: 'Up', diagnostic: 'None', txIntervalMs: 100, detectionTimeMs: 300, transitions: 1, flaps: 0 };
+    fake.bfdView = { sessions: [{ peer: '10.0.0.11', state: 'Up', ...bfd }], probes: [] };
+    const m = await clusterModel(options(v), fake);
+    expect(m.nodes.map((n) => [n.agent?.peers[0]?.bfd, n.session?.bfd])).toEqual([['Up', 'Up'], ['Down', undefined], [undefined, undefined], [undefined, undefined]]);
+    const html = await (await fetch(`${(await web(options(v), fake)).url}/cluster`)).text();
+    const sections = html.split('<section class="node"').slice(1);
+    expect(sections[0]).toContain('this router\'s session with it: <span class="badge up">Established</span> BFD <span class="badge up">Up</span>');
+    expect(sections[0]).toMatch(/<td role="cell" data-label="BFD"><span class="badge up">Up<\/span><\/td>/);
+    expect(sections[1]).toContain('<span class="badge down">Down</span> <span class="muted">Control Detection Time Expired</span>');
+    expect(sections[2]).toContain('<span class="muted">none</span>');
+  });
+
   it('the live stream of the Cluster view sends a node\'s new report', async () => {
     const v = agents();
     const s = await web(options(v));
@@ -163,7 +180,7 @@ describe('/cluster and /api/cluster', () => {
     try {
       expect((await stream.next()).html).not.toContain('agent offline');
       v.apply('vipgate/home/node2/status', enc('offline'));
-      expect((await stream.next()).html).toContain('<span class="node-name">node2</span> <span class="badge down">agent offline</span>');
+      expect((await stream.next()).html).toContain('<span class="node-name name" title="node2">node2</span> <span class="badge down">agent offline</span>');
     } finally {
       stream.close();
     }
