@@ -2,7 +2,8 @@
  * The code under test for the guest: a TypeScript entry bundled by esbuild into one ES module (node20),
  * placed at /payload/vm/guest/guest.mjs so that src/native's addon path (two levels up, build/Release)
  * resolves to /payload/build/Release/vipgate_native.node, which is copied from this checkout's build.
- * /payload/guest.mjs re-exports it, so scripts run `node /payload/guest.mjs ...`.
+ * /payload/guest.mjs re-exports it, so scripts run `node /payload/guest.mjs ...`; /payload/package.json is
+ * there for the version the code reports.
  * With `commonJs`, CommonJS packages in the bundle (pino, for code that logs) can require Node's own
  * modules: esbuild's require shim falls back to a global `require`, which a banner makes.
  * `bundles` adds more entries, each bundled the same way to its own path (also two levels deep, e.g.
@@ -34,6 +35,8 @@ export async function guestPayload(entry: string, extra: Readonly<Record<string,
     ['vm/guest/guest.mjs', js.contents],
     ['guest.mjs', new TextEncoder().encode("import './vm/guest/guest.mjs';\n")],
     ['build/Release/vipgate_native.node', readFileSync(addon)],
+    // src/lib/version.ts reads the package.json two levels above the bundle, as beside dist/
+    ['package.json', readFileSync(join(REPO_ROOT, 'package.json'))],
   ]);
   for (const [k, v] of Object.entries(extra)) files.set(k, v);
   for (const [path, e] of Object.entries(opts.bundles ?? {})) files.set(path, await bundle(e, true));

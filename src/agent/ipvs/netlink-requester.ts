@@ -13,7 +13,7 @@ import { decodeAck, decodeMessages, doneError, patchSeq, type NetlinkMessage } f
 
 const ERRNO_NAMES = new Map<number, string>();
 for (const [name, value] of Object.entries(constants.errno)) if (!ERRNO_NAMES.has(value)) ERRNO_NAMES.set(value, name);
-export const errnoName = (errno: number): string => ERRNO_NAMES.get(errno) ?? `E${errno}`;
+const errnoName = (errno: number): string => ERRNO_NAMES.get(errno) ?? `E${errno}`;
 
 export type ReplyMode = 'ack' | 'first' | 'dump';
 
