@@ -24,7 +24,7 @@ import type { Logger } from '../lib/log.js';
 import { startBfdService, type BfdService, type TransportFactory } from '../bfd/service.js';
 import type { BfdSessionView } from '../bfd/manager.js';
 import { Announcer } from './announce/announcer.js';
-import { desiredAnnouncements, peersForNode, type DesiredState } from './announce/desired.js';
+import { peersForNode, plan, type DesiredState, type ServicePlan } from './announce/desired.js';
 import type { AgentConfig, ShutdownMode } from './config/model.js';
 import { Allocator, type ReconcileResult } from './ipam/allocator.js';
 import { serviceKey, type ServiceInfo, type Snapshot } from './model.js';
@@ -96,6 +96,7 @@ export class Agent {
   private snapshot?: Snapshot;
   private leader = false;
   private ipam?: ReconcileResult;
+  private planned: ReadonlyMap<string, ServicePlan> = new Map();
   private readonly writing = new Map<string, string>();
   private bfd?: BfdService;
   private bfdStarting?: Promise<void>;
@@ -115,6 +116,8 @@ export class Agent {
   get isLeader(): boolean { return this.leader; }
   get assignments(): ReconcileResult | undefined { return this.ipam; }
   get current(): Snapshot | undefined { return this.snapshot; }
+  /** Per Service, what this node does with it now: the peers it announces it to, or why not. */
+  get services(): ReadonlyMap<string, ServicePlan> { return this.planned; }
 
   /** BFD sessions now, one per peer with `bfd` (an empty list when no peer has it). */
   async bfdViews(): Promise<BfdSessionView[]> { return (await this.bfd?.views()) ?? []; }
@@ -179,13 +182,15 @@ export class Agent {
     const { node, log } = this.o;
     const config = this.cfg;
     if (this.o.source.kind === 'file' || this.leader) {
-      this.ipam = this.allocator.reconcile(s.services);
+      this.ipam = this.allocator.reconcile(s.services, s.namespaces);
       for (const [svc, reason] of this.ipam.failures) log.warn({ service: svc }, `no address assigned: ${reason}`);
       if (this.leader) this.writeStatus(s);
     }
     const peers = peersForNode(config, s.nodes.find((n) => n.name === node));
     const changes = this.announcer.setPeers(peers, identity);
-    const desired = desiredAnnouncements({ snapshot: s, config, node, ipsOf: this.ipsOf() });
+    const p = plan({ snapshot: s, config, node, ipsOf: this.ipsOf() });
+    const desired = p.state;
+    this.planned = p.services;
     this.announcer.apply(desired);
     this.o.onApplied?.(desired);
     return changes;

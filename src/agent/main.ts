@@ -24,7 +24,9 @@
  * NOTIFICATION so the routers keep our routes as stale (RFC 4724) and leaves a marker in
  * `gracefulRestart.stateDir` so that the next run sets the Restart State bit; `auto` picks per source and
  * node state. A second SIGTERM or SIGINT skips what is left of the drain.
- * Exit codes: 0 clean stop, 2 usage, 3 invalid configuration, 1 failure.
+ * With the Kubernetes source, the agent's state goes into Kubernetes as MetalLB writes it (k8s/reporter.ts:
+ * Events, ip-allocated-from-pool, ServiceBGPStatus, ConfigurationState), in the background.
+ * `vipgate agent --check` is check.ts. Exit codes: 0 clean stop, 2 usage, 3 invalid configuration, 1 failure.
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -39,8 +41,6 @@ import { ConfigError } from '../config/error.js';
 import { ControlServer } from '../control/server.js';
 import { Agent, defaultRouterId } from './agent.js';
 import { FileConfigFeed, type ConfigFeed } from './config/feed.js';
-import { agentCheckReport } from './config/check-report.js';
-import { loadAgentConfig } from './config/load.js';
 import type { AgentConfig } from './config/model.js';
 import { FileSource } from './source/file.js';
 import type { Source } from './source/source.js';
@@ -149,18 +149,6 @@ async function waitForAddress(log: Logger): Promise<boolean> {
   return false;
 }
 
-/** `vipgate agent --config FILE --check`: validate, print the warnings and each peer's features; 0 or 3. */
-export async function checkAgentConfig(file: string, out: (s: string) => void): Promise<number> {
-  try {
-    const cfg = await loadAgentConfig(file);
-    out(`${file}: configuration is valid (${cfg.format}, ${cfg.peers.length} peers, ${cfg.pools.length} pools)\n${agentCheckReport(cfg)}`);
-    return 0;
-  } catch (e) {
-    if (e instanceof ConfigError) { process.stderr.write(`${e.message}\n`); return 3; }
-    throw e;
-  }
-}
-
 export async function runAgent(a: AgentArgs): Promise<number> {
   const log = createLogger('vipgate-agent', a.logLevel ?? 'info');
   let feed: ConfigFeed;
@@ -209,6 +197,17 @@ export async function runAgent(a: AgentArgs): Promise<number> {
   log.info({ node, source: a.source, format: cfg.format, peers: cfg.peers.length, pools: cfg.pools.length }, 'vipgate agent started');
   const telemetry = startTelemetry(cfg, agent, node, log, ipvs);
   const metrics = await startMetrics(cfg, agent, cfg.ipvs?.enabled ? ipvs : undefined, log);
+  // Events, annotations, ServiceBGPStatus and ConfigurationState: the Kubernetes source only
+  let state: { stop(): void } | undefined;
+  if (cfg.kubernetesState.enabled && 'kc' in source) {
+    const [{ StateReporter }, { KubernetesSource }] = await Promise.all([import('./k8s/reporter.js'), import('./source/kubernetes.js')]);
+    if (source instanceof KubernetesSource) {
+      const namespace = cfg.kubernetesState.namespace ?? a.metallbNamespace ?? cfg.leaderElection.namespace;
+      const reporter = StateReporter.forCluster(source.kc, namespace, { agent, feed, node, clock: systemClock, log: log.child({ part: 'k8s-state' }) });
+      reporter.start();
+      state = reporter;
+    }
+  }
   feed.watch((next) => { agent.reconfigure(next); void ipvs.configure(next); });
   process.on('SIGHUP', () => { log.info('SIGHUP: reading the configuration again'); void feed.reload(); });
   const skipDrain = new AbortController();
@@ -242,6 +241,7 @@ export async function runAgent(a: AgentArgs): Promise<number> {
       }
     },
   });
+  state?.stop();
   await telemetry?.stop();
   await metrics?.close();
   // a node being deleted takes its IPVS state with it; any other stop leaves it for the next agent to adopt

@@ -2,7 +2,8 @@
  * The desired-state snapshot the agent works from (MetalLB's split: watchers only fill this in; pure
  * functions turn it into assignments and announcements). It holds just the fields of Services,
  * EndpointSlices (discovery.k8s.io/v1) and Nodes that decide what is announced and what IPVS is given
- * (endpoint addresses and ports, target ports, the vipgate.io/ annotations, session affinity).
+ * (endpoint addresses and ports, target ports, the vipgate.io/ annotations, session affinity), and the
+ * labels of Services and Namespaces that MetalLB's selectors match.
  */
 
 export type TrafficPolicy = 'Cluster' | 'Local';
@@ -29,11 +30,19 @@ export interface ServiceInfo {
   readonly name: string;
   readonly type: string;
   readonly externalTrafficPolicy: TrafficPolicy;
-  /** IPs asked for: annotation metallb.universe.tf/loadBalancerIPs, else spec.loadBalancerIP. */
+  /** IPs asked for: annotation metallb.io/loadBalancerIPs (or metallb.universe.tf/), else spec.loadBalancerIP. */
   readonly requestedIPs: readonly string[];
-  /** Annotation metallb.universe.tf/address-pool. */
+  /** Why the request cannot be met as written (both the annotation and spec.loadBalancerIP): no address then. */
+  readonly requestProblem?: string;
+  /** metadata.labels (MetalLB's serviceSelectors of pools and advertisements); absent: none. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** metadata.uid, for the Events about this Service. */
+  readonly uid?: string;
+  /** The ip-allocated-from-pool annotations it carries (full key → pool), as the IPAM leader last wrote them. */
+  readonly allocatedFrom?: Readonly<Record<string, string>>;
+  /** Annotation metallb.io/address-pool (or metallb.universe.tf/). */
   readonly pool?: string;
-  /** Annotation metallb.universe.tf/allow-shared-ip: Services with the same key may share an IP. */
+  /** Annotation metallb.io/allow-shared-ip (or metallb.universe.tf/): Services with the same key may share an IP. */
   readonly sharingKey?: string;
   readonly ports: readonly ServicePort[];
   /** spec.selector as canonical text; Local Services that share an IP must select the same pods. */
@@ -41,6 +50,8 @@ export interface ServiceInfo {
   /** spec.ipFamilies (first is primary) and whether both families are wanted (Prefer/RequireDualStack). */
   readonly ipFamilies: readonly IpFamily[];
   readonly dualStack: boolean;
+  /** ipFamilyPolicy PreferDualStack: both families when a pool has both, else one (the first family first). */
+  readonly preferDualStack?: true;
   readonly externalIPs: readonly string[];
   /** status.loadBalancer.ingress[].ip: what the IPAM leader assigned. */
   readonly ingressIPs: readonly string[];
@@ -94,10 +105,18 @@ export interface NodeInfo {
   readonly deleting?: boolean;
 }
 
+/** A Namespace and its labels (MetalLB's IPAddressPool serviceAllocation.namespaceSelectors). */
+export interface NamespaceInfo {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
 export interface Snapshot {
   readonly services: readonly ServiceInfo[];
   readonly slices: readonly EndpointSliceInfo[];
   readonly nodes: readonly NodeInfo[];
+  /** Absent: not watched (then namespaceSelectors match no namespace). */
+  readonly namespaces?: readonly NamespaceInfo[];
 }
 
 export function serviceKey(s: { readonly namespace: string; readonly name: string }): string {

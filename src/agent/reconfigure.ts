@@ -3,7 +3,7 @@
  * - sessions, by the router's address and port (a peer renamed, as when moving from MetalLB's ConfigMap,
  *   where peers are named by address, to its CRDs, keeps its session): a router no longer configured for
  *   this node is closed with Cease/Peer De-configured (RFC 4486 subcode 3), a new one is opened; a peer whose session parameters changed (ASNs, hold time, keepalive,
- *   connect retry, MD5 password, TTL, source address, BGP identifier, our graceful restart capability)
+ *   connect retry, MD5 password, TTL, source address, BGP identifier, address families, our graceful restart capability)
  *   is reset with Cease/Other Configuration Change (RFC 4486 subcode 6), as the OPEN must carry the new
  *   values (RFC 4271 4.2); a change of BFD settings alone replaces the BFD session and leaves BGP up;
  *   node selectors and the item's position in the file are not session parameters;
@@ -38,9 +38,13 @@ export interface PeerChanges {
 
 /** The parameters that go into the session's OPEN and socket: a difference means a reset. */
 export function sessionKey(p: PeerConfig, id: SessionIdentity): string {
-  const { origin: _o, nodeSelectors: _n, bfd: _b, name: _name, address: _a, port: _p, ...session } = p;
+  const { origin: _o, nodeSelectors: _n, bfd: _b, name: _name, address: _a, port: _p, families, gracefulRestart, ...session } = p;
   const ordered = Object.fromEntries(Object.entries(session).sort(([a], [b]) => (a < b ? -1 : 1)));
-  return JSON.stringify({ ...ordered, routerId: p.routerId ?? id.routerId, gracefulRestart: id.gracefulRestart?.restartTime ?? null });
+  return JSON.stringify({
+    ...ordered, routerId: p.routerId ?? id.routerId, families: (families ?? [4, 6]).join(),
+    // a session without graceful restart (MetalLB's enableGracefulRestart unset) has none in its OPEN, whatever the agent's setting
+    gracefulRestart: gracefulRestart === false ? null : id.gracefulRestart?.restartTime ?? null,
+  });
 }
 
 /** Which router a peer is: its address (canonical) and port. */
@@ -76,6 +80,7 @@ export function restartOnlyChanges(prev: AgentConfig, next: AgentConfig): string
   if (differs(prev.telemetry, next.telemetry)) out.push('telemetry');
   if (differs(prev.metrics, next.metrics)) out.push('metrics');
   if (differs(prev.leaderElection, next.leaderElection)) out.push('leaderElection');
+  if (differs(prev.kubernetesState, next.kubernetesState)) out.push('kubernetesState');
   if (prev.gracefulRestart.stateDir !== next.gracefulRestart.stateDir) out.push('gracefulRestart.stateDir');
   return out;
 }

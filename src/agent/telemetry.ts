@@ -4,11 +4,10 @@
  * Service of the snapshot its addresses, traffic policy, ready endpoints on this node and the peers this
  * node announces it to.
  */
-import { formatPrefix } from '../lib/address.js';
 import type { AgentServiceState, AgentStatusSource } from '../telemetry/agent-publisher.js';
 import type { Agent } from './agent.js';
 import type { IpvsSummary } from './ipvs/control.js';
-import { serviceKey } from './model.js';
+import { serviceReports } from './state.js';
 import { agentSummary } from './views.js';
 
 export function agentStatusSource(agent: Agent, node: string, ipvs?: () => IpvsSummary): AgentStatusSource {
@@ -19,31 +18,12 @@ export function agentStatusSource(agent: Agent, node: string, ipvs?: () => IpvsS
 }
 
 export function serviceStates(agent: Agent, node: string): AgentServiceState[] {
-  const snapshot = agent.current;
-  if (!snapshot) return [];
-  const announced = new Map<string, { peers: Set<string>; prefixes: Set<string> }>();
-  for (const [peer, list] of agent.announcer.desired()) {
-    for (const a of list) {
-      for (const svc of a.services) {
-        let e = announced.get(svc);
-        if (!e) announced.set(svc, e = { peers: new Set(), prefixes: new Set() });
-        e.peers.add(peer);
-        e.prefixes.add(formatPrefix(a.prefix));
-      }
-    }
-  }
-  const assigned = agent.assignments?.assignments;
-  return snapshot.services.flatMap((s) => {
-    const key = serviceKey(s);
-    const ips = assigned?.get(key)?.ips ?? s.ingressIPs;
-    const a = announced.get(key);
-    if (ips.length === 0 && s.externalIPs.length === 0 && !a) return [];
-    const localEndpoints = snapshot.slices
-      .filter((sl) => sl.namespace === s.namespace && sl.service === s.name)
-      .reduce((n, sl) => n + sl.endpoints.filter((e) => e.ready && e.nodeName === node).length, 0);
+  return serviceReports(agent, node).flatMap((r) => {
+    const s = r.service;
+    if (r.ips.length === 0 && s.externalIPs.length === 0 && r.peers.length === 0) return [];
     return [{
-      service: key, ips: [...ips, ...s.externalIPs], trafficPolicy: s.externalTrafficPolicy, localEndpoints,
-      announcedTo: a ? [...a.peers].sort() : [],
+      service: r.key, ips: [...r.ips, ...s.externalIPs], trafficPolicy: s.externalTrafficPolicy, localEndpoints: r.localEndpoints,
+      announcedTo: [...r.peers],
     }];
   });
 }

@@ -1,10 +1,13 @@
 /**
  * BfdManager: many BFD sessions (one per peer address), each a src/bfd/session.ts reducer driven by the
- * injected clock, sharing one transport. Receives datagrams (RFC 5881 section 5: single-hop packets whose
- * TTL / hop limit is not 255 are dropped), decodes them (RFC 5880 6.8.6 packet checks), selects the session
- * by Your Discriminator or, while that is zero, by source address (RFC 5880 6.8.6, RFC 5881 section 3), and
- * reports sessions going Up and Down. A Down that the remote signalled with AdminDown is reported as such:
- * RFC 5882 section 3.2 says clients must not treat it as a path failure.
+ * injected clock, sharing one transport. A session is single hop (RFC 5881: UDP 3784, packets whose TTL /
+ * hop limit is not 255 are dropped, section 5) or multihop (RFC 5883: UDP 4784, no TTL 255 check but a
+ * configured minimum, as FRR's minimum-ttl; while Your Discriminator is zero the session is selected by the
+ * pair of source and destination addresses, section 3; a packet of one kind never reaches a session of the
+ * other). Datagrams are decoded (RFC 5880 6.8.6 packet checks), the session selected by Your Discriminator
+ * or, while that is zero, by address (RFC 5880 6.8.6, RFC 5881 section 3), and sessions going Up and Down
+ * are reported. A Down that the remote signalled with AdminDown is reported as such: RFC 5882 section 3.2
+ * says clients must not treat it as a path failure.
  */
 import { randomInt } from 'node:crypto';
 import type { Clock, TimerHandle } from '../lib/clock.js';
@@ -17,9 +20,23 @@ import {
   type BfdSessionAction, type BfdSessionConfig, type BfdSessionEvent, type BfdSessionState, type BfdTimer,
 } from './session.js';
 
-/** Where packets go: src/bfd/transport.ts (UDP 3784, TTL 255) or a test's loopback. */
+/** How a multihop session's packets go: to UDP 4784, from `local` when it is set (RFC 5883 4). */
+export interface MultihopRoute { readonly local?: string | undefined }
+
+/** Where packets go: src/bfd/transport.ts (UDP 3784 / 4784, TTL 255) or a test's loopback. */
 export interface BfdTransport {
-  send(bytes: Uint8Array, peer: string): void;
+  send(bytes: Uint8Array, peer: string, multihop?: MultihopRoute): void;
+  /** Start receiving on UDP 4784 (the first multihop session). */
+  openMultihop?(): void;
+}
+
+/** Which socket a datagram came in on: UDP 3784 (single hop), 4784 (multihop), or a session's source port (a reply). */
+export type ReceivedOn = 'single-hop' | 'multihop' | 'source-port';
+
+export interface Arrival {
+  readonly on: ReceivedOn;
+  /** The destination address (IP_PKTINFO): with the source, it selects a multihop session. */
+  readonly local?: string;
 }
 
 export interface BfdPeerOptions {
@@ -29,6 +46,10 @@ export interface BfdPeerOptions {
   readonly minRxMs: number;
   readonly multiplier: number;
   readonly key?: BfdKey;
+  /** RFC 5883: multihop, from `localAddress` (or whatever address the route gives), accepting TTLs from `minTtl` up. */
+  readonly multihop?: { readonly localAddress?: string | undefined; readonly minTtl: number };
+  /** RFC 5880 6.1: the passive role, nothing sent before the remote's first packet. */
+  readonly passive?: boolean;
 }
 
 export interface BfdEvents {
@@ -65,12 +86,18 @@ class Session {
   flaps = 0;
   packetsIn = 0;
   packetsOut = 0;
-  constructor(readonly peer: string, state: BfdSessionState) { this.state = state; }
+  constructor(readonly peer: string, state: BfdSessionState, public multihop: { local?: string; minTtl: number } | undefined) { this.state = state; }
 }
 
 function sessionConfig(o: BfdPeerOptions): BfdSessionConfig {
-  return { desiredMinTxUs: o.minTxMs * 1000, requiredMinRxUs: o.minRxMs * 1000, detectMult: o.multiplier, ...(o.key ? { key: o.key } : {}) };
+  return {
+    desiredMinTxUs: o.minTxMs * 1000, requiredMinRxUs: o.minRxMs * 1000, detectMult: o.multiplier,
+    ...(o.key ? { key: o.key } : {}), ...(o.passive ? { passive: true } : {}),
+  };
 }
+
+const multihopOf = (o: BfdPeerOptions): Session['multihop'] => (o.multihop
+  ? { minTtl: o.multihop.minTtl, ...(o.multihop.localAddress ? { local: canonical(o.multihop.localAddress) } : {}) } : undefined);
 
 /** Addresses compare in one canonical text form ("2001:db8::1", not "2001:DB8:0::1"). */
 function canonical(address: string): string { return formatAddress(parseAddress(address)); }
@@ -91,10 +118,11 @@ export class BfdManager {
   add(o: BfdPeerOptions): void {
     const peer = canonical(o.address);
     const existing = this.byPeer.get(peer);
-    if (existing) { this.drive(existing, { type: 'configure', config: sessionConfig(o) }); return; }
+    if (o.multihop) this.transport.openMultihop?.();
+    if (existing) { existing.multihop = multihopOf(o); this.drive(existing, { type: 'configure', config: sessionConfig(o) }); return; }
     let discr = 0;
     for (let i = 0; i < 100 && (discr === 0 || this.byDiscr.has(discr)); i++) discr = randomInt(1, 0xffffffff);
-    const s = new Session(peer, initialSession(sessionConfig(o), discr, this.env()));
+    const s = new Session(peer, initialSession(sessionConfig(o), discr, this.env()), multihopOf(o));
     this.byPeer.set(peer, s);
     this.byDiscr.set(discr, s);
     this.schedule(s);
@@ -117,12 +145,12 @@ export class BfdManager {
 
   state(address: string): BfdStateName | undefined { return this.byPeer.get(canonical(address))?.state.state; }
 
-  /** A datagram from UDP port 3784. */
-  receive(bytes: Uint8Array, ttl: number, from: string): void {
+  /** A datagram, with where it came in (default: UDP 3784, single hop). */
+  receive(bytes: Uint8Array, ttl: number, from: string, arrival: Arrival = { on: 'single-hop' }): void {
     if (this.closed) return;
     const source = canonical(from);
     // RFC 5881 section 5: single-hop BFD packets MUST arrive with TTL / hop limit 255
-    if (ttl !== BFD_TTL) return this.drop(source, `TTL ${ttl} is not 255`);
+    if (arrival.on === 'single-hop' && ttl !== BFD_TTL) return this.drop(source, `TTL ${ttl} is not 255`);
     let packet;
     try {
       packet = decodeBfdControl(bytes);
@@ -130,10 +158,17 @@ export class BfdManager {
       if (e instanceof BfdPacketError) return this.drop(source, e.reason);
       throw e;
     }
-    // RFC 5880 6.8.6: Your Discriminator selects the session; while it is zero, the source address does
+    const local = arrival.local ? canonical(arrival.local) : undefined;
+    // RFC 5880 6.8.6: Your Discriminator selects the session; while it is zero, the address does (RFC 5883 3: the pair)
     const s = packet.yourDiscriminator !== 0 ? this.byDiscr.get(packet.yourDiscriminator) : this.byPeer.get(source);
     if (!s) return this.drop(source, packet.yourDiscriminator !== 0 ? `no session with discriminator ${packet.yourDiscriminator}` : 'no session for this address');
     if (s.peer !== source) return this.drop(source, `discriminator ${packet.yourDiscriminator} belongs to ${s.peer}`);
+    const mh = s.multihop;
+    if (mh && arrival.on === 'single-hop') return this.drop(source, 'a single-hop packet (UDP 3784) for a multihop session');
+    if (!mh && arrival.on === 'multihop') return this.drop(source, 'a multihop packet (UDP 4784) for a single-hop session');
+    if (!mh && ttl !== BFD_TTL) return this.drop(source, `TTL ${ttl} is not 255`);
+    if (mh && ttl < mh.minTtl) return this.drop(source, `TTL ${ttl} is below the multihop minimum ${mh.minTtl}`);
+    if (mh?.local && local && local !== mh.local) return this.drop(source, `sent to ${local}, the multihop session is from ${mh.local}`);
     s.packetsIn++;
     this.drive(s, { type: 'rx', packet, bytes: bytes.slice(0, bytes[3]) });
   }
@@ -177,7 +212,7 @@ export class BfdManager {
     if (a.type === 'send') {
       s.packetsOut++;
       try {
-        this.transport.send(sealBfdControl(a.packet, s.state.config.key), s.peer);
+        this.transport.send(sealBfdControl(a.packet, s.state.config.key), s.peer, s.multihop ? { local: s.multihop.local } : undefined);
       } catch (e) {
         // a send that fails (no route while a link is down) is a lost packet: detection handles it
         this.drop(s.peer, `send failed: ${(e as Error).message}`);

@@ -9,11 +9,11 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { AuthType, Diag, DIAG_NAMES } from '../wire/bfd/types.js';
 import type { BfdKey } from '../wire/bfd/auth.js';
-import { BfdManager, type BfdEvents, type BfdPeerOptions, type BfdSessionView, type BfdTransport } from './manager.js';
+import { BfdManager, type Arrival, type BfdEvents, type BfdPeerOptions, type BfdSessionView, type BfdTransport } from './manager.js';
 import { BfdThread } from './thread.js';
 import type { UdpTransportOptions } from './transport.js';
 
-export type TransportFactory = (receive: (bytes: Uint8Array, ttl: number, from: string) => void) => BfdTransport & { close(): void };
+export type TransportFactory = (receive: (bytes: Uint8Array, ttl: number, from: string, arrival?: Arrival) => void) => BfdTransport & { close(): void };
 
 /** The configuration's `bfd.auth` as a session key (RFC 5880 4.4: keyed SHA1, plain or meticulous). */
 export function sha1Key(auth: { readonly type: 'keyed-sha1' | 'meticulous-keyed-sha1'; readonly keyId: number; readonly password: string }): BfdKey {
@@ -55,7 +55,7 @@ export async function startBfdService(o: {
     return t;
   }
   let manager: BfdManager | undefined;
-  const transport = o.transport((bytes, ttl, from) => manager?.receive(bytes, ttl, from));
+  const transport = o.transport((bytes, ttl, from, arrival) => manager?.receive(bytes, ttl, from, arrival));
   const m = manager = new BfdManager(o.clock, transport, events);
   return {
     add: (p) => m.add(p), remove: (a) => m.remove(a), setAdminDown: (a, d) => m.setAdminDown(a, d),

@@ -7,7 +7,8 @@
  *
  * Implements: state machine and reception (6.2, 6.8.6), detection time (6.8.4), transmit interval and
  * jitter (6.8.7), Poll Sequence for timer changes (6.5, 6.8.3), slow transmission while not Up (6.8.3),
- * administrative down (6.8.16), authentication and sequence numbers (6.7), diagnostics (4.1).
+ * administrative down (6.8.16), authentication and sequence numbers (6.7), diagnostics (4.1), the passive
+ * role (6.1, 6.8.7).
  */
 import type { BfdControlPacket, BfdStateName } from '../wire/bfd/types.js';
 import { Diag } from '../wire/bfd/types.js';
@@ -21,6 +22,8 @@ export interface BfdSessionConfig {
   /** bfd.DetectMult. */
   readonly detectMult: number;
   readonly key?: BfdKey;
+  /** RFC 5880 6.1 / 6.8.7: the Passive role sends nothing while bfd.RemoteDiscr is zero. */
+  readonly passive?: boolean;
 }
 
 export type BfdTimer = 'tx' | 'detect' | 'authSeq';
@@ -225,7 +228,8 @@ export function stepSession(state: BfdSessionState, ev: BfdSessionEvent, env: Bf
     case 'timer':
       if (ev.timer === 'tx') {
         st.timers({ tx: undefined });
-        if (st.s.remoteMinRxUs !== 0) st.send(false); // 6.8.7: no periodic packets when the remote asks for none
+        // 6.8.7: no periodic packets when the remote asks for none, nor from a passive system that has not heard it
+        if (st.s.remoteMinRxUs !== 0 && !(st.s.config.passive && st.s.remoteDiscr === 0)) st.send(false);
         st.pullTx();
       } else if (ev.timer === 'detect') {
         // 6.8.4: detection time expired; 6.8.1: bfd.RemoteDiscr is reset when the detection time passes

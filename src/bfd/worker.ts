@@ -17,7 +17,7 @@ const opts = workerData as BfdThreadOptions;
 let manager: BfdManager | undefined;
 let transport: UdpTransport;
 try {
-  transport = UdpTransport.open(opts.transport, (bytes, ttl, from) => manager?.receive(bytes, ttl, from),
+  transport = UdpTransport.open(opts.transport, (bytes, ttl, from, arrival) => manager?.receive(bytes, ttl, from, arrival),
     (e) => post({ type: 'error', message: e.message }));
 } catch (e) {
   post({ type: 'failed', message: (e as Error).message, ...((e as NodeJS.ErrnoException).code ? { code: (e as NodeJS.ErrnoException).code! } : {}) });

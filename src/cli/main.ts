@@ -1,7 +1,7 @@
 /**
  * `vipgate`: one binary with subcommands, as k3s ships `k3s server` / `k3s agent`.
  *   vipgate router --config FILE [--socket PATH] [--check] [--no-fib] [--log-level L]
- *   vipgate agent --source ... (--config FILE | --metallb-namespace NS) ...;  vipgate agent --config FILE --check
+ *   vipgate agent ... | vipgate agent --check (--config FILE | --metallb-objects FILES) [--source file:PATH]
  *   vipgate show bgp summary | ip bgp [PREFIX] | routes | running-config  [--json] [--socket PATH]
  *   vipgate clear bgp [PEER|*] [--socket PATH]
  *   vipgate reload [--json] [--socket PATH]
@@ -27,7 +27,8 @@ const USAGE = `usage:
   vipgate router --config FILE [--socket PATH] [--check] [--no-fib] [--log-level LEVEL]
   vipgate agent --source file:PATH|kubernetes[:KUBECONFIG] (--config FILE | --metallb-namespace NS [--config SETTINGS])
                 [--node NAME] [--socket PATH] [--log-level LEVEL]          (the config is re-read on change and on SIGHUP)
-  vipgate agent --config FILE --check                         (validate only: warnings, and each peer's features)
+  vipgate agent --check (--config FILE | --metallb-objects FILE[,FILE...] [--config SETTINGS])
+                [--source file:PATH [--node NAME]]     (validate: every error and warning; with a source, what is announced)
   vipgate agent cleanup [--config FILE] [--state-file FILE] [--interface NAME] [--proc-sys DIR]
                 (undo this node's IPVS state the agent recorded: virtual services, addresses, nft table, sysctls)
   vipgate show bgp summary [--json] [--socket PATH]
@@ -126,15 +127,18 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
             config: stringFlag(p, 'config'), stateFile: stringFlag(p, 'state-file'), interface: stringFlag(p, 'interface'), procSys: stringFlag(p, 'proc-sys'),
           }, out);
         }
-        const p = parseArgs(rest, ['source', 'config', 'metallb-namespace', 'node', 'socket', 'log-level'], ['check']);
+        const p = parseArgs(rest, ['source', 'config', 'metallb-namespace', 'metallb-objects', 'node', 'socket', 'log-level'], ['check']);
         const source = stringFlag(p, 'source');
         const config = stringFlag(p, 'config');
         const metallbNamespace = stringFlag(p, 'metallb-namespace');
+        const metallbObjects = stringFlag(p, 'metallb-objects')?.split(',').filter(Boolean);
         if (p.flags.has('check')) {
-          if (!config) throw new UsageError('agent --check needs --config FILE');
-          const { checkAgentConfig } = await import('../agent/main.js');
-          return await checkAgentConfig(config, out);
+          if (!config && !metallbObjects?.length) throw new UsageError('agent --check needs --config FILE or --metallb-objects FILE[,FILE...]');
+          if (source && !source.startsWith('file:')) throw new UsageError('agent --check shows announcements for --source file:PATH only');
+          const { runCheck } = await import('../agent/check.js');
+          return await runCheck({ config, metallbObjects, source, node: stringFlag(p, 'node') }, out, (t) => process.stderr.write(t));
         }
+        if (metallbObjects) throw new UsageError('--metallb-objects goes with --check (a running agent reads --metallb-namespace or --config)');
         if (!source || (!config && !metallbNamespace)) throw new UsageError('agent needs --source and --config FILE or --metallb-namespace NS');
         const node = stringFlag(p, 'node');
         const socket = stringFlag(p, 'socket');

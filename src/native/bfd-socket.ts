@@ -1,8 +1,9 @@
 /**
- * A UDP socket for BFD (RFC 5881) over the addon's udp* calls (bfd_socket.c): bound to an address and port
- * (optionally to one interface), sends with TTL / hop limit 255, and reports every received datagram with
- * the TTL / hop limit it arrived with, its source address and port, so that the receiver can apply RFC 5881
- * section 5 (single-hop packets with a TTL other than 255 are dropped). Reads are event-driven (uv_poll).
+ * A UDP socket for BFD (RFC 5881, RFC 5883) over the addon's udp* calls (bfd_socket.c): bound to an address
+ * and port (optionally to one interface), sends with TTL / hop limit 255, and reports every received datagram
+ * with the TTL / hop limit it arrived with, its source address and port and its destination address, so that
+ * the receiver can apply RFC 5881 section 5 (single-hop packets with a TTL other than 255 are dropped) and
+ * RFC 5883 (multihop sessions by address pair). Reads are event-driven (uv_poll).
  */
 import { constants } from 'node:os';
 import { formatAddress, parseAddress } from '../lib/address.js';
@@ -40,6 +41,8 @@ export interface Datagram {
   readonly ttl: number;
   readonly address: string;
   readonly port: number;
+  /** The destination address the packet was sent to (IP_PKTINFO): RFC 5883 selects a multihop session by the pair. */
+  readonly local: string;
 }
 
 export interface BfdSocketOptions {
@@ -57,7 +60,7 @@ export class BfdSocket {
   onError: (e: NodeJS.ErrnoException) => void = () => {};
   readonly port: number;
   private readonly buf = new Uint8Array(2048);
-  private readonly info = new Uint8Array(20);
+  private readonly info = new Uint8Array(36);
   private watcher: WatchHandle | undefined;
   private closed = false;
 
@@ -100,6 +103,7 @@ export class BfdSocket {
       this.onDatagram({
         bytes: this.buf.subarray(0, n), ttl: info[17]!, port: (info[18]! << 8) | info[19]!,
         address: formatAddress(info.subarray(0, family === 4 ? 4 : 16)),
+        local: formatAddress(info.subarray(20, family === 4 ? 24 : 36)),
       });
     }
   }

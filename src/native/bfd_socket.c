@@ -1,9 +1,11 @@
 /*
- * UDP sockets for BFD (RFC 5881): what Node's dgram cannot do. Every packet read reports the TTL / hop
- * limit it arrived with (IP_RECVTTL / IPV6_RECVHOPLIMIT through recvmsg's control messages), because RFC 5881
- * section 5 has single-hop BFD discard packets whose TTL is not 255; every packet sent carries TTL / hop limit
- * 255; a socket can be tied to one interface (SO_BINDTODEVICE). Readiness comes from the addon's watch()
- * (uv_poll), as for the netlink sockets.
+ * UDP sockets for BFD (RFC 5881, RFC 5883): what Node's dgram cannot do. Every packet read reports the TTL /
+ * hop limit it arrived with (IP_RECVTTL / IPV6_RECVHOPLIMIT through recvmsg's control messages), because RFC
+ * 5881 section 5 has single-hop BFD discard packets whose TTL is not 255, and the destination address it was
+ * sent to (IP_PKTINFO / IPV6_RECVPKTINFO), because RFC 5883 demultiplexes multihop sessions by the pair of
+ * source and destination addresses; every packet sent carries TTL / hop limit 255; a socket can be tied to
+ * one interface (SO_BINDTODEVICE). Readiness comes from the addon's watch() (uv_poll), as for the netlink
+ * sockets.
  *
  * The calls return a negative errno instead of throwing (src/native/bfd-socket.ts turns it into an Error with
  * the errno name), and addresses travel as raw bytes, so the receive path allocates nothing per packet.
@@ -19,11 +21,13 @@
 #include <unistd.h>
 #include "napi_args.h"
 
-/* Layout of the `info` bytes udpRecv fills: source address (16), family (4 or 6), TTL, port (big-endian). */
+/* Layout of the `info` bytes udpRecv fills: source address (16), family (4 or 6), TTL, source port
+ * (big-endian), destination address (16, as many bytes as the family has). */
 #define INFO_FAMILY 16
 #define INFO_TTL 17
 #define INFO_PORT 18
-#define INFO_LENGTH 20
+#define INFO_DEST 20
+#define INFO_LENGTH 36
 
 /* A sockaddr from 4 or 16 address bytes; returns its length, 0 for a bad address length. */
 static socklen_t make_sockaddr(struct sockaddr_storage *ss, const uint8_t *addr, size_t len, int port, uint32_t scope) {
@@ -70,8 +74,10 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
   int ok = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 &&
     (v6 ? setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) == 0 &&
           setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof one) == 0 &&
+          setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one) == 0 &&
           setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof ttl) == 0
         : setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof one) == 0 &&
+          setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one) == 0 &&
           setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof ttl) == 0) &&
     (dev_len == 0 || setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, device, (socklen_t)dev_len) == 0) &&
     bind(fd, (struct sockaddr *)&ss, ss_len) == 0;
@@ -99,8 +105,9 @@ static napi_value udp_send(napi_env env, napi_callback_info info) {
   return make_int(env, n < 0 ? -errno : n);
 }
 
-/* udpRecv(fd, buffer, info (20 bytes)) -> bytes read, -EAGAIN when nothing is queued, or -errno. Fills `info`
- * with the source address, family, TTL / hop limit (0 when the kernel gave none) and source port. */
+/* udpRecv(fd, buffer, info (36 bytes)) -> bytes read, -EAGAIN when nothing is queued, or -errno. Fills `info`
+ * with the source address, family, TTL / hop limit (0 when the kernel gave none), source port and the
+ * destination address (zeros when the kernel gave none). */
 static napi_value udp_recv(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   int32_t fd;
@@ -110,7 +117,7 @@ static napi_value udp_recv(napi_env env, napi_callback_info info) {
       !get_bytes(env, argv[2], (void **)&out, &out_len)) return NULL;
   if (out_len < INFO_LENGTH) return make_int(env, -EINVAL);
   struct sockaddr_storage from;
-  char control[CMSG_SPACE(sizeof(int)) * 2];
+  char control[CMSG_SPACE(sizeof(int)) * 2 + CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo))];
   struct iovec iov = { .iov_base = data, .iov_len = len };
   struct msghdr msg = { .msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1,
                         .msg_control = control, .msg_controllen = sizeof control };
@@ -118,11 +125,20 @@ static napi_value udp_recv(napi_env env, napi_callback_info info) {
   do n = recvmsg(fd, &msg, MSG_DONTWAIT); while (n < 0 && errno == EINTR);
   if (n < 0) return make_int(env, -errno);
   int ttl = 0;
-  for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-    if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) || (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT))
-      memcpy(&ttl, CMSG_DATA(c), sizeof ttl);
-  }
   memset(out, 0, INFO_LENGTH);
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) || (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) {
+      memcpy(&ttl, CMSG_DATA(c), sizeof ttl);
+    } else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+      struct in_pktinfo pi;
+      memcpy(&pi, CMSG_DATA(c), sizeof pi);
+      memcpy(out + INFO_DEST, &pi.ipi_addr, 4);
+    } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+      struct in6_pktinfo pi;
+      memcpy(&pi, CMSG_DATA(c), sizeof pi);
+      memcpy(out + INFO_DEST, &pi.ipi6_addr, 16);
+    }
+  }
   uint16_t port = 0;
   if (from.ss_family == AF_INET) {
     struct sockaddr_in *in = (struct sockaddr_in *)&from;

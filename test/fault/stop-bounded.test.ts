@@ -13,7 +13,7 @@ import { waitFor } from '../helpers/netns.js';
 import { VipgateRouter } from '../helpers/vipgate.js';
 import { VipgateAgent } from '../helpers/vipgate-agent.js';
 import { requireProgram } from '../helpers/programs.js';
-import { lbService, manifests, readyNode } from '../helpers/manifests.js';
+import { lbService, manifests, readyEndpoints, readyNode } from '../helpers/manifests.js';
 import { nodesRouterConfig } from '../integration/bfd/router-config.js';
 import { NODES, ROUTER, seedLab, type SeedLab } from '../integration/router/seed-topology.js';
 
@@ -42,7 +42,7 @@ describe('SIGTERM stops the router and the agent whatever state they are in', ()
 
   beforeAll(async () => {
     s = seedLab([VIP]);
-    work = VipgateAgent.workDir(manifests(...NODES.slice(0, 2).map((n) => readyNode(n.name)), lbService('web', { ip: VIP })));
+    work = VipgateAgent.workDir(manifests(...NODES.slice(0, 2).map((n) => readyNode(n.name)), lbService('web', { ip: VIP }), readyEndpoints('web', ...NODES.slice(0, 2).map((n) => n.name))));
     writeFileSync(join(work.dir, 'mosquitto.conf'), `listener 1883 ${ROUTER}\nallow_anonymous true\npersistence false\nuser root\n`);
     broker = s.lab.spawn(s.router, requireProgram('mosquitto'), ['-c', join(work.dir, 'mosquitto.conf')]);
     router = await VipgateRouter.start(s.lab, s.router, `${nodesRouterConfig(ROUTER, NODES.slice(0, 2).map((n) => n.address), `holdTime: 30, bfd: ${BFD}`, NODE_AS)}

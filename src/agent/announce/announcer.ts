@@ -9,7 +9,8 @@
  * extended community (draft-ietf-idr-link-bandwidth, bytes per second as IEEE float). Sessions: TCP MD5
  * (RFC 2385) when a password is set; TTL 1 for single-hop eBGP, `ebgpMultihop` or 255 otherwise.
  *
- * Failover: a BFD session per peer with `bfd` (RFC 5880/5881); BFD Down takes that BGP session down at
+ * Failover: a BFD session per peer with `bfd` (RFC 5880/5881; RFC 5883 multihop for a multi-hop eBGP
+ * router); BFD Down takes that BGP session down at
  * once with Cease/BFD Down (RFC 5882 4.3, RFC 9384) and lets it reconnect. A stop drains the RFC 8326
  * way (every route re-announced with GRACEFUL_SHUTDOWN, then withdrawn) or, for a restart, closes the
  * sessions without NOTIFICATION (RFC 4724 4.1) after advertising the graceful restart capability with
@@ -32,6 +33,18 @@ import { sha1Key, type BfdService } from '../../bfd/service.js';
 import type { PeerConfig } from '../config/model.js';
 import { endpointOf, peerChanges, type PeerChanges, type SessionIdentity } from '../reconfigure.js';
 import type { Announcement, DesiredState } from './desired.js';
+
+/**
+ * The peer's source address when this node has it (MetalLB's meaning of sourceAddress: used if it is one of
+ * the host's addresses, otherwise the kernel chooses), or undefined.
+ */
+function ownSourceAddress(c: PeerConfig, log: Logger): string | undefined {
+  if (!c.sourceAddress) return undefined;
+  const want = canonical(c.sourceAddress);
+  const mine = Object.values(networkInterfaces()).some((list) => list?.some((a) => canonical(a.address) === want));
+  if (!mine) log.warn({ peer: c.name, sourceAddress: c.sourceAddress }, 'sourceAddress is not an address of this node: the kernel chooses the source, as MetalLB does');
+  return mine ? c.sourceAddress : undefined;
+}
 
 /** A global IPv6 address on the interface holding `ipv4`: our IPv6 next hop on an IPv4 session (RFC 2545). */
 function ipv6Beside(ipv4: string): string | undefined {
@@ -92,27 +105,31 @@ export class Announcer {
   desired(): DesiredState { return this.state; }
 
   private options(c: PeerConfig): PeerOptions {
+    const families = c.families ?? [4, 6];
+    // RFC 4724 per session: MetalLB's enableGracefulRestart, within the agent's gracefulRestart.enabled
+    const gr = c.gracefulRestart !== false ? this.identity.gracefulRestart : undefined;
+    const source = ownSourceAddress(c, this.log);
     const base = {
-      name: c.name, address: c.address, port: c.port, families: [4, 6] as const, nextHopSelf: true,
-      ...(c.sourceAddress ? { localAddress: c.sourceAddress } : {}),
+      name: c.name, address: c.address, port: c.port, families, nextHopSelf: true,
+      ...(source ? { localAddress: source } : {}),
       ...(this.hostname ? { hostname: this.hostname } : {}),
       ipv6NextHop: ipv6Beside,
       // no N bit (RFC 8538): a restart closes without NOTIFICATION anyway, and without it the Cease that ends
       // a graceful shutdown makes every helper drop our routes at once instead of keeping them as stale
-      ...(this.identity.gracefulRestart ? { gracefulRestart: { restarting: false, ...this.identity.gracefulRestart, notification: false } } : {}),
+      ...(gr ? { gracefulRestart: { restarting: false, ...gr, notification: false } } : {}),
       // RFC 4271 / FRR's defaults: single-hop eBGP sends with TTL 1, iBGP and multihop eBGP further
       prepareSocket: (socket: Socket, direction: Direction) => applySessionTtl(socket, direction,
-        { address: c.address, ttl: c.peerAsn === c.myAsn ? 255 : c.ebgpMultihop ?? 1 },
+        { address: c.address, ttl: c.peerAsn === c.myAsn || c.peerAsn === 'internal' ? 255 : c.ebgpMultihop ?? 1 },
         (e) => this.log.error({ peer: c.name, err: e }, 'cannot set the session TTL')),
       ...(c.password ? { openSocket: () => md5Socket(c.address, c.password!) } : {}),
     };
     return {
-      ...base, families: [4, 6],
+      ...base,
       fsm: {
         localAs: c.myAsn, routerId: c.routerId ?? this.identity.routerId, remoteAs: c.peerAsn, holdTime: c.holdTime,
         ...(c.keepalive === undefined ? {} : { keepaliveTime: c.keepalive }),
         connectRetryTime: c.connectRetry, passive: false, autoRestart: true, idleHoldTime: 1, idleHoldMax: 60,
-        capabilities: Peer.capabilities({ ...base, families: [4, 6], localAs: c.myAsn }),
+        capabilities: Peer.capabilities({ ...base, localAs: c.myAsn }),
       },
     };
   }
@@ -169,6 +186,9 @@ export class Announcer {
     this.bfd.add({
       address: c.address, minTxMs: c.bfd.minTx, minRxMs: c.bfd.minRx, multiplier: c.bfd.multiplier,
       ...(c.bfd.auth ? { key: sha1Key(c.bfd.auth) } : {}),
+      // RFC 5883 for a multi-hop eBGP router: UDP 4784, from the session's source address when it has one
+      ...(c.bfd.multihop ? { multihop: { localAddress: ownSourceAddress(c, this.log), minTtl: c.bfd.multihop.minTtl } } : {}),
+      ...(c.bfd.passive ? { passive: true } : {}),
     });
   }
 
@@ -218,9 +238,9 @@ export class Announcer {
     s.routes = next;
   }
 
-  /** Names of the established sessions whose router does graceful restart (it sent the capability: a helper, RFC 4724 4.2). */
+  /** Names of the established sessions where both sides do graceful restart (we sent the capability, and so did the router: a helper, RFC 4724 4.2). */
   restartCapable(): string[] {
-    return [...this.sessions.values()].filter((s) => s.peer.isEstablished && s.peer.negotiated?.peerGracefulRestart !== undefined).map((s) => s.cfg.name);
+    return [...this.sessions.values()].filter((s) => s.peer.isEstablished && s.peer.options.gracefulRestart !== undefined && s.peer.negotiated?.peerGracefulRestart !== undefined).map((s) => s.cfg.name);
   }
 
   /** Names of the sessions that are Established. */

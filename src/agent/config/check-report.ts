@@ -1,7 +1,7 @@
 /**
- * What `vipgate agent --config FILE --check` prints for a valid configuration: the warnings (settings that
- * do nothing, MetalLB features vipgate does not have), one row per peer with the session features it runs,
- * and the node-wide ones (graceful restart, graceful shutdown, IPVS, telemetry, metrics).
+ * What `vipgate agent --check` (src/agent/check.ts) prints for a valid configuration after its errors and
+ * warnings: one row per peer with the session features it runs, and the node-wide ones (graceful restart,
+ * graceful shutdown, IPVS, telemetry, metrics).
  */
 import { bfdCell, columns } from '../../config/check-report.js';
 import type { AgentConfig } from './model.js';
@@ -18,5 +18,5 @@ export function agentCheckReport(c: AgentConfig): string {
     `telemetry: ${c.telemetry ? c.telemetry.url : 'off'}`,
     `metrics: ${c.metrics ? `http://${c.metrics.address}:${c.metrics.port}/metrics` : 'off'}`,
   ];
-  return `${c.warnings.map((w) => `warning: ${w}\n`).join('')}${columns(rows)}\n${node.join('\n')}\n`;
+  return `${columns(rows)}\n${node.join('\n')}\n`;
 }

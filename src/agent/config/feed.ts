@@ -11,9 +11,20 @@ import { watchFile, type FileWatch } from '../source/watch-file.js';
 import { parseAgentConfig } from './load.js';
 import type { AgentConfig } from './model.js';
 
+/** The outcome of the last configuration read (MetalLB's ConfigurationState: Valid or Invalid, with why). */
+export interface ConfigStatus {
+  readonly valid: boolean;
+  /** "path: message" of each problem of the last configuration read (it was not applied). */
+  readonly errors: readonly string[];
+  /** Of the configuration in force. */
+  readonly warnings: readonly string[];
+}
+
 export interface ConfigFeed {
   /** The first valid configuration: read at once (a file; problems throw ConfigError) or awaited (the cluster). */
   first(): Promise<AgentConfig>;
+  /** How the last read went. */
+  readonly status: ConfigStatus;
   /** From now on, `onConfig` gets each new valid configuration. */
   watch(onConfig: (c: AgentConfig) => void): void;
   /** Read again now (SIGHUP). */
@@ -36,18 +47,26 @@ export async function readConfigText(path: string, log: Logger): Promise<string 
   }
 }
 
-/** `parse(text)`, or undefined when it has problems (each logged with its field). */
-export function parseOrLog<T>(parse: (text: string, source: string) => T, text: string, source: string, log: Logger): T | undefined {
+/** `parse(text)`, or undefined when it has problems (each logged with its field, and given to `rejected`). */
+export function parseOrLog<T>(parse: (text: string, source: string) => T, text: string, source: string, log: Logger, rejected?: (e: ConfigError) => void): T | undefined {
   try {
     return parse(text, source);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     logRejected(log, e);
+    rejected?.(e);
     return undefined;
   }
 }
 
+/** The status after a read: the new configuration applied, or refused with its problems (the one in force stays). */
+export function statusAfter(cfg: AgentConfig | undefined, previous: ConfigStatus, refused?: ConfigError): ConfigStatus {
+  if (cfg) return { valid: true, errors: [], warnings: cfg.warnings };
+  return { valid: false, errors: (refused?.issues ?? []).map((i) => `${i.path || '(top)'}: ${i.message}`), warnings: previous.warnings };
+}
+
 export class FileConfigFeed implements ConfigFeed {
+  status: ConfigStatus = { valid: false, errors: [], warnings: [] };
   private lastText?: string;
   private forced = false;
   private watcher?: FileWatch;
@@ -59,6 +78,7 @@ export class FileConfigFeed implements ConfigFeed {
     const text = await readFile(this.path, 'utf8');
     const cfg = parseAgentConfig(text, this.path);
     this.lastText = text;
+    this.status = statusAfter(cfg, this.status);
     return cfg;
   }
 
@@ -79,7 +99,9 @@ export class FileConfigFeed implements ConfigFeed {
     const text = await readConfigText(this.path, this.log);
     if (text === undefined || (!always && text === this.lastText)) return;
     this.lastText = text;
-    const cfg = parseOrLog(parseAgentConfig, text, this.path, this.log);
+    let refused: ConfigError | undefined;
+    const cfg = parseOrLog(parseAgentConfig, text, this.path, this.log, (e) => { refused = e; });
+    this.status = statusAfter(cfg, this.status, refused);
     if (cfg) this.onConfig?.(cfg);
   }
 

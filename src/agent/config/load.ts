@@ -3,94 +3,90 @@
  * format is recognised from the content: documents with apiVersion metallb.io/* are MetalLB CRDs; a
  * ConfigMap, or a document with `address-pools` / `peer-address`, is MetalLB's legacy config; anything
  * else is vipgate's own format. Every problem is reported at once, each with its field path and reason
- * (ConfigError, as for the router); cross-field checks: unique pool names, no overlapping pools, no
- * duplicate peers, advertisements naming pools and peers that exist, aggregation lengths no shorter
- * than the pools' CIDRs (MetalLB's rule, so an aggregate never covers addresses outside the pool).
- * MetalLB's objects listed from the API server go through the same parser (configFromMetallbObjects),
- * with vipgate's own settings from a separate settings document (parseAgentSettings).
+ * (ConfigError, as for the router), and the warnings too (checkAgentConfig, for `vipgate agent --check`);
+ * cross-field checks in semantic.ts. MetalLB's objects listed from the API server go through the same
+ * parser (configFromMetallbObjects), with vipgate's own settings from a separate settings document
+ * (parseAgentSettings).
  */
 import { readFile } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../../config/error.js';
 import { yamlDocumentValues, zodIssues } from '../../config/router-config.js';
 import type { KubeObject } from '../source/manifests.js';
+import type { Findings } from './lenient.js';
 import { fromMetallbConfigMap, isLegacyConfig, metallbConfigMapSchema } from './metallb-configmap.js';
-import { fromMetallbCrds, isMetallbObject } from './metallb-crds.js';
+import { fromMetallbCrds, isMetallbObject, isSecret } from './metallb-crds.js';
 import type { AgentConfig } from './model.js';
-import { fromVipgateFormat, inertAgentSettings, settingsOf, vipgateAgentSchema, vipgateSettingsSchema, type AgentSettings } from './vipgate-format.js';
+import { semanticIssues } from './semantic.js';
+import { fromVipgateFormat, inertAgentSettings, settingsOf, vipgateAgentSchema, vipgateSettingsSchema, withSettings, type AgentSettings } from './vipgate-format.js';
 
-/** Cross-field problems of a converted config. */
-export function semanticIssues(c: AgentConfig): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  const pools = new Map<string, AgentConfig['pools'][number]>();
-  for (const p of c.pools) {
-    if (pools.has(p.name)) issues.push({ path: `${p.origin}.name`, message: `pool "${p.name}" is defined twice` });
-    pools.set(p.name, p);
-  }
-  const ranges = c.pools.flatMap((p) => p.ranges.map((r) => ({ p, r })));
-  for (let i = 0; i < ranges.length; i++) {
-    for (let j = i + 1; j < ranges.length; j++) {
-      const a = ranges[i]!;
-      const b = ranges[j]!;
-      if (a.r.family === b.r.family && a.r.first <= b.r.last && b.r.first <= a.r.last) {
-        issues.push({ path: `${b.p.origin}.addresses`, message: `${b.r.text} overlaps ${a.r.text} of pool "${a.p.name}": one address, one pool` });
-      }
-    }
-  }
-  const peers = new Set<string>();
-  const peerNames = new Set(c.peers.map((p) => p.name));
-  for (const p of c.peers) {
-    if (peers.has(p.address)) issues.push({ path: `${p.origin}.address`, message: `peer ${p.address} is configured twice` });
-    peers.add(p.address);
-  }
-  if (c.peers.length === 0) issues.push({ path: 'peers', message: 'no BGP peer: the agent would announce to nobody' });
-  for (const a of c.advertisements) {
-    a.pools?.forEach((name, i) => {
-      const pool = pools.get(name);
-      if (!pool) { issues.push({ path: `${a.origin}.pools[${i}]`, message: `no pool named "${name}"` }); return; }
-      for (const r of pool.ranges) {
-        const agg = r.family === 4 ? a.aggregationLength : a.aggregationLengthV6;
-        if (r.cidrLength !== undefined && agg < r.cidrLength) {
-          issues.push({ path: `${a.origin}.aggregationLength${r.family === 6 ? 'V6' : ''}`, message: `${agg} is shorter than ${r.text} of pool "${name}": the aggregate would cover addresses outside the pool` });
-        }
-      }
-    });
-    a.peers.forEach((name, i) => { if (!peerNames.has(name)) issues.push({ path: `${a.origin}.peers[${i}]`, message: `no peer named "${name}"` }); });
-  }
-  return issues;
+/** What a configuration check found: the configuration when it has no errors, and every error and warning. */
+export interface AgentConfigCheck {
+  readonly config?: AgentConfig;
+  readonly errors: readonly ConfigIssue[];
+  readonly warnings: readonly ConfigIssue[];
 }
 
-/** Objects (YAML documents or API objects) → AgentConfig; throws ConfigError with every problem. */
-export function agentConfigFromObjects(docs: readonly unknown[], source = 'agent configuration'): AgentConfig {
-  const issues: ConfigIssue[] = [];
-  const issue = (path: string, message: string): void => { issues.push({ path, message }); };
-  // `kubectl get ipaddresspools,bgppeers,bgpadvertisements -o yaml` gives one List object
-  const objects = docs.filter((d): d is KubeObject => d !== null && typeof d === 'object')
+const issueText = (i: ConfigIssue): string => `${i.path || '(top)'}: ${i.message}`;
+
+/** `kubectl get ... -o yaml` gives one List object: its items are the objects. */
+function flatten(docs: readonly unknown[]): KubeObject[] {
+  return docs.filter((d): d is KubeObject => d !== null && typeof d === 'object')
     .flatMap((o) => (o.kind === 'List' && Array.isArray(o['items']) ? o['items'] as KubeObject[] : [o]));
+}
+
+/**
+ * Objects (YAML documents or API objects) → the configuration, every error and every warning; never throws
+ * for a problem of the configuration. `settings`: vipgate's own settings beside MetalLB's objects.
+ */
+export function checkAgentConfig(docs: readonly unknown[], settings?: AgentSettings): AgentConfigCheck {
+  const errors: ConfigIssue[] = [];
+  const warnings: ConfigIssue[] = [];
+  const f: Findings = { issue: (path, message) => { errors.push({ path, message }); }, warn: (path, message) => { warnings.push({ path, message }); } };
+  const objects = flatten(docs);
+  // the settings file's own warnings ("path: what")
+  for (const w of settings?.warnings ?? []) { const at = w.indexOf(': '); warnings.push({ path: w.slice(0, at), message: w.slice(at + 2) }); }
   let cfg: AgentConfig | undefined;
-  if (objects.length > 0 && objects.every(isMetallbObject)) {
-    cfg = fromMetallbCrds(objects, issue);
+  if (objects.some(isMetallbObject)) {
+    const part = fromMetallbCrds(objects, f);
+    cfg = withSettings(part, 'metallb-crds', [], settings);
+  } else if (settings !== undefined && objects.every(isSecret)) {
+    errors.push({ path: '', message: 'no metallb.io objects (IPAddressPool, BGPPeer, BGPAdvertisement)' });
+  } else if (objects.some((o) => typeof o.kind === 'string' && o.kind !== 'ConfigMap')) {
+    const kinds = [...new Set(objects.map((o) => o.kind ?? 'a document without kind'))].join(', ');
+    errors.push({ path: '', message: `no agent configuration here (${kinds}): vipgate's agent YAML, MetalLB's ConfigMap or metallb.io objects are; Services, EndpointSlices and Nodes go to --source file:PATH` });
+  } else if (objects.length !== 1) {
+    errors.push({ path: '', message: `expected one config document or MetalLB objects, found ${objects.length} documents` });
   } else {
-    if (objects.length !== 1) throw new ConfigError([{ path: '', message: `expected one config document or MetalLB objects, found ${objects.length} documents` }], source);
     const doc = objects[0]!;
     const configMap = doc.kind === 'ConfigMap' ? (doc['data'] as Record<string, unknown> | undefined)?.['config'] : undefined;
-    if (doc.kind === 'ConfigMap' && typeof configMap !== 'string') throw new ConfigError([{ path: 'data.config', message: 'a MetalLB ConfigMap holds its config as text under data.config' }], source);
+    if (doc.kind === 'ConfigMap' && typeof configMap !== 'string') return { errors: [{ path: 'data.config', message: 'a MetalLB ConfigMap holds its config as text under data.config' }], warnings };
     const legacyText = typeof configMap === 'string' ? configMap : undefined;
-    const legacy = legacyText === undefined ? doc : (parseYaml(legacyText, `${source} data.config`)[0] ?? {});
+    const legacy = legacyText === undefined ? doc : (parseYaml(legacyText, 'data.config')[0] ?? {});
     if (legacyText !== undefined || isLegacyConfig(doc)) {
       const r = metallbConfigMapSchema.safeParse(legacy);
-      if (!r.success) throw new ConfigError(zodIssues(r.error.issues), source);
-      cfg = fromMetallbConfigMap(r.data, issue);
+      if (r.success) cfg = withSettings(fromMetallbConfigMap(r.data, f), 'metallb-configmap', [], settings);
+      else errors.push(...zodIssues(r.error.issues, legacy));
     } else {
       const r = vipgateAgentSchema.safeParse(doc);
-      if (!r.success) throw new ConfigError(zodIssues(r.error.issues), source);
-      cfg = { ...fromVipgateFormat(r.data), warnings: inertAgentSettings(doc) };
+      if (r.success) {
+        cfg = fromVipgateFormat(r.data);
+        // settings written that do nothing because their feature is off
+        warnings.push(...inertAgentSettings(doc));
+      } else errors.push(...zodIssues(r.error.issues, doc));
     }
   }
   // cross-field checks only on a config whose parts all parsed (a dropped part would cause false reports)
-  if (issues.length === 0) issues.push(...semanticIssues(cfg));
-  if (issues.length > 0) throw new ConfigError(issues, source);
-  return cfg;
+  if (cfg && errors.length === 0) semanticIssues(cfg, f);
+  if (errors.length > 0 || !cfg) return { errors, warnings };
+  return { config: { ...cfg, warnings: warnings.map(issueText) }, errors, warnings };
+}
+
+/** Objects (YAML documents or API objects) → AgentConfig; throws ConfigError with every problem. */
+export function agentConfigFromObjects(docs: readonly unknown[], source = 'agent configuration', settings?: AgentSettings): AgentConfig {
+  const r = checkAgentConfig(docs, settings);
+  if (!r.config) throw new ConfigError(r.errors, source);
+  return r.config;
 }
 
 function parseYaml(text: string, source: string): unknown[] {
@@ -116,13 +112,11 @@ export function parseAgentSettings(text: string, source = 'agent settings'): Age
   const docs = parseYaml(text, source);
   if (docs.length > 1) throw new ConfigError([{ path: '', message: `expected one settings document, found ${docs.length}` }], source);
   const r = vipgateSettingsSchema.safeParse(docs[0] ?? {});
-  if (!r.success) throw new ConfigError(zodIssues(r.error.issues), source);
-  return { ...settingsOf(r.data), warnings: inertAgentSettings(docs[0]) };
+  if (!r.success) throw new ConfigError(zodIssues(r.error.issues, docs[0] ?? {}), source);
+  return { ...settingsOf(r.data), warnings: inertAgentSettings(docs[0]).map(issueText) };
 }
 
-/** MetalLB's objects as the API server lists them, with vipgate's settings → AgentConfig; throws ConfigError. */
+/** MetalLB's objects as the API server lists them (and the Secrets they name), with vipgate's settings → AgentConfig; throws ConfigError. */
 export function configFromMetallbObjects(objects: readonly KubeObject[], settings: AgentSettings, source: string): AgentConfig {
-  if (objects.length === 0) throw new ConfigError([{ path: '', message: 'no metallb.io objects (IPAddressPool, BGPPeer, BGPAdvertisement)' }], source);
-  const cfg = agentConfigFromObjects(objects, source);
-  return { ...cfg, ...settings, warnings: [...cfg.warnings, ...settings.warnings] };
+  return agentConfigFromObjects(objects, source, settings);
 }

@@ -1,74 +1,81 @@
 /**
- * MetalLB's CRDs (metallb.io/v1beta1 IPAddressPool, BGPAdvertisement, Community, BFDProfile; v1beta1/v1beta2
- * BGPPeer) as YAML documents or objects read from the API server, converted to the agent config.
- * A BGPPeer's bfdProfile turns BFD on with that profile's intervals (bfd.ts).
- * Fields vipgate has no use for are ignored and listed as warnings (vrf, serviceAllocation,
- * L2Advertisement, ...), so a MetalLB setup loads as it is. Communities may be "AS:VALUE",
- * "large:G:L1:L2" or the name of an entry in a Community object, as in MetalLB.
+ * MetalLB's CRDs (metallb.io/v1beta1 IPAddressPool, BGPAdvertisement, Community, BFDProfile; BGPPeer
+ * v1beta1 and v1beta2, metallb-peer.ts) as YAML documents or objects read from the API server, converted
+ * to the agent config with MetalLB's meaning (its internal/config and the speaker's BGP controller):
+ * - IPAddressPool: addresses (CIDRs and first-last ranges), autoAssign, avoidBuggyIPs, serviceAllocation
+ *   (priority, namespaces, namespaceSelectors, serviceSelectors: the allocator applies them);
+ * - BGPAdvertisement: ipAddressPools and ipAddressPoolSelectors (none: every pool), aggregationLength(V6),
+ *   localPref (0 is "none"), communities ("AS:VALUE", "large:G:L1:L2" or a Community alias), peers,
+ *   nodeSelectors, serviceSelectors (only with /32 and /128); a name of a pool or peer that does not exist
+ *   selects nothing (a warning, as MetalLB applies it to nothing);
+ * - Community aliases, BFDProfile (bfd.ts), and Secrets (kubernetes.io/basic-auth) for BGPPeer passwordSecret.
+ * Nothing is dropped silently: an unknown field is a warning naming its path (lenient.ts); Layer 2 objects
+ * (L2Advertisement, ServiceL2Status) are named as not supported (vipgate announces over BGP); the state
+ * objects speakers write (ServiceBGPStatus, ConfigurationState) and objects of other kinds are named as
+ * ignored. Duplicates MetalLB refuses are refused (names in a list, selectors, aliases, profiles).
  */
 import { z } from 'zod';
-import { asNumber, community, ipAddress, ipv4Address, largeCommunity } from '../../config/values.js';
+import { community, largeCommunity } from '../../config/values.js';
 import type { LargeCommunity } from '../../wire/bgp/types.js';
 import type { KubeObject } from '../source/manifests.js';
-import { bfdProfileFields, fromBfdProfile } from './bfd.js';
-import { type AgentConfig, DEFAULTS, multihopTtl, STOP_DEFAULTS } from './model.js';
-import { addressRange, anySelectorMatches, duration, holdSeconds, labelSelector } from './values.js';
+import { type BfdProfile, bfdProfileFields } from './bfd.js';
+import { joinPath, parseKnown, type Findings } from './lenient.js';
+import { peerFromCrd, type PeerVersion } from './metallb-peer.js';
+import type { AdvertisementConfig, PeerConfig, PoolConfig, ServiceAllocation } from './model.js';
+import { addressRange, anySelectorMatches, duplicateName, duplicateSelector, labelSelector } from './values.js';
 
-const poolSpec = z.object({
+const selectors = z.array(labelSelector).default([]);
+
+/** IPAddressPool serviceAllocation (and vipgate's own pools' `serviceAllocation`). */
+export const serviceAllocationSpec = z.strictObject({
+  priority: z.number().int().default(0),
+  namespaces: z.array(z.string().min(1)).default([]),
+  namespaceSelectors: selectors,
+  serviceSelectors: selectors,
+});
+
+const poolSpec = z.strictObject({
   addresses: z.array(addressRange).min(1),
   autoAssign: z.boolean().default(true),
   avoidBuggyIPs: z.boolean().default(false),
+  serviceAllocation: serviceAllocationSpec.optional(),
 });
 
-const peerSpec = z.object({
-  myASN: asNumber,
-  peerASN: asNumber,
-  peerAddress: ipAddress,
-  peerPort: z.number().int().min(1).max(65535).default(DEFAULTS.port),
-  holdTime: duration.pipe(holdSeconds).default(DEFAULTS.holdTime),
-  keepaliveTime: duration.optional(),
-  connectTime: duration.optional(),
-  routerID: ipv4Address.optional(),
-  sourceAddress: ipAddress.optional(),
-  password: z.string().min(1).max(80).optional(),
-  nodeSelectors: z.array(labelSelector).default([]),
-  bfdProfile: z.string().min(1).optional(),
-  ebgpMultiHop: z.boolean().optional(),
-});
-
-const bfdProfileSpec = z.object(bfdProfileFields);
-
-const advertisementSpec = z.object({
+const advertisementSpec = z.strictObject({
   ipAddressPools: z.array(z.string()).default([]),
-  ipAddressPoolSelectors: z.array(labelSelector).default([]),
-  aggregationLength: z.number().int().min(0).max(32).default(32),
-  aggregationLengthV6: z.number().int().min(0).max(128).default(128),
-  localPref: z.number().int().min(0).max(0xffffffff).optional(),
+  ipAddressPoolSelectors: selectors,
+  aggregationLength: z.number().int().min(1).max(32).optional(),
+  aggregationLengthV6: z.number().int().min(0).max(128).optional(),
+  localPref: z.number().int().min(0).max(0xffffffff).default(0),
   communities: z.array(z.string()).default([]),
   peers: z.array(z.string()).default([]),
-  nodeSelectors: z.array(labelSelector).default([]),
+  nodeSelectors: selectors,
+  serviceSelectors: selectors,
 });
 
-const communitySpec = z.object({ communities: z.array(z.object({ name: z.string(), value: z.string() })).default([]) });
+const communitySpec = z.strictObject({ communities: z.array(z.strictObject({ name: z.string().min(1), value: z.string() })).default([]) });
+const bfdProfileSpec = z.strictObject(bfdProfileFields);
 
-const IGNORED: Record<string, readonly string[]> = {
-  IPAddressPool: ['serviceAllocation'],
-  BGPPeer: ['vrf', 'passwordSecret', 'disableMP'],
-};
+/** The spec schemas of the metallb.io/v1beta1 kinds (BGPPeer's: metallb-peer.ts), for deploy/metallb-crds.yaml's test. */
+export const SPECS = { IPAddressPool: poolSpec, BGPAdvertisement: advertisementSpec, Community: communitySpec, BFDProfile: bfdProfileSpec } as const;
+
+const CONFIG_KINDS = ['IPAddressPool', 'BGPPeer', 'BGPAdvertisement', 'Community', 'BFDProfile'];
+const LAYER2 = ['L2Advertisement', 'ServiceL2Status'];
+const STATE = ['ServiceBGPStatus', 'ConfigurationState'];
+const OBJECT_FIELDS = new Set(['apiVersion', 'kind', 'metadata', 'spec', 'status', 'type', 'data', 'stringData', 'immutable']);
 
 export function isMetallbObject(o: KubeObject): boolean {
   return typeof o.apiVersion === 'string' && o.apiVersion.startsWith('metallb.io/');
 }
 
-type Issue = (path: string, message: string) => void;
+/** A Secret beside MetalLB's objects (BGPPeer passwordSecret). */
+export const isSecret = (o: KubeObject): boolean => o.kind === 'Secret' && o.apiVersion === 'v1';
 
-function parseSpec<T extends z.ZodType>(schema: T, o: KubeObject, origin: string, issue: Issue, warnings: string[]): z.output<T> | undefined {
-  const spec = (o['spec'] ?? {}) as Record<string, unknown>;
-  for (const f of IGNORED[o.kind ?? ''] ?? []) if (spec[f] !== undefined) warnings.push(`${origin}.spec.${f} is ignored by vipgate`);
-  const r = schema.safeParse(spec);
-  if (r.success) return r.data;
-  for (const i of r.error.issues) issue(`${origin}.spec${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}`, i.message);
-  return undefined;
+export interface MetallbPart {
+  readonly pools: PoolConfig[];
+  readonly peers: PeerConfig[];
+  readonly advertisements: AdvertisementConfig[];
+  readonly routerId?: string;
 }
 
 /** "AS:VALUE", "large:G:L1:L2" or a Community alias → a community or a large community. */
@@ -82,78 +89,114 @@ function resolveCommunity(text: string, aliases: ReadonlyMap<string, string>): n
   return r.success ? r.data : undefined;
 }
 
-export function fromMetallbCrds(objects: readonly KubeObject[], issue: Issue): AgentConfig {
-  const warnings: string[] = [];
-  const name = (o: KubeObject): string => o.metadata?.name ?? '';
-  const of = (kind: string) => objects.filter((o) => o.kind === kind);
+const nameOf = (o: KubeObject): string => o.metadata?.name ?? '';
+const originOf = (o: KubeObject): string => `${o.kind}/${nameOf(o)}`;
+
+/** Names each object whose kind vipgate does not configure from, and unknown top-level fields. */
+function screen(objects: readonly KubeObject[], f: Findings): void {
   for (const o of objects) {
-    if (!['IPAddressPool', 'BGPPeer', 'BGPAdvertisement', 'Community', 'BFDProfile'].includes(o.kind ?? '')) warnings.push(`${o.kind}/${name(o)} is ignored by vipgate (BGP only)`);
+    const origin = originOf(o);
+    if (LAYER2.includes(o.kind ?? '')) f.warn(origin, 'Layer 2 mode is not supported: vipgate announces over BGP only, so nothing answers ARP/NDP for these addresses');
+    else if (STATE.includes(o.kind ?? '')) f.warn(origin, 'state that the speakers write, not configuration: ignored');
+    else if (!CONFIG_KINDS.includes(o.kind ?? '') && !isSecret(o)) f.warn(origin, `not a MetalLB BGP configuration object (${o.apiVersion ?? 'no apiVersion'}): ignored`);
+    else for (const k of Object.keys(o)) if (!OBJECT_FIELDS.has(k)) f.warn(joinPath(origin, k), 'unknown field, ignored');
   }
+}
+
+function uniqueNames(objects: readonly KubeObject[], f: Findings): KubeObject[] {
+  const seen = new Set<string>();
+  return objects.filter((o) => {
+    if (seen.has(nameOf(o))) { f.issue(`${originOf(o)}.metadata.name`, `${o.kind} "${nameOf(o)}" is defined twice`); return false; }
+    seen.add(nameOf(o));
+    return true;
+  });
+}
+
+function allocationOf(s: z.output<typeof serviceAllocationSpec>, base: string, f: Findings): ServiceAllocation {
+  const ns = duplicateName(s.namespaces);
+  if (ns !== undefined) f.issue(`${base}.namespaces[${ns}]`, `duplicate definition of namespace "${s.namespaces[ns]}"`);
+  for (const k of ['namespaceSelectors', 'serviceSelectors'] as const) {
+    const d = duplicateSelector(s[k]);
+    if (d !== undefined) f.issue(`${base}.${k}[${d}]`, 'duplicate definition of this selector');
+  }
+  return s;
+}
+
+function poolsOf(objects: readonly KubeObject[], f: Findings): PoolConfig[] {
+  return objects.flatMap((o) => {
+    const origin = originOf(o);
+    const s = parseKnown(poolSpec, o['spec'], `${origin}.spec`, f);
+    if (!s) return [];
+    const allocation = s.serviceAllocation ? allocationOf(s.serviceAllocation, `${origin}.spec.serviceAllocation`, f) : undefined;
+    return [{ origin, name: nameOf(o), ranges: s.addresses, avoidBuggyIPs: s.avoidBuggyIPs, autoAssign: s.autoAssign, ...(allocation ? { allocation } : {}) }];
+  });
+}
+
+function advertisementOf(o: KubeObject, poolObjects: readonly KubeObject[], aliases: ReadonlyMap<string, string>, f: Findings): AdvertisementConfig | undefined {
+  const origin = originOf(o);
+  const base = `${origin}.spec`;
+  const s = parseKnown(advertisementSpec, o['spec'], base, f);
+  if (!s) return undefined;
+  for (const k of ['ipAddressPools', 'communities', 'peers'] as const) {
+    const d = duplicateName(s[k]);
+    if (d !== undefined) f.issue(`${base}.${k}[${d}]`, `duplicate definition of "${s[k][d]}"`);
+  }
+  for (const k of ['ipAddressPoolSelectors', 'nodeSelectors', 'serviceSelectors'] as const) {
+    const d = duplicateSelector(s[k]);
+    if (d !== undefined) f.issue(`${base}.${k}[${d}]`, 'duplicate definition of this selector');
+  }
+  if (s.serviceSelectors.length > 0) {
+    if (s.aggregationLength !== undefined && s.aggregationLength !== 32) f.issue(`${base}.aggregationLength`, 'serviceSelectors and aggregationLength exclude each other: selected Services are announced as /32 routes only');
+    if (s.aggregationLengthV6 !== undefined && s.aggregationLengthV6 !== 128) f.issue(`${base}.aggregationLengthV6`, 'serviceSelectors and aggregationLengthV6 exclude each other: selected Services are announced as /128 routes only');
+  }
+  const communities: number[] = [];
+  const largeCommunities: LargeCommunity[] = [];
+  s.communities.forEach((text, i) => {
+    const c = resolveCommunity(text, aliases);
+    if (c === undefined) f.issue(`${base}.communities[${i}]`, `"${text}" is not AS:VALUE, large:G:L1:L2 or a Community alias`);
+    else if (typeof c === 'number') communities.push(c);
+    else largeCommunities.push(c);
+  });
+  // ipAddressPoolSelectors select pools by their labels; no pools and no selectors means every pool
+  const selected = s.ipAddressPoolSelectors.length === 0 ? [] : poolObjects
+    .filter((p) => anySelectorMatches(s.ipAddressPoolSelectors, p.metadata?.labels ?? {})).map(nameOf);
+  const everyPool = s.ipAddressPools.length === 0 && s.ipAddressPoolSelectors.length === 0;
+  const pools = [...new Set([...s.ipAddressPools, ...selected])];
+  if (!everyPool && selected.length === 0 && s.ipAddressPoolSelectors.length > 0) f.warn(`${base}.ipAddressPoolSelectors`, 'match no IPAddressPool');
+  return {
+    origin, ...(everyPool ? {} : { pools }),
+    aggregationLength: s.aggregationLength ?? 32, aggregationLengthV6: s.aggregationLengthV6 ?? 128,
+    communities, largeCommunities, peers: s.peers, nodeSelectors: s.nodeSelectors,
+    ...(s.serviceSelectors.length > 0 ? { serviceSelectors: s.serviceSelectors } : {}),
+    // MetalLB: LOCAL_PREF 0 is "not set"
+    ...(s.localPref === 0 ? {} : { localPref: s.localPref }),
+  };
+}
+
+export function fromMetallbCrds(objects: readonly KubeObject[], f: Findings): MetallbPart {
+  screen(objects, f);
+  const of = (kind: string): KubeObject[] => uniqueNames(objects.filter((o) => o.kind === kind), f);
   const aliases = new Map<string, string>();
   for (const c of of('Community')) {
-    for (const e of parseSpec(communitySpec, c, `Community/${name(c)}`, issue, warnings)?.communities ?? []) aliases.set(e.name, e.value);
+    (parseKnown(communitySpec, c['spec'], `${originOf(c)}.spec`, f)?.communities ?? []).forEach((e, i) => {
+      if (aliases.has(e.name)) f.issue(`${originOf(c)}.spec.communities[${i}].name`, `duplicate definition of community "${e.name}"`);
+      else if (resolveCommunity(e.value, new Map()) === undefined) f.issue(`${originOf(c)}.spec.communities[${i}].value`, `"${e.value}" is not AS:VALUE or large:G:L1:L2`);
+      aliases.set(e.name, e.value);
+    });
   }
   const poolObjects = of('IPAddressPool');
-  const pools = poolObjects.flatMap((o) => {
-    const origin = `IPAddressPool/${name(o)}`;
-    const s = parseSpec(poolSpec, o, origin, issue, warnings);
-    return s ? [{ origin, name: name(o), ranges: s.addresses, avoidBuggyIPs: s.avoidBuggyIPs, autoAssign: s.autoAssign }] : [];
-  });
-  const bfdProfiles = new Map(of('BFDProfile').flatMap((o) => {
-    const s = parseSpec(bfdProfileSpec, o, `BFDProfile/${name(o)}`, issue, warnings);
-    return s ? [[name(o), s] as const] : [];
+  const pools = poolsOf(poolObjects, f);
+  const bfdProfiles = new Map<string, BfdProfile>(of('BFDProfile').flatMap((o) => {
+    const s = parseKnown(bfdProfileSpec, o['spec'], `${originOf(o)}.spec`, f);
+    return s ? [[nameOf(o), s] as const] : [];
   }));
+  const secrets = new Map(objects.filter(isSecret).map((o) => [nameOf(o), o]));
   const peers = of('BGPPeer').flatMap((o) => {
-    const origin = `BGPPeer/${name(o)}`;
-    const s = parseSpec(peerSpec, o, origin, issue, warnings);
-    if (!s) return [];
-    const profile = s.bfdProfile === undefined ? undefined : bfdProfiles.get(s.bfdProfile);
-    if (s.bfdProfile !== undefined && !profile) issue(`${origin}.spec.bfdProfile`, `no BFDProfile named "${s.bfdProfile}"`);
-    return [{
-      origin, name: name(o), address: s.peerAddress, port: s.peerPort, myAsn: s.myASN, peerAsn: s.peerASN, holdTime: s.holdTime,
-      connectRetry: s.connectTime ?? DEFAULTS.connectRetry, nodeSelectors: s.nodeSelectors,
-      ...(s.keepaliveTime === undefined ? {} : { keepalive: s.keepaliveTime }),
-      ...(s.password ? { password: s.password } : {}),
-      ...(s.sourceAddress ? { sourceAddress: s.sourceAddress } : {}),
-      ...(s.routerID ? { routerId: s.routerID } : {}),
-      ...(profile ? { bfd: fromBfdProfile(profile, `BFDProfile/${s.bfdProfile}`, warnings) } : {}),
-      ...(s.ebgpMultiHop ? { ebgpMultihop: multihopTtl(s.ebgpMultiHop) } : {}),
-    }];
+    const version: PeerVersion = o.apiVersion === 'metallb.io/v1beta1' ? 'v1beta1' : 'v1beta2';
+    return peerFromCrd(o, version, { bfdProfiles, secrets }, f) ?? [];
   });
-  const advertisements = of('BGPAdvertisement').flatMap((o) => {
-    const origin = `BGPAdvertisement/${name(o)}`;
-    const s = parseSpec(advertisementSpec, o, origin, issue, warnings);
-    if (!s) return [];
-    const communities: number[] = [];
-    const largeCommunities: LargeCommunity[] = [];
-    s.communities.forEach((text, i) => {
-      const c = resolveCommunity(text, aliases);
-      if (c === undefined) issue(`${origin}.spec.communities[${i}]`, `"${text}" is not AS:VALUE, large:G:L1:L2 or a Community alias`);
-      else if (typeof c === 'number') communities.push(c);
-      else largeCommunities.push(c);
-    });
-    // ipAddressPoolSelectors select pools by their labels; no pools and no selectors means every pool
-    const selected = s.ipAddressPoolSelectors.length === 0 ? [] : poolObjects
-      .filter((p) => anySelectorMatches(s.ipAddressPoolSelectors, p.metadata?.labels ?? {})).map(name);
-    const poolNames = [...s.ipAddressPools, ...selected];
-    const everyPool = s.ipAddressPools.length === 0 && s.ipAddressPoolSelectors.length === 0;
-    if (!everyPool && poolNames.length === 0) warnings.push(`${origin}: its ipAddressPoolSelectors match no pool`);
-    return [{
-      origin, ...(everyPool ? {} : { pools: poolNames }),
-      aggregationLength: s.aggregationLength, aggregationLengthV6: s.aggregationLengthV6,
-      communities, largeCommunities, peers: s.peers, nodeSelectors: s.nodeSelectors,
-      ...(s.localPref === undefined ? {} : { localPref: s.localPref }),
-    }];
-  });
-  if (advertisements.length === 0 && pools.length > 0) warnings.push('no BGPAdvertisement: MetalLB announces nothing without one, and so does vipgate');
+  const advertisements = of('BGPAdvertisement').flatMap((o) => advertisementOf(o, poolObjects, aliases, f) ?? []);
+  if (advertisements.length === 0 && pools.length > 0) f.warn('BGPAdvertisement', 'none: MetalLB announces nothing without one, and so does vipgate');
   const [routerId] = peers.map((p) => p.routerId).filter((x) => x !== undefined);
-  return {
-    format: 'metallb-crds', ...(routerId ? { routerId } : {}),
-    pools, peers, advertisements,
-    externalIPs: { enabled: false, communities: [], largeCommunities: [] },
-    linkBandwidth: DEFAULTS.linkBandwidth,
-    leaderElection: DEFAULTS.leaderElection,
-    ...STOP_DEFAULTS,
-    warnings,
-  };
+  return { pools, peers, advertisements, ...(routerId ? { routerId } : {}) };
 }

@@ -28,6 +28,18 @@ export interface AddressRange {
   readonly text: string;
 }
 
+/**
+ * MetalLB's IPAddressPool serviceAllocation: the pool serves only Services in these namespaces (named, or
+ * whose labels match a selector) and whose labels match a selector; such a pool is not used for other
+ * Services at all, and among the pools a Service may use the lowest `priority` above 0 goes first, 0 last.
+ */
+export interface ServiceAllocation {
+  readonly priority: number;
+  readonly namespaces: readonly string[];
+  readonly namespaceSelectors: readonly LabelSelector[];
+  readonly serviceSelectors: readonly LabelSelector[];
+}
+
 export interface PoolConfig {
   readonly origin: string;
   readonly name: string;
@@ -36,6 +48,7 @@ export interface PoolConfig {
   readonly avoidBuggyIPs: boolean;
   /** false: only Services that ask for this pool (annotation) or for one of its IPs get an address. */
   readonly autoAssign: boolean;
+  readonly allocation?: ServiceAllocation;
 }
 
 export interface PeerConfig {
@@ -44,7 +57,8 @@ export interface PeerConfig {
   readonly address: string;
   readonly port: number;
   readonly myAsn: number;
-  readonly peerAsn: number;
+  /** The router's AS, or MetalLB's dynamicASN: any AS equal to ours (internal) or different (external). */
+  readonly peerAsn: number | 'internal' | 'external';
   /** Seconds (RFC 4271 4.2: 0 or >= 3). */
   readonly holdTime: number;
   readonly keepalive?: number;
@@ -59,12 +73,20 @@ export interface PeerConfig {
   readonly nodeSelectors: readonly LabelSelector[];
   /** BFD with this router (RFC 5880/5881), intervals in milliseconds; undefined: none. */
   readonly bfd?: PeerBfdConfig;
+  /** The address families this session carries (MetalLB: the peer address's own, unless dualStackAddressFamily); undefined: both. */
+  readonly families?: readonly Family[];
+  /** RFC 4724 on this session (MetalLB's enableGracefulRestart); undefined: as `gracefulRestart.enabled` says. */
+  readonly gracefulRestart?: boolean;
 }
 
 export interface PeerBfdConfig {
   readonly minRx: number;
   readonly minTx: number;
   readonly multiplier: number;
+  /** RFC 5883 multihop (UDP 4784) for a multi-hop eBGP peer, with the lowest TTL accepted (MetalLB's minimumTtl). */
+  readonly multihop?: { readonly minTtl: number };
+  /** RFC 5880 6.1 passive role: send nothing until the router has spoken. */
+  readonly passive?: boolean;
   readonly auth?: { readonly type: 'keyed-sha1' | 'meticulous-keyed-sha1'; readonly keyId: number; readonly password: string };
 }
 
@@ -78,6 +100,8 @@ export type ShutdownMode = 'graceful-shutdown' | 'graceful-restart' | 'auto';
 
 export interface AdvertisementConfig {
   readonly origin: string;
+  /** Only Services whose labels match one of these (MetalLB's serviceSelectors); empty: every Service. */
+  readonly serviceSelectors?: readonly LabelSelector[];
   /** Undefined: every pool. */
   readonly pools?: readonly string[];
   readonly aggregationLength: number;
@@ -121,6 +145,13 @@ export interface AgentConfig {
   readonly gracefulRestart: { readonly enabled: boolean; readonly restartTime: number; readonly stateDir: string };
   readonly shutdown: ShutdownMode;
   /**
+   * externalTrafficPolicy Cluster Services with no ready endpoint anywhere: withdrawn (false, MetalLB 0.13 and
+   * later) or announced all the same (true, MetalLB's older behaviour).
+   */
+  readonly announceClusterWithoutEndpoints: boolean;
+  /** What the agent writes into Kubernetes (k8s/state-writer.ts), with the Kubernetes source only. */
+  readonly kubernetesState: { readonly enabled: boolean; readonly namespace?: string | undefined; readonly writesPerSecond: number; readonly burst: number };
+  /**
    * Program this node's IPVS virtual services for the Services it announces (src/agent/ipvs/dataplane.ts,
    * vipgate format only): the Service IPs on a dummy interface, strict ARP, the agent's nft table; what it
    * changed is recorded in `stateFile`. Off (or undefined, MetalLB formats without settings): kube-proxy does it.
@@ -134,7 +165,7 @@ export interface AgentConfig {
   };
   /** Prometheus metrics of this agent on their own HTTP listener (src/agent/metrics.ts); undefined: off. */
   readonly metrics?: { readonly address: string; readonly port: number };
-  /** Things read but not used (MetalLB features vipgate does not have), for the log. */
+  /** "path: what" of things read but not used (MetalLB features vipgate does not have, unknown fields), for the log and --check. */
   readonly warnings: readonly string[];
 }
 
@@ -159,6 +190,8 @@ export const DEFAULTS = {
   gracefulShutdown: { drainSeconds: 5 },
   gracefulRestart: { enabled: true, restartTime: 120, stateDir: '/run/vipgate' },
   shutdown: 'auto',
+  announceClusterWithoutEndpoints: false,
+  kubernetesState: { enabled: true, writesPerSecond: 5, burst: 20 },
   /** MetalLB's speaker serves its metrics on 7472; the agent, which may run beside it while a site moves over, on the next port. */
   metrics: { address: '0.0.0.0', port: 7473 },
 } as const;

@@ -14,18 +14,22 @@
  *   metrics: { port: 7473 }                         # Prometheus /metrics on 0.0.0.0:7473
  */
 import { z } from 'zod';
+import type { ConfigIssue } from '../../config/error.js';
 import { asNumber, community, ipAddress, ipv4Address, largeCommunity } from '../../config/values.js';
 import { bfdSettings, mqttConnection } from '../../config/schema.js';
 import { peerBfd } from './bfd.js';
 import { featureOn, inertSettings, type FeatureBlock } from '../../config/features.js';
 import { DEFAULT_INTERFACE, DEFAULT_PROC_SYS, DEFAULT_RESYNC_SECONDS, DEFAULT_STATE_FILE } from '../ipvs/defaults.js';
+import type { MetallbPart } from './metallb-crds.js';
+import { serviceAllocationSpec } from './metallb-crds.js';
 import { type AgentConfig, DEFAULTS, MAX_DRAIN_SECONDS, multihopTtl } from './model.js';
 import { addressRange, holdSeconds, labelSelector } from './values.js';
 
 const peer = z.strictObject({
   name: z.string().min(1).optional(),
   address: ipAddress,
-  asn: asNumber,
+  /** The router's AS, or "internal" / "external": any AS equal to / different from ours (MetalLB's dynamicASN). */
+  asn: z.union([asNumber, z.enum(['internal', 'external'])], { error: 'must be an AS number 1..4294967295, "internal" or "external"' }),
   /** Our AS on this session, when not the top-level `asn`. */
   myAsn: asNumber.optional(),
   port: z.number().int().min(1).max(65535).default(DEFAULTS.port),
@@ -47,6 +51,8 @@ const pool = z.strictObject({
   addresses: z.array(addressRange).min(1),
   avoidBuggyIPs: z.boolean().default(false),
   autoAssign: z.boolean().default(true),
+  /** As MetalLB's IPAddressPool serviceAllocation: only these namespaces and Services, by priority. */
+  serviceAllocation: serviceAllocationSpec.optional(),
 });
 
 const attributes = {
@@ -63,6 +69,8 @@ const advertisement = z.strictObject({
   ...attributes,
   peers: z.array(z.string()).default([]),
   nodeSelectors: z.array(labelSelector).default([]),
+  /** Only Services whose labels match one of these (as MetalLB's BGPAdvertisement serviceSelectors). */
+  serviceSelectors: z.array(labelSelector).optional(),
 });
 
 export const vipgateAgentSchema = z.strictObject({
@@ -93,6 +101,20 @@ export const vipgateAgentSchema = z.strictObject({
     stateDir: z.string().min(1).default(DEFAULTS.gracefulRestart.stateDir),
   }).prefault({}),
   shutdown: z.enum(['graceful-shutdown', 'graceful-restart', 'auto']).default(DEFAULTS.shutdown),
+  /** externalTrafficPolicy Cluster Services without any ready endpoint: announced anyway (MetalLB before 0.13) or withdrawn. */
+  announceClusterWithoutEndpoints: z.boolean().default(DEFAULTS.announceClusterWithoutEndpoints),
+  /**
+   * State written into Kubernetes with the Kubernetes source (src/agent/k8s/state-writer.ts): Events on
+   * Services, the ip-allocated-from-pool annotation, ServiceBGPStatus and ConfigurationState objects (in
+   * `namespace`: default the --metallb-namespace, else leaderElection.namespace), at most `writesPerSecond`
+   * writes a second after a `burst`.
+   */
+  kubernetesState: z.strictObject({
+    enabled: z.boolean().default(DEFAULTS.kubernetesState.enabled),
+    namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: 'must be a namespace name (lower case letters, digits and -)' }).optional(),
+    writesPerSecond: z.number().positive().max(1000).default(DEFAULTS.kubernetesState.writesPerSecond),
+    burst: z.number().int().min(1).max(10_000).default(DEFAULTS.kubernetesState.burst),
+  }).prefault({}),
   /** IPVS programming on the node (src/agent/ipvs): off by default, kube-proxy's job unless asked. */
   ipvs: z.strictObject({
     enabled: z.boolean().default(false),
@@ -132,7 +154,7 @@ export const vipgateAgentSchema = z.strictObject({
  */
 export const vipgateSettingsSchema = vipgateAgentSchema.omit({ asn: true, routerId: true, peers: true, pools: true, advertisements: true });
 
-export type AgentSettings = Pick<AgentConfig, 'externalIPs' | 'linkBandwidth' | 'leaderElection' | 'loadBalancerClass' | 'gracefulShutdown' | 'gracefulRestart' | 'shutdown' | 'ipvs' | 'telemetry' | 'metrics' | 'warnings'>;
+export type AgentSettings = Pick<AgentConfig, 'externalIPs' | 'linkBandwidth' | 'leaderElection' | 'loadBalancerClass' | 'gracefulShutdown' | 'gracefulRestart' | 'shutdown' | 'announceClusterWithoutEndpoints' | 'kubernetesState' | 'ipvs' | 'telemetry' | 'metrics' | 'warnings'>;
 
 export function settingsOf(c: z.output<typeof vipgateSettingsSchema>): AgentSettings {
   return {
@@ -143,11 +165,18 @@ export function settingsOf(c: z.output<typeof vipgateSettingsSchema>): AgentSett
     gracefulShutdown: c.gracefulShutdown,
     gracefulRestart: c.gracefulRestart,
     shutdown: c.shutdown,
+    announceClusterWithoutEndpoints: c.announceClusterWithoutEndpoints,
+    kubernetesState: c.kubernetesState,
     ipvs: c.ipvs,
     ...(c.telemetry ? { telemetry: c.telemetry } : {}),
     ...(c.metrics ? { metrics: c.metrics } : {}),
     warnings: [],
   };
+}
+
+/** MetalLB's objects (or ConfigMap) with vipgate's settings (the defaults when no settings file is given). */
+export function withSettings(part: MetallbPart, format: AgentConfig['format'], warnings: readonly string[], settings = settingsOf(vipgateSettingsSchema.parse({}))): AgentConfig {
+  return { format, ...part, ...settings, warnings };
 }
 
 const block = (v: unknown): FeatureBlock | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? v as FeatureBlock : undefined);
@@ -159,7 +188,7 @@ const block = (v: unknown): FeatureBlock | undefined => (typeof v === 'object' &
  * node does (IPVS taken over from kube-proxy, more addresses announced), so they stay off unless
  * `enabled: true`.
  */
-export function inertAgentSettings(doc: unknown): string[] {
+export function inertAgentSettings(doc: unknown): ConfigIssue[] {
   const d = block(doc) ?? {};
   // ipvs.stateFile, procSys and interface also tell an agent with IPVS off what an earlier run left to undo
   const ipvs = block(d['ipvs']);
@@ -175,7 +204,7 @@ export function inertAgentSettings(doc: unknown): string[] {
     inertSettings('ipvs', 'IPVS', ipvs ? ipvsRunning : undefined, explicit(ipvs, false), 'it needs enabled: true'),
     inertSettings('externalIPs', 'announcing spec.externalIPs', block(d['externalIPs']), explicit(block(d['externalIPs']), false), 'it needs enabled: true'),
   ];
-  return found.flatMap((w) => (w ? [`${w.path}: ${w.message}`] : []));
+  return found.filter((w): w is ConfigIssue => w !== undefined);
 }
 
 export function fromVipgateFormat(c: z.output<typeof vipgateAgentSchema>): AgentConfig {
@@ -183,13 +212,18 @@ export function fromVipgateFormat(c: z.output<typeof vipgateAgentSchema>): Agent
   return {
     format: 'vipgate',
     ...(c.routerId ? { routerId: c.routerId } : {}),
-    pools: c.pools.map((p, i) => ({ origin: `pools[${i}]`, ...p, ranges: p.addresses })),
+    pools: c.pools.map(({ addresses, serviceAllocation, ...p }, i) => ({ origin: `pools[${i}]`, ...p, ranges: addresses, ...(serviceAllocation ? { allocation: serviceAllocation } : {}) })),
     peers: c.peers.map(({ asn, myAsn, name, bfd, ebgpMultihop, ...p }, i) => {
-      const b = peerBfd(bfd);
       const hops = multihopTtl(ebgpMultihop);
-      return { origin: `peers[${i}]`, name: name ?? p.address, ...p, peerAsn: asn, myAsn: myAsn ?? c.asn, ...(b ? { bfd: b } : {}), ...(hops ? { ebgpMultihop: hops } : {}) };
+      const mine = myAsn ?? c.asn;
+      // multihop eBGP: multihop BFD (RFC 5883), accepting the TTLs the hops allow (FRR's 254 for "any distance")
+      const multihop = hops !== undefined && asn !== mine && asn !== 'internal';
+      const b = peerBfd(bfd, multihop ? Math.max(1, hops === 255 ? 254 : 256 - hops) : undefined);
+      return { origin: `peers[${i}]`, name: name ?? p.address, ...p, peerAsn: asn, myAsn: mine, ...(b ? { bfd: b } : {}), ...(hops ? { ebgpMultihop: hops } : {}) };
     }),
-    advertisements: (c.advertisements ?? [defaultAdvertisement]).map(({ pools, ...a }, i) => ({ origin: `advertisements[${i}]`, ...a, ...(pools ? { pools } : {}) })),
+    advertisements: (c.advertisements ?? [defaultAdvertisement]).map(({ pools, serviceSelectors, ...a }, i) => ({
+      origin: `advertisements[${i}]`, ...a, ...(pools ? { pools } : {}), ...(serviceSelectors?.length ? { serviceSelectors } : {}),
+    })),
     ...settingsOf(c),
     warnings: [],
   };

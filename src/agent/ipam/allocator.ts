@@ -3,9 +3,13 @@
  * reconciled against each snapshot:
  * - an assignment that is still valid is kept (IPs never move without a reason);
  * - then status.loadBalancer.ingress of Services without one is adopted (a new leader takes over what the
- *   previous one assigned); then requested IPs (metallb.universe.tf/loadBalancerIPs or
- *   spec.loadBalancerIP); then free addresses from the pools (autoAssign pools, or the pool named by
- *   metallb.universe.tf/address-pool), one per wanted family (dual stack: both);
+ *   previous one assigned); then requested IPs (metallb.io/loadBalancerIPs or spec.loadBalancerIP, not
+ *   both); then free addresses, one per wanted family (dual stack: both), from the pool named by
+ *   metallb.io/address-pool, else (MetalLB's Allocate) first from the pools whose serviceAllocation
+ *   pins them to this Service (its namespace, by name or namespaceSelectors, or its labels by
+ *   serviceSelectors; lowest priority above 0 first, 0 last), then from the autoAssign pools without
+ *   serviceAllocation; a pool with serviceAllocation never serves a Service it does not select, whichever
+ *   way the Service asks;
  * - an IP held by one Service is given to another only when they may share it: the same
  *   metallb.universe.tf/allow-shared-ip key, no common protocol/port, the same externalTrafficPolicy,
  *   and for Local the same pod selector (both must send traffic to the same nodes).
@@ -13,7 +17,8 @@
  */
 import type { Family } from '../../lib/address.js';
 import type { PoolConfig } from '../config/model.js';
-import { serviceKey, type ServiceInfo } from '../model.js';
+import { anySelectorMatches } from '../config/values.js';
+import { serviceKey, type NamespaceInfo, type ServiceInfo } from '../model.js';
 import { canonicalIp, firstFree, ipValue, poolHolds } from './pool.js';
 
 export interface Assignment { readonly ips: readonly string[]; readonly pool: string }
@@ -40,8 +45,16 @@ function wantedFamilies(s: ServiceInfo): Family[] {
   return [fams[0] ?? 4];
 }
 
+/** Do these families satisfy the Service: all it wants, or (PreferDualStack) at least one of them? */
+function familiesFit(s: ServiceInfo, got: readonly Family[]): boolean {
+  const want = wantedFamilies(s);
+  if (sameSet(got, want)) return true;
+  return s.preferDualStack === true && got.length === 1 && want.includes(got[0]!);
+}
+
 export class Allocator {
   private pools: readonly PoolConfig[];
+  private namespaces: readonly NamespaceInfo[] = [];
   private readonly byService = new Map<string, { svc: ServiceInfo; a: Assignment }>();
   private readonly holders = new Map<string, Set<string>>();
   /** The held addresses as integers per family, for the free-address search. */
@@ -59,7 +72,37 @@ export class Allocator {
     return s.type === 'LoadBalancer' && s.loadBalancerClass === this.loadBalancerClass;
   }
 
-  reconcile(services: readonly ServiceInfo[]): ReconcileResult {
+  /** The namespaces a pool's serviceAllocation names or selects (MetalLB resolves namespaceSelectors against the Namespaces). */
+  private poolNamespaces(p: PoolConfig): ReadonlySet<string> {
+    const a = p.allocation!;
+    const set = new Set(a.namespaces);
+    if (a.namespaceSelectors.length > 0) for (const ns of this.namespaces) if (a.namespaceSelectors.some((sel) => anySelectorMatches([sel], ns.labels))) set.add(ns.name);
+    return set;
+  }
+
+  /** serviceAllocation with nothing set selects every Service (MetalLB: labels.Everything()). */
+  private selectsByService(p: PoolConfig): boolean {
+    const a = p.allocation!;
+    return a.serviceSelectors.length > 0 || (a.namespaces.length === 0 && a.namespaceSelectors.length === 0);
+  }
+
+  /** May this pool serve this Service at all (MetalLB's isPoolCompatibleWithService)? */
+  private compatible(p: PoolConfig, s: ServiceInfo): boolean {
+    if (!p.allocation) return true;
+    const ns = this.poolNamespaces(p);
+    if (ns.size > 0 && !ns.has(s.namespace)) return false;
+    return p.allocation.serviceSelectors.length === 0 || anySelectorMatches(p.allocation.serviceSelectors, s.labels ?? {});
+  }
+
+  /** The pools pinned to this Service by their serviceAllocation, in priority order (lowest above 0 first, 0 last). */
+  private pinned(s: ServiceInfo): PoolConfig[] {
+    const rank = (p: PoolConfig): number => (p.allocation!.priority > 0 ? p.allocation!.priority : Number.MAX_SAFE_INTEGER);
+    return this.pools.filter((p) => p.allocation && p.autoAssign && this.compatible(p, s) && (this.poolNamespaces(p).has(s.namespace) || this.selectsByService(p)))
+      .sort((a, b) => rank(a) - rank(b));
+  }
+
+  reconcile(services: readonly ServiceInfo[], namespaces: readonly NamespaceInfo[] = []): ReconcileResult {
+    this.namespaces = namespaces;
     const failures = new Map<string, string>();
     const current = new Map(services.filter((s) => this.wants(s)).map((s) => [serviceKey(s), s]));
     for (const [key, held] of [...this.byService]) {
@@ -76,7 +119,7 @@ export class Allocator {
       if (adopted) this.hold(s, adopted); else later.push(s);
     }
     for (const s of later) {
-      const r = s.requestedIPs.length > 0 ? this.requested(s) : this.automatic(s);
+      const r = s.requestProblem ?? (s.requestedIPs.length > 0 ? this.requested(s) : this.automatic(s));
       if (typeof r === 'string') failures.set(serviceKey(s), r);
       else this.hold(s, r);
     }
@@ -87,10 +130,10 @@ export class Allocator {
     if (s.requestedIPs.length > 0 && !sameSet(s.requestedIPs.map((ip) => canonicalIp(ip) ?? ip), a.ips)) return false;
     if (s.pool !== undefined && s.pool !== a.pool) return false;
     const pool = this.pools.find((p) => p.name === a.pool);
-    if (!pool || !a.ips.every((ip) => poolHolds(pool, ipValue(ip)))) return false;
+    if (!pool || !a.ips.every((ip) => poolHolds(pool, ipValue(ip))) || !this.compatible(pool, s)) return false;
     // an address from a pool without autoAssign stays only while the Service asks for it or for the pool
     if (!pool.autoAssign && s.requestedIPs.length === 0 && s.pool === undefined) return false;
-    if (s.requestedIPs.length === 0 && !sameSet(a.ips.map((ip) => ipValue(ip).family), wantedFamilies(s))) return false;
+    if (s.requestedIPs.length === 0 && !familiesFit(s, a.ips.map((ip) => ipValue(ip).family))) return false;
     const key = serviceKey(s);
     return a.ips.every((ip) => this.usableBy(ip, s, key));
   }
@@ -111,8 +154,8 @@ export class Allocator {
   private tryIps(s: ServiceInfo, ips: readonly string[], requested: boolean): Assignment | undefined {
     const canon = ips.map(canonicalIp);
     if (canon.some((c) => c === undefined) || new Set(canon).size !== canon.length) return undefined;
-    if (!requested && !sameSet(canon.map((ip) => ipValue(ip!).family), wantedFamilies(s))) return undefined;
-    const allowed = (p: PoolConfig): boolean => (s.pool === undefined ? requested || p.autoAssign : p.name === s.pool);
+    if (!requested && !familiesFit(s, canon.map((ip) => ipValue(ip!).family))) return undefined;
+    const allowed = (p: PoolConfig): boolean => this.compatible(p, s) && (s.pool === undefined ? requested || p.autoAssign : p.name === s.pool);
     const pool = this.pools.find((p) => allowed(p) && canon.every((ip) => poolHolds(p, ipValue(ip!))));
     const key = serviceKey(s);
     if (!pool || !canon.every((ip) => this.usableBy(ip!, s, key))) return undefined;
@@ -124,25 +167,50 @@ export class Allocator {
     if (a) return a;
     const bad = s.requestedIPs.find((ip) => canonicalIp(ip) === undefined);
     if (bad) return `requested IP "${bad}" is not an address`;
-    return `requested IPs ${s.requestedIPs.join(', ')} are not all in one ${s.pool ? `pool "${s.pool}"` : 'pool'} or are held by a Service that may not share them`;
+    return `requested IPs ${s.requestedIPs.join(', ')} are not all in one ${s.pool ? `pool "${s.pool}"` : 'pool'} that may serve this Service, or are held by a Service that may not share them`;
   }
 
   private automatic(s: ServiceInfo): Assignment | string {
-    const key = serviceKey(s);
-    const pools = s.pool !== undefined ? this.pools.filter((p) => p.name === s.pool) : this.pools.filter((p) => p.autoAssign);
-    if (pools.length === 0) return s.pool !== undefined ? `no pool named "${s.pool}"` : 'no pool with autoAssign';
-    for (const pool of pools) {
-      const ips: string[] = [];
-      for (const family of wantedFamilies(s)) {
-        // prefer an IP this Service may share (MetalLB does the same), then a free one
-        const shared = s.sharingKey ? [...this.holders.keys()].find((ip) => ipValue(ip).family === family && poolHolds(pool, ipValue(ip)) && this.usableBy(ip, s, key)) : undefined;
-        const ip = shared ?? firstFree(pool, family, this.taken.get(family)!);
-        if (ip === undefined) break;
-        ips.push(ip);
-      }
-      if (ips.length === wantedFamilies(s).length) return { ips, pool: pool.name };
+    if (s.pool !== undefined) {
+      const named = this.pools.find((p) => p.name === s.pool);
+      if (!named) return `no pool named "${s.pool}"`;
+      if (!this.compatible(named, s)) return `pool "${s.pool}" does not serve this Service: its serviceAllocation selects other namespaces or Services`;
+      return this.fromPools(s, [named]);
     }
-    return `no free address of family ${wantedFamilies(s).map((f) => `IPv${f}`).join('+')} in ${pools.map((p) => `"${p.name}"`).join(', ')}`;
+    const pinned = this.pinned(s);
+    const general = this.pools.filter((p) => p.autoAssign && !p.allocation);
+    if (pinned.length === 0 && general.length === 0) return 'no pool may serve this Service: none with autoAssign and without serviceAllocation, and none whose serviceAllocation selects it';
+    const first = pinned.length > 0 ? this.fromPools(s, pinned) : undefined;
+    if (first !== undefined && (typeof first !== 'string' || general.length === 0)) return first;
+    const then = this.fromPools(s, general);
+    return typeof then === 'string' && first !== undefined ? `${first as string}; ${then}` : then;
+  }
+
+  /**
+   * Free addresses from the first of `pools` that has one of each wanted family; PreferDualStack (MetalLB's
+   * findBestPoolForService): else one address of the first family from the first pool that has it, else
+   * of the second.
+   */
+  private fromPools(s: ServiceInfo, pools: readonly PoolConfig[]): Assignment | string {
+    const key = serviceKey(s);
+    const want = wantedFamilies(s);
+    // prefer an IP this Service may share (MetalLB does the same), then a free one
+    const pick = (pool: PoolConfig, family: Family): string | undefined => (s.sharingKey
+      ? [...this.holders.keys()].find((ip) => ipValue(ip).family === family && poolHolds(pool, ipValue(ip)) && this.usableBy(ip, s, key))
+      : undefined) ?? firstFree(pool, family, this.taken.get(family)!);
+    for (const pool of pools) {
+      const ips = want.map((f) => pick(pool, f));
+      if (ips.every((ip) => ip !== undefined)) return { ips: ips as string[], pool: pool.name };
+    }
+    if (s.preferDualStack) {
+      for (const family of want) {
+        for (const pool of pools) {
+          const ip = pick(pool, family);
+          if (ip !== undefined) return { ips: [ip], pool: pool.name };
+        }
+      }
+    }
+    return `no free address of family ${want.map((f) => `IPv${f}`).join(s.preferDualStack ? ' or ' : '+')} in ${pools.map((p) => `"${p.name}"`).join(', ')}`;
   }
 
   private hold(s: ServiceInfo, a: Assignment): void {

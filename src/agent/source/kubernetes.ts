@@ -1,10 +1,11 @@
 /**
  * `--source kubernetes[:KUBECONFIG]`: informers (list, then watch from the list's resourceVersion;
- * @kubernetes/client-node's ListWatch) on Services, EndpointSlices (discovery.k8s.io/v1) and Nodes,
+ * @kubernetes/client-node's ListWatch) on Services, EndpointSlices (discovery.k8s.io/v1), Nodes and
+ * Namespaces (their labels, for MetalLB's serviceAllocation namespaceSelectors),
  * in-cluster config or a kubeconfig file. A watch that ends is resumed from the last resourceVersion
  * (bookmarks move it on); 410 Gone makes the informer list again; any other failure (API server
  * unreachable) restarts the informer after a backoff of 1 s doubling to 30 s, and meanwhile the last
- * snapshot stays in force. The first snapshot is emitted only when all three have listed once.
+ * snapshot stays in force. The first snapshot is emitted only when all four have listed once.
  * Also the StatusWriter (merge patch of status.loadBalancer.ingress with each IP's ipMode), the Lease
  * elector, and the API server's version (GET /version at start, retried with the same backoff; a snapshot
  * follows once it is known, since it decides whether ipMode exists).
@@ -15,9 +16,9 @@ import {
 } from '@kubernetes/client-node';
 import type { Logger } from '../../lib/log.js';
 import { LeaseElector, type LeaseOptions } from '../k8s/lease.js';
-import type { EndpointSliceInfo, NodeInfo, ServiceInfo, Snapshot } from '../model.js';
+import type { EndpointSliceInfo, NamespaceInfo, NodeInfo, ServiceInfo, Snapshot } from '../model.js';
 import { parseApiServerVersion, type ApiServerVersion } from './api-version.js';
-import { nodeFromObject, serviceFromObject, sliceFromObject, type KubeObject } from './manifests.js';
+import { namespaceFromObject, nodeFromObject, serviceFromObject, sliceFromObject, type KubeObject } from './manifests.js';
 import type { Source, StatusWriter } from './source.js';
 
 /** In-cluster config when KUBECONFIG is not given, else that file. */
@@ -86,6 +87,7 @@ export class KubernetesSource implements Source {
   private readonly services: Watched<ServiceInfo>;
   private readonly slices: Watched<EndpointSliceInfo>;
   private readonly nodes: Watched<NodeInfo>;
+  private readonly namespaces: Watched<NamespaceInfo>;
   private timer?: NodeJS.Timeout;
   private onSnapshot: (s: Snapshot) => void = () => undefined;
   private version?: ApiServerVersion;
@@ -93,13 +95,15 @@ export class KubernetesSource implements Source {
   private stopped = false;
   private readonly readVersion: (backoff: number) => void;
 
-  constructor(kc: KubeConfig, log: Logger, lease: LeaseOptions, private readonly debounceMs = 20) {
+  /** The API server and credentials, for the state writer (k8s/reporter.ts). */
+  constructor(readonly kc: KubeConfig, log: Logger, lease: LeaseOptions, private readonly debounceMs = 20) {
     const core = kc.makeApiClient(CoreV1Api);
     const discovery = kc.makeApiClient(DiscoveryV1Api);
     const changed = (): void => this.schedule();
     this.services = new Watched(kc, { path: '/api/v1/services', list: () => core.listServiceForAllNamespaces(), convert: serviceFromObject }, log, changed);
     this.slices = new Watched(kc, { path: '/apis/discovery.k8s.io/v1/endpointslices', list: () => discovery.listEndpointSliceForAllNamespaces(), convert: sliceFromObject }, log, changed);
     this.nodes = new Watched(kc, { path: '/api/v1/nodes', list: () => core.listNode(), convert: nodeFromObject }, log, changed);
+    this.namespaces = new Watched(kc, { path: '/api/v1/namespaces', list: () => core.listNamespace(), convert: namespaceFromObject }, log, changed);
     this.status = {
       writeIngress: async (namespace, name, ips, ipMode) => {
         await core.patchNamespacedServiceStatus(
@@ -125,12 +129,14 @@ export class KubernetesSource implements Source {
 
   apiServerVersion(): ApiServerVersion | undefined { return this.version; }
 
-  private all(): Watched<unknown>[] { return [this.services, this.slices, this.nodes]; }
+  private all(): Watched<unknown>[] { return [this.services, this.slices, this.nodes, this.namespaces]; }
 
   private schedule(): void {
     if (!this.all().every((w) => w.listed)) return;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.onSnapshot({ services: this.services.items(), slices: this.slices.items(), nodes: this.nodes.items() }), this.debounceMs);
+    this.timer = setTimeout(() => this.onSnapshot({
+      services: this.services.items(), slices: this.slices.items(), nodes: this.nodes.items(), namespaces: this.namespaces.items(),
+    }), this.debounceMs);
   }
 
   async start(onSnapshot: (s: Snapshot) => void): Promise<void> {

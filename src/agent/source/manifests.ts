@@ -3,13 +3,26 @@
  * Both sources use it, so the file source and the Kubernetes source see the same fields the same way.
  * Objects of other kinds are ignored; missing fields take the API server's defaults.
  */
-import type { EndpointPort, EndpointSliceInfo, IpFamily, NodeInfo, ServiceInfo, ServicePort, Snapshot } from '../model.js';
+import type { EndpointPort, EndpointSliceInfo, IpFamily, NamespaceInfo, NodeInfo, ServiceInfo, ServicePort, Snapshot } from '../model.js';
 
+/** MetalLB's Service annotations: metallb.io/ since MetalLB 0.14, metallb.universe.tf/ before (still read; the first wins). */
+export const ANNOTATION_PREFIXES = ['metallb.io/', 'metallb.universe.tf/'] as const;
 export const ANNOTATION = {
-  loadBalancerIPs: 'metallb.universe.tf/loadBalancerIPs',
-  addressPool: 'metallb.universe.tf/address-pool',
-  allowSharedIp: 'metallb.universe.tf/allow-shared-ip',
+  loadBalancerIPs: 'loadBalancerIPs',
+  addressPool: 'address-pool',
+  allowSharedIp: 'allow-shared-ip',
+  /** Written by the IPAM leader: the pool an address came from (both prefixes, for tools of either MetalLB age). */
+  allocatedFromPool: 'ip-allocated-from-pool',
 } as const;
+
+/** The annotation under either prefix (metallb.io/ first, as MetalLB's valueForAnnotation), and which key held it. */
+function metallbAnnotation(ann: Readonly<Record<string, string>>, name: string): { value: string; key: string } | undefined {
+  for (const prefix of ANNOTATION_PREFIXES) {
+    const key = `${prefix}${name}`;
+    if (Object.hasOwn(ann, key)) return { value: ann[key]!, key };
+  }
+  return undefined;
+}
 
 /** Service annotations kept in the snapshot: vipgate's own (the IPVS scheduler and weights). */
 export const VIPGATE_ANNOTATION_PREFIX = 'vipgate.io/';
@@ -26,7 +39,7 @@ export interface KubeObject {
   readonly metadata?: {
     readonly name?: string; readonly namespace?: string; readonly resourceVersion?: string;
     readonly labels?: Record<string, string>; readonly annotations?: Record<string, string>;
-    readonly deletionTimestamp?: string;
+    readonly deletionTimestamp?: string; readonly uid?: string;
   };
   readonly [field: string]: unknown;
 }
@@ -67,14 +80,23 @@ export function serviceFromObject(o: KubeObject): ServiceInfo {
   const spec = obj(o['spec']) ?? {};
   const status = obj(obj(o['status'])?.['loadBalancer']) ?? {};
   const ann = o.metadata?.annotations ?? {};
-  const requested = splitList(ann[ANNOTATION.loadBalancerIPs]);
+  const ipsAnnotation = metallbAnnotation(ann, ANNOTATION.loadBalancerIPs);
+  const requested = splitList(ipsAnnotation?.value);
   const lbIp = str(spec['loadBalancerIP']);
+  // MetalLB refuses a Service that asks both ways
+  const requestProblem = requested.length > 0 && lbIp ? `both ${ipsAnnotation!.key} and spec.loadBalancerIP are set: use one` : undefined;
   if (requested.length === 0 && lbIp) requested.push(lbIp);
   const selector = obj(spec['selector']) ?? {};
-  const families = arr(spec['ipFamilies']).filter((f): f is IpFamily => f === 'IPv4' || f === 'IPv6');
+  // the API server takes IPv4 and IPv6 only; a hand-written file may spell them in lower case
+  const families = arr(spec['ipFamilies']).map((f) => (f === 'ipv4' ? 'IPv4' : f === 'ipv6' ? 'IPv6' : f)).filter((f): f is IpFamily => f === 'IPv4' || f === 'IPv6');
   const policy = str(spec['ipFamilyPolicy']);
-  const pool = str(ann[ANNOTATION.addressPool]);
-  const sharingKey = str(ann[ANNOTATION.allowSharedIp]);
+  const pool = str(metallbAnnotation(ann, ANNOTATION.addressPool)?.value);
+  const sharingKey = str(metallbAnnotation(ann, ANNOTATION.allowSharedIp)?.value);
+  const labels = o.metadata?.labels ?? {};
+  const allocatedFrom = Object.fromEntries(ANNOTATION_PREFIXES.flatMap((p) => {
+    const key = `${p}${ANNOTATION.allocatedFromPool}`;
+    return Object.hasOwn(ann, key) ? [[key, ann[key]!]] : [];
+  }));
   const lbClass = str(spec['loadBalancerClass']);
   const ours = Object.entries(ann).filter(([k, v]) => k.startsWith(VIPGATE_ANNOTATION_PREFIX) && typeof v === 'string');
   const affinity = sessionAffinity(spec);
@@ -87,12 +109,17 @@ export function serviceFromObject(o: KubeObject): ServiceInfo {
     type: str(spec['type']) ?? 'ClusterIP',
     externalTrafficPolicy: spec['externalTrafficPolicy'] === 'Local' ? 'Local' : 'Cluster',
     requestedIPs: requested,
+    ...(requestProblem ? { requestProblem } : {}),
+    ...(Object.keys(labels).length > 0 ? { labels } : {}),
+    ...(o.metadata?.uid ? { uid: o.metadata.uid } : {}),
+    ...(Object.keys(allocatedFrom).length > 0 ? { allocatedFrom } : {}),
     ...(pool ? { pool } : {}),
     ...(sharingKey ? { sharingKey } : {}),
     ports: arr(spec['ports']).map(servicePort),
     selector: Object.keys(selector).sort().map((k) => `${k}=${String(selector[k])}`).join(','),
     ipFamilies: families.length > 0 ? families : ['IPv4'],
     dualStack: policy === 'PreferDualStack' || policy === 'RequireDualStack',
+    ...(policy === 'PreferDualStack' ? { preferDualStack: true as const } : {}),
     externalIPs: arr(spec['externalIPs']).filter((x): x is string => typeof x === 'string'),
     ingressIPs: ingress.map((i) => str(i?.['ip'])).filter((x): x is string => x !== undefined),
     ...(Object.keys(modes).length > 0 ? { ingressIpModes: modes } : {}),
@@ -147,22 +174,28 @@ export function nodeFromObject(o: KubeObject): NodeInfo {
   };
 }
 
-/** Objects of any kind (List objects are opened) → a snapshot of the Services, EndpointSlices and Nodes. */
+export function namespaceFromObject(o: KubeObject): NamespaceInfo {
+  return { name: o.metadata?.name ?? '', labels: o.metadata?.labels ?? {} };
+}
+
+/** Objects of any kind (List objects are opened) → a snapshot of the Services, EndpointSlices, Nodes and Namespaces. */
 export function snapshotFromObjects(objects: readonly KubeObject[]): Snapshot {
   const services: ServiceInfo[] = [];
   const slices: EndpointSliceInfo[] = [];
   const nodes: NodeInfo[] = [];
+  const namespaces: NamespaceInfo[] = [];
   const visit = (o: KubeObject): void => {
     switch (o.kind) {
-      case 'List': case 'ServiceList': case 'EndpointSliceList': case 'NodeList':
+      case 'List': case 'ServiceList': case 'EndpointSliceList': case 'NodeList': case 'NamespaceList':
         for (const item of arr(o['items'])) if (obj(item)) visit({ kind: o.kind.replace(/List$/, ''), ...(item as KubeObject) });
         break;
       case 'Service': services.push(serviceFromObject(o)); break;
       case 'EndpointSlice': slices.push(sliceFromObject(o)); break;
       case 'Node': nodes.push(nodeFromObject(o)); break;
+      case 'Namespace': namespaces.push(namespaceFromObject(o)); break;
       default: break;
     }
   };
   objects.forEach(visit);
-  return { services, slices, nodes };
+  return { services, slices, nodes, namespaces };
 }

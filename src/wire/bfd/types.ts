@@ -72,6 +72,8 @@ export class BfdPacketError extends Error {
 export const BFD_HEADER_LENGTH = 24;
 /** RFC 5881 section 4. */
 export const BFD_CONTROL_PORT = 3784;
+/** RFC 5883 4: the destination port of multihop BFD Control packets. */
+export const BFD_MULTIHOP_PORT = 4784;
 /** RFC 5881 section 4: source ports of Control packets. */
 export const BFD_SOURCE_PORT_MIN = 49152;
 export const BFD_SOURCE_PORT_MAX = 65535;

@@ -31,6 +31,7 @@ import { request } from '../../../src/control/client.js';
 import type { BfdView } from '../../../src/control/views.js';
 import { nodesRouterConfig } from '../bfd/router-config.js';
 import { ROUTER, NODES, seedLab, type KernelNexthop, type KernelRoute, type SeedLab } from '../router/seed-topology.js';
+import { readyEndpoints } from '../../helpers/manifests.js';
 
 /** Cluster Services: every node announces them. */
 const CLUSTER_VIPS = Array.from({ length: 10 }, (_, i) => `172.20.1.${10 + i}`);
@@ -49,7 +50,9 @@ function services(soloNode = 'n1'): string {
   const cluster = CLUSTER_VIPS.map((ip, i) => `apiVersion: v1
 kind: Service
 metadata: { name: web-${i}, namespace: default }
-spec: { type: LoadBalancer, loadBalancerIP: ${ip}, ports: [{ port: 7000, protocol: UDP }], selector: { app: web } }`);
+spec: { type: LoadBalancer, loadBalancerIP: ${ip}, ports: [{ port: 7000, protocol: UDP }], selector: { app: web } }
+---
+${readyEndpoints(`web-${i}`, ...NODES.map((n) => n.name))}`);
   const solo = `apiVersion: v1
 kind: Service
 metadata: { name: solo, namespace: default }

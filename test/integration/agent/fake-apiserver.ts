@@ -4,8 +4,11 @@
  * resourceVersion, serves list (GET collection) and watch (?watch=true&resourceVersion=N: the events
  * after N, then new ones as they happen, as JSON lines), BOOKMARK events, "410 Gone" for a
  * resourceVersion older than the compaction point (an ERROR event with code 410, then the stream ends),
- * merge-patch of Service status, MetalLB's custom resources in namespace metallb-system, Leases (get/create/replace with resourceVersion conflicts → 409)
- * and GET /version (`version`, a k3s 1.31 by default).
+ * merge-patch of Service status, MetalLB's custom resources in namespace metallb-system, and Leases (get/create/replace with resourceVersion conflicts → 409);
+ * for the agent's state: Events (create), merge-patch of a Service's metadata, Secrets (get), and the
+ * state objects ServiceBGPStatus and ConfigurationState (list by label, create → 409 when present, merge
+ * patch of /status, delete → 404 when absent) in any namespace; and GET /version (`version`, a k3s 1.31 by
+ * default).
  * Every request is recorded so tests can assert what the client asked for.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -19,6 +22,7 @@ export const COLLECTIONS = {
   services: { path: '/api/v1/services', kind: 'Service', apiVersion: 'v1' },
   endpointslices: { path: '/apis/discovery.k8s.io/v1/endpointslices', kind: 'EndpointSlice', apiVersion: 'discovery.k8s.io/v1' },
   nodes: { path: '/api/v1/nodes', kind: 'Node', apiVersion: 'v1' },
+  namespaces: { path: '/api/v1/namespaces', kind: 'Namespace', apiVersion: 'v1' },
   // MetalLB's custom resources, in the namespace the agent is given (--metallb-namespace metallb-system)
   ipaddresspools: { path: '/apis/metallb.io/v1beta1/namespaces/metallb-system/ipaddresspools', kind: 'IPAddressPool', apiVersion: 'metallb.io/v1beta1' },
   bgppeers: { path: '/apis/metallb.io/v1beta2/namespaces/metallb-system/bgppeers', kind: 'BGPPeer', apiVersion: 'metallb.io/v1beta2' },
@@ -48,14 +52,23 @@ export class FakeApiServer {
   /** Watch requests with an older resourceVersion get 410 Gone. */
   compactedBefore = 0;
   readonly requests: RecordedRequest[] = [];
-  /** Status codes to answer the next matching requests with, e.g. fail.push({ path, status: 503 }). */
-  readonly fail: { path: string; watch: boolean; status: number }[] = [];
+  /** Status codes to answer the next matching requests with, e.g. fail.push({ path, status: 503 }); `method`: only that one. */
+  readonly fail: { path: string; watch: boolean; status: number; method?: string }[] = [];
   private readonly objects = new Map<Collection, Map<string, Obj>>(Object.keys(COLLECTIONS).map((c) => [c as Collection, new Map()]));
   private readonly events = new Map<Collection, Event[]>(Object.keys(COLLECTIONS).map((c) => [c as Collection, []]));
   private readonly watchers = new Map<Collection, Set<ServerResponse>>(Object.keys(COLLECTIONS).map((c) => [c as Collection, new Set()]));
   readonly leases = new Map<string, Obj>();
   /** What GET /version answers (the fields the client's VersionInfo requires). */
   version = { major: '1', minor: '31', gitVersion: 'v1.31.4+k3s1', gitCommit: 'x', gitTreeState: 'clean', buildDate: '2024-12-12T00:00:00Z', goVersion: 'go1.22', compiler: 'gc', platform: 'linux/amd64' };
+  /** Secrets by "namespace/name", served to GET only (the agent may only get them). */
+  readonly secrets = new Map<string, Obj>();
+  /** core/v1 Events created, in order. */
+  readonly kubeEvents: Obj[] = [];
+  /** ServiceBGPStatus and ConfigurationState objects by plural, then "namespace/name". */
+  readonly state = new Map<string, Map<string, Obj>>([['servicebgpstatuses', new Map()], ['configurationstates', new Map()]]);
+
+  /** The writes recorded (every method but GET), as "METHOD path". */
+  writes(): string[] { return this.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`); }
 
   get url(): string { return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`; }
   get resourceVersion(): number { return this.rv; }
@@ -120,13 +133,28 @@ export class FakeApiServer {
     const query = Object.fromEntries(url.searchParams);
     this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query, ...(req.headers['content-type'] ? { contentType: req.headers['content-type'] } : {}), ...(body === undefined ? {} : { body }) });
     const watch = query['watch'] === 'true';
-    const failure = this.fail.findIndex((f) => f.path === url.pathname && f.watch === watch);
+    const failure = this.fail.findIndex((f) => f.path === url.pathname && f.watch === watch && (f.method === undefined || f.method === req.method));
     if (failure >= 0) { const [f] = this.fail.splice(failure, 1); return this.reply(res, f!.status, { kind: 'Status', code: f!.status }); }
     if (url.pathname === '/version' && req.method === 'GET') return this.reply(res, 200, this.version);
     const c = (Object.keys(COLLECTIONS) as Collection[]).find((k) => COLLECTIONS[k].path === url.pathname);
     if (c && req.method === 'GET') return watch ? this.watch(c, Number(query['resourceVersion'] ?? 0), res) : this.list(c, res);
     const status = /^\/api\/v1\/namespaces\/([^/]+)\/services\/([^/]+)\/status$/.exec(url.pathname);
     if (status && req.method === 'PATCH') return this.patchStatus(status[1]!, status[2]!, body as { status: unknown }, res);
+    const event = /^\/api\/v1\/namespaces\/([^/]+)\/events$/.exec(url.pathname);
+    if (event && req.method === 'POST') {
+      const e = { ...(body as Obj), metadata: { ...(body as Obj).metadata, name: `${(body as Obj).metadata['generateName'] as string | undefined ?? 'e.'}${this.kubeEvents.length}`, namespace: event[1]! } };
+      this.kubeEvents.push(e);
+      return this.reply(res, 201, e);
+    }
+    const svc = /^\/api\/v1\/namespaces\/([^/]+)\/services\/([^/]+)$/.exec(url.pathname);
+    if (svc && req.method === 'PATCH') return this.patchServiceMetadata(svc[1]!, svc[2]!, body as { metadata?: { annotations?: Record<string, string | null> } }, res);
+    const st = /^\/apis\/metallb\.io\/v1beta1\/namespaces\/([^/]+)\/(servicebgpstatuses|configurationstates)(?:\/([^/]+))?(\/status)?$/.exec(url.pathname);
+    if (st) return this.stateObject(req.method ?? 'GET', st[1]!, st[2]!, st[3], st[4] !== undefined, query, body as Obj | undefined, res);
+    const secret = /^\/api\/v1\/namespaces\/([^/]+)\/secrets\/([^/]+)$/.exec(url.pathname);
+    if (secret && req.method === 'GET') {
+      const found = this.secrets.get(`${secret[1]}/${secret[2]}`);
+      return found ? this.reply(res, 200, { apiVersion: 'v1', kind: 'Secret', ...found }) : this.reply(res, 404, { kind: 'Status', code: 404 });
+    }
     const lease = /^\/apis\/coordination\.k8s\.io\/v1\/namespaces\/([^/]+)\/leases(?:\/([^/]+))?$/.exec(url.pathname);
     if (lease) return this.lease(req.method ?? 'GET', lease[1]!, lease[2], body as Obj | undefined, res);
     this.reply(res, 404, { kind: 'Status', code: 404 });
@@ -158,6 +186,40 @@ export class FakeApiServer {
     if (!o) return this.reply(res, 404, { kind: 'Status', code: 404 });
     this.put('services', { ...o, status: patch.status });
     this.reply(res, 200, this.get('services', namespace, name));
+  }
+
+  private patchServiceMetadata(namespace: string, name: string, patch: { metadata?: { annotations?: Record<string, string | null> } }, res: ServerResponse): void {
+    const o = this.get('services', namespace, name);
+    if (!o) return this.reply(res, 404, { kind: 'Status', code: 404 });
+    const annotations = { ...(o.metadata['annotations'] as Record<string, string> | undefined) };
+    for (const [k, v] of Object.entries(patch.metadata?.annotations ?? {})) { if (v === null) delete annotations[k]; else annotations[k] = v; }
+    this.put('services', { ...o, metadata: { ...o.metadata, annotations } });
+    this.reply(res, 200, this.get('services', namespace, name));
+  }
+
+  private stateObject(method: string, namespace: string, plural: string, name: string | undefined, status: boolean, query: Record<string, string>, body: Obj | undefined, res: ServerResponse): void {
+    const store = this.state.get(plural)!;
+    if (method === 'GET' && !name) {
+      const [k, v] = (query['labelSelector'] ?? '').split('=');
+      const items = [...store.values()].filter((o) => o.metadata.namespace === namespace && (!k || (o.metadata['labels'] as Record<string, string> | undefined)?.[k] === v));
+      return this.reply(res, 200, { kind: 'List', apiVersion: 'metallb.io/v1beta1', metadata: { resourceVersion: String(this.rv) }, items });
+    }
+    if (method === 'POST' && !name) {
+      const key = `${namespace}/${body!.metadata.name}`;
+      if (store.has(key)) return this.reply(res, 409, { kind: 'Status', code: 409 });
+      const { status: _ignored, ...spec } = body!;
+      store.set(key, { ...spec, metadata: { ...body!.metadata, namespace, resourceVersion: String(++this.rv) } });
+      return this.reply(res, 201, store.get(key));
+    }
+    const key = `${namespace}/${name}`;
+    const o = store.get(key);
+    if (!o) return this.reply(res, 404, { kind: 'Status', code: 404 });
+    if (method === 'PATCH' && status) {
+      store.set(key, { ...o, status: { ...(o['status'] as object | undefined), ...(body!['status'] as object) }, metadata: { ...o.metadata, resourceVersion: String(++this.rv) } });
+      return this.reply(res, 200, store.get(key));
+    }
+    if (method === 'DELETE') { store.delete(key); return this.reply(res, 200, { kind: 'Status', status: 'Success' }); }
+    return this.reply(res, 200, o);
   }
 
   private lease(method: string, namespace: string, name: string | undefined, body: Obj | undefined, res: ServerResponse): void {

@@ -201,6 +201,9 @@ describe('Agent on the Kubernetes source', () => {
     api.put('services', service('web'));
     api.put('services', service('asked', { loadBalancerIP: '172.20.1.77' }));
     api.put('services', service('internal', { type: 'ClusterIP' }));
+    // Cluster Services are announced while they have a ready endpoint somewhere
+    api.put('endpointslices', sliceObj('web', ['n1']));
+    api.put('endpointslices', sliceObj('asked', ['n2']));
     const config = parseAgentConfig(`
 asn: 64512
 routerId: 10.0.0.1

@@ -55,12 +55,23 @@ function endpoints(perNode: Record<string, number>): string {
     `  - { addresses: ["10.42.${NODES.findIndex((x) => x.name === n)}.${i + 10}"], conditions: { ready: true }, nodeName: ${n} }`)).join('\n');
 }
 
+function endpointSlice(service: string, perNode: Record<string, number>): string {
+  return `apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: ${service}-x1, namespace: default, labels: { kubernetes.io/service-name: ${service} } }
+addressType: IPv4
+endpoints:
+${endpoints(perNode)}`;
+}
+
 function manifests(apiEndpoints: Record<string, number>, withApi = true): string {
   const nodes = NODES.map((n) => `apiVersion: v1\nkind: Node\nmetadata: { name: ${n.name} }\nstatus: { conditions: [{ type: Ready, status: "True" }] }`);
   const web = `apiVersion: v1
 kind: Service
 metadata: { name: web, namespace: default }
-spec: { type: LoadBalancer, loadBalancerIP: 172.20.1.1, ports: [{ port: 80, protocol: TCP }], selector: { app: web } }`;
+spec: { type: LoadBalancer, loadBalancerIP: 172.20.1.1, ports: [{ port: 80, protocol: TCP }], selector: { app: web } }
+---
+${endpointSlice('web', { n1: 1 })}`;
   const api = `apiVersion: v1
 kind: Service
 metadata:
@@ -69,12 +80,7 @@ metadata:
   annotations: { metallb.universe.tf/loadBalancerIPs: "172.20.1.2,fd00:172:20::2" }
 spec: { type: LoadBalancer, externalTrafficPolicy: Local, ipFamilyPolicy: RequireDualStack, ipFamilies: [IPv4, IPv6], ports: [{ port: 443, protocol: TCP }], selector: { app: api } }
 ---
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: { name: api-x1, namespace: default, labels: { kubernetes.io/service-name: api } }
-addressType: IPv4
-endpoints:
-${endpoints(apiEndpoints)}`;
+${endpointSlice('api', apiEndpoints)}`;
   return [...nodes, web, ...(withApi ? [api] : [])].join('\n---\n');
 }
 

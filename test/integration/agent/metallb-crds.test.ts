@@ -58,6 +58,29 @@ describe('MetalLB objects from the API server', () => {
     expect(cfg).toMatchObject({ pools: [{ name: 'default' }], peers: [{ name: 'r1', port: 1790 }], gracefulShutdown: { drainSeconds: 5 }, shutdown: 'auto' });
   });
 
+  it('passwordSecret: the Secret is read with a GET in the namespace (nothing listed), and read again: a rotated password is a new configuration', async () => {
+    const api = new FakeApiServer();
+    await api.start();
+    cleanups.push(() => api.stop());
+    const b64 = (t: string) => Buffer.from(t).toString('base64');
+    api.secrets.set(`${NS}/bgp-auth`, { metadata: { name: 'bgp-auth', namespace: NS }, type: 'kubernetes.io/basic-auth', data: { password: b64('first') } });
+    api.put('ipaddresspools', obj('default', { addresses: ['172.20.1.0/24'] }));
+    api.put('bgppeers', obj('r1', { myASN: 64512, peerASN: 64513, peerAddress: '127.0.0.1', passwordSecret: { name: 'bgp-auth', namespace: NS } }));
+    const { log } = await reloadFixture(cleanups);
+    const feed = new MetallbConfigFeed(fakeKubeConfig(api.url), log, { namespace: NS, debounceMs: 20, secretRefreshMs: 100 });
+    cleanups.push(() => feed.close());
+    const configs: string[] = [];
+    const first = await feed.first();
+    feed.watch((c) => configs.push(c.peers[0]!.password ?? ''));
+    expect(first.peers[0]!.password).toBe('first');
+    const secretRequests = api.requests.filter((r) => r.path.includes('/secrets'));
+    expect(secretRequests.length).toBeGreaterThan(0);
+    expect(new Set(secretRequests.map((r) => `${r.method} ${r.path}`))).toEqual(new Set([`GET /api/v1/namespaces/${NS}/secrets/bgp-auth`]));
+    api.secrets.set(`${NS}/bgp-auth`, { metadata: { name: 'bgp-auth', namespace: NS }, type: 'kubernetes.io/basic-auth', data: { password: b64('rotated') } });
+    await waitFor('the rotated password', () => (configs.includes('rotated') ? true : undefined), 10_000, 10);
+    expect(configs).toEqual(['rotated']);
+  });
+
   it('put, changed and deleted objects change what the agent announces', async () => {
     const api = new FakeApiServer();
     await api.start();
@@ -69,20 +92,29 @@ describe('MetalLB objects from the API server', () => {
     api.put('nodes', { metadata: { name: 'n1', labels: {} }, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
     api.put('services', service('web', '172.20.1.5'));
     api.put('services', service('api', '172.20.2.5'));
+    for (const name of ['web', 'api']) {
+      api.put('endpointslices', {
+        metadata: { name: `${name}-1`, namespace: 'default', labels: { 'kubernetes.io/service-name': name } },
+        addressType: 'IPv4', endpoints: [{ addresses: ['10.42.0.1'], conditions: { ready: true }, nodeName: 'n1' }],
+      });
+    }
     const kc = fakeKubeConfig(api.url);
     const feed = new MetallbConfigFeed(kc, log, { namespace: NS, settingsFile, debounceMs: 20 });
     cleanups.push(() => feed.close());
 
-    // no objects yet: no configuration; a peer alone is not one either (no pool is fine, no peer is not)
+    // no objects yet: no configuration; a BGPPeer with a bad field makes none either (the log names the field)
     let first: Awaited<ReturnType<typeof feed.first>> | undefined;
     const firstDone = feed.first().then((c) => { first = c; });
     await waitFor('the five MetalLB watches', () => (METALLB_RESOURCES.every((r) => api.watchCount(COLLECTION[r.kind]) === 1) ? true : undefined), 10_000, 10);
+    api.put('bgppeers', obj('r0', { ...peerSpec(r1), peerASN: 'sixty' }));
+    await waitFor('the rejection logged', () => lines.find((l) => l['field'] === 'BGPPeer/r0.spec.peerASN'), 10_000, 10);
     api.put('ipaddresspools', obj('default', { addresses: ['172.20.1.0/24'] }));
-    await waitFor('the rejection logged', () => lines.find((l) => l['field'] === 'peers'), 10_000, 10);
-    expect(first).toBeUndefined();
     api.put('bgppeers', obj('r1', peerSpec(r1)));
     api.put('bgppeers', obj('r2', peerSpec(r2)));
     api.put('bgpadvertisements', obj('all', {}));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(first).toBeUndefined();
+    api.remove('bgppeers', NS, 'r0');
     await firstDone;
     expect(first).toMatchObject({ format: 'metallb-crds', gracefulShutdown: { drainSeconds: 1 }, gracefulRestart: { enabled: false }, peers: [{ name: 'r1' }, { name: 'r2' }] });
 

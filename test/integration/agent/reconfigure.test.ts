@@ -15,7 +15,7 @@ import { FileConfigFeed } from '../../../src/agent/config/feed.js';
 import type { Source } from '../../../src/agent/source/source.js';
 import { FakeClock } from '../../../src/lib/clock.js';
 import { waitFor } from '../../helpers/netns.js';
-import { node, svc } from '../../unit/agent/build.js';
+import { node, slice, svc } from '../../unit/agent/build.js';
 import type { LoopbackRouter } from './loopback-router.js';
 import { reloadFixture, tableIs as table } from './reload-fixture.js';
 
@@ -25,7 +25,7 @@ afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await Prom
 const source: Source = {
   kind: 'file',
   start: (on) => {
-    on({ services: [svc('web', { requestedIPs: ['172.20.1.1'] }), svc('api', { pool: 'extra' })], slices: [], nodes: [node('n1')] });
+    on({ services: [svc('web', { requestedIPs: ['172.20.1.1'] }), svc('api', { pool: 'extra' })], slices: [slice('web', { n1: 1 }), slice('api', { n1: 1 })], nodes: [node('n1')] });
     return Promise.resolve();
   },
   stop: () => Promise.resolve(),
@@ -117,7 +117,7 @@ spec: { addresses: [172.20.1.0/24] }
 apiVersion: metallb.io/v1beta2
 kind: BGPPeer
 metadata: { name: r1, namespace: metallb-system }
-spec: { myASN: 64512, peerASN: 64513, peerAddress: ${r1.host}, peerPort: ${r1.port}, routerID: 10.0.0.1 }
+spec: { myASN: 64512, peerASN: 64513, peerAddress: ${r1.host}, peerPort: ${r1.port}, routerID: 10.0.0.1, enableGracefulRestart: true, dualStackAddressFamily: true }
 ---
 apiVersion: metallb.io/v1beta1
 kind: BGPAdvertisement
@@ -127,6 +127,7 @@ spec: { ipAddressPools: [default] }
     await waitFor('api withdrawn (its pool is gone)', table(r1, ['172.20.1.1/32']), 10_000, 10);
     expect(r1.updates().at(-1)).toEqual([[], ['172.20.2.8/32'], []]);
     // the peer's name changed (its address in the ConfigMap, r1 in the CRD): the same router, the same session
+    // (the same OPEN: MetalLB 0.12 sessions carry both families with graceful restart; the BGPPeer asks for both)
     expect([r1.opens(), r1.notifications()]).toEqual([1, []]);
   });
 });

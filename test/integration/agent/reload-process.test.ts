@@ -12,7 +12,7 @@ import { waitFor } from '../../helpers/netns.js';
 import { CLI, REPO } from '../../helpers/vipgate.js';
 import type { LoopbackRouter } from './loopback-router.js';
 import { reloadFixture, tableIs } from './reload-fixture.js';
-import { lbService, manifests, readyNode } from '../../helpers/manifests.js';
+import { lbService, manifests, readyEndpoints, readyNode } from '../../helpers/manifests.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await Promise.resolve(c()).catch(() => undefined); });
@@ -21,6 +21,8 @@ const SERVICES = manifests(
   readyNode('n1'),
   lbService('web', { ip: '172.20.1.1' }),
   lbService('api', { annotations: 'metallb.universe.tf/address-pool: extra' }),
+  readyEndpoints('web', 'n1'),
+  readyEndpoints('api', 'n1'),
 );
 
 const agentYaml = (dir: string, peers: LoopbackRouter[], extraPool: boolean) => `

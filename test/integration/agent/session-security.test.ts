@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRoot, Netlab, waitFor } from '../../helpers/netns.js';
 import { VipgateRouter } from '../../helpers/vipgate.js';
 import { VipgateAgent } from '../../helpers/vipgate-agent.js';
+import { readyEndpoints } from '../../helpers/manifests.js';
 
 const RTR = { near: '10.84.0.1', far: '10.85.0.1' };
 const NEAR = '10.84.0.2';
@@ -39,6 +40,8 @@ apiVersion: v1
 kind: Service
 metadata: { name: web, namespace: default }
 spec: { type: LoadBalancer, loadBalancerIP: 172.20.1.1, ports: [{ port: 80, protocol: TCP }], selector: { app: web } }
+---
+${readyEndpoints('web', 'near')}
 `;
 
 // the BGP identifier is set: left to the agent, it is the first IPv4 address of a running interface, and the

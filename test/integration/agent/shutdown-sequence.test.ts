@@ -19,14 +19,14 @@ import { silentLogger } from '../../../src/lib/log.js';
 import { decodeShutdownCommunication } from '../../../src/wire/bgp/notification.js';
 import { WellKnownCommunity } from '../../../src/wire/bgp/types.js';
 import { waitFor } from '../../helpers/netns.js';
-import { node, svc } from '../../unit/agent/build.js';
+import { node, slice, svc } from '../../unit/agent/build.js';
 import { LoopbackRouter } from './loopback-router.js';
 
 const GSHUT = WellKnownCommunity.GRACEFUL_SHUTDOWN;
 
 const fileSource = (): Source => ({
   kind: 'file',
-  start: (on) => { on({ services: [svc('web', { requestedIPs: ['172.20.1.1'] })], slices: [], nodes: [node('n1')] }); return Promise.resolve(); },
+  start: (on) => { on({ services: [svc('web', { requestedIPs: ['172.20.1.1'] })], slices: [slice('web', { n1: 1 })], nodes: [node('n1')] }); return Promise.resolve(); },
   stop: () => Promise.resolve(),
 });
 

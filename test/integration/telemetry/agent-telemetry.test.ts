@@ -23,7 +23,7 @@ import { CLI } from '../../helpers/vipgate.js';
 import { Mosquitto } from './mosquitto.js';
 import { Watcher } from './watcher.js';
 import { waitFor } from '../../helpers/netns.js';
-import { lbService, manifests, readyNode } from '../../helpers/manifests.js';
+import { lbService, manifests, readyEndpoints, readyNode } from '../../helpers/manifests.js';
 
 const BASE = 'vipgate/home/n1';
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -62,7 +62,7 @@ describe('agent MQTT telemetry with mosquitto', () => {
 
     const first: Snapshot = {
       services: [svc('web', { requestedIPs: ['172.20.1.1'] }), svc('db', { requestedIPs: ['172.20.1.2'], externalTrafficPolicy: 'Local' })],
-      slices: [slice('db', { n1: 2, n2: 1 })],
+      slices: [slice('db', { n1: 2, n2: 1 }), slice('web', { n2: 1 })],
       nodes: [node('n1'), node('n2')],
     };
     const source = pushSource(first);
@@ -106,7 +106,7 @@ pools: [{ name: default, addresses: [172.20.1.0/24] }]
     cleanups.push(() => w.close());
     const dir = mkdtempSync(join(tmpdir(), 'vipgate-agent-mqtt-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    writeFileSync(join(dir, 'services.yaml'), manifests(readyNode('n1'), lbService('web', { ip: '172.20.1.1' })));
+    writeFileSync(join(dir, 'services.yaml'), manifests(readyNode('n1'), lbService('web', { ip: '172.20.1.1' }), readyEndpoints('web', 'n1')));
     writeFileSync(join(dir, 'agent.yaml'), `
 asn: 64512
 routerId: 10.0.0.1

@@ -85,7 +85,7 @@ spec:
 apiVersion: metallb.io/v1beta2
 kind: BGPPeer
 metadata: { name: router, namespace: metallb-system }
-spec: { myASN: 64512, peerASN: 64513, peerAddress: 192.168.10.254, holdTime: 9s, vrf: red }
+spec: { myASN: 64512, peerASN: 64513, peerAddress: 192.168.10.254, holdTime: 9s, disableMP: true }
 ---
 apiVersion: metallb.io/v1beta1
 kind: Community
@@ -115,7 +115,10 @@ metadata: { name: l2 }
       origin: 'BGPAdvertisement/adv', pools: ['first'], localPref: 120, aggregationLengthV6: 120,
       communities: [(1234 << 16 | 1) >>> 0, (64512 << 16 | 9) >>> 0], largeCommunities: [[64512, 1, 2]],
     }]);
-    expect(c.warnings).toEqual(['L2Advertisement/l2 is ignored by vipgate (BGP only)', 'BGPPeer/router.spec.vrf is ignored by vipgate']);
+    expect(c.warnings).toEqual([
+      'L2Advertisement/l2: Layer 2 mode is not supported: vipgate announces over BGP only, so nothing answers ARP/NDP for these addresses',
+      'BGPPeer/router.spec.disableMP: deprecated in MetalLB and without effect: a session carries its own address family unless dualStackAddressFamily is set',
+    ]);
   });
 
   it('reads them from the List that `kubectl get ... -o yaml` prints', () => {
@@ -127,8 +130,11 @@ metadata: { name: l2 }
 
   it('names the object and field of each problem', () => {
     expect(issues(CRDS.replace('peerASN: 64513', 'peerASN: 0').replace('holdTime: 9s', 'holdTime: 2s'))).toEqual([
-      'BGPPeer/router.spec.peerASN: must be an AS number 1..4294967295',
-      'BGPPeer/router.spec.holdTime: must be 0 or at least 3 seconds (RFC 4271 4.2)',
+      'BGPPeer/router.spec.peerASN: required, or dynamicASN: internal | external',
+      'BGPPeer/router.spec.holdTime: hold time 2s: must be 0 or at least 3 seconds (RFC 4271 4.2)',
+    ]);
+    expect(issues(CRDS.replace('peerASN: 64513', 'peerASN: sixty'))).toEqual([
+      'BGPPeer/router.spec.peerASN: must be an AS number 1..4294967295, not "sixty"',
     ]);
   });
 });
@@ -163,9 +169,9 @@ advertisements:
   - { pools: [a, c], aggregationLength: 16, peers: [nobody] }
 `)).toEqual([
       'pools[1].addresses: 172.20.1.200-172.20.2.10 overlaps 172.20.1.0/24 of pool "a": one address, one pool',
-      'advertisements[0].aggregationLength: 16 is shorter than 172.20.1.0/24 of pool "a": the aggregate would cover addresses outside the pool',
-      'advertisements[0].pools[1]: no pool named "c"',
-      'advertisements[0].peers[0]: no peer named "nobody"',
+      'advertisements[0].aggregationLength: 16 is shorter than /24 of 172.20.1.0/24 in pool "a": the aggregate would cover addresses outside the pool',
+      'advertisements[0].pools[1]: no pool named "c": this entry selects nothing',
+      'advertisements[0].peers[0]: no peer named "nobody": this entry selects nothing',
     ]);
   });
 });

@@ -46,7 +46,7 @@ describe('externalTrafficPolicy', () => {
   });
 
   it('an EndpointSlice change moves the Local route and its weight', () => {
-    const moved: Snapshot = { ...snapshot, slices: [slice('api', { n2: 2, n3: 2 })] };
+    const moved: Snapshot = { ...snapshot, slices: [slice('web', { n1: 1 }), slice('api', { n2: 2, n3: 2 })] };
     expect(lines(run(moved, 'n1'))['192.168.10.254']).toEqual(['172.20.1.1/32']);
     expect(lines(run(moved, 'n3'))['192.168.10.254']).toEqual(['172.20.1.1/32', '172.20.1.2/32 bw=2000']);
   });
@@ -97,7 +97,7 @@ advertisements:
 `);
   const nodes = [node('a1', { rack: 'a', edge: 'yes' }), node('b1', { rack: 'b' })];
   const snapshot: Snapshot = {
-    services: [svc('pub', { ingressIPs: ['172.20.1.7'] }), svc('int', { ingressIPs: ['10.50.0.11'] })], slices: [], nodes,
+    services: [svc('pub', { ingressIPs: ['172.20.1.7'] }), svc('int', { ingressIPs: ['10.50.0.11'] })], slices: [slice('pub', { b1: 1 }), slice('int', { b1: 1 })], nodes,
   };
 
   it('peers are chosen by node selectors', () => {
@@ -145,7 +145,7 @@ describe('sharing, externalIPs, dual stack', () => {
   });
 
   it('a dual-stack Service is announced as a /32 and a /128', () => {
-    const s: Snapshot = { services: [svc('ds', { ipFamilies: ['IPv4', 'IPv6'], dualStack: true, ingressIPs: ['172.20.1.9', 'fd00:172:20::9'] })], slices: [], nodes: NODES };
+    const s: Snapshot = { services: [svc('ds', { ipFamilies: ['IPv4', 'IPv6'], dualStack: true, ingressIPs: ['172.20.1.9', 'fd00:172:20::9'] })], slices: [slice('ds', { n3: 1 })], nodes: NODES };
     expect(lines(run(s, 'n1'))['192.168.10.254']).toEqual(['172.20.1.9/32', 'fd00:172:20::9/128']);
   });
 });

@@ -41,9 +41,9 @@ describe('vipgate format: peers[].bfd', () => {
 
   it('has the router neighbor bfd limits and refuses unknown keys', () => {
     expect(issues(own(', bfd: { minRx: 5, multiplier: 0, auth: { type: md5, password: x } }'))).toEqual([
-      'peers[0].bfd.minRx: Too small: expected number to be >=10',
-      'peers[0].bfd.multiplier: Too small: expected number to be >=1',
-      'peers[0].bfd.auth.type: Invalid option: expected one of "keyed-sha1"|"meticulous-keyed-sha1"',
+      'peers[0].bfd.minRx: must be at least 10, not 5',
+      'peers[0].bfd.multiplier: must be at least 1, not 0',
+      'peers[0].bfd.auth.type: must be one of "keyed-sha1", "meticulous-keyed-sha1", not "md5"',
     ]);
     expect(issues(own(', bfd: { interval: 100 }'))).toEqual(['peers[0].bfd.interval: unknown field']);
   });
@@ -55,8 +55,8 @@ describe('session socket: ebgpMultihop', () => {
     expect(parseAgentConfig(own(', ebgpMultihop: 3')).peers[0]!.ebgpMultihop).toBe(3);
     expect(parseAgentConfig(own(', ebgpMultihop: false')).peers[0]!.ebgpMultihop).toBeUndefined();
     expect(parseAgentConfig(own('')).peers[0]!.ebgpMultihop).toBeUndefined();
-    expect(issues(own(', ebgpMultihop: 0'))).toEqual(['peers[0].ebgpMultihop: Too small: expected number to be >=1']);
-    expect(issues(own(', ebgpMultihop: yes'))).toEqual(['peers[0].ebgpMultihop: must be true, false or a hop count 1..255']);
+    expect(issues(own(', ebgpMultihop: 0'))).toEqual(['peers[0].ebgpMultihop: must be at least 1, not 0']);
+    expect(issues(own(', ebgpMultihop: yes'))).toEqual(['peers[0].ebgpMultihop: must be true, false or a hop count 1..255, not "yes"']);
   });
 
   it('MetalLB: BGPPeer ebgpMultiHop and the legacy ebgp-multihop', () => {
@@ -81,9 +81,9 @@ describe('vipgate format: stop settings', () => {
     const c = parseAgentConfig(own('', 'gracefulShutdown: { drainSeconds: 2 }\ngracefulRestart: { enabled: false, restartTime: 30, stateDir: /var/lib/vg }\nshutdown: graceful-restart'));
     expect([c.gracefulShutdown.drainSeconds, c.gracefulRestart, c.shutdown]).toEqual([2, { enabled: false, restartTime: 30, stateDir: '/var/lib/vg' }, 'graceful-restart']);
     expect(issues(own('', 'gracefulShutdown: { drainSeconds: 26 }\ngracefulRestart: { restartTime: 4096 }\nshutdown: reboot'))).toEqual([
-      'gracefulShutdown.drainSeconds: Too big: expected number to be <=25',
-      'gracefulRestart.restartTime: Too big: expected number to be <=4095',
-      'shutdown: Invalid option: expected one of "graceful-shutdown"|"graceful-restart"|"auto"',
+      'gracefulShutdown.drainSeconds: must be at most 25, not 26',
+      'gracefulRestart.restartTime: must be at most 4095, not 4096',
+      'shutdown: must be one of "graceful-shutdown", "graceful-restart", "auto", not "reboot"',
     ]);
   });
 
@@ -141,22 +141,21 @@ describe('MetalLB BFDProfile', () => {
     expect(parseAgentConfig(CRDS('{}', '')).peers[0]!.bfd).toBeUndefined();
   });
 
-  it('warns about echo mode, passive mode and minimumTtl, which it cannot apply', () => {
+  it('passive mode is the passive role; echo mode and a single-hop minimumTtl are warned about, each by its field', () => {
     const c = parseAgentConfig(CRDS('{ echoMode: true, echoInterval: 50, passiveMode: true, minimumTtl: 254 }'));
-    expect(c.peers[0]!.bfd).toEqual({ minRx: 300, minTx: 300, multiplier: 3 });
+    expect(c.peers[0]!.bfd).toEqual({ minRx: 300, minTx: 300, multiplier: 3, passive: true });
     expect(c.warnings).toEqual([
-      'BFDProfile/fast: echo mode is not supported, BFD runs in asynchronous mode only',
-      'BFDProfile/fast: passive mode is not supported, the agent sends BFD packets from the start',
-      'BFDProfile/fast: minimumTtl is ignored, single-hop BFD accepts TTL 255 only (RFC 5881 5)',
+      'BFDProfile/fast.spec.echoMode: echo mode is not supported, BFD runs in asynchronous mode only',
+      'BFDProfile/fast.spec.minimumTtl: ignored on a single-hop session: it accepts TTL 255 only (RFC 5881 5)',
     ]);
-    expect(parseAgentConfig(CRDS('{ echoInterval: 50 }')).warnings).toEqual(['BFDProfile/fast: echoInterval is ignored (no echo mode)']);
+    expect(parseAgentConfig(CRDS('{ echoInterval: 50 }')).warnings).toEqual(['BFDProfile/fast.spec.echoInterval: ignored (no echo mode)']);
   });
 
   it('names a missing profile and out-of-range fields', () => {
     expect(issues(CRDS('{}', ', bfdProfile: slow'))).toEqual(['BGPPeer/router.spec.bfdProfile: no BFDProfile named "slow"']);
     expect(issues(CRDS('{ receiveInterval: 5, detectMultiplier: 1 }'))).toEqual([
-      'BFDProfile/fast.spec.receiveInterval: Too small: expected number to be >=10',
-      'BFDProfile/fast.spec.detectMultiplier: Too small: expected number to be >=2',
+      'BFDProfile/fast.spec.receiveInterval: must be at least 10, not 5',
+      'BFDProfile/fast.spec.detectMultiplier: must be at least 2, not 1',
       'BGPPeer/router.spec.bfdProfile: no BFDProfile named "fast"',
     ]);
   });
@@ -175,7 +174,7 @@ ${profiles}`;
     const c = parseAgentConfig(LEGACY('- { name: fast, receive-interval: 100, transmit-interval: 100, detect-multiplier: 3, echo-mode: true }'));
     expect(c.format).toBe('metallb-configmap');
     expect(c.peers[0]!.bfd).toEqual({ minRx: 100, minTx: 100, multiplier: 3 });
-    expect(c.warnings).toEqual(['bfd-profiles[0]: echo mode is not supported, BFD runs in asynchronous mode only']);
+    expect(c.warnings).toEqual(['bfd-profiles[0].echo-mode: echo mode is not supported, BFD runs in asynchronous mode only']);
     expect(c.gracefulRestart.enabled).toBe(true);
   });
 

@@ -14,14 +14,15 @@ import { systemClock } from '../../../src/lib/clock.js';
 import { silentLogger } from '../../../src/lib/log.js';
 import { vipgateVersion } from '../../../src/lib/version.js';
 import { metricTypes, promtoolFindings } from '../../helpers/promtool.js';
-import { config, node, svc } from './build.js';
+import { config, node, svc, slice } from './build.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
 
 const SNAPSHOT: Snapshot = {
   services: [svc('web', { requestedIPs: ['172.20.1.1'] }), svc('api'), svc('big', { requestedIPs: ['10.9.9.9'] })],
-  slices: [], nodes: [node('n1')],
+  // Cluster Services are announced while they have a ready endpoint somewhere
+  slices: [slice('web', { n1: 1 }), slice('api', { n1: 1 })], nodes: [node('n1')],
 };
 
 const source = (s: Snapshot): Source => ({ kind: 'file', start: (cb) => { cb(s); return Promise.resolve(); }, stop: () => Promise.resolve() });

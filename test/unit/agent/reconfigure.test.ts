@@ -64,10 +64,12 @@ describe('peerChanges', () => {
     const peers = yaml(`
   - { name: a, address: 127.0.0.11, port: 9, asn: 64513 }`).peers;
     const own = configFromMetallbObjects([
-      { apiVersion: 'metallb.io/v1beta2', kind: 'BGPPeer', metadata: { name: 'own' }, spec: { myASN: 64512, peerASN: 64513, peerAddress: '127.0.0.12', routerID: '10.9.9.9' } },
+      { apiVersion: 'metallb.io/v1beta2', kind: 'BGPPeer', metadata: { name: 'own' }, spec: { myASN: 64512, peerASN: 64513, peerAddress: '127.0.0.12', routerID: '10.9.9.9', enableGracefulRestart: true } },
+      { apiVersion: 'metallb.io/v1beta2', kind: 'BGPPeer', metadata: { name: 'nogr' }, spec: { myASN: 64512, peerASN: 64513, peerAddress: '127.0.0.13', routerID: '10.9.9.9' } },
     ], parseAgentSettings(''), 't').peers;
     const all = [...peers, ...own];
-    expect(peerChanges(all, ID, all, { ...ID, routerId: '10.0.0.2' })).toMatchObject({ reset: ['a'], unchanged: ['own'] });
+    expect(peerChanges(all, ID, all, { ...ID, routerId: '10.0.0.2' })).toMatchObject({ reset: ['a'], unchanged: ['own', 'nogr'] });
+    // a MetalLB peer without enableGracefulRestart sends no graceful restart capability: its OPEN does not change
     expect(peerChanges(all, ID, all, { ...ID, gracefulRestart: { restartTime: 60 } }).reset).toEqual(['a', 'own']);
     expect(peerChanges(all, ID, all, { routerId: ID.routerId }).reset).toEqual(['a', 'own']);
     // the Restart State bit is not a session parameter: a reload does not reset for it
@@ -131,7 +133,7 @@ describe('Agent.reconfigure', () => {
       svc('db', { pool: 'extra' }),
       svc('local', { requestedIPs: ['172.20.1.3'], externalTrafficPolicy: 'Local', externalIPs: ['198.51.100.7'] }),
     ],
-    slices: [slice('local', { n1: 2 })],
+    slices: [slice('local', { n1: 2 }), slice('web', { n2: 1 }), slice('db', { n2: 1 })],
     nodes: [node('n1')],
   };
   const source: Source = { kind: 'file', start: (on) => { on(snapshot); return Promise.resolve(); }, stop: () => Promise.resolve() };

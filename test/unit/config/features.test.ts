@@ -13,7 +13,7 @@ import { configWarnings } from '../../../src/config/warnings.js';
 import { featureOn } from '../../../src/config/features.js';
 import { parseAgentConfig } from '../../../src/agent/config/load.js';
 import { runRouter } from '../../../src/router/main.js';
-import { checkAgentConfig } from '../../../src/agent/main.js';
+import { runCheck } from '../../../src/agent/check.js';
 
 const HEAD = 'asn: 64513\nrouterId: 10.0.0.254\n';
 const router = (body: string) => parseRouterConfig(`${HEAD}${body}`);
@@ -139,10 +139,10 @@ linkBandwidth: { enabled: false, mbpsPerEndpoint: 100 }
 metrics: {}
 `);
     let text = '';
-    expect(await checkAgentConfig(file, (s) => { text += s; })).toBe(0);
+    expect(await runCheck({ config: file }, (s) => { text += s; }, () => undefined)).toBe(0);
     expect(text.split('\n')).toEqual([
-      `${file}: configuration is valid (vipgate, 2 peers, 1 pools)`,
-      'warning: peers[1].bfd: multiplier does nothing: BFD is off (enabled: false)',
+      `${file}: configuration is valid (vipgate: 1 pool, 2 peers, 1 advertisement; 0 errors, 1 warning)`,
+      '  warning peers[1].bfd: multiplier does nothing: BFD is off (enabled: false)',
       'Peer            Address         AS     BFD (rx/tx)    Other',
       'router          192.168.10.254  64513  100/100 ms x3  -',
       '192.168.10.253  192.168.10.253  64513  off            md5',
@@ -154,6 +154,6 @@ metrics: {}
       '',
     ]);
     writeFileSync(file, `${AGENT}peers: [{ address: 10.0.0.1, asn: 64513, bfd: { minRx: 1 } }]\n`);
-    expect(await checkAgentConfig(file, () => undefined)).toBe(3);
+    expect(await runCheck({ config: file }, () => undefined, () => undefined)).toBe(3);
   });
 });

@@ -43,7 +43,7 @@ web: { address: "::", port: 80, adminToken: "0123456789abcdef" }
 
   it('name the field of every mistake', () => {
     expect(problems(`${HEAD}telemetry: { url: "http://x" }\nweb: { port: 70000, adminToken: short, color: red }\nstore: { flushMs: 1 }\n`)).toEqual([
-      'telemetry.url: must be mqtt://host[:port] or mqtts://host[:port]',
+      'telemetry.url: must be mqtt://host[:port] or mqtts://host[:port], not "http://x"',
       expect.stringMatching(/^store\.flushMs: /),
       expect.stringMatching(/^web\.port: /),
       expect.stringMatching(/^web\.adminToken: /),
