@@ -30,6 +30,7 @@ import { Allocator, type ReconcileResult } from './ipam/allocator.js';
 import { serviceKey, type ServiceInfo, type Snapshot } from './model.js';
 import type { Source } from './source/source.js';
 import { restartOnlyChanges, type PeerChanges, type SessionIdentity } from './reconfigure.js';
+import { ingressIpMode } from './ipvs/coexistence.js';
 
 export interface AgentOptions {
   readonly node: string;
@@ -43,6 +44,13 @@ export interface AgentOptions {
   readonly restarting?: boolean;
   /** BFD packets' way out and in (tests); default UDP 3784 with TTL 255 on a BFD thread. */
   readonly bfdTransport?: TransportFactory;
+  /**
+   * IPVS beside kube-proxy (src/agent/ipvs/coexistence.ts): whether this node's IPVS serves Service IPs now.
+   * The IPAM leader writes ipMode Proxy only while it is true, and ingress IPs whose status says Proxy are
+   * announced only while it is true (kube-proxy leaves those IPs alone, so nothing else would serve them here).
+   * Undefined: no IPVS (ipMode VIP, every IP announced).
+   */
+  readonly ipvsServing?: () => boolean;
 }
 
 export type StopMode = Exclude<ShutdownMode, 'auto'>;
@@ -137,7 +145,10 @@ export class Agent {
   }
 
   private ipsOf(): (s: ServiceInfo) => readonly string[] {
-    if (this.o.source.kind === 'kubernetes') return (s) => s.ingressIPs;
+    if (this.o.source.kind === 'kubernetes') {
+      const serving = this.o.ipvsServing?.() ?? true;
+      return serving ? (s) => s.ingressIPs : (s) => s.ingressIPs.filter((ip) => s.ingressIpModes?.[ip] !== 'Proxy');
+    }
     const a = this.ipam?.assignments;
     return (s) => a?.get(serviceKey(s))?.ips ?? [];
   }
@@ -162,6 +173,9 @@ export class Agent {
     return { ...changes, restartOnly };
   }
 
+  /** Recompute assignments, status and announcements now (IPVS started or stopped serving). */
+  refresh(): void { this.recompute(); }
+
   private recompute(identity?: SessionIdentity): PeerChanges | undefined {
     const s = this.snapshot;
     if (!s) return undefined;
@@ -182,20 +196,26 @@ export class Agent {
     return changes;
   }
 
-  /** The leader writes each assignment into status.loadBalancer.ingress where it differs. */
+  /**
+   * The leader writes each assignment into status.loadBalancer.ingress where it differs, with the ipMode
+   * of ingressIpMode() (an entry without ipMode counts as VIP, kube-proxy's reading: an API server that
+   * drops the field is not written to again and again).
+   */
   private writeStatus(s: Snapshot): void {
     const status = this.o.source.status;
     if (!status || !this.ipam) return;
+    const serving = this.o.ipvsServing?.() ?? false;
     for (const svc of s.services) {
       if (!this.allocator.wants(svc)) continue;
       const key = serviceKey(svc);
       const ips = this.ipam.assignments.get(key)?.ips ?? [];
-      if (sameIps(ips, svc.ingressIPs)) { this.writing.delete(key); continue; }
-      const tag = ips.join(',');
+      const mode = ingressIpMode(svc, serving);
+      if (sameIps(ips, svc.ingressIPs) && ips.every((ip) => (svc.ingressIpModes?.[ip] ?? 'VIP') === mode)) { this.writing.delete(key); continue; }
+      const tag = `${ips.join(',')} ${mode}`;
       if (this.writing.get(key) === tag) continue;
       this.writing.set(key, tag);
-      status.writeIngress(svc.namespace, svc.name, ips).then(
-        () => this.o.log.info({ service: key, ips }, 'status.loadBalancer.ingress written'),
+      status.writeIngress(svc.namespace, svc.name, ips, mode).then(
+        () => this.o.log.info({ service: key, ips, ipMode: mode }, 'status.loadBalancer.ingress written'),
         (e: unknown) => { this.writing.delete(key); this.o.log.warn({ service: key, err: (e as Error).message }, 'cannot write the Service status'); },
       );
     }

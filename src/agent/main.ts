@@ -14,9 +14,11 @@
  *   vipgate's format other than asn, routerId, peers, pools and advertisements: gracefulShutdown,
  *   gracefulRestart, shutdown, externalIPs, linkBandwidth, leaderElection, loadBalancerClass, ipvs,
  *   telemetry, metrics); without it they take their defaults. It is watched and read on SIGHUP too.
- * A new configuration with problems changes nothing; each problem is logged with its field. Changes of
- * `ipvs`, `telemetry`, `metrics`, `leaderElection` and `gracefulRestart.stateDir` are logged and apply at
- * the next start. With `metrics`, Prometheus metrics on their own listener (./metrics.ts, loaded only then). SIGTERM or SIGINT stops gracefully (Agent.shutdown):
+ * A new configuration with problems changes nothing; each problem is logged with its field. `ipvs.enabled`
+ * applies live (./ipvs/control.ts: turned off, the agent undoes what it recorded); changes of the other
+ * `ipvs` settings, `telemetry`, `metrics`, `leaderElection` and `gracefulRestart.stateDir` are logged and
+ * apply at the next start. IPVS that cannot start (no ip_vs, no permission) is reported, never fatal. With
+ * `metrics`, Prometheus metrics on their own listener (./metrics.ts, loaded only then). SIGTERM or SIGINT stops gracefully (Agent.shutdown):
  * `shutdown: graceful-shutdown` drains (RFC 8326: GRACEFUL_SHUTDOWN, `gracefulShutdown.drainSeconds`,
  * withdraw, Cease/Administrative Shutdown with a message), `graceful-restart` closes the sessions without
  * NOTIFICATION so the routers keep our routes as stale (RFC 4724) and leaves a marker in
@@ -32,7 +34,8 @@ import { systemClock } from '../lib/clock.js';
 import { createLogger, type Logger } from '../lib/log.js';
 import { armStopDeadline, STOP_GRACE_SECONDS } from '../lib/stop-deadline.js';
 import { AgentTelemetry } from '../telemetry/agent-publisher.js';
-import { startIpvsDataplane, type IpvsDataplane } from './ipvs/dataplane.js';
+import { IpvsControl } from './ipvs/control.js';
+import type { IpvsStatsSource } from './metrics.js';
 import { agentStatusSource } from './telemetry.js';
 import { ConfigError } from '../config/error.js';
 import { ControlServer } from '../control/server.js';
@@ -105,7 +108,7 @@ export async function makeConfigFeed(a: AgentArgs, log: Logger): Promise<ConfigF
 }
 
 /** MQTT telemetry when configured; a broker problem is logged and never stops the agent. */
-function startTelemetry(cfg: AgentConfig, agent: Agent, node: string, log: Logger): AgentTelemetry | undefined {
+function startTelemetry(cfg: AgentConfig, agent: Agent, node: string, log: Logger, ipvs: IpvsControl): AgentTelemetry | undefined {
   const t = cfg.telemetry;
   if (!t) return undefined;
   try {
@@ -116,7 +119,7 @@ function startTelemetry(cfg: AgentConfig, agent: Agent, node: string, log: Logge
     const telemetry = new AgentTelemetry({
       ...rest, node, ...(username !== undefined ? { username } : {}), ...(password !== undefined ? { password } : {}),
       ...(tls ? { tls: { ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert ? { cert: tls.cert } : {}), ...(tls.key ? { key: tls.key } : {}), rejectUnauthorized: tls.rejectUnauthorized } } : {}),
-    }, agentStatusSource(agent, node), systemClock, log.child({ module: 'mqtt' }));
+    }, agentStatusSource(agent, node, () => ipvs.summary()), systemClock, log.child({ module: 'mqtt' }));
     telemetry.start();
     return telemetry;
   } catch (e) {
@@ -126,7 +129,7 @@ function startTelemetry(cfg: AgentConfig, agent: Agent, node: string, log: Logge
 }
 
 /** Prometheus metrics when configured; prom-client and the collectors load only then. A listener that cannot bind is logged. */
-async function startMetrics(cfg: AgentConfig, agent: Agent, ipvs: IpvsDataplane | undefined, log: Logger): Promise<{ close(): Promise<void> } | undefined> {
+async function startMetrics(cfg: AgentConfig, agent: Agent, ipvs: IpvsStatsSource | undefined, log: Logger): Promise<{ close(): Promise<void> } | undefined> {
   if (!cfg.metrics) return undefined;
   try {
     const { startAgentMetrics } = await import('./metrics.js');
@@ -186,32 +189,24 @@ export async function runAgent(a: AgentArgs): Promise<number> {
   const gr = cfg.gracefulRestart;
   const restarting = gr.enabled && takeRestartMarker(gr.stateDir, Date.now());
   if (restarting) log.info({ stateDir: gr.stateDir }, 'restarted after a graceful restart: Restart State bit set');
-  let ipvs: IpvsDataplane | undefined;
-  if (cfg.ipvs) {
-    try {
-      ipvs = await startIpvsDataplane({
-        log: log.child({ part: 'ipvs' }), node, interface: cfg.ipvs.interface, strictArp: cfg.ipvs.strictArp, externalIPs: cfg.externalIPs.enabled,
-        ...(cfg.loadBalancerClass ? { loadBalancerClass: cfg.loadBalancerClass } : {}),
-      });
-    } catch (e) {
-      process.stderr.write(`vipgate agent: IPVS: ${(e as Error).message}\n`);
-      await feed.close();
-      return 1;
-    }
-  }
+  const ipvs = new IpvsControl({
+    log: log.child({ part: 'ipvs' }), node, source: source.kind, onServingChanged: () => agent.refresh(),
+    ...(source.apiServerVersion ? { apiServerVersion: () => source.apiServerVersion?.() } : {}),
+  });
   const agent: Agent = new Agent({
-    node, config: cfg, source, clock: systemClock, log, restarting,
+    node, config: cfg, source, clock: systemClock, log, restarting, ipvsServing: () => ipvs.serving,
     // the file source's addresses come from this agent's own IPAM; Kubernetes' from the Services' status
-    onApplied: () => { if (agent.current) ipvs?.apply(agent.current, source.kind === 'file' ? agent.assignments : undefined); },
+    onApplied: () => { if (agent.current) ipvs.apply(agent.current, source.kind === 'file' ? agent.assignments : undefined); },
   });
   const control = new ControlServer(a.socket ?? DEFAULT_AGENT_SOCKET);
-  registerAgentViews(control, agent, node);
-  control.handle('show agent ipvs', async () => (ipvs ? { enabled: true, ...(await ipvs.stats()) } : { enabled: false }));
+  registerAgentViews(control, agent, node, () => ipvs.summary());
+  control.handle('show agent ipvs', () => ipvs.view());
+  await ipvs.configure(cfg, true);
   await control.listen();
   await agent.start();
   log.info({ node, source: a.source, format: cfg.format, peers: cfg.peers.length, pools: cfg.pools.length }, 'vipgate agent started');
-  const telemetry = startTelemetry(cfg, agent, node, log);
-  const metrics = await startMetrics(cfg, agent, ipvs, log);
+  const telemetry = startTelemetry(cfg, agent, node, log, ipvs);
+  const metrics = await startMetrics(cfg, agent, cfg.ipvs?.enabled ? ipvs : undefined, log);
   // Events, annotations, ServiceBGPStatus and ConfigurationState: the Kubernetes source only
   let state: { stop(): void } | undefined;
   if (cfg.kubernetesState.enabled && 'kc' in source) {
@@ -223,7 +218,7 @@ export async function runAgent(a: AgentArgs): Promise<number> {
       state = reporter;
     }
   }
-  feed.watch((next) => agent.reconfigure(next));
+  feed.watch((next) => { agent.reconfigure(next); void ipvs.configure(next); });
   process.on('SIGHUP', () => { log.info('SIGHUP: reading the configuration again'); void feed.reload(); });
   const skipDrain = new AbortController();
   await new Promise<void>((resolve) => {
@@ -259,7 +254,8 @@ export async function runAgent(a: AgentArgs): Promise<number> {
   state?.stop();
   await telemetry?.stop();
   await metrics?.close();
-  await ipvs?.close();
+  // a node being deleted takes its IPVS state with it; any other stop leaves it for the next agent to adopt
+  await ipvs.stop(agent.current?.nodes.find((n) => n.name === node)?.deleting === true);
   await control.close();
   return 0;
 }

@@ -8,7 +8,7 @@
  * - the agent: first sync done, IPAM leader;
  * - IPAM (the agent that assigns: every agent with a file source, the leader with Kubernetes): addresses
  *   per pool, assigned per pool, Services waiting for an address;
- * - IPVS (with `ipvs`): virtual services wanted, Services the kernel refused, reconciles, and per real
+ * - IPVS (with `ipvs`): serving or not, virtual services wanted, Services the kernel refused, reconciles, and per real
  *   server of each virtual service its weight, active and inactive connections and the kernel's
  *   connection, packet and byte counters (node_exporter's ipvs collector has the same figures).
  */
@@ -19,7 +19,10 @@ import { processRegistry, sampled, type Sample } from '../metrics/registry.js';
 import { bfdMetrics, perPeer, sessionMetrics } from '../metrics/sessions.js';
 import type { Agent } from './agent.js';
 import type { PoolConfig } from './config/model.js';
-import type { IpvsDataplane } from './ipvs/dataplane.js';
+import type { IpvsDataplaneStats } from './ipvs/dataplane.js';
+
+/** What the IPVS series read: the data plane's figures, undefined while IPVS is off (0, no real servers). */
+export interface IpvsStatsSource { stats(): Promise<IpvsDataplaneStats | undefined> }
 
 /** How many addresses a pool holds (its ranges are inclusive). */
 export function poolSize(p: PoolConfig): number {
@@ -61,18 +64,20 @@ function agentSeries(registry: Registry, agent: Agent): void {
 
 type Backend = 'service' | 'backend';
 
-function ipvsSeries(registry: Registry, ipvs: IpvsDataplane): void {
+function ipvsSeries(registry: Registry, ipvs: IpvsStatsSource): void {
   // one kernel dump per scrape, shared by the series below
-  let pending: ReturnType<IpvsDataplane['stats']> | undefined;
+  let pending: ReturnType<IpvsStatsSource['stats']> | undefined;
   const stats = () => (pending ??= ipvs.stats().finally(() => setImmediate(() => { pending = undefined; })));
-  sampled(registry, 'gauge', { name: 'vipgate_ipvs_virtual_services', help: 'IPVS virtual services wanted on this node', read: async () => [[{}, (await stats()).desired]] });
-  sampled(registry, 'gauge', { name: 'vipgate_ipvs_service_errors', help: 'Services the kernel refused to program at the last reconcile', read: async () => [[{}, (await stats()).errors.length]] });
-  sampled(registry, 'gauge', { name: 'vipgate_ipvs_reconcile_failing', help: '1 while reconciling with the kernel fails as a whole (retried)', read: async () => [[{}, (await stats()).failure === undefined ? 0 : 1]] });
-  sampled(registry, 'counter', { name: 'vipgate_ipvs_reconciles_total', help: 'Reconciles of IPVS with the desired virtual services (resyncs included)', read: async () => [[{}, (await stats()).reconciles]] });
-  const perBackend = (kind: 'gauge' | 'counter', name: string, help: string, pick: (d: Awaited<ReturnType<IpvsDataplane['stats']>>['services'][number]['destinations'][number]) => number) =>
+  const one = (f: (s: IpvsDataplaneStats) => number) => async (): Promise<Sample<never>[]> => { const s = await stats(); return s ? [[{}, f(s)]] : []; };
+  sampled(registry, 'gauge', { name: 'vipgate_ipvs_serving', help: '1 while this node\'s IPVS serves its Service IPs (0: starting, refused or failed; show agent ipvs says why)', read: one((s) => (s.state === 'serving' ? 1 : 0)) });
+  sampled(registry, 'gauge', { name: 'vipgate_ipvs_virtual_services', help: 'IPVS virtual services wanted on this node', read: one((s) => s.desired) });
+  sampled(registry, 'gauge', { name: 'vipgate_ipvs_service_errors', help: 'Services the kernel refused to program at the last reconcile', read: one((s) => s.errors.length) });
+  sampled(registry, 'gauge', { name: 'vipgate_ipvs_reconcile_failing', help: '1 while reconciling with the kernel fails as a whole (retried)', read: one((s) => (s.failure === undefined ? 0 : 1)) });
+  sampled(registry, 'counter', { name: 'vipgate_ipvs_reconciles_total', help: 'Reconciles of IPVS with the desired virtual services (resyncs included)', read: one((s) => s.reconciles) });
+  const perBackend = (kind: 'gauge' | 'counter', name: string, help: string, pick: (d: IpvsDataplaneStats['services'][number]['destinations'][number]) => number) =>
     sampled(registry, kind, {
       name, help, labelNames: ['service', 'backend'],
-      read: async () => (await stats()).services.flatMap((s) => s.destinations.map((d): Sample<Backend> => [{ service: s.service, backend: `${d.address}:${d.port}` }, pick(d)])),
+      read: async () => ((await stats())?.services ?? []).flatMap((s) => s.destinations.map((d): Sample<Backend> => [{ service: s.service, backend: `${d.address}:${d.port}` }, pick(d)])),
     });
   perBackend('gauge', 'vipgate_ipvs_backend_weight', 'Weight of the real server in its virtual service', (d) => d.weight);
   perBackend('gauge', 'vipgate_ipvs_backend_connections_active', 'Active connections to the real server', (d) => d.activeConns);
@@ -85,7 +90,7 @@ function ipvsSeries(registry: Registry, ipvs: IpvsDataplane): void {
 }
 
 /** The agent's registry: the process, the agent and, when it programs IPVS, the data plane. */
-export function agentMetrics(agent: Agent, ipvs: IpvsDataplane | undefined): Registry {
+export function agentMetrics(agent: Agent, ipvs: IpvsStatsSource | undefined): Registry {
   const registry = processRegistry('agent');
   agentSeries(registry, agent);
   if (ipvs) ipvsSeries(registry, ipvs);
@@ -93,6 +98,6 @@ export function agentMetrics(agent: Agent, ipvs: IpvsDataplane | undefined): Reg
 }
 
 /** Serve agentMetrics() on `address:port`. */
-export function startAgentMetrics(agent: Agent, ipvs: IpvsDataplane | undefined, at: { readonly address: string; readonly port: number }): Promise<MetricsListener> {
+export function startAgentMetrics(agent: Agent, ipvs: IpvsStatsSource | undefined, at: { readonly address: string; readonly port: number }): Promise<MetricsListener> {
   return serveMetrics(agentMetrics(agent, ipvs), at.address, at.port);
 }

@@ -55,6 +55,10 @@ export interface ServiceInfo {
   readonly externalIPs: readonly string[];
   /** status.loadBalancer.ingress[].ip: what the IPAM leader assigned. */
   readonly ingressIPs: readonly string[];
+  /** status.loadBalancer.ingress[].ipMode by IP, for the entries that have one (KEP-1860: VIP or Proxy). */
+  readonly ingressIpModes?: Readonly<Record<string, string>>;
+  /** spec.loadBalancerSourceRanges: only these client CIDRs may reach the LoadBalancer IPs. */
+  readonly sourceRanges?: readonly string[];
   /** spec.loadBalancerClass; a Service with another class is not ours. */
   readonly loadBalancerClass?: string;
   /** The Service's vipgate.io/ annotations (others are not kept), e.g. vipgate.io/ipvs-scheduler. */

@@ -73,10 +73,10 @@ export function peerChanges(current: readonly PeerConfig[], currentId: SessionId
 export function restartOnlyChanges(prev: AgentConfig, next: AgentConfig): string[] {
   const differs = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) !== JSON.stringify(b ?? null);
   const out: string[] = [];
-  if (differs(prev.ipvs, next.ipvs)) out.push('ipvs');
-  // the IPVS data plane takes these two at its start
-  if (next.ipvs && prev.loadBalancerClass !== next.loadBalancerClass) out.push('loadBalancerClass (for IPVS)');
-  if (next.ipvs && prev.externalIPs.enabled !== next.externalIPs.enabled) out.push('externalIPs.enabled (for IPVS)');
+  // ipvs.enabled applies live (the data plane starts, or undoes what it recorded); the rest at its start
+  if (prev.ipvs?.enabled && next.ipvs?.enabled && differs(prev.ipvs, next.ipvs)) out.push('ipvs');
+  if (next.ipvs?.enabled && prev.loadBalancerClass !== next.loadBalancerClass) out.push('loadBalancerClass (for IPVS)');
+  if (next.ipvs?.enabled && prev.externalIPs.enabled !== next.externalIPs.enabled) out.push('externalIPs.enabled (for IPVS)');
   if (differs(prev.telemetry, next.telemetry)) out.push('telemetry');
   if (differs(prev.metrics, next.metrics)) out.push('metrics');
   if (differs(prev.leaderElection, next.leaderElection)) out.push('leaderElection');

@@ -8,6 +8,7 @@ import { vipgateVersion } from '../lib/version.js';
 import type { BfdSessionView } from '../bfd/manager.js';
 import type { ControlServer } from '../control/server.js';
 import type { Agent } from './agent.js';
+import type { IpvsSummary } from './ipvs/control.js';
 
 export interface AgentSummary {
   readonly node: string;
@@ -20,6 +21,8 @@ export interface AgentSummary {
   readonly peers: readonly AgentPeerView[];
   readonly assignments: Readonly<Record<string, readonly string[]>>;
   readonly failures: Readonly<Record<string, string>>;
+  /** The IPVS data plane's state and, when refused or failed, why (`show agent ipvs` has the rest). */
+  readonly ipvs?: IpvsSummary;
 }
 
 export interface AgentPeerView {
@@ -45,7 +48,7 @@ export interface AgentRouteView {
   readonly services: readonly string[];
 }
 
-export function agentSummary(agent: Agent, node: string, bfd: readonly BfdSessionView[] = []): AgentSummary {
+export function agentSummary(agent: Agent, node: string, bfd: readonly BfdSessionView[] = [], ipvs?: IpvsSummary): AgentSummary {
   const desired = agent.announcer.desired();
   const bfdOf = new Map(bfd.map((b) => [b.peer, b]));
   return {
@@ -61,6 +64,7 @@ export function agentSummary(agent: Agent, node: string, bfd: readonly BfdSessio
     }),
     assignments: Object.fromEntries([...(agent.assignments?.assignments ?? [])].map(([k, a]) => [k, a.ips])),
     failures: Object.fromEntries(agent.assignments?.failures ?? []),
+    ...(ipvs ? { ipvs } : {}),
   };
 }
 
@@ -73,7 +77,7 @@ export function agentRoutes(agent: Agent): AgentRouteView[] {
   })));
 }
 
-export function registerAgentViews(control: ControlServer, agent: Agent, node: string): void {
-  control.handle('show agent', async () => agentSummary(agent, node, await agent.bfdViews()));
+export function registerAgentViews(control: ControlServer, agent: Agent, node: string, ipvs?: () => IpvsSummary): void {
+  control.handle('show agent', async () => agentSummary(agent, node, await agent.bfdViews(), ipvs?.()));
   control.handle('show agent routes', () => agentRoutes(agent));
 }

@@ -29,6 +29,8 @@ const USAGE = `usage:
                 [--node NAME] [--socket PATH] [--log-level LEVEL]          (the config is re-read on change and on SIGHUP)
   vipgate agent --check (--config FILE | --metallb-objects FILE[,FILE...] [--config SETTINGS])
                 [--source file:PATH [--node NAME]]     (validate: every error and warning; with a source, what is announced)
+  vipgate agent cleanup [--config FILE] [--state-file FILE] [--interface NAME] [--proc-sys DIR]
+                (undo this node's IPVS state the agent recorded: virtual services, addresses, nft table, sysctls)
   vipgate show bgp summary [--json] [--socket PATH]
   vipgate show ip bgp [PREFIX] [--json] [--socket PATH]
   vipgate show bgp ipv4|ipv6 [PREFIX] [--json] [--socket PATH]
@@ -119,6 +121,14 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
         }, out);
       }
       case 'agent': {
+        if (rest[0] === 'cleanup') {
+          const p = parseArgs(rest.slice(1), ['config', 'state-file', 'interface', 'proc-sys'], []);
+          if (p.words.length > 0) throw new UsageError(`agent cleanup takes no arguments: ${p.words.join(' ')}`);
+          const { runAgentCleanup } = await import('../agent/cleanup.js');
+          return await runAgentCleanup({
+            config: stringFlag(p, 'config'), stateFile: stringFlag(p, 'state-file'), interface: stringFlag(p, 'interface'), procSys: stringFlag(p, 'proc-sys'),
+          }, out);
+        }
         const p = parseArgs(rest, ['source', 'config', 'metallb-namespace', 'metallb-objects', 'node', 'socket', 'log-level'], ['check']);
         const source = stringFlag(p, 'source');
         const config = stringFlag(p, 'config');

@@ -25,3 +25,12 @@ endpoints: [${nodes.map((n, i) => `{ addresses: [10.42.0.${i + 1}], conditions: 
 }
 
 export const manifests = (...docs: string[]): string => docs.join('\n---\n');
+
+/** An EndpointSlice giving Service `service` one ready endpoint on `node` (a Cluster Service without one is withdrawn). */
+export function readyEndpoint(service: string, node: string, address = '10.42.0.10'): string {
+  return `apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: ${service}-1, namespace: default, labels: { kubernetes.io/service-name: ${service} } }
+addressType: IPv4
+endpoints: [{ addresses: ["${address}"], conditions: { ready: true }, nodeName: ${node} }]`;
+}

@@ -1,7 +1,9 @@
 /**
  * The VM's initramfs, built from Debian packages: the kernel image package (vmlinuz and the ip_vs,
- * scheduler, veth, dummy and nlmon modules), busybox-static for the shell and coreutils, ipvsadm, iproute2
- * and tcpdump with the libraries their ELF headers name, and this machine's node binary with its libraries.
+ * scheduler, veth, dummy, nlmon, nf_tables/NAT and the x_tables matches kube-proxy's rules use),
+ * busybox-static for the shell and coreutils, ipvsadm, iproute2, tcpdump, nftables' nft, iptables
+ * (xtables-nft-multi as iptables, iptables-restore and iptables-save, with its dlopen'd extensions) and
+ * util-linux's setpriv, with the libraries their ELF headers name, and this machine's node binary with its libraries.
  * The base archive is cached under .cache/vm; each run appends a small archive with the code under test
  * and the script to run (the kernel unpacks concatenated archives in order).
  */
@@ -23,19 +25,30 @@ const TOOLS: Readonly<Record<string, readonly (readonly [string, string])[]>> = 
   ipvsadm: [['/sbin/ipvsadm', '/usr/sbin/ipvsadm']],
   iproute2: [['/bin/ip', '/usr/sbin/ip']],
   tcpdump: [['/usr/bin/tcpdump', '/usr/sbin/tcpdump']],
+  nftables: [['/usr/sbin/nft', '/usr/sbin/nft']],
+  // the multi-call binary picks iptables, iptables-restore or iptables-save by its name
+  iptables: ['iptables', 'iptables-restore', 'iptables-save'].map((n) => ['/usr/sbin/xtables-nft-multi', `/usr/sbin/${n}`] as const),
+  // busybox has a setpriv applet without --bounding-set: the real one comes first in PATH
+  'util-linux': [['/usr/bin/setpriv', '/usr/sbin/setpriv']],
 };
+/** Directories of plugins a tool loads with dlopen (so no DT_NEEDED names them): copied whole, with their libraries. */
+const PLUGIN_DIRS: Readonly<Record<string, readonly string[]>> = { iptables: ['/usr/lib/x86_64-linux-gnu/xtables'] };
 
 /** Kernel modules loaded at boot (with their dependencies). */
 export const MODULES = [
   'ip_vs', 'ip_vs_rr', 'ip_vs_wrr', 'ip_vs_lc', 'ip_vs_wlc', 'ip_vs_lblc', 'ip_vs_lblcr', 'ip_vs_sh', 'ip_vs_dh',
   'ip_vs_sed', 'ip_vs_nq', 'ip_vs_mh', 'ip_vs_fo', 'ip_vs_ovf', 'veth', 'dummy', 'nlmon',
+  // the agent's nft table (nat postrouting masquerade, ct original, filter prerouting)
+  'nf_tables', 'nft_ct', 'nft_nat', 'nft_masq', 'nft_chain_nat',
+  // kube-proxy's iptables rules through iptables-nft
+  'nft_compat', 'xt_comment', 'xt_tcpudp', 'xt_mark', 'xt_MASQUERADE', 'xt_statistic', 'xt_nat', 'xt_addrtype', 'xt_conntrack',
 ];
 /** libcrc32c asks the crypto API for "crc32c" when it loads; no symbol dependency names the provider. */
 const RUNTIME_DEPS = { libcrc32c: ['crc32c_generic'] };
 
 const LIB_DIR = '/lib/x86_64-linux-gnu';
 /** Bump when the image's layout changes, so cached images are rebuilt. */
-const LAYOUT_VERSION = 2;
+const LAYOUT_VERSION = 3;
 
 export interface BaseImage {
   readonly kernel: string;
@@ -97,7 +110,7 @@ export function buildBaseImage(log: (s: string) => void = () => {}): BaseImage {
   const kpkg = kernelPackage(debs);
   const release = kpkg.replace(/^linux-image-/, '');
   const { node, libs: nodeLibs } = hostNode();
-  const key = JSON.stringify({ layout: LAYOUT_VERSION, kpkg, node, nodeSize: lstatSync(node).size, modules: MODULES, tools: TOOLS, init: INIT });
+  const key = JSON.stringify({ layout: LAYOUT_VERSION, kpkg, node, nodeSize: lstatSync(node).size, modules: MODULES, tools: TOOLS, plugins: PLUGIN_DIRS, init: INIT });
   const initramfs = join(CACHE_DIR, 'base.cpio');
   const keyFile = join(CACHE_DIR, 'base.key');
   const kernel = join(stage, 'boot', `vmlinuz-${release}`);
@@ -148,6 +161,14 @@ export function buildBaseImage(log: (s: string) => void = () => {}): BaseImage {
       if (!existsSync(src)) throw new Error(`${pkg} has no ${from}`);
       file(to, readFileSync(src));
       if (pkg !== 'busybox-static') placeDeps(src);
+    }
+  }
+  for (const dirs of Object.values(PLUGIN_DIRS)) {
+    for (const d of dirs) {
+      for (const f of walk(join(stage, d))) {
+        file(`/${relative(stage, f)}`, readFileSync(f), 0o100644);
+        placeDeps(f);
+      }
     }
   }
 

@@ -14,7 +14,7 @@ export function agentCheckReport(c: AgentConfig): string {
   const node = [
     `graceful restart: ${c.gracefulRestart.enabled ? `on, ${c.gracefulRestart.restartTime} s` : 'off'}`,
     `graceful shutdown: drain ${c.gracefulShutdown.drainSeconds} s, stop: ${c.shutdown}`,
-    `ipvs: ${c.ipvs ? `on (${c.ipvs.interface})` : 'off'}`,
+    `ipvs: ${c.ipvs?.enabled ? `on (${c.ipvs.interface})` : 'off'}`,
     `telemetry: ${c.telemetry ? c.telemetry.url : 'off'}`,
     `metrics: ${c.metrics ? `http://${c.metrics.address}:${c.metrics.port}/metrics` : 'off'}`,
   ];

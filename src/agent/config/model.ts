@@ -153,9 +153,10 @@ export interface AgentConfig {
   readonly kubernetesState: { readonly enabled: boolean; readonly namespace?: string | undefined; readonly writesPerSecond: number; readonly burst: number };
   /**
    * Program this node's IPVS virtual services for the Services it announces (src/agent/ipvs/dataplane.ts,
-   * vipgate format only): the Service IPs on a dummy interface, strict ARP; undefined: off (kube-proxy does it).
+   * vipgate format only): the Service IPs on a dummy interface, strict ARP, the agent's nft table; what it
+   * changed is recorded in `stateFile`. Off (or undefined, MetalLB formats without settings): kube-proxy does it.
    */
-  readonly ipvs?: { readonly interface: string; readonly strictArp: boolean };
+  readonly ipvs?: IpvsConfig;
   /** MQTT telemetry of this node's agent (vipgate format only); undefined: off. */
   readonly telemetry?: {
     readonly url: string; readonly site: string; readonly username?: string | undefined; readonly password?: string | undefined;
@@ -166,6 +167,15 @@ export interface AgentConfig {
   readonly metrics?: { readonly address: string; readonly port: number };
   /** "path: what" of things read but not used (MetalLB features vipgate does not have, unknown fields), for the log and --check. */
   readonly warnings: readonly string[];
+}
+
+export interface IpvsConfig {
+  readonly enabled: boolean;
+  readonly interface: string;
+  readonly strictArp: boolean;
+  readonly stateFile: string;
+  readonly procSys: string;
+  readonly resyncSeconds: number;
 }
 
 export const DEFAULTS = {

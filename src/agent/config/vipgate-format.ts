@@ -19,7 +19,7 @@ import { asNumber, community, ipAddress, ipv4Address, largeCommunity } from '../
 import { bfdSettings, mqttConnection } from '../../config/schema.js';
 import { peerBfd } from './bfd.js';
 import { featureOn, inertSettings, type FeatureBlock } from '../../config/features.js';
-import { DEFAULT_INTERFACE } from '../ipvs/node-network.js';
+import { DEFAULT_INTERFACE, DEFAULT_PROC_SYS, DEFAULT_RESYNC_SECONDS, DEFAULT_STATE_FILE } from '../ipvs/defaults.js';
 import type { MetallbPart } from './metallb-crds.js';
 import { serviceAllocationSpec } from './metallb-crds.js';
 import { type AgentConfig, DEFAULTS, MAX_DRAIN_SECONDS, multihopTtl } from './model.js';
@@ -122,6 +122,12 @@ export const vipgateAgentSchema = z.strictObject({
     interface: z.string().regex(/^[A-Za-z0-9_.-]{1,15}$/, { error: 'must be an interface name (1..15 of letters, digits, _ . -)' }).default(DEFAULT_INTERFACE),
     /** arp_ignore=1 / arp_announce=2 so the node answers ARP only for its own addresses (kube-proxy --ipvs-strict-arp). */
     strictArp: z.boolean().default(true),
+    /** The record of what the agent changed (only that is ever undone): a host path that outlives the pod. */
+    stateFile: z.string().regex(/^\//, { error: 'must be an absolute path' }).default(DEFAULT_STATE_FILE),
+    /** Where the node's /proc/sys is: a host mount when the container's own is read-only. */
+    procSys: z.string().regex(/^\//, { error: 'must be an absolute path' }).default(DEFAULT_PROC_SYS),
+    /** Reconcile IPVS and the nft table again this often even without a change (kube-proxy's sync period). */
+    resyncSeconds: z.number().int().min(1).max(3600).default(DEFAULT_RESYNC_SECONDS),
   }).prefault({}),
   /** Prometheus metrics at http://address:port/metrics (src/agent/metrics.ts); absent: off (and not loaded). */
   metrics: z.strictObject({
@@ -161,7 +167,7 @@ export function settingsOf(c: z.output<typeof vipgateSettingsSchema>): AgentSett
     shutdown: c.shutdown,
     announceClusterWithoutEndpoints: c.announceClusterWithoutEndpoints,
     kubernetesState: c.kubernetesState,
-    ...(c.ipvs.enabled ? { ipvs: { interface: c.ipvs.interface, strictArp: c.ipvs.strictArp } } : {}),
+    ipvs: c.ipvs,
     ...(c.telemetry ? { telemetry: c.telemetry } : {}),
     ...(c.metrics ? { metrics: c.metrics } : {}),
     warnings: [],
@@ -184,6 +190,9 @@ const block = (v: unknown): FeatureBlock | undefined => (typeof v === 'object' &
  */
 export function inertAgentSettings(doc: unknown): ConfigIssue[] {
   const d = block(doc) ?? {};
+  // ipvs.stateFile, procSys and interface also tell an agent with IPVS off what an earlier run left to undo
+  const ipvs = block(d['ipvs']);
+  const { stateFile: _state, procSys: _proc, interface: _if, ...ipvsRunning } = ipvs ?? {};
   const explicit = (b: FeatureBlock | undefined, fallback: boolean) => b?.enabled ?? fallback;
   const found = [
     ...(Array.isArray(d['peers']) ? d['peers'] : []).map((p, i) => {
@@ -192,7 +201,7 @@ export function inertAgentSettings(doc: unknown): ConfigIssue[] {
     }),
     inertSettings('gracefulRestart', 'graceful restart', block(d['gracefulRestart']), explicit(block(d['gracefulRestart']), DEFAULTS.gracefulRestart.enabled)),
     inertSettings('linkBandwidth', 'link bandwidth', block(d['linkBandwidth']), explicit(block(d['linkBandwidth']), DEFAULTS.linkBandwidth.enabled)),
-    inertSettings('ipvs', 'IPVS', block(d['ipvs']), explicit(block(d['ipvs']), false), 'it needs enabled: true'),
+    inertSettings('ipvs', 'IPVS', ipvs ? ipvsRunning : undefined, explicit(ipvs, false), 'it needs enabled: true'),
     inertSettings('externalIPs', 'announcing spec.externalIPs', block(d['externalIPs']), explicit(block(d['externalIPs']), false), 'it needs enabled: true'),
   ];
   return found.filter((w): w is ConfigIssue => w !== undefined);

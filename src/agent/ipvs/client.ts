@@ -4,9 +4,8 @@
  * ended by NLMSG_DONE). Kernel errors become IpvsError with the errno name, the extended-ack text and what
  * the errno means for that command.
  */
-import { NETLINK_GENERIC, NetlinkSocket } from '../../native/netlink-socket.js';
-import { NLMSG_DONE, NLMSG_ERROR } from '../../wire/netlink/constants.js';
-import { decodeAck, decodeMessages, doneError, patchSeq, type NetlinkMessage } from '../../wire/netlink/message.js';
+import { NETLINK_GENERIC } from '../../native/netlink-socket.js';
+import type { NetlinkMessage } from '../../wire/netlink/message.js';
 import { IPVS_GENL_NAME } from '../../wire/netlink/ipvs/constants.js';
 import { ipvsErrorMeaning } from '../../wire/netlink/ipvs/errors.js';
 import { decodeFamily, encodeGetFamily } from '../../wire/netlink/ipvs/genetlink.js';
@@ -18,10 +17,7 @@ import { keyFamily } from '../../wire/netlink/ipvs/service.js';
 import type {
   DestinationEntry, DestinationSpec, IpvsDaemon, IpvsInfo, IpvsTimeouts, ServiceEntry, ServiceKey, ServiceSpec,
 } from '../../wire/netlink/ipvs/types.js';
-import { constants } from 'node:os';
-
-const ERRNO_NAMES = new Map<number, string>();
-for (const [name, value] of Object.entries(constants.errno)) if (!ERRNO_NAMES.has(value)) ERRNO_NAMES.set(value, name);
+import { NetlinkRequestError, NetlinkRequester, type ReplyMode } from './netlink-requester.js';
 
 export class IpvsError extends Error {
   constructor(readonly cmd: IpvsCommand | 'resolve', readonly code: string, readonly errno: number, readonly meaning: string | undefined,
@@ -31,33 +27,23 @@ export class IpvsError extends Error {
   }
 }
 
-interface Pending {
-  readonly seq: number;
-  readonly cmd: IpvsCommand | 'resolve';
-  readonly replies: NetlinkMessage[];
-  readonly resolve: (replies: NetlinkMessage[]) => void;
-  readonly reject: (e: Error) => void;
-}
+const MODES = { change: 'ack', get: 'first', dump: 'dump' } as const satisfies Record<ReturnType<typeof requestKind>, ReplyMode>;
 
-/** Request timeout: the kernel answers at once, so a silent socket means something is broken. */
-const TIMEOUT_MS = 10_000;
+/** What a failure that is not the kernel's answer to the request means. */
+const DURING: Partial<Record<NetlinkRequestError['during'], string>> = {
+  dump: 'dump failed', socket: 'netlink receive failed', send: 'netlink send failed', timeout: 'no answer from the kernel',
+};
 
 export class IpvsClient {
-  private seq = Math.floor(Math.random() * 0x7fffffff);
-  private pending: Pending | undefined;
-  private chain: Promise<unknown> = Promise.resolve();
   private familyId = 0;
 
-  private constructor(private readonly sock: NetlinkSocket) {
-    sock.onMessage = (d) => this.receive(d);
-    sock.onError = (e) => this.pending?.reject(new IpvsError(this.pending.cmd, e.code ?? 'EIO', e.errno ?? 0, 'netlink receive failed'));
-  }
+  private constructor(private readonly nl: NetlinkRequester) {}
 
   /** Open a socket and resolve the IPVS family (ENOENT: the ip_vs module is not loaded). */
   static async open(): Promise<IpvsClient> {
-    const c = new IpvsClient(NetlinkSocket.open({ protocol: NETLINK_GENERIC, receiveBufferBytes: 4 << 20 }));
+    const c = new IpvsClient(NetlinkRequester.open({ protocol: NETLINK_GENERIC, receiveBufferBytes: 4 << 20 }));
     try {
-      const [reply] = await c.exchange('resolve', encodeGetFamily(IPVS_GENL_NAME));
+      const [reply] = await c.exchange('resolve', encodeGetFamily(IPVS_GENL_NAME), 'ack');
       if (!reply) throw new IpvsError('resolve', 'ENODATA', 61, 'nlctrl gave no answer');
       c.familyId = decodeFamily(reply).id;
       return c;
@@ -72,11 +58,11 @@ export class IpvsClient {
 
   get family(): number { return this.familyId; }
 
-  close(): void { this.sock.close(); }
+  close(): void { this.nl.close(); }
 
   /** Send one request; resolves with its replies (empty for a change). */
   request(req: IpvsRequest): Promise<NetlinkMessage[]> {
-    return this.exchange(req.cmd, encodeIpvsRequest(this.familyId, req, 0, 0));
+    return this.exchange(req.cmd, encodeIpvsRequest(this.familyId, req, 0, 0), MODES[requestKind(req.cmd)]);
   }
 
   services(): Promise<ServiceEntry[]> {
@@ -108,49 +94,14 @@ export class IpvsClient {
     return m;
   }
 
-  /** Requests go one at a time: each waits for the previous one's answer. */
-  private exchange(cmd: IpvsCommand | 'resolve', message: Uint8Array): Promise<NetlinkMessage[]> {
-    const run = (): Promise<NetlinkMessage[]> => new Promise((resolve, reject) => {
-      this.seq = (this.seq + 1) >>> 0 || 1;
-      patchSeq(message, this.seq);
-      const timer = setTimeout(() => fail(new IpvsError(cmd, 'ETIMEDOUT', 110, 'no answer from the kernel')), TIMEOUT_MS);
-      const done = (): void => { clearTimeout(timer); this.pending = undefined; };
-      const fail = (e: Error): void => { done(); reject(e); };
-      this.pending = { seq: this.seq, cmd, replies: [], resolve: (r) => { done(); resolve(r); }, reject: fail };
-      try {
-        this.sock.send([message]);
-      } catch (e) {
-        const x = e as NodeJS.ErrnoException;
-        fail(new IpvsError(cmd, x.code ?? 'EIO', x.errno ?? 0, 'netlink send failed'));
-      }
-    });
-    const next = this.chain.then(run, run);
-    this.chain = next.catch(() => undefined);
-    return next;
-  }
-
-  private receive(datagram: Uint8Array): void {
-    const p = this.pending;
-    if (!p) return;
-    for (const msg of decodeMessages(datagram)) {
-      if (msg.seq !== p.seq) continue;
-      if (msg.type === NLMSG_ERROR) {
-        const ack = decodeAck(msg);
-        if (ack.error === 0) { p.resolve(p.replies); return; }
-        const errno = -ack.error;
-        const code = ERRNO_NAMES.get(errno) ?? `E${errno}`;
-        p.reject(new IpvsError(p.cmd, code, errno, p.cmd === 'resolve' ? undefined : ipvsErrorMeaning(p.cmd, code), ack.message));
-        return;
-      }
-      if (msg.type === NLMSG_DONE) {
-        const e = doneError(msg);
-        if (e) p.reject(new IpvsError(p.cmd, ERRNO_NAMES.get(-e) ?? `E${-e}`, -e, 'dump failed'));
-        else p.resolve(p.replies);
-        return;
-      }
-      p.replies.push({ ...msg, payload: msg.payload.slice() });
-      // a get is answered by one message and no ack (nlctrl's answer is followed by the ack we asked for)
-      if (p.cmd !== 'resolve' && requestKind(p.cmd) === 'get') { p.resolve(p.replies); return; }
+  /** One request; a kernel error becomes an IpvsError saying what the errno means for this command. */
+  private async exchange(cmd: IpvsCommand | 'resolve', message: Uint8Array, mode: ReplyMode): Promise<NetlinkMessage[]> {
+    try {
+      return await this.nl.request(message, mode);
+    } catch (e) {
+      if (!(e instanceof NetlinkRequestError)) throw e;
+      const meaning = e.during === 'request' ? (cmd === 'resolve' ? undefined : ipvsErrorMeaning(cmd, e.code)) : DURING[e.during];
+      throw new IpvsError(cmd, e.code, e.errno, meaning, e.kernelMessage);
     }
   }
 }

@@ -30,6 +30,10 @@ export interface IpvsServiceInput {
   readonly annotations: Readonly<Record<string, string>>;
   /** spec.sessionAffinity ClientIP: IPVS persistence for this many seconds. */
   readonly persistence?: { readonly timeoutSeconds: number };
+  /** externalTrafficPolicy Cluster: connections are SNATed to the node (endpoints may be on other nodes). */
+  readonly masquerade: boolean;
+  /** spec.loadBalancerSourceRanges: only these client CIDRs may connect to `ips` (the LoadBalancer IPs). */
+  readonly sourceRanges?: { readonly ranges: readonly string[]; readonly ips: readonly string[] };
 }
 
 export interface DesiredVirtualService {
@@ -42,6 +46,10 @@ export interface DesiredVirtualService {
   /** Persistence timeout in seconds (0: none). */
   readonly timeout: number;
   readonly destinations: readonly DestinationSpec[];
+  /** SNAT forwarded connections (externalTrafficPolicy Cluster). */
+  readonly masquerade: boolean;
+  /** Client CIDRs allowed (loadBalancerSourceRanges); undefined: every client. */
+  readonly sourceRanges?: readonly string[];
 }
 
 export interface DesiredResult {
@@ -82,7 +90,10 @@ export function desiredVirtualServices(inputs: readonly IpvsServiceInput[]): Des
           if (destinations.some((d) => d.address === addr && d.port === port)) continue;
           destinations.push({ address: addr, port, forward: FORWARD, weight: weights.get(addr) ?? 1, upperThreshold: 0, lowerThreshold: 0 });
         }
-        services.push({ owner, key: { protocol, address, port: p.port }, scheduler: sched.name, flags, timeout, destinations });
+        services.push({
+          owner, key: { protocol, address, port: p.port }, scheduler: sched.name, flags, timeout, destinations, masquerade: s.masquerade,
+          ...(s.sourceRanges?.ips.includes(ip) ? { sourceRanges: s.sourceRanges.ranges } : {}),
+        });
       }
     }
   }

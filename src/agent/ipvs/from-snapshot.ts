@@ -9,7 +9,9 @@
  * - real servers: the ready endpoints of the Service's EndpointSlices (the first address of each, as
  *   kube-proxy does); externalTrafficPolicy Local (LoadBalancer and NodePort only): only this node's
  *   endpoints, and no virtual service at all without one (the node does not announce it either);
- * - scheduler and weights from the vipgate.io/ annotations, persistence from sessionAffinity ClientIP.
+ * - scheduler and weights from the vipgate.io/ annotations, persistence from sessionAffinity ClientIP;
+ * - with the Kubernetes source, only ingress IPs whose ipMode is Proxy (kube-proxy serves the others);
+ * - SNAT (masquerade) for externalTrafficPolicy Cluster, spec.loadBalancerSourceRanges for LoadBalancers.
  * Two Services can name the same IP, port and protocol (an externalIP equal to another Service's IP): the
  * first in name order keeps it and the other is reported.
  */
@@ -24,8 +26,13 @@ export interface IpvsScope {
   readonly assignments?: ReconcileResult;
   /** The agent's loadBalancerClass (undefined: Services without a class). */
   readonly loadBalancerClass?: string;
-  /** Program spec.externalIPs too (the agent's externalIPs.enabled). */
+  /** Program spec.externalIPs too (the agent's externalIPs.enabled; file source only: kube-proxy takes them). */
   readonly externalIPs: boolean;
+  /**
+   * Kubernetes source: program only the ingress IPs whose status says ipMode Proxy (KEP-1860), the ones
+   * kube-proxy leaves alone; the others kube-proxy DNATs before IPVS would see a packet.
+   */
+  readonly proxyModeOnly?: boolean;
 }
 
 export interface SnapshotDesired {
@@ -50,13 +57,14 @@ function endpointsOf(svc: ServiceInfo, slices: readonly EndpointSliceInfo[], nod
   return out;
 }
 
-function ipsOf(svc: ServiceInfo, scope: IpvsScope): string[] {
-  const ips: string[] = [];
+/** The Service's LoadBalancer IPs to program, and its externalIPs when the agent handles them. */
+function ipsOf(svc: ServiceInfo, scope: IpvsScope): { lb: string[]; all: string[] } {
+  let lb: readonly string[] = [];
   if (svc.type === 'LoadBalancer' && svc.loadBalancerClass === scope.loadBalancerClass) {
-    ips.push(...(scope.assignments ? scope.assignments.assignments.get(serviceKey(svc))?.ips ?? [] : svc.ingressIPs));
+    lb = scope.assignments ? scope.assignments.assignments.get(serviceKey(svc))?.ips ?? [] : svc.ingressIPs;
+    if (scope.proxyModeOnly) lb = lb.filter((ip) => svc.ingressIpModes?.[ip] === 'Proxy');
   }
-  if (scope.externalIPs) ips.push(...svc.externalIPs);
-  return [...new Set(ips)];
+  return { lb: [...lb], all: [...new Set([...lb, ...(scope.externalIPs ? svc.externalIPs : [])])] };
 }
 
 /** The inputs of desiredVirtualServices for this node (exported for tests and views). */
@@ -65,7 +73,7 @@ export function ipvsServiceInputs(snapshot: Snapshot, scope: IpvsScope): IpvsSer
   const inputs: IpvsServiceInput[] = [];
   const ordered = [...snapshot.services].sort((a, b) => serviceKey(a).localeCompare(serviceKey(b)));
   for (const svc of ordered) {
-    const ips = ipsOf(svc, scope);
+    const { lb, all: ips } = ipsOf(svc, scope);
     if (ips.length === 0) continue;
     // externalTrafficPolicy only applies to NodePort and LoadBalancer Services
     const policy: TrafficPolicy = svc.type === 'LoadBalancer' || svc.type === 'NodePort' ? svc.externalTrafficPolicy : 'Cluster';
@@ -79,6 +87,8 @@ export function ipvsServiceInputs(snapshot: Snapshot, scope: IpvsScope): IpvsSer
       })),
       annotations: svc.annotations ?? {},
       ...(svc.sessionAffinity ? { persistence: { timeoutSeconds: svc.sessionAffinity.timeoutSeconds } } : {}),
+      masquerade: policy === 'Cluster',
+      ...(svc.sourceRanges && lb.length > 0 ? { sourceRanges: { ranges: svc.sourceRanges, ips: lb } } : {}),
     });
   }
   return inputs;

@@ -6,16 +6,19 @@
  * (bookmarks move it on); 410 Gone makes the informer list again; any other failure (API server
  * unreachable) restarts the informer after a backoff of 1 s doubling to 30 s, and meanwhile the last
  * snapshot stays in force. The first snapshot is emitted only when all four have listed once.
- * Also the StatusWriter (merge patch of status.loadBalancer.ingress) and the Lease elector.
+ * Also the StatusWriter (merge patch of status.loadBalancer.ingress with each IP's ipMode), the Lease
+ * elector, and the API server's version (GET /version at start, retried with the same backoff; a snapshot
+ * follows once it is known, since it decides whether ipMode exists).
  */
 import {
-  CoordinationV1Api, CoreV1Api, DiscoveryV1Api, KubeConfig, ListWatch, PatchStrategy, setHeaderOptions, Watch,
+  CoordinationV1Api, CoreV1Api, DiscoveryV1Api, KubeConfig, ListWatch, PatchStrategy, setHeaderOptions, VersionApi, Watch,
   type KubernetesListObject, type KubernetesObject,
 } from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
 import type { Logger } from '../../lib/log.js';
 import { LeaseElector, type LeaseOptions } from '../k8s/lease.js';
 import type { EndpointSliceInfo, NamespaceInfo, NodeInfo, ServiceInfo, Snapshot } from '../model.js';
+import { parseApiServerVersion, type ApiServerVersion } from './api-version.js';
 import { namespaceFromObject, nodeFromObject, serviceFromObject, sliceFromObject, type KubeObject } from './manifests.js';
 import type { Source, StatusWriter } from './source.js';
 
@@ -107,6 +110,10 @@ export class KubernetesSource implements Source {
   private readonly namespaces: Watched<NamespaceInfo>;
   private timer?: NodeJS.Timeout;
   private onSnapshot: (s: Snapshot) => void = () => undefined;
+  private version?: ApiServerVersion;
+  private versionRetry?: NodeJS.Timeout;
+  private stopped = false;
+  private readonly readVersion: (backoff: number) => void;
 
   /** The API server and credentials, for the state writer (k8s/reporter.ts). */
   constructor(readonly kc: KubeConfig, log: Logger, lease: LeaseOptions, private readonly debounceMs = 20) {
@@ -118,15 +125,29 @@ export class KubernetesSource implements Source {
     this.nodes = new Watched(kc, { path: '/api/v1/nodes', list: () => core.listNode(), convert: nodeFromObject }, log, changed);
     this.namespaces = new Watched(kc, { path: '/api/v1/namespaces', list: () => core.listNamespace(), convert: namespaceFromObject }, log, changed);
     this.status = {
-      writeIngress: async (namespace, name, ips) => {
+      writeIngress: async (namespace, name, ips, ipMode) => {
         await core.patchNamespacedServiceStatus(
-          { name, namespace, body: { status: { loadBalancer: { ingress: ips.map((ip) => ({ ip, ipMode: 'VIP' })) } } } },
+          { name, namespace, body: { status: { loadBalancer: { ingress: ips.map((ip) => ({ ip, ipMode })) } } } },
           setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
         );
       },
     };
     this.elector = new LeaseElector(kc.makeApiClient(CoordinationV1Api), lease, log);
+    const versions = kc.makeApiClient(VersionApi);
+    this.readVersion = (backoff) => {
+      versions.getCode().then((v) => {
+        this.version = parseApiServerVersion(v);
+        log.info({ version: v.gitVersion }, 'API server version');
+        this.schedule();
+      }, (e: unknown) => {
+        if (this.stopped) return;
+        log.warn({ err: (e as Error).message, retryMs: backoff }, 'cannot read the API server version; retrying');
+        this.versionRetry = setTimeout(() => this.readVersion(Math.min(MAX_BACKOFF_MS, backoff * 2)), backoff);
+      });
+    };
   }
+
+  apiServerVersion(): ApiServerVersion | undefined { return this.version; }
 
   private all(): Watched<unknown>[] { return [this.services, this.slices, this.nodes, this.namespaces]; }
 
@@ -140,10 +161,13 @@ export class KubernetesSource implements Source {
 
   async start(onSnapshot: (s: Snapshot) => void): Promise<void> {
     this.onSnapshot = onSnapshot;
+    this.readVersion(MIN_BACKOFF_MS);
     await Promise.all(this.all().map((w) => w.start()));
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.versionRetry);
     clearTimeout(this.timer);
     await Promise.all(this.all().map((w) => w.stop()));
     await this.elector.stop();

@@ -47,6 +47,7 @@ export interface KubeObject {
 type Loose = Record<string, unknown> | undefined;
 const obj = (v: unknown): Loose => (v !== null && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : undefined);
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const objs = (v: unknown): Loose[] => arr(v).map(obj);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 const port = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= 65535 ? v : undefined);
@@ -99,6 +100,9 @@ export function serviceFromObject(o: KubeObject): ServiceInfo {
   const lbClass = str(spec['loadBalancerClass']);
   const ours = Object.entries(ann).filter(([k, v]) => k.startsWith(VIPGATE_ANNOTATION_PREFIX) && typeof v === 'string');
   const affinity = sessionAffinity(spec);
+  const ingress = objs(status['ingress']);
+  const modes = Object.fromEntries(ingress.flatMap((i) => { const ip = str(i?.['ip']), mode = str(i?.['ipMode']); return ip && mode ? [[ip, mode]] : []; }));
+  const ranges = arr(spec['loadBalancerSourceRanges']).filter((x): x is string => typeof x === 'string' && x !== '');
   return {
     namespace: o.metadata?.namespace ?? 'default',
     name: o.metadata?.name ?? '',
@@ -117,7 +121,9 @@ export function serviceFromObject(o: KubeObject): ServiceInfo {
     dualStack: policy === 'PreferDualStack' || policy === 'RequireDualStack',
     ...(policy === 'PreferDualStack' ? { preferDualStack: true as const } : {}),
     externalIPs: arr(spec['externalIPs']).filter((x): x is string => typeof x === 'string'),
-    ingressIPs: arr(status['ingress']).map((i) => str(obj(i)?.['ip'])).filter((x): x is string => x !== undefined),
+    ingressIPs: ingress.map((i) => str(i?.['ip'])).filter((x): x is string => x !== undefined),
+    ...(Object.keys(modes).length > 0 ? { ingressIpModes: modes } : {}),
+    ...(ranges.length > 0 ? { sourceRanges: ranges } : {}),
     ...(lbClass ? { loadBalancerClass: lbClass } : {}),
     ...(ours.length > 0 ? { annotations: Object.fromEntries(ours) } : {}),
     ...(affinity ? { sessionAffinity: affinity } : {}),

@@ -4,10 +4,11 @@
  * assigned IPs back into status.loadBalancer.ingress and to take part in the IPAM leader election.
  */
 import type { Snapshot } from '../model.js';
+import type { ApiServerVersion } from './api-version.js';
 
 export interface StatusWriter {
-  /** Write status.loadBalancer.ingress of one Service ([] clears it). */
-  writeIngress(namespace: string, name: string, ips: readonly string[]): Promise<void>;
+  /** Write status.loadBalancer.ingress of one Service ([] clears it), each IP with this ipMode (KEP-1860). */
+  writeIngress(namespace: string, name: string, ips: readonly string[], ipMode: 'VIP' | 'Proxy'): Promise<void>;
 }
 
 export interface Elector {
@@ -23,4 +24,6 @@ export interface Source {
   stop(): Promise<void>;
   readonly status?: StatusWriter;
   readonly elector?: Elector;
+  /** The Kubernetes source: the API server's version once read (GET /version), else undefined. */
+  apiServerVersion?(): ApiServerVersion | undefined;
 }

@@ -1,5 +1,5 @@
 /** `vipgate show agent [routes|ipvs]`: a node agent's state, what it announces and what IPVS does with it. */
-import type { IpvsDataplaneStats } from '../../agent/ipvs/dataplane.js';
+import type { AgentIpvsView } from '../../agent/ipvs/control.js';
 import type { AgentRouteView, AgentSummary } from '../../agent/views.js';
 import { formatCommunity, formatLargeCommunity } from '../../config/values.js';
 import { pad } from './table.js';
@@ -14,6 +14,7 @@ export function renderAgentSummary(s: AgentSummary): string {
     'Assignments:',
     ...Object.entries(s.assignments).map(([svc, ips]) => `  ${svc}: ${ips.join(', ')}`),
     ...Object.entries(s.failures).map(([svc, why]) => `  ${svc}: not assigned: ${why}`),
+    ...(s.ipvs ? ['', `IPVS: ${s.ipvs.state}${s.ipvs.reason ? `: ${s.ipvs.reason}` : ''}`] : []),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -27,13 +28,15 @@ export function renderAgentRoutes(routes: readonly AgentRouteView[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-export type AgentIpvsView = { readonly enabled: false } | ({ readonly enabled: true } & IpvsDataplaneStats);
+export type { AgentIpvsView } from '../../agent/ipvs/control.js';
 
 /** Like `ipvsadm -Ln --stats`: each virtual service and its real servers with weights, connections and rates. */
 export function renderAgentIpvs(v: AgentIpvsView): string {
   if (!v.enabled) return 'IPVS programming is off (ipvs.enabled in the agent config); kube-proxy programs this node\n';
   const lines = [
+    `IPVS ${v.state}${v.reason ? `: ${v.reason}` : ''}`,
     `interface ${v.interface}: ${v.services.length} virtual services (${v.desired} wanted), ${v.reconciles} reconciles${v.failure ? `, last failed: ${v.failure}` : ''}`,
+    ...(v.note ? [`note: ${v.note}`] : []),
     '',
     `${pad('Virtual service / real server', 34)}${pad('Weight', 8, true)} ${pad('Active', 8, true)} ${pad('Inactive', 9, true)} ${pad('Conns', 8, true)} ${pad('CPS', 6, true)}`,
   ];

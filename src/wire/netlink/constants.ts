@@ -5,6 +5,8 @@
 
 export const AF_INET = 2;
 export const AF_INET6 = 10;
+/** <sys/socket.h>: what iproute2 puts in ifi_family when it asks for one link by name. */
+export const AF_PACKET = 17;
 
 // linux/netlink.h: message types below NLMSG_MIN_TYPE are control messages
 export const NLMSG_NOOP = 1;
@@ -42,7 +44,10 @@ export const NLA_TYPE_MASK = ~(NLA_F_NESTED | NLA_F_NET_BYTEORDER) & 0xffff;
 // linux/rtnetlink.h
 export const RTM_NEWLINK = 16;
 export const RTM_DELLINK = 17;
+export const RTM_GETLINK = 18;
 export const RTM_NEWADDR = 20;
+export const RTM_DELADDR = 21;
+export const RTM_GETADDR = 22;
 export const RTM_NEWROUTE = 24;
 export const RTM_DELROUTE = 25;
 export const RTM_GETROUTE = 26;

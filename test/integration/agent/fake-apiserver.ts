@@ -7,7 +7,8 @@
  * merge-patch of Service status, MetalLB's custom resources in namespace metallb-system, and Leases (get/create/replace with resourceVersion conflicts → 409);
  * for the agent's state: Events (create), merge-patch of a Service's metadata, Secrets (get), and the
  * state objects ServiceBGPStatus and ConfigurationState (list by label, create → 409 when present, merge
- * patch of /status, delete → 404 when absent) in any namespace.
+ * patch of /status, delete → 404 when absent) in any namespace; and GET /version (`version`, a k3s 1.31 by
+ * default).
  * Every request is recorded so tests can assert what the client asked for.
  * Plain HTTP by default; with `tls` it serves HTTPS with that certificate (a pod's in-cluster client
  * trusts only its service account's ca.crt), and with `token` it answers 401 Unauthorized, as the API
@@ -69,6 +70,8 @@ export class FakeApiServer {
   private readonly events = new Map<Collection, Event[]>(Object.keys(COLLECTIONS).map((c) => [c as Collection, []]));
   private readonly watchers = new Map<Collection, Set<ServerResponse>>(Object.keys(COLLECTIONS).map((c) => [c as Collection, new Set()]));
   readonly leases = new Map<string, Obj>();
+  /** What GET /version answers (the fields the client's VersionInfo requires). */
+  version = { major: '1', minor: '31', gitVersion: 'v1.31.4+k3s1', gitCommit: 'x', gitTreeState: 'clean', buildDate: '2024-12-12T00:00:00Z', goVersion: 'go1.22', compiler: 'gc', platform: 'linux/amd64' };
   /** Secrets by "namespace/name", served to GET only (the agent may only get them). */
   readonly secrets = new Map<string, Obj>();
   /** core/v1 Events created, in order. */
@@ -155,6 +158,7 @@ export class FakeApiServer {
     const watch = query['watch'] === 'true';
     const failure = this.fail.findIndex((f) => f.path === url.pathname && f.watch === watch && (f.method === undefined || f.method === req.method));
     if (failure >= 0) { const [f] = this.fail.splice(failure, 1); return this.reply(res, f!.status, { kind: 'Status', code: f!.status }); }
+    if (url.pathname === '/version' && req.method === 'GET') return this.reply(res, 200, this.version);
     const c = (Object.keys(COLLECTIONS) as Collection[]).find((k) => COLLECTIONS[k].path === url.pathname);
     if (c && req.method === 'GET') return watch ? this.watch(c, Number(query['resourceVersion'] ?? 0), res) : this.list(c, res);
     const status = /^\/api\/v1\/namespaces\/([^/]+)\/services\/([^/]+)\/status$/.exec(url.pathname);

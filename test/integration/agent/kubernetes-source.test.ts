@@ -137,15 +137,29 @@ describe('Kubernetes source against a list/watch server', () => {
     await waitFor('recovered after the backoff', () => (last()!.services.length === 2 ? true : undefined), 10_000);
   });
 
-  it('writes status.loadBalancer.ingress as a merge patch', async () => {
+  it('writes status.loadBalancer.ingress as a merge patch, with the ipMode asked for', async () => {
     const api = await startApi();
     api.put('services', service('web'));
+    const { source, last } = await startSource(api);
+    await source.status.writeIngress('default', 'web', ['172.20.1.1', 'fd00:172:20::1'], 'VIP');
+    await source.status.writeIngress('default', 'web', ['172.20.1.1'], 'Proxy');
+    const patches = api.requests.filter((r) => r.method === 'PATCH');
+    expect(patches.map((p) => [p.path, p.contentType])).toEqual([
+      ['/api/v1/namespaces/default/services/web/status', 'application/merge-patch+json'], ['/api/v1/namespaces/default/services/web/status', 'application/merge-patch+json']]);
+    expect(patches.map((p) => p.body)).toEqual([
+      { status: { loadBalancer: { ingress: [{ ip: '172.20.1.1', ipMode: 'VIP' }, { ip: 'fd00:172:20::1', ipMode: 'VIP' }] } } },
+      { status: { loadBalancer: { ingress: [{ ip: '172.20.1.1', ipMode: 'Proxy' }] } } },
+    ]);
+    // the watch brings the ipMode back into the snapshot
+    await waitFor('ipMode in the snapshot', () => (last()?.services[0]?.ingressIpModes?.['172.20.1.1'] === 'Proxy' ? true : undefined));
+  });
+
+  it('reads the API server\'s version with GET /version (k3s writes minor "31+")', async () => {
+    const api = await startApi();
+    api.version = { ...api.version, minor: '31+', gitVersion: 'v1.31.4+k3s1' };
     const { source } = await startSource(api);
-    await source.status.writeIngress('default', 'web', ['172.20.1.1', 'fd00:172:20::1']);
-    const patch = api.requests.find((r) => r.method === 'PATCH')!;
-    expect(patch.path).toBe('/api/v1/namespaces/default/services/web/status');
-    expect(patch.contentType).toBe('application/merge-patch+json');
-    expect(patch.body).toEqual({ status: { loadBalancer: { ingress: [{ ip: '172.20.1.1', ipMode: 'VIP' }, { ip: 'fd00:172:20::1', ipMode: 'VIP' }] } } });
+    await waitFor('version', () => source.apiServerVersion());
+    expect(source.apiServerVersion()).toEqual({ major: 1, minor: 31, gitVersion: 'v1.31.4+k3s1' });
   });
 });
 

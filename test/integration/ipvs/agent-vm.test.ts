@@ -16,6 +16,7 @@ import { IP_VS_SVC_F_PERSISTENT } from '../../../src/wire/netlink/ipvs/constants
 import { REPO_ROOT } from '../../vm/image.js';
 import { guestPayload } from '../../vm/payload.js';
 import { runInVm, type VmRun } from '../../vm/qemu.js';
+import { listing } from './ipvsadm.js';
 
 interface KernelState {
   reached?: boolean;
@@ -29,18 +30,6 @@ const result = <T>(name: string): T => {
   if (!vm.results.has(name)) throw new Error(`the guest reported no "${name}"; console tail:\n${vm.console.slice(-3000)}`);
   return vm.results.get(name) as T;
 };
-
-/** `ipvsadm -Ln` as { "TCP 172.20.1.10:80 wrr": ["10.1.0.11:8080 Masq 2", ...] } (connection counts left out). */
-function listing(text: string): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  let current: string[] | undefined;
-  for (const line of text.split('\n')) {
-    const f = line.trim().split(/\s+/);
-    if (/^(TCP|UDP|SCTP|FWM)$/.test(f[0] ?? '')) { current = []; out[f.join(' ')] = current; }
-    else if (f[0] === '->' && f[1] !== 'RemoteAddress:Port') current?.push(f.slice(1, 4).join(' '));
-  }
-  return out;
-}
 
 const count = (xs: readonly string[]): Record<string, number> => xs.reduce<Record<string, number>>((m, x) => ({ ...m, [x]: (m[x] ?? 0) + 1 }), {});
 

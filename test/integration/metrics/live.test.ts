@@ -15,7 +15,7 @@ import { requireProgram } from '../../helpers/programs.js';
 import { metricTypes, promtoolFindings, sampleNames } from '../../helpers/promtool.js';
 import { REPO, VipgateRouter } from '../../helpers/vipgate.js';
 import { VipgateAgent } from '../../helpers/vipgate-agent.js';
-import { lbService, manifests, readyNode } from '../../helpers/manifests.js';
+import { lbService, manifests, readyEndpoint, readyNode } from '../../helpers/manifests.js';
 import { NODES, ROUTER, seedLab, type SeedLab } from '../router/seed-topology.js';
 import { dashboardQueries, metricNamesIn } from './dashboard.js';
 
@@ -52,7 +52,7 @@ web: { address: ${ROUTER}, port: 8080 }
 store: { path: ${join(dir, 'history.db')}, sampleSeconds: 1 }
 telemetry: { url: "mqtt://${ROUTER}:1883", host: k8s-rtr }
 `);
-    const work = VipgateAgent.workDir(manifests(readyNode(N1.name), lbService('web', { ip: VIP })));
+    const work = VipgateAgent.workDir(manifests(readyNode(N1.name), lbService('web', { ip: VIP }), readyEndpoint('web', N1.name)));
     agent = new VipgateAgent(s.lab, s.nodes[N1.name]!, N1.name, work.dir, work.services);
     agent.writeConfig(`
 asn: 65001

@@ -6,8 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Agent } from '../../../src/agent/agent.js';
-import { agentMetrics, poolSize, startAgentMetrics } from '../../../src/agent/metrics.js';
-import type { IpvsDataplane, IpvsDataplaneStats } from '../../../src/agent/ipvs/dataplane.js';
+import { agentMetrics, poolSize, startAgentMetrics, type IpvsStatsSource } from '../../../src/agent/metrics.js';
+import type { IpvsDataplaneStats } from '../../../src/agent/ipvs/dataplane.js';
 import type { Snapshot } from '../../../src/agent/model.js';
 import type { Source } from '../../../src/agent/source/source.js';
 import { systemClock } from '../../../src/lib/clock.js';
@@ -40,7 +40,7 @@ pools: [{ name: default, addresses: [172.20.1.0/24] }, { name: six, addresses: [
 }
 
 const IPVS: IpvsDataplaneStats = {
-  interface: 'vipgate-ipvs0', desired: 2, problems: [], errors: [{ service: 'default/api', error: 'EINVAL' }], reconciles: 4,
+  interface: 'vipgate-ipvs0', state: 'serving', desired: 2, problems: [], errors: [{ service: 'default/api', error: 'EINVAL' }], reconciles: 4,
   services: [{
     service: 'tcp:172.20.1.1:80', scheduler: 'rr', flags: 0, destinations: [{
       address: '10.42.0.5', port: 8080, weight: 1, activeConns: 2, inactiveConns: 1, persistentConns: 0, conns: 17,
@@ -48,7 +48,7 @@ const IPVS: IpvsDataplaneStats = {
     }],
   }],
 };
-const ipvs: IpvsDataplane = { apply: () => undefined, settled: () => Promise.resolve(), stats: () => Promise.resolve(IPVS), close: () => Promise.resolve() };
+const ipvs: IpvsStatsSource = { stats: () => Promise.resolve(IPVS) };
 
 describe('agent metrics', () => {
   it('sessions, routes wanted, IPAM per pool and IPVS per real server', async () => {
@@ -66,6 +66,7 @@ describe('agent metrics', () => {
       'vipgate_ipam_pool_assigned_addresses{pool="default"} 2',
       'vipgate_ipam_pool_assigned_addresses{pool="six"} 0',
       'vipgate_ipam_unassigned_services 1',
+      'vipgate_ipvs_serving 1',
       'vipgate_ipvs_virtual_services 2',
       'vipgate_ipvs_service_errors 1',
       'vipgate_ipvs_reconcile_failing 0',
@@ -75,6 +76,13 @@ describe('agent metrics', () => {
       'vipgate_ipvs_backend_outgoing_bytes_total{service="tcp:172.20.1.1:80",backend="10.42.0.5:8080"} 64000',
     ]) expect(text).toContain(line);
     expect(metricTypes(text).get('vipgate_ipvs_backend_incoming_packets_total')).toBe('counter');
+    expect(promtoolFindings(text)).toEqual([]);
+  });
+
+  it('IPVS turned off while running (ipvs.enabled false at a reload): not serving, nothing wanted, no real servers', async () => {
+    const text = await agentMetrics(await agent(), { stats: () => Promise.resolve(undefined) }).metrics();
+    for (const line of ['vipgate_ipvs_serving 0', 'vipgate_ipvs_virtual_services 0']) expect(text).toContain(line);
+    expect(text).not.toMatch(/^vipgate_ipvs_backend_\w+\{/m);
     expect(promtoolFindings(text)).toEqual([]);
   });
 

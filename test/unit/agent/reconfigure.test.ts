@@ -78,11 +78,14 @@ describe('peerChanges', () => {
 });
 
 describe('restartOnlyChanges', () => {
-  it('names what only a restart applies (ipvs and what it started with, the Lease, the state directory), nothing else', () => {
+  it('names what only a restart applies (ipvs settings while it runs, and what it started with, the Lease, the state directory), nothing else', () => {
     const peers = '  - { address: 127.0.0.11, port: 9, asn: 64513 }';
     const a = yaml(peers);
     expect(restartOnlyChanges(a, yaml(peers, 'gracefulShutdown: { drainSeconds: 1 }\nlinkBandwidth: { enabled: false }'))).toEqual([]);
-    expect(restartOnlyChanges(a, yaml(peers, 'ipvs: { enabled: true }\nleaderElection: { name: other }\ngracefulRestart: { stateDir: /tmp/x }'))).toEqual(['ipvs', 'leaderElection', 'gracefulRestart.stateDir']);
+    // ipvs.enabled itself applies live (src/agent/ipvs/control.ts)
+    expect(restartOnlyChanges(a, yaml(peers, 'ipvs: { enabled: true }\nleaderElection: { name: other }\ngracefulRestart: { stateDir: /tmp/x }'))).toEqual(['leaderElection', 'gracefulRestart.stateDir']);
+    expect(restartOnlyChanges(yaml(peers, 'ipvs: { enabled: true }'), yaml(peers, 'ipvs: { enabled: true, resyncSeconds: 5 }'))).toEqual(['ipvs']);
+    expect(restartOnlyChanges(yaml(peers, 'ipvs: { enabled: true }'), a)).toEqual([]);
     // without IPVS the class and externalIPs apply at once; with it, the data plane keeps what it started with
     expect(restartOnlyChanges(a, yaml(peers, 'loadBalancerClass: x\nexternalIPs: { enabled: true }'))).toEqual([]);
     const withIpvs = yaml(peers, 'ipvs: { enabled: true }');

@@ -119,12 +119,13 @@ externalIPs: { communities: ["64512:1"] }
 linkBandwidth: { enabled: false, mbpsPerEndpoint: 100 }
 `);
     expect(c.peers.map((p) => p.bfd?.minRx)).toEqual([100, undefined, undefined]);
-    expect(c.ipvs).toBeUndefined();
+    expect(c.ipvs?.enabled).toBe(false);
     expect(c.warnings).toEqual([
       'peers[1].bfd: multiplier does nothing: BFD is off (enabled: false)',
       'gracefulRestart: restartTime does nothing: graceful restart is off (enabled: false)',
       'linkBandwidth: mbpsPerEndpoint does nothing: link bandwidth is off (enabled: false)',
-      'ipvs: interface, strictArp do nothing: IPVS is off (it needs enabled: true)',
+      // interface (like stateFile and procSys) still says what an agent with IPVS off undoes
+      'ipvs: strictArp does nothing: IPVS is off (it needs enabled: true)',
       'externalIPs: communities does nothing: announcing spec.externalIPs is off (it needs enabled: true)',
     ]);
     expect(parseAgentConfig(`${AGENT}peers: [{ address: 10.0.0.1, asn: 64513, bfd: {} }]\nipvs: { enabled: true }\n`).warnings).toEqual([]);

@@ -34,6 +34,8 @@ function service(port: number, scheduler: string | undefined, extra: Record<stri
     ports: [{ protocol: 'TCP', port, targetPort: 8080 }],
     endpoints: SERVERS.map((address) => ({ address, ready: true, ports: [{ port: 8080 }] })),
     annotations: { ...(scheduler ? { 'vipgate.io/ipvs-scheduler': scheduler } : {}), 'vipgate.io/ipvs-weights': WEIGHTS, ...extra },
+    // the real servers' default route is this IPVS node: no SNAT needed (the kube-proxy cases are in coexist-guest)
+    masquerade: false,
   };
 }
 
@@ -186,9 +188,10 @@ async function main(): Promise<void> {
   // someone else's virtual service, which vipgate must leave alone
   sh('ipvsadm', ['-A', '-t', '10.200.9.9:80', '-s', 'rr']);
   sh('ipvsadm', ['-a', '-t', '10.200.9.9:80', '-r', '10.1.0.11:8080', '-m']);
-  const prog = await IpvsProgrammer.open();
-  result('strict-arp', { arpIgnore: sh('cat', ['/proc/sys/net/ipv4/conf/all/arp_ignore']).trim(), arpAnnounce: sh('cat', ['/proc/sys/net/ipv4/conf/all/arp_announce']).trim() });
+  const prog = await IpvsProgrammer.open({ stateFile: '/tmp/ipvs-state.json' });
   await schedulers(prog, ipvs);
+  // set up with the first virtual service
+  result('strict-arp', { arpIgnore: sh('cat', ['/proc/sys/net/ipv4/conf/all/arp_ignore']).trim(), arpAnnounce: sh('cat', ['/proc/sys/net/ipv4/conf/all/arp_announce']).trim() });
   await schedulerChange(prog, ipvs);
   await removal(prog, ipvs);
   prog.close();

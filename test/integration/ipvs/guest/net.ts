@@ -1,17 +1,18 @@
 /**
  * The guest's traffic ends: a server (one process in the "srv" namespace listening on every real-server
- * address; each connection gets the address it reached, then an echo) and a client (in the "cli" namespace:
- * bounded sequential connections to a VIP from rotating source addresses, closed or held open), and one
- * connection held open while the parent changes things (surviveStdin: prints "opened", waits for a line on
- * stdin, then prints whether the connection still echoes).
+ * address; each connection gets the address it reached, or with `withPeer` that address and the client
+ * address the server saw, then an echo) and a client (in the "cli" namespace: bounded sequential
+ * connections to a VIP from rotating source addresses, closed or held open; or attempts() that also
+ * records the ones that fail), and one connection held open while the parent changes things (surviveStdin:
+ * prints "opened", waits for a line on stdin, then prints whether the connection still echoes).
  */
 import { connect, createServer, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 
-export function serve(addresses: readonly string[], port: number): void {
+export function serve(addresses: readonly string[], port: number, withPeer = false): void {
   for (const a of addresses) {
     createServer((s) => {
-      s.write(`${a}\n`);
+      s.write(withPeer ? `${a} ${s.remoteAddress ?? '?'}\n` : `${a}\n`);
       s.on('data', (d) => s.write(d));
       s.on('error', () => s.destroy());
     }).listen(port, a);
@@ -26,10 +27,10 @@ export interface ClientResult {
 }
 
 /** One connection: resolves with the greeting once the server's first line arrived. */
-function open(vip: string, port: number, source: string): Promise<{ sock: Socket; result: ClientResult }> {
+function open(vip: string, port: number, source: string, timeoutMs = 5000): Promise<{ sock: Socket; result: ClientResult }> {
   return new Promise((resolve, reject) => {
     const sock = connect({ host: vip, port, localAddress: source });
-    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`no greeting from ${vip}:${port} via ${source}`)); }, 5000);
+    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`no greeting from ${vip}:${port} via ${source} within ${timeoutMs} ms`)); }, timeoutMs);
     let buf = '';
     sock.setEncoding('utf8');
     const onData = (d: string): void => {
@@ -64,6 +65,28 @@ export async function runClient(vip: string, port: number, count: number, mode: 
   }
   await Promise.all(held.map(close));
   return results;
+}
+
+export interface Attempt {
+  readonly source: string;
+  /** The server's greeting: the address it reached and the client address it saw (withPeer servers). */
+  readonly greeting?: string;
+  readonly error?: string;
+}
+
+/** One connection per source, in turn, each closed at once; a failure (refused, timed out) is recorded, not thrown. */
+export async function attempts(vip: string, port: number, sources: readonly string[], timeoutMs: number): Promise<Attempt[]> {
+  const out: Attempt[] = [];
+  for (const source of sources) {
+    try {
+      const { sock, result } = await open(vip, port, source, timeoutMs);
+      out.push({ source, greeting: result.server });
+      await close(sock);
+    } catch (e) {
+      out.push({ source, error: (e as Error).message });
+    }
+  }
+  return out;
 }
 
 /** Hold one connection across `between()`, then check it still echoes. */
