@@ -22,9 +22,10 @@ describe('deploy/ manifests', () => {
   const pod = daemonset.spec.template.spec;
   const all: Container[] = [...(pod.initContainers ?? []), ...pod.containers];
 
-  it('name the image the build script makes, with the package version, and never pull it', () => {
+  it('name the image the build script makes, with the package version, and never pull it (every DaemonSet in deploy/)', () => {
     expect(buildScript).toContain('name=${VIPGATE_AGENT_IMAGE_NAME:-docker.io/library/vipgate-agent}');
-    for (const c of all) {
+    const ipvs = docs('daemonset-ipvs.yaml').find((d) => d['kind'] === 'DaemonSet') as { spec: { template: { spec: PodSpec } } };
+    for (const c of [...all, ...(ipvs.spec.template.spec.initContainers ?? []), ...ipvs.spec.template.spec.containers]) {
       expect(c.image, c.name).toBe(`docker.io/library/vipgate-agent:${version}`);
       expect(c.imagePullPolicy, c.name).toBe('Never');
     }
