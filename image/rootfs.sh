@@ -1,7 +1,8 @@
 #!/bin/bash
 # Stage 1 of the image: a Debian bookworm arm64 root (systemd, kernel, Raspberry Pi firmware, mosquitto)
 # made by mmdebstrap through qemu-user (binfmt_misc), written as a tarball. The tarball is cached under a
-# name derived from this script and the initramfs settings, so an unchanged base is not rebuilt.
+# name derived from this script, debian.sh (release and mirror) and the initramfs settings, so an unchanged
+# base is not rebuilt.
 #
 # The initramfs is built once at the end: update-initramfs is diverted to `true` while packages install
 # (Debian would otherwise rebuild it for every package with a hook, minutes each under emulation).
@@ -15,7 +16,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 out=${1:?usage: rootfs.sh OUT.tar}
-mirror=${VIPGATE_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+. "$here/debian.sh"
 
 packages=(
   systemd systemd-sysv systemd-timesyncd systemd-resolved udev dbus kmod
@@ -49,4 +50,4 @@ mmdebstrap --mode=root --format=tar --arch=arm64 --variant=minbase \
   --customize-hook='chroot "$1" update-initramfs -c -k all' \
   --customize-hook='mkdir "$1/boot/firmware.staged" && cp -a "$1/boot/firmware/." "$1/boot/firmware.staged/" && umount "$1/boot/firmware" && rmdir "$1/boot/firmware" && mv "$1/boot/firmware.staged" "$1/boot/firmware"' \
   --customize-hook='chroot "$1" apt-get clean' \
-  bookworm "$out" "$mirror"
+  "$debian_suite" "$out" "$debian_mirror"

@@ -32,6 +32,10 @@ packages=(
   # the SD image (npm run image) and its boot test (npm run test:image)
   mmdebstrap arch-test gpg qemu-user-static qemu-system-arm dosfstools mtools fdisk e2fsprogs xz-utils
   gcc-aarch64-linux-gnu g++-aarch64-linux-gnu file
+  # the agent's container image (npm run agent-image) and its tests: OCI layout and docker-archive without
+  # a Docker daemon; rootful podman (with runc: crun fails on this cgroup v1 host) and containerd's ctr
+  # to load it as a node would
+  umoci skopeo podman runc containerd
 )
 
 if [[ ${1:-} == --list ]]; then printf '%s\n' "${packages[@]}"; exit 0; fi
@@ -57,7 +61,7 @@ fi
 # an install on a machine with systemd starts the packaged daemons in the root namespace; the lab and the
 # tests run their own inside namespaces, and a root-namespace bird or mosquitto would only get in the way
 if [[ -d /run/systemd/system ]]; then
-  for s in bird frr gobgpd mosquitto keepalived prometheus; do
+  for s in bird frr gobgpd mosquitto keepalived prometheus containerd; do
     if systemctl is-active --quiet "$s" 2>/dev/null; then echo "setup: stopping $s (root namespace)"; systemctl stop "$s"; fi
   done
 fi

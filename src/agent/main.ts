@@ -73,10 +73,20 @@ export async function makeSource(spec: string, cfg: AgentConfig, node: string, l
   if (spec.startsWith('file:') && spec.length > 5) return new FileSource(spec.slice(5), log);
   const kube = kubernetesSpec(spec);
   if (kube) {
-    const { KubernetesSource, loadKubeConfig } = await import('./source/kubernetes.js');
-    return new KubernetesSource(loadKubeConfig(kube.kubeconfig), log, { ...cfg.leaderElection, identity: node });
+    const { KubernetesSource } = await import('./source/kubernetes.js');
+    return new KubernetesSource(await kubeConfig(kube.kubeconfig), log, { ...cfg.leaderElection, identity: node });
   }
   throw new SourceSpecError(`--source must be file:PATH, kubernetes or kubernetes:KUBECONFIG, not "${spec}"`);
+}
+
+/** The kubeconfig file's, or the pod's in-cluster configuration; missing in-cluster credentials are a SourceSpecError. */
+async function kubeConfig(file: string | undefined): Promise<import('@kubernetes/client-node').KubeConfig> {
+  const { InClusterError, loadKubeConfig } = await import('./source/kubernetes.js');
+  try {
+    return loadKubeConfig(file);
+  } catch (e) {
+    throw e instanceof InClusterError ? new SourceSpecError(e.message) : e;
+  }
 }
 
 /** "kubernetes" or "kubernetes:KUBECONFIG" → the kubeconfig (undefined: in-cluster); anything else → undefined. */
@@ -90,8 +100,8 @@ export async function makeConfigFeed(a: AgentArgs, log: Logger): Promise<ConfigF
   if (a.metallbNamespace !== undefined) {
     const kube = kubernetesSpec(a.source);
     if (!kube) throw new SourceSpecError('--metallb-namespace reads MetalLB\'s objects from the API server: it needs --source kubernetes[:KUBECONFIG]');
-    const [{ MetallbConfigFeed }, { loadKubeConfig }] = await Promise.all([import('./source/metallb.js'), import('./source/kubernetes.js')]);
-    return new MetallbConfigFeed(loadKubeConfig(kube.kubeconfig), log.child({ part: 'metallb' }), { namespace: a.metallbNamespace, settingsFile: a.config });
+    const { MetallbConfigFeed } = await import('./source/metallb.js');
+    return new MetallbConfigFeed(await kubeConfig(kube.kubeconfig), log.child({ part: 'metallb' }), { namespace: a.metallbNamespace, settingsFile: a.config });
   }
   if (a.config === undefined) throw new SourceSpecError('the agent needs --config FILE or --metallb-namespace NS');
   return new FileConfigFeed(a.config, log);

@@ -2,15 +2,15 @@
  * `vipgate`: one binary with subcommands, as k3s ships `k3s server` / `k3s agent`.
  *   vipgate router --config FILE [--socket PATH] [--check] [--no-fib] [--log-level L]
  *   vipgate agent ... | vipgate agent --check (--config FILE | --metallb-objects FILES) [--source file:PATH]
- *   vipgate show bgp summary | ip bgp [PREFIX] | routes | running-config  [--json] [--socket PATH]
+ *   vipgate show bgp summary | ip bgp [PREFIX] | routes | running-config | agent-manifests  [--json] [--socket PATH]
  *   vipgate clear bgp [PEER|*] [--socket PATH]
  *   vipgate reload [--json] [--socket PATH]
  * Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid configuration, 4 daemon unreachable.
  */
-import { vipgateVersion } from '../lib/version.js';
 import { ControlError, request } from '../control/client.js';
+import { vipgateVersion } from '../lib/version.js';
 import { DEFAULT_CONTROL_SOCKET } from '../control/protocol.js';
-import type { BfdView, BgpSummary, BgpTable, KernelRouteView, ReloadView } from '../control/views.js';
+import type { AgentManifestsView, BfdView, BgpSummary, BgpTable, KernelRouteView, ReloadView } from '../control/views.js';
 import { ExitCode, parseArgs, stringFlag, UsageError } from './args.js';
 import { renderBgpSummary } from './views/bgp-summary.js';
 import { renderBgpTable } from './views/bgp-table.js';
@@ -39,6 +39,7 @@ const USAGE = `usage:
   vipgate show bfd [--json] [--socket PATH]
   vipgate show cluster [--json] [--socket PATH]             (the node agents' MQTT reports joined with the router's view)
   vipgate show running-config [--socket PATH]
+  vipgate show agent-manifests [RANGE] [--json] [--socket PATH]   (the k3s manifests for the node agents, from this router's config)
   vipgate show agent [routes|ipvs] [--json] [--socket PATH]      (a node's agent, default /run/vipgate/agent.sock)
   vipgate clear bgp [PEER|*] [--socket PATH]
   vipgate reload [--json] [--socket PATH]                    (read the router's config file again; SIGHUP does the same)
@@ -90,6 +91,7 @@ const SHOW: Record<string, ShowView> = {
   'agent routes': { command: 'show agent routes', socket: DEFAULT_AGENT_SOCKET, text: (r) => renderAgentRoutes(r as AgentRouteView[]) },
   'agent ipvs': { command: 'show agent ipvs', socket: DEFAULT_AGENT_SOCKET, text: (r) => renderAgentIpvs(r as AgentIpvsView) },
   'running-config': { command: 'show running-config', text: (r) => (r as { text: string }).text },
+  'agent-manifests': { command: 'show agent-manifests', args: (w) => (w[0] ? { range: w[0] } : {}), text: (r) => (r as AgentManifestsView).yaml },
 };
 
 async function show(words: string[], json: boolean, socketFlag: string | undefined, out: (s: string) => void): Promise<number> {

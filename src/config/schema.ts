@@ -261,6 +261,11 @@ export const routerConfigSchema = z.strictObject({
      * with the host name for 0.0.0.0 or ::, none for a loopback address.
      */
     publicUrl: z.string().regex(/^https?:\/\/[^/]/, { error: 'must be http://host[:port][/path] or https://...' }).optional(),
+    /**
+     * Where the node agent's images are (vipgate-agent-VERSION-ARCH.tar or .tar.gz, with .tar.sha256), served
+     * at /k3s/ for `k3s ctr images import`; default /usr/share/vipgate/k3s (where the SD image has them).
+     */
+    agentImages: z.string().min(1).optional(),
   }).optional(),
 });
 

@@ -216,6 +216,22 @@ export interface HistorySource {
 }
 
 /** `show bfd`: BFD sessions (RFC 5880) and next-hop probes of the router. */
+/** `show agent-manifests`: what installs the node agent on k3s, rendered from the router's configuration. */
+export interface AgentManifestsView {
+  /** Every manifest (namespace, RBAC, ConfigMap, DaemonSet) as one YAML stream for kubectl apply. */
+  readonly yaml: string;
+  /** The ConfigMap's agent.yaml alone. */
+  readonly agentConfig: string;
+  /** The image the DaemonSet names. */
+  readonly image: string;
+  /** The dynamic neighbors the nodes connect from. */
+  readonly ranges: readonly string[];
+  /** What was not rendered and is to be added by hand. */
+  readonly warnings: readonly string[];
+  /** The node-side and cluster-side install commands. */
+  readonly install: readonly string[];
+}
+
 export interface BfdView {
   readonly sessions: readonly {
     readonly peer: string; readonly state: string; readonly remoteState: string; readonly diagnostic: string;

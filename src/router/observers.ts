@@ -15,6 +15,8 @@ import { openStore, type HistoryStore } from '../store/store.js';
 import { CLUSTER_LIMITS, watchCluster, type ClusterView } from '../telemetry/cluster-view.js';
 import { startTelemetry, type MqttTelemetry } from '../telemetry/publisher.js';
 import { startWeb, type WebServer } from '../web/server.js';
+import { DEFAULT_AGENT_IMAGES } from '../lib/agent-images.js';
+import { statusPageUrl } from './page-url.js';
 import { clusterModel } from '../web/cluster.js';
 import type { ClusterModel } from '../control/cluster.js';
 import type { ExtraGauge } from '../web/metrics.js';
@@ -63,15 +65,6 @@ function ownAddresses(cfg: RouterConfig): string[] {
   return [...new Set([cfg.routerId, ...all])];
 }
 
-/** The status page's address for others (Home Assistant's device link): web.publicUrl, or derived; none on loopback. */
-export function statusPageUrl(web: NonNullable<RouterConfig['web']>, host: string): string | undefined {
-  if (web.publicUrl) return web.publicUrl;
-  const a = web.address;
-  if (a.startsWith('127.') || a === '::1') return undefined;
-  const name = a === '0.0.0.0' || a === '::' ? host : a.includes(':') ? `[${a}]` : a;
-  return `http://${name}${web.port === 80 ? '' : `:${web.port}`}/`;
-}
-
 export async function startObservers(cfg: RouterConfig, status: RouterStatus, deps: ObserverDeps): Promise<Observers> {
   const { clock, log } = deps;
   const history = cfg.store ? openHistory(cfg.store, status, deps) : undefined;
@@ -113,6 +106,7 @@ export async function startObservers(cfg: RouterConfig, status: RouterStatus, de
     ...(history ? { history: history.store } : {}),
     ...(cfg.web.adminToken ? { adminToken: cfg.web.adminToken } : {}),
     ...(clusterOptions ? { cluster: clusterOptions } : {}),
+    k3s: { manifests: (o) => status.agentManifests(o), images: cfg.web.agentImages ?? DEFAULT_AGENT_IMAGES },
   }) : undefined;
   return {
     ...(history ? { store: history.store } : {}), ...(telemetry ? { telemetry } : {}), ...(web ? { web } : {}),

@@ -9,9 +9,9 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../lib/clock.js';
 import type { Peer } from '../bgp/peer.js';
 import type { RouteChange } from '../bgp/rib/loc-rib.js';
-import type { BfdView, BgpSummary, BgpTable, KernelRouteView, NexthopView, RouterCounters, RouterEvent, RouterStatusSource } from '../control/views.js';
+import type { AgentManifestsView, BfdView, BgpSummary, BgpTable, KernelRouteView, NexthopView, RouterCounters, RouterEvent, RouterStatusSource } from '../control/views.js';
 import type { RouterDaemon } from './daemon.js';
-import { bfdView, clearBgp } from './views.js';
+import { agentManifests, bfdView, clearBgp } from './views.js';
 import { bgpSummary } from './summary-view.js';
 import { bgpTable } from './table-view.js';
 import { TableVersions } from './table-versions.js';
@@ -44,6 +44,7 @@ export class RouterStatus implements RouterStatusSource {
 
   bfd(): Promise<BfdView> { return bfdView(this.d); }
   clear(peer: string): { reset: string[] } { return clearBgp(this.d, peer); }
+  agentManifests(o: { readonly range?: string; readonly boxUrl?: string }): AgentManifestsView { return agentManifests(this.d, o); }
 
   subscribe(listener: (e: RouterEvent) => void): () => void {
     this.listeners.add(listener);

@@ -1,11 +1,15 @@
 /**
  * The router's answers on the control socket: `show bgp summary`, `show ip bgp [prefix]` (summary-view.ts,
- * table-view.ts), `show routes`, `show bfd`, `show running-config`, `clear bgp`, `reload`, as the JSON
- * shapes of src/control/views.ts.
+ * table-view.ts), `show routes`, `show bfd`, `show running-config`, `show agent-manifests`, `clear bgp`,
+ * `reload`, as the JSON shapes of src/control/views.ts.
  */
+import { networkInterfaces } from 'node:os';
 import { renderRunningConfig } from '../config/render.js';
 import type { ControlServer } from '../control/server.js';
-import type { BfdView, BgpTable, KernelRouteView, ReloadView } from '../control/views.js';
+import type { AgentManifestsView, BfdView, BgpTable, KernelRouteView, ReloadView } from '../control/views.js';
+import { vipgateVersion } from '../lib/version.js';
+import { DEFAULT_AGENT_IMAGES, listAgentImages, servedAgentVersion } from '../lib/agent-images.js';
+import { loadTemplates, renderAgentManifests } from './agent-manifests.js';
 import { ConfigError } from '../config/error.js';
 import type { RouterDaemon } from './daemon.js';
 import { bgpSummary } from './summary-view.js';
@@ -36,6 +40,17 @@ export function advertisedRoutes(d: RouterDaemon, address: string): BgpTable {
   return neighborTable(d, address, (peer) => peer.ribOut.routes());
 }
 
+/**
+ * The node agents' manifests from the configuration in force, with this machine's addresses, naming the
+ * agent image this box serves (agent-manifests.ts, src/lib/agent-images.ts).
+ */
+export function agentManifests(d: RouterDaemon, o: { readonly range?: string; readonly boxUrl?: string } = {}): AgentManifestsView {
+  const local = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).filter((i) => !i.internal && i.cidr).map((i) => i.cidr!));
+  const version = vipgateVersion();
+  const imageVersion = servedAgentVersion(listAgentImages(d.cfg.web?.agentImages ?? DEFAULT_AGENT_IMAGES), version);
+  return renderAgentManifests(d.cfg, { local, version, imageVersion, templates: loadTemplates(), ...o });
+}
+
 export function registerViews(control: ControlServer, d: RouterDaemon): void {
   control.handle('show bgp summary', () => bgpSummary(d));
   control.handle('show ip bgp', (args) => bgpTable(d, typeof args.prefix === 'string' ? args.prefix : undefined,
@@ -45,6 +60,7 @@ export function registerViews(control: ControlServer, d: RouterDaemon): void {
   control.handle('show ip bgp neighbors received-routes', (args) => receivedRoutes(d, String(args.peer)));
   control.handle('show ip bgp neighbors advertised-routes', (args) => advertisedRoutes(d, String(args.peer)));
   control.handle('show running-config', () => ({ text: renderRunningConfig(d.cfg) }));
+  control.handle('show agent-manifests', (args) => agentManifests(d, typeof args.range === 'string' ? { range: args.range } : {}));
   control.handle('clear bgp', (args) => clearBgp(d, typeof args.peer === 'string' ? args.peer : '*'));
   control.handle('reload', async (): Promise<ReloadView> => {
     try {

@@ -18,6 +18,8 @@ export interface LayoutOptions {
   readonly configError?: string;
   /** Link the Cluster page (the router reads the node agents' telemetry). */
   readonly cluster?: boolean;
+  /** Link the k3s page (installing the node agent from the box). */
+  readonly k3s?: boolean;
 }
 
 export function layout(o: LayoutOptions, body: string): string {
@@ -25,7 +27,7 @@ export function layout(o: LayoutOptions, body: string): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(o.title)}</title><link rel="stylesheet" href="/assets/app.css"><script src="/assets/app.js" defer></script></head>
 <body><a class="skip" href="#content">Skip to content</a>
-<header><nav aria-label="Main"><a href="/" class="brand">vipgate</a><a href="/">Overview</a>${o.cluster ? '<a href="/cluster">Cluster</a>' : ''}${o.admin ? '<a href="/admin">Admin</a>' : ''}<a href="/metrics">Metrics</a></nav>
+<header><nav aria-label="Main"><a href="/" class="brand">vipgate</a><a href="/">Overview</a>${o.cluster ? '<a href="/cluster">Cluster</a>' : ''}${o.k3s ? '<a href="/k3s/">k3s</a>' : ''}${o.admin ? '<a href="/admin">Admin</a>' : ''}<a href="/metrics">Metrics</a></nav>
 <p id="conn" class="conn" role="status" aria-live="polite">${o.events ? 'connecting…' : ''}</p></header>
 <main id="content"><h1>${esc(o.heading)}</h1>
 ${o.configError ? `<section class="alert" role="alert" aria-labelledby="h-config-error"><h2 id="h-config-error">Configuration not applied</h2><pre>${esc(o.configError)}</pre></section>` : ''}

@@ -8,6 +8,8 @@
  *   GET  /metrics          Prometheus text format
  *   GET  /api/status       the control API views as JSON, and configError (below)
  *   GET  /api/cluster      the Cluster page's model as JSON (404 without WebOptions.cluster)
+ *   GET  /k3s/...          installing the node agent from the box: the rendered manifests and the agent
+ *                          images (k3s.ts), when WebOptions.k3s is given
  *   GET  /admin, POST /admin/login|logout|clear   session reset behind the token (admin.ts)
  *   POST /api/clear        the same for scripts, with Authorization: Bearer <token>
  * It reads the router through RouterStatusSource (the control API's shapes) and the history through
@@ -24,6 +26,7 @@ import { clusterModel, type ClusterOptions } from './cluster.js';
 import { clusterBody } from './cluster-page.js';
 import { CONFIG_ERROR_FILE, readConfigError } from './config-error.js';
 import { esc } from './html.js';
+import { registerK3s, type K3sOptions } from './k3s.js';
 import { LiveHub } from './live.js';
 import { RouterMetrics, type ExtraGauge } from './metrics.js';
 import { EventRing, overview, service } from './model.js';
@@ -47,6 +50,8 @@ export interface WebOptions {
   readonly configErrorFile?: string;
   /** The node agents' reports (the router's MQTT telemetry reads them): enables /cluster. */
   readonly cluster?: ClusterOptions;
+  /** The agent's manifests and images for the k3s nodes: enables /k3s/. */
+  readonly k3s?: K3sOptions;
 }
 
 export interface WebServer {
@@ -76,7 +81,7 @@ export async function startWeb(o: WebOptions): Promise<WebServer> {
   const configError = () => readConfigError(o.configErrorFile ?? CONFIG_ERROR_FILE);
   const page = (reply: FastifyReply, title: string, heading: string, body: string, eventsUrl?: string, alert?: string) =>
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store')
-      .send(layout({ title, heading, admin: gate !== undefined, cluster: o.cluster !== undefined, ...(eventsUrl ? { events: eventsUrl } : {}), ...(alert ? { configError: alert } : {}) }, body));
+      .send(layout({ title, heading, admin: gate !== undefined, cluster: o.cluster !== undefined, k3s: o.k3s !== undefined, ...(eventsUrl ? { events: eventsUrl } : {}), ...(alert ? { configError: alert } : {}) }, body));
   const charts = () => history?.charts(HISTORY_WINDOW_MS, FLAP_BUCKET_MS);
   const renderOverview = async () => overviewBody(await overview(source, events), charts());
   const renderService = async (prefix: string) => serviceBody(prefix, await service(source, prefix, now()), history?.routeHistory(prefix, 20), now());
@@ -104,6 +109,7 @@ export async function startWeb(o: WebOptions): Promise<WebServer> {
   app.get('/api/status', async () => ({ summary: source.summary(), routes: await source.routes(), counters: source.counters(), configError: (await configError()) ?? null }));
 
   registerAdmin(app, gate, source, page);
+  if (o.k3s) registerK3s(app, o.k3s, page);
 
   await app.listen({ host: o.host, port: o.port });
   const addr = app.server.address();

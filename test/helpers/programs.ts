@@ -27,6 +27,8 @@ export const PROGRAM_PACKAGES: Readonly<Record<string, string>> = {
   python3: 'python3',
   xz: 'xz-utils',
   'dpkg-deb': 'dpkg', 'apt-get': 'apt',
+  mmdebstrap: 'mmdebstrap', file: 'file', umoci: 'umoci', skopeo: 'skopeo', podman: 'podman', runc: 'runc',
+  containerd: 'containerd', ctr: 'containerd',
 };
 
 const found = new Map<string, string>();

@@ -11,6 +11,10 @@
 #     (proto vipgate, via 192.0.2.1); the status page answers (HTML and /api/status, whose routes are the
 #     router's dump of the kernel table); systemd has the unit as Type=notify with its 30 s watchdog and
 #     the watchdog pings arrive; no unit failed
+#   - the cluster's install from the box: /k3s/agent.yaml (the manifests the router renders for the nodes
+#     of its dynamic neighbor, naming this version's agent image) and both agent images
+#     (/k3s/vipgate-agent-arm64.tar and -amd64.tar, decompressed on the way from /usr/share/vipgate/k3s),
+#     each the docker-archive the build made (its SHA-256 as image/out's, and as the box says)
 #   - updates (firmware/usr/lib/vipgate/update.sh): the bundle from the boot partition into slot b and
 #     back with --rollback; a release that passes the pre-switch check but whose router does not come up is
 #     rolled back automatically
@@ -72,6 +76,7 @@ routerId: 192.0.2.2
 networks: [198.51.100.0/24]
 neighbors:
   - { address: 192.0.2.1, remoteAs: 65010, description: host-side BIRD, holdTime: 30, import: all, export: all }
+  - { range: 192.0.2.0/24, remoteAs: 64512, import: { prefixes: ["172.20.1.0/24 le 32"] }, export: none }
 web: { address: 0.0.0.0, port: 80 }
 telemetry: { url: "mqtt://127.0.0.1:1883", site: test }
 store: { path: /var/lib/vipgate/history.db, flushMs: 60000 }
@@ -203,6 +208,22 @@ sleep 20  # > WatchdogSec/2: the router pings every 15 s
 ping2=$(guest 'systemctl show vipgate-router.service -p WatchdogTimestampMonotonic --value')
 [ "${ping2:-0}" -gt "$ping1" ] || fail "no new watchdog ping in 20 s ($ping1 -> $ping2)"
 say "Type=notify, watchdog 30 s, pinged (WatchdogTimestampMonotonic $ping1 -> $ping2), no restart"
+# ===== the cluster's two-command install, from the box
+phase_start=$(date +%s.%N)
+check "/k3s/agent.yaml: manifests for the nodes in 192.0.2.0/24 (peer 192.0.2.2, AS 64513), DaemonSet naming vipgate-agent:$version" page_has /k3s/agent.yaml \
+  "kubectl apply -f http://192\.0\.2\.2/k3s/agent\.yaml.*kind: ConfigMap.*- address: 192\.0\.2\.2 +asn: 64513.*kind: DaemonSet.*image: docker\.io/library/vipgate-agent:$version"
+for arch in arm64 amd64; do
+  ip netns exec "$ns" curl -fsS --max-time 900 -o "$work/agent-$arch.tar" "http://192.0.2.2/k3s/vipgate-agent-$arch.tar" || fail "no agent image for $arch from the box"
+  got=$(sha256sum "$work/agent-$arch.tar" | cut -d' ' -f1)
+  said=$(page "/k3s/vipgate-agent-$arch.tar.sha256" | cut -d' ' -f1)
+  built="$(dirname "$image")/vipgate-agent-$version-$arch.tar.sha256"
+  [ "$got" = "$said" ] || fail "the $arch image from the box ($got) is not what the box's .sha256 says ($said)"
+  if [ -f "$built" ]; then [ "$got" = "$(cut -d' ' -f1 "$built")" ] || fail "the $arch image from the box is not the one built ($built)"; fi
+  tar -xOf "$work/agent-$arch.tar" manifest.json | grep -q "\"docker.io/library/vipgate-agent:$version\"" || fail "the $arch tarball is not tagged vipgate-agent:$version"
+  say "/k3s/vipgate-agent-$arch.tar: $(stat -c %s "$work/agent-$arch.tar") bytes, sha256 $got, tagged docker.io/library/vipgate-agent:$version"
+  rm -f "$work/agent-$arch.tar"
+done
+
 check "mosquitto (the local broker) active" guest_has 'systemctl is-active mosquitto.service' '^active $'
 failed=$(guest 'systemctl list-units --failed --plain --no-legend')
 [ -z "$failed" ] || fail "failed units: $failed"

@@ -14,6 +14,7 @@ import {
   CoordinationV1Api, CoreV1Api, DiscoveryV1Api, KubeConfig, ListWatch, PatchStrategy, setHeaderOptions, VersionApi, Watch,
   type KubernetesListObject, type KubernetesObject,
 } from '@kubernetes/client-node';
+import { existsSync } from 'node:fs';
 import type { Logger } from '../../lib/log.js';
 import { LeaseElector, type LeaseOptions } from '../k8s/lease.js';
 import type { EndpointSliceInfo, NamespaceInfo, NodeInfo, ServiceInfo, Snapshot } from '../model.js';
@@ -21,10 +22,29 @@ import { parseApiServerVersion, type ApiServerVersion } from './api-version.js';
 import { namespaceFromObject, nodeFromObject, serviceFromObject, sliceFromObject, type KubeObject } from './manifests.js';
 import type { Source, StatusWriter } from './source.js';
 
-/** In-cluster config when KUBECONFIG is not given, else that file. */
-export function loadKubeConfig(kubeconfig?: string): KubeConfig {
+/** Where a pod finds its service account's credentials (the kubelet mounts them). */
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/** The in-cluster configuration is not there: not in a pod, or a pod without its service account's token. */
+export class InClusterError extends Error {}
+
+/**
+ * In-cluster config when KUBECONFIG is not given, else that file. In a cluster, what a pod is given is
+ * checked first (the library would otherwise build the URL "https://undefined:undefined", and every
+ * request would fail with "Invalid URL" while the agent retried for ever): KUBERNETES_SERVICE_HOST and
+ * _PORT, and the token and CA files under `root` + SERVICE_ACCOUNT_DIR.
+ */
+export function loadKubeConfig(kubeconfig?: string, root = ''): KubeConfig {
   const kc = new KubeConfig();
-  if (kubeconfig) kc.loadFromFile(kubeconfig); else kc.loadFromCluster();
+  if (kubeconfig) { kc.loadFromFile(kubeconfig); return kc; }
+  const problems = [
+    ...['KUBERNETES_SERVICE_HOST', 'KUBERNETES_SERVICE_PORT'].filter((v) => !process.env[v]).map((v) => `${v} is not set`),
+    ...['token', 'ca.crt'].filter((f) => !existsSync(`${root}${SERVICE_ACCOUNT_DIR}/${f}`)).map((f) => `${SERVICE_ACCOUNT_DIR}/${f} is missing`),
+  ];
+  if (problems.length > 0) {
+    throw new InClusterError(`--source kubernetes without a kubeconfig needs a pod's in-cluster credentials: ${problems.join('; ')} (outside a cluster use --source kubernetes:KUBECONFIG; in a pod, automountServiceAccountToken must not be false)`);
+  }
+  kc.loadFromCluster(root);
   return kc;
 }
 

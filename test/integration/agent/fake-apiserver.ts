@@ -10,8 +10,13 @@
  * patch of /status, delete → 404 when absent) in any namespace; and GET /version (`version`, a k3s 1.31 by
  * default).
  * Every request is recorded so tests can assert what the client asked for.
+ * Plain HTTP by default; with `tls` it serves HTTPS with that certificate (a pod's in-cluster client
+ * trusts only its service account's ca.crt), and with `token` it answers 401 Unauthorized, as the API
+ * server does, to every request that does not carry `Authorization: Bearer <token>`. It listens on a
+ * loopback port, or on a unix socket path (a forwarder in a test namespace brings it there).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 
@@ -42,7 +47,14 @@ export function fakeKubeConfig(url: string): KubeConfig {
   return kc;
 }
 
-export interface RecordedRequest { readonly method: string; readonly path: string; readonly query: Record<string, string>; readonly contentType?: string; readonly body?: unknown }
+export interface RecordedRequest { readonly method: string; readonly path: string; readonly query: Record<string, string>; readonly contentType?: string; readonly body?: unknown; readonly authorized?: boolean }
+
+export interface FakeApiServerOptions {
+  /** PEM key and certificate: HTTPS instead of HTTP. */
+  readonly tls?: { readonly key: string; readonly cert: string };
+  /** The bearer token every request must carry (a service account's); absent: no authentication. */
+  readonly token?: string;
+}
 
 const keyOf = (o: Obj): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
@@ -70,12 +82,18 @@ export class FakeApiServer {
   /** The writes recorded (every method but GET), as "METHOD path". */
   writes(): string[] { return this.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`); }
 
-  get url(): string { return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`; }
+  constructor(private readonly options: FakeApiServerOptions = {}) {}
+
+  /** The loopback URL (after start() without a socket path). */
+  get url(): string { return `${this.options.tls ? 'https' : 'http'}://127.0.0.1:${(this.server!.address() as AddressInfo).port}`; }
   get resourceVersion(): number { return this.rv; }
 
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => { void this.handle(req, res); });
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+  /** Listen on a free loopback port, or on the unix socket `path`. */
+  async start(path?: string): Promise<void> {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => { void this.handle(req, res); };
+    const { tls } = this.options;
+    this.server = tls ? createTlsServer({ key: tls.key, cert: tls.cert }, handler) : createServer(handler);
+    await new Promise<void>((r) => (path === undefined ? this.server!.listen(0, '127.0.0.1', r) : this.server!.listen(path, r)));
   }
 
   async stop(): Promise<void> {
@@ -131,7 +149,12 @@ export class FakeApiServer {
     const text = Buffer.concat(chunks).toString('utf8');
     const body = text ? JSON.parse(text) as unknown : undefined;
     const query = Object.fromEntries(url.searchParams);
-    this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query, ...(req.headers['content-type'] ? { contentType: req.headers['content-type'] } : {}), ...(body === undefined ? {} : { body }) });
+    const authorized = this.options.token === undefined || req.headers.authorization === `Bearer ${this.options.token}`;
+    this.requests.push({
+      method: req.method ?? 'GET', path: url.pathname, query, authorized,
+      ...(req.headers['content-type'] ? { contentType: req.headers['content-type'] } : {}), ...(body === undefined ? {} : { body }),
+    });
+    if (!authorized) return this.reply(res, 401, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Unauthorized', code: 401, message: 'Unauthorized' });
     const watch = query['watch'] === 'true';
     const failure = this.fail.findIndex((f) => f.path === url.pathname && f.watch === watch && (f.method === undefined || f.method === req.method));
     if (failure >= 0) { const [f] = this.fail.splice(failure, 1); return this.reply(res, f!.status, { kind: 'Status', code: f!.status }); }

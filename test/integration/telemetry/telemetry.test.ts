@@ -3,8 +3,8 @@
  * and its payloads, Home Assistant discovery, withdrawn routes cleared, bursts coalesced, the last will on
  * kill -9 of a publisher process, a broker restart, the bounded queue, username/password and TLS.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -17,9 +17,9 @@ import { startTelemetry, type MqttTelemetry, type TelemetryOptions } from '../..
 import { FakeRouter } from '../../e2e/fake-router.js';
 import { stopChild } from '../../helpers/daemons/process.js';
 import { waitFor } from '../../helpers/netns.js';
+import { makeTestPki } from '../../helpers/tls.js';
 import { Mosquitto, type BrokerOptions } from './mosquitto.js';
 import { Watcher } from './watcher.js';
-import { requireProgram } from '../../helpers/programs.js';
 
 const VIP = '172.20.1.1/32';
 const BASE = 'vipgate/home/pi';
@@ -186,14 +186,11 @@ describe('MQTT telemetry with mosquitto', () => {
   it('TLS: connects to an mqtts listener with the CA given', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vg-tls-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const f = (n: string) => join(dir, n);
-    execFileSync(requireProgram('openssl'), ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=test CA', '-keyout', f('ca.key'), '-out', f('ca.pem')], { stdio: 'ignore' });
-    execFileSync('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', f('server.key'), '-out', f('server.csr')], { stdio: 'ignore' });
-    execFileSync('sh', ['-c', `printf 'subjectAltName=IP:127.0.0.1\\n' > "${f('ext')}" && openssl x509 -req -in "${f('server.csr')}" -CA "${f('ca.pem')}" -CAkey "${f('ca.key')}" -CAcreateserial -days 2 -extfile "${f('ext')}" -out "${f('server.pem')}"`], { stdio: 'ignore' });
-    const b = await broker({ tls: { ca: f('ca.pem'), cert: f('server.pem'), key: f('server.key') } });
-    const t = await telemetry({ url: b.url, site: 'home', host: 'pi', tls: { ca: f('ca.pem') } }, threeNodes());
+    const pki = makeTestPki(dir, { ips: ['127.0.0.1'] });
+    const b = await broker({ tls: pki.files });
+    const t = await telemetry({ url: b.url, site: 'home', host: 'pi', tls: { ca: pki.files.ca } }, threeNodes());
     await waitFor('TLS session', () => (t.stats().connected ? true : undefined));
-    const w = await watcher(b.url, [`${BASE}/status`], { ca: readFileSync(f('ca.pem')) });
+    const w = await watcher(b.url, [`${BASE}/status`], { ca: pki.ca });
     expect((await w.waitFor(`${BASE}/status`, () => true)).payload).toBe('online');
   });
 });
