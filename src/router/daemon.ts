@@ -11,6 +11,7 @@ import type { Clock, TimerHandle } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { Peer, type PeerOptions } from '../bgp/peer.js';
 import { Speaker } from '../bgp/speaker.js';
+import { describeDown } from '../bgp/session-down.js';
 import type { Direction } from '../bgp/connection.js';
 import type { NeighborConfig, NetworkConfig, RouterConfig } from '../config/resolve.js';
 import { configWarnings } from '../config/warnings.js';
@@ -134,7 +135,8 @@ export class RouterDaemon {
         this.lastEstablished = clock.now();
         this.routing.attach(peer, this.neighborOf.get(peer)!);
       },
-      down: (peer, reason, keepStale) => {
+      down: (peer, cause, keepStale) => {
+        const reason = describeDown(cause);
         log.warn({ peer: peer.name, reason, keepStale }, `peer ${peer.name} down: ${reason}`);
         if (keepStale) this.routing.peerStale(peer); else this.status.failover(peer.name, reason, () => this.routing.peerDown(peer));
       },
