@@ -21,6 +21,7 @@ import type { PathAttributes } from '../wire/bgp/types.js';
 import { AS_TRANS, CeaseSubcode } from '../wire/bgp/types.js';
 import { planReload } from './reload-plan.js';
 import { ControlServer } from '../control/server.js';
+import type { RouterCommands } from '../control/commands.js';
 import { Routing, type FibPort } from './routing.js';
 import { installedRoutes, registerViews } from './views.js';
 import { DYNAMIC_LIMIT } from './summary-view.js';
@@ -98,7 +99,7 @@ export function networkAttributes(n: NetworkConfig, asn: number): PathAttributes
 export class RouterDaemon {
   readonly speaker: Speaker;
   readonly routing: Routing;
-  readonly control?: ControlServer;
+  readonly control?: ControlServer<RouterCommands>;
   /** State and events for the web page, MQTT, metrics and history (src/router/observers.ts). */
   readonly status: RouterStatus;
   /** BFD sessions, one per neighbor with bfd.enabled; undefined when no neighbor runs BFD. */
@@ -170,7 +171,7 @@ export class RouterDaemon {
       changed: (changes) => this.status.routesChanged(changes),
     });
     if (deps.controlSocket) {
-      this.control = new ControlServer(deps.controlSocket);
+      this.control = new ControlServer<RouterCommands>(deps.controlSocket);
       registerViews(this.control, this);
     }
   }

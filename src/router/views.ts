@@ -6,7 +6,8 @@
 import { networkInterfaces } from 'node:os';
 import { renderRunningConfig } from '../config/render.js';
 import type { ControlServer } from '../control/server.js';
-import type { AgentManifestsView, BfdView, BgpTable, KernelRouteView, ReloadView } from '../control/views.js';
+import type { RouterCommands } from '../control/commands.js';
+import type { AgentManifestsView, BfdView, BgpTable, KernelRouteView } from '../control/views.js';
 import { vipgateVersion } from '../lib/version.js';
 import { DEFAULT_AGENT_IMAGES, listAgentImages, servedAgentVersion } from '../lib/agent-images.js';
 import { loadTemplates, renderAgentManifests } from './agent-manifests.js';
@@ -51,7 +52,7 @@ export function agentManifests(d: RouterDaemon, o: { readonly range?: string; re
   return renderAgentManifests(d.cfg, { local, version, imageVersion, templates: loadTemplates(), ...o });
 }
 
-export function registerViews(control: ControlServer, d: RouterDaemon): void {
+export function registerViews(control: ControlServer<RouterCommands>, d: RouterDaemon): void {
   control.handle('show bgp summary', () => bgpSummary(d));
   control.handle('show ip bgp', (args) => bgpTable(d, typeof args.prefix === 'string' ? args.prefix : undefined,
     args.family === 'ipv4' || args.family === 'ipv6' ? args.family : undefined));
@@ -62,7 +63,7 @@ export function registerViews(control: ControlServer, d: RouterDaemon): void {
   control.handle('show running-config', () => ({ text: renderRunningConfig(d.cfg) }));
   control.handle('show agent-manifests', (args) => agentManifests(d, typeof args.range === 'string' ? { range: args.range } : {}));
   control.handle('clear bgp', (args) => clearBgp(d, typeof args.peer === 'string' ? args.peer : '*'));
-  control.handle('reload', async (): Promise<ReloadView> => {
+  control.handle('reload', async () => {
     try {
       return { reloaded: await d.reloadFile() };
     } catch (e) {
