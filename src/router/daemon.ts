@@ -26,7 +26,8 @@ import { Routing, type FibPort } from './routing.js';
 import { installedRoutes, registerViews } from './views.js';
 import { DYNAMIC_LIMIT } from './summary-view.js';
 import { configRevision, RouterStatus } from './status.js';
-import type { KernelRouteView, ReloadResult, RouterCounters } from '../control/views.js';
+import type { FibCountersView, RouterQuery } from './query.js';
+import type { KernelRouteView, ReloadResult } from '../control/views.js';
 import { applySocketSecurity } from './socket-security.js';
 import { md5Socket, setMd5 } from '../native/tcp-md5.js';
 import { sha1Key, startBfdService, type BfdService, type TransportFactory } from '../bfd/service.js';
@@ -45,7 +46,7 @@ export interface RouterDeps {
     /** Delete what a previous run left in the kernel and this run has not confirmed. */
     sweep?(): Promise<{ readonly requests: number }>;
     /** Kernel requests sent and refused (src/fib/counters.ts). */
-    readonly counters?: { view(): { readonly operations: RouterCounters['fibOperations']; readonly errors: RouterCounters['fibKernelErrors'] } };
+    readonly counters?: { view(): FibCountersView };
   };
   readonly controlSocket?: string;
   /** BFD packets' way out and in; default UDP 3784 with TTL 255 (RFC 5881). Opened only if a neighbor runs BFD. */
@@ -96,7 +97,7 @@ export function networkAttributes(n: NetworkConfig, asn: number): PathAttributes
   };
 }
 
-export class RouterDaemon {
+export class RouterDaemon implements RouterQuery {
   readonly speaker: Speaker;
   readonly routing: Routing;
   readonly control?: ControlServer<RouterCommands>;
@@ -180,6 +181,8 @@ export class RouterDaemon {
   get cfg(): RouterConfig { return this.config; }
 
   get uptimeSeconds(): number { return (this.deps.clock.now() - this.started) / 1000; }
+  get versions(): RouterStatus['versions'] { return this.status.versions; }
+  now(): number { return this.deps.clock.now(); }
   neighbor(peer: Peer): NeighborConfig | undefined { return this.neighborOf.get(peer); }
 
   /** The configured neighbor for an address: itself, or the first range that holds it. */
@@ -452,7 +455,7 @@ export class RouterDaemon {
   }
 
   /** Kernel requests sent and refused, when the FIB counts them. */
-  fibCounters(): ReturnType<NonNullable<NonNullable<RouterDeps['fib']>['counters']>['view']> | undefined { return this.deps.fib?.counters?.view(); }
+  fibCounters(): FibCountersView | undefined { return this.deps.fib?.counters?.view(); }
 
   /** The kernel's view of our routes when the FIB can dump it, else what we asked it to install. */
   async kernelRoutes(): Promise<KernelRouteView[]> {
