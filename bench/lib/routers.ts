@@ -19,7 +19,7 @@ import { waitFor } from '../../test/helpers/netns.js';
 import { DaemonProcess, makeWorkDir, removeWorkDir, runCli, spawnLogged, stopChild, tailLog } from '../../test/helpers/daemons/process.js';
 import { FrrDaemon } from '../../test/helpers/daemons/frr.js';
 import { CLI } from '../../test/helpers/vipgate.js';
-import { request } from '../../src/control/client.js';
+import { routerClient } from '../../src/control/client.js';
 import { processesIn } from './proc-stats.js';
 
 export const ROUTER_AS = 64513;
@@ -79,7 +79,7 @@ export async function startVipgate(t: Topology, nodeFlags: readonly string[] = [
   try {
     await waitFor(`vipgate router in ${t.ns} to answer`, async () => {
       if (child.exitCode !== null) throw new Error(`vipgate router exited with ${child.exitCode}: ${tailLog(log)}`);
-      return (await request(socket, 'show bgp summary', {}, 3000).catch(() => undefined)) ? true : undefined;
+      return (await routerClient(socket).call('show bgp summary', {}, 3000).catch(() => undefined)) ? true : undefined;
     }, 20_000, 200);
   } catch (e) {
     await release();

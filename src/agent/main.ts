@@ -45,7 +45,7 @@ import type { AgentConfig } from './config/model.js';
 import { FileSource } from './source/file.js';
 import type { Source } from './source/source.js';
 import { takeRestartMarker, writeRestartMarker } from './restart-marker.js';
-import { registerAgentViews } from './views.js';
+import { registerAgentCommands, type AgentCommands } from './commands.js';
 
 export interface AgentArgs {
   /** "file:PATH", "kubernetes" or "kubernetes:KUBECONFIG". */
@@ -198,9 +198,8 @@ export async function runAgent(a: AgentArgs): Promise<number> {
     // the file source's addresses come from this agent's own IPAM; Kubernetes' from the Services' status
     onApplied: () => { if (agent.current) ipvs.apply(agent.current, source.kind === 'file' ? agent.assignments : undefined); },
   });
-  const control = new ControlServer(a.socket ?? DEFAULT_AGENT_SOCKET);
-  registerAgentViews(control, agent, node, () => ipvs.summary());
-  control.handle('show agent ipvs', () => ipvs.view());
+  const control = new ControlServer<AgentCommands>(a.socket ?? DEFAULT_AGENT_SOCKET);
+  registerAgentCommands(control, agent, node, ipvs);
   await ipvs.configure(cfg, true);
   await control.listen();
   await agent.start();

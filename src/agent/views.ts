@@ -6,7 +6,6 @@
 import { formatAddress, formatPrefix, parseAddress } from '../lib/address.js';
 import { vipgateVersion } from '../lib/version.js';
 import type { BfdSessionView } from '../bfd/manager.js';
-import type { ControlServer } from '../control/server.js';
 import type { Agent } from './agent.js';
 import type { IpvsSummary } from './ipvs/control.js';
 
@@ -75,9 +74,4 @@ export function agentRoutes(agent: Agent): AgentRouteView[] {
     ...(a.bandwidthMbps === undefined ? {} : { bandwidthMbps: a.bandwidthMbps }),
     services: a.services,
   })));
-}
-
-export function registerAgentViews(control: ControlServer, agent: Agent, node: string, ipvs?: () => IpvsSummary): void {
-  control.handle('show agent', async () => agentSummary(agent, node, await agent.bfdViews(), ipvs?.()));
-  control.handle('show agent routes', () => agentRoutes(agent));
 }

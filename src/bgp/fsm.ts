@@ -6,13 +6,15 @@
  *
  * Also: RFC 6608 FSM error subcodes, RFC 4486 / RFC 9003 Cease subcodes and shutdown communication,
  * RFC 6286 BGP identifier checks, and an idle-hold backoff on repeated failures (RFC 4271 8.1.1, the
- * DampPeerOscillations idea) so that a broken peer is retried ever more slowly, up to a bound.
+ * DampPeerOscillations idea) so that a broken peer is retried ever more slowly, up to a bound. Every way
+ * down names its cause as a SessionDown (src/bgp/session-down.ts).
  */
 import type { BgpMessage, Capability, NotificationMessage, OpenMessage } from '../wire/bgp/types.js';
 import { CeaseSubcode, ErrorCode, OpenSubcode } from '../wire/bgp/types.js';
 import type { BgpError } from '../wire/bgp/error.js';
-import { decodeShutdownCommunication, shutdownNotification } from '../wire/bgp/notification.js';
+import { shutdownNotification } from '../wire/bgp/notification.js';
 import { peerAsOf } from '../wire/bgp/negotiate.js';
+import type { SessionDown } from './session-down.js';
 
 export type FsmStateName = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established';
 export type TimerName = 'connectRetry' | 'hold' | 'keepalive' | 'idleHold';
@@ -51,7 +53,7 @@ export interface FsmState {
   /** The peer's real AS (4-octet capability or My AS field), once its OPEN is accepted. */
   readonly peerAs?: number;
   /** Why the session last went down. */
-  readonly lastError?: string;
+  readonly lastDown?: SessionDown;
 }
 
 export type FsmEvent =
@@ -69,7 +71,7 @@ export type FsmAction =
   | { readonly type: 'disconnect' }
   | { readonly type: 'send'; readonly msg: BgpMessage }
   | { readonly type: 'established' }
-  | { readonly type: 'down'; readonly reason: string; readonly wasEstablished: boolean }
+  | { readonly type: 'down'; readonly cause: SessionDown; readonly wasEstablished: boolean }
   | { readonly type: 'deliver'; readonly msg: BgpMessage };
 
 export interface FsmResult { readonly state: FsmState; readonly actions: readonly FsmAction[] }
@@ -160,19 +162,25 @@ export class Fsm {
   }
 
   /** Leave for Idle: close, count the failure, arm the idle-hold timer if restarting by ourselves. */
-  private toIdle(s: FsmState, now: number, reason: string, actions: FsmAction[], failed = true): FsmResult {
+  private toIdle(s: FsmState, now: number, cause: SessionDown, actions: FsmAction[], failed = true): FsmResult {
     const wasEstablished = s.name === 'Established';
     const failures = failed ? s.failures + 1 : s.failures;
     const next: FsmState = {
       name: 'Idle', timers: {}, connectRetryCounter: failed ? s.connectRetryCounter + 1 : s.connectRetryCounter,
-      failures, holdTime: 0, keepaliveTime: 0, lastError: reason,
+      failures, holdTime: 0, keepaliveTime: 0, lastDown: cause,
     };
     const timed = failed && this.cfg.autoRestart ? withTimers(next, { idleHold: now + this.backoffMs(failures) }) : next;
-    return { state: timed, actions: [...actions, { type: 'disconnect' }, { type: 'down', reason, wasEstablished }] };
+    return { state: timed, actions: [...actions, { type: 'disconnect' }, { type: 'down', cause, wasEstablished }] };
   }
 
-  private sendAndIdle(s: FsmState, now: number, n: NotificationMessage, reason: string): FsmResult {
-    return this.toIdle(s, now, reason, [{ type: 'send', msg: n }]);
+  /** Send the NOTIFICATION the cause names, then leave for Idle. */
+  private sendAndIdle(s: FsmState, now: number, cause: SessionDown & { readonly sent: NotificationMessage }): FsmResult {
+    return this.toIdle(s, now, cause, [{ type: 'send', msg: cause.sent }]);
+  }
+
+  /** RFC 6608: a message this state does not take, answered with an FSM Error. */
+  private unexpected(s: FsmState, now: number, msg: BgpMessage, subcode: number): FsmResult {
+    return this.sendAndIdle(s, now, { kind: 'fsm-error', sent: notification(ErrorCode.FSM, subcode), received: msg.type, state: s.name });
   }
 
   private start(s: FsmState, now: number): FsmResult {
@@ -191,7 +199,7 @@ export class Fsm {
 
   private receiveOpen(s: FsmState, now: number, open: OpenMessage): FsmResult {
     const bad = checkOpen(this.cfg, open);
-    if (bad) return this.sendAndIdle(s, now, bad, `OPEN refused: ${describeNotification(bad)}`);
+    if (bad) return this.sendAndIdle(s, now, { kind: 'open-refused', sent: bad });
     // RFC 4271 4.2: the smaller of our configured and the received hold time
     const holdTime = Math.min(this.cfg.holdTime, open.holdTime);
     const keepaliveTime = holdTime === 0 ? 0
@@ -221,8 +229,9 @@ export class Fsm {
         if (s.name === 'Idle') return { state: withTimers(s, { idleHold: undefined }), actions: [] };
         const subcode = ev.subcode ?? CeaseSubcode.ADMINISTRATIVE_SHUTDOWN;
         const sendsNotification = s.name === 'OpenSent' || s.name === 'OpenConfirm' || s.name === 'Established';
-        const actions: FsmAction[] = sendsNotification ? [{ type: 'send', msg: ceaseNotification(subcode, ev.text) }] : [];
-        const r = this.toIdle(s, now, ev.text ? `stopped: ${ev.text}` : 'stopped', actions, false);
+        const sent = sendsNotification ? ceaseNotification(subcode, ev.text) : undefined;
+        const cause: SessionDown = { kind: 'stopped', subcode, ...(ev.text === undefined ? {} : { text: ev.text }), ...(sent ? { sent } : {}) };
+        const r = this.toIdle(s, now, cause, sent ? [{ type: 'send', msg: sent }] : [], false);
         return { state: { ...r.state, timers: {}, connectRetryCounter: 0 }, actions: r.actions };
       }
 
@@ -235,7 +244,6 @@ export class Fsm {
         return { state: s, actions: [{ type: 'disconnect' }] };
 
       case 'tcp-failed': {
-        const reason = `connection ${ev.reason ?? 'closed'}`;
         if (s.name === 'Connect') {
           // RFC 4271 8.2.2 Connect state, TcpConnectionFails: -> Active, keep retrying on the timer
           return { state: { ...s, name: 'Active' }, actions: [] };
@@ -246,15 +254,15 @@ export class Fsm {
           const next = withTimers({ ...s, name: 'Active' }, { hold: undefined, connectRetry: now + this.cfg.connectRetryTime * 1000 });
           return { state: next, actions: [{ type: 'disconnect' }] };
         }
-        return this.toIdle(s, now, reason, []);
+        return this.toIdle(s, now, { kind: 'tcp-closed', ...(ev.reason === undefined ? {} : { reason: ev.reason }) }, []);
       }
 
       case 'decode-error':
         if (s.name === 'Idle' || s.name === 'Connect' || s.name === 'Active') return { state: s, actions: [{ type: 'disconnect' }] };
-        return this.sendAndIdle(s, now, notification(ev.error.code, ev.error.subcode, ev.error.data), ev.error.message);
+        return this.sendAndIdle(s, now, { kind: 'message-error', sent: notification(ev.error.code, ev.error.subcode, ev.error.data), message: ev.error.message });
 
       case 'collision-lost':
-        return this.sendAndIdle(s, now, ceaseNotification(CeaseSubcode.CONNECTION_COLLISION_RESOLUTION), 'connection collision resolution');
+        return this.sendAndIdle(s, now, { kind: 'collision-lost', sent: ceaseNotification(CeaseSubcode.CONNECTION_COLLISION_RESOLUTION) });
 
       case 'message':
         return this.onMessage(s, ev.msg, now);
@@ -276,7 +284,7 @@ export class Fsm {
       case 'hold':
         if (s.name === 'OpenSent' || s.name === 'OpenConfirm' || s.name === 'Established') {
           // RFC 4271 8.2.2 HoldTimer_Expires: NOTIFICATION Hold Timer Expired (4/0), -> Idle
-          return this.sendAndIdle(cleared, now, notification(ErrorCode.HOLD_TIMER_EXPIRED, 0), 'hold timer expired');
+          return this.sendAndIdle(cleared, now, { kind: 'hold-timer-expired', sent: notification(ErrorCode.HOLD_TIMER_EXPIRED, 0) });
         }
         return { state: cleared, actions: [] };
       case 'keepalive':
@@ -291,37 +299,25 @@ export class Fsm {
     if (msg.type === 'notification') {
       if (s.name === 'Idle') return { state: s, actions: [] };
       // RFC 4271 8.2.2: NotifMsg -> Idle; RFC 4271 6.2: OpenSent with 2/1 is not counted as a failure
-      return this.toIdle(s, now, `received NOTIFICATION: ${describeNotification(msg)}`, []);
+      return this.toIdle(s, now, { kind: 'notification-received', received: msg }, []);
     }
     switch (s.name) {
       case 'OpenSent':
         if (msg.type === 'open') return this.receiveOpen(s, now, msg);
-        return this.sendAndIdle(s, now, notification(ErrorCode.FSM, FsmSubcode.UNEXPECTED_IN_OPENSENT), `unexpected ${msg.type} in OpenSent`);
+        return this.unexpected(s, now, msg, FsmSubcode.UNEXPECTED_IN_OPENSENT);
       case 'OpenConfirm':
         if (msg.type === 'keepalive') {
           const next = this.heard({ ...s, name: 'Established', failures: 0, connectRetryCounter: 0 }, now);
           return { state: next, actions: [{ type: 'established' }] };
         }
-        return this.sendAndIdle(s, now, notification(ErrorCode.FSM, FsmSubcode.UNEXPECTED_IN_OPENCONFIRM), `unexpected ${msg.type} in OpenConfirm`);
+        return this.unexpected(s, now, msg, FsmSubcode.UNEXPECTED_IN_OPENCONFIRM);
       case 'Established':
         if (msg.type === 'keepalive') return { state: this.heard(s, now), actions: [] };
         if (msg.type === 'update' || msg.type === 'route-refresh') return { state: this.heard(s, now), actions: [{ type: 'deliver', msg }] };
-        return this.sendAndIdle(s, now, notification(ErrorCode.FSM, FsmSubcode.UNEXPECTED_IN_ESTABLISHED), `unexpected ${msg.type} in Established`);
+        return this.unexpected(s, now, msg, FsmSubcode.UNEXPECTED_IN_ESTABLISHED);
       default:
         // Idle, Connect, Active: there is no BGP conversation yet; drop the connection
         return { state: s, actions: [{ type: 'disconnect' }] };
     }
   }
-}
-
-const CODE_NAMES: Record<number, string> = {
-  1: 'Message Header Error', 2: 'OPEN Message Error', 3: 'UPDATE Message Error', 4: 'Hold Timer Expired',
-  5: 'Finite State Machine Error', 6: 'Cease', 7: 'ROUTE-REFRESH Message Error',
-};
-
-/** "Cease/Administrative Shutdown (6/2): maintenance" style text for logs and `show` views. */
-export function describeNotification(n: NotificationMessage): string {
-  const base = `${CODE_NAMES[n.code] ?? 'Unknown'} (${n.code}/${n.subcode})`;
-  const text = decodeShutdownCommunication(n);
-  return text === undefined ? base : `${base}: ${text}`;
 }

@@ -23,6 +23,7 @@ import {
   buildOpen, ceaseNotification, compareBgpId, Fsm, initialState, type FsmAction, type FsmConfig, type FsmEvent, type FsmState,
   type FsmStateName,
 } from './fsm.js';
+import { describeDown, keepsStaleRoutes, type SessionDown } from './session-down.js';
 
 export interface PeerOptions {
   /** Unique name for views and logs (the address, or a configured name). */
@@ -57,7 +58,7 @@ export interface PeerHandlers {
   state(peer: Peer, from: FsmStateName, to: FsmStateName): void;
   established(peer: Peer): void;
   /** `keepStale`: graceful restart, the routes stay (marked stale) until the peer returns or the timer ends. */
-  down(peer: Peer, reason: string, keepStale: boolean): void;
+  down(peer: Peer, cause: SessionDown, keepStale: boolean): void;
   routes(peer: Peer, changes: RibInChange[]): void;
   endOfRib(peer: Peer, family: Family): void;
   /** An UPDATE had RFC 7606 errors that did not reset the session. */
@@ -82,7 +83,9 @@ export interface PeerStats {
   updatesOut: number;
   establishedTransitions: number;
   lastUpDown: number;
+  /** describeDown(lastDown), for the views. */
   lastError?: string;
+  lastDown?: SessionDown;
 }
 
 const FAMILY_AFI: Record<Family, number> = { 4: Afi.IPV4, 6: Afi.IPV6 };
@@ -310,7 +313,7 @@ export class Peer {
         if (slot === this.main) this.onEstablished();
         break;
       case 'down':
-        if (slot === this.main) this.onDown(a.reason, a.wasEstablished);
+        if (slot === this.main) this.onDown(a.cause, a.wasEstablished);
         break;
       case 'deliver':
         this.deliver(a.msg);
@@ -360,13 +363,18 @@ export class Peer {
     this.scheduleFlush();
   }
 
-  private onDown(reason: string, wasEstablished: boolean): void {
+  private onDown(cause: SessionDown, wasEstablished: boolean): void {
     this.stats.lastUpDown = this.clock.now();
-    this.stats.lastError = reason;
+    this.stats.lastError = describeDown(cause);
+    this.stats.lastDown = cause;
     this.exporter = undefined;
     this.ribOut.reset();
     const peerGr = this.negotiated?.peerGracefulRestart;
-    const gr = wasEstablished && peerGr !== undefined && !this.stopped && !reason.startsWith('received NOTIFICATION');
+    const ours = this.options.gracefulRestart;
+    const gr = !this.stopped && keepsStaleRoutes(cause, {
+      wasEstablished, peerGracefulRestart: peerGr !== undefined,
+      notificationBit: peerGr?.notification === true && ours !== undefined && (ours.notification ?? true),
+    });
     this.negotiated = undefined;
     if (gr) {
       // RFC 4724 4.2: keep the routes, marked stale, for the peer's restart time
@@ -374,10 +382,10 @@ export class Peer {
       this.staleTimer?.cancel();
       const restartMs = peerGr!.restartTime * 1000;
       this.staleTimer = this.clock.at(this.clock.now() + restartMs, () => this.sweepStale());
-      this.handlers.down(this, reason, true);
+      this.handlers.down(this, cause, true);
     } else {
       const changes = this.ribIn.clear();
-      this.handlers.down(this, reason, false);
+      this.handlers.down(this, cause, false);
       if (changes.length > 0) this.handlers.routes(this, changes);
     }
   }

@@ -41,8 +41,8 @@ export class Speaker {
     // dynamic neighbors disappear when their session ends without graceful restart
     this.handlers = {
       ...owner,
-      down: (peer, reason, keepStale) => {
-        owner.down(peer, reason, keepStale);
+      down: (peer, cause, keepStale) => {
+        owner.down(peer, cause, keepStale);
         if (this.dynamic.has(peer) && !keepStale) this.removePeer(peer);
       },
     };

@@ -7,21 +7,12 @@
  *   vipgate reload [--json] [--socket PATH]
  * Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid configuration, 4 daemon unreachable.
  */
-import { ControlError, request } from '../control/client.js';
+import { ControlError, routerClient } from '../control/client.js';
 import { vipgateVersion } from '../lib/version.js';
 import { DEFAULT_CONTROL_SOCKET } from '../control/protocol.js';
-import type { AgentManifestsView, BfdView, BgpSummary, BgpTable, KernelRouteView, ReloadView } from '../control/views.js';
 import { ExitCode, parseArgs, stringFlag, UsageError } from './args.js';
-import { renderBgpSummary } from './views/bgp-summary.js';
-import { renderBgpTable } from './views/bgp-table.js';
-import { renderBgpPrefix } from './views/bgp-detail.js';
-import { renderRoutes } from './views/routes.js';
-import { renderBfd } from './views/bfd.js';
 import { renderReload } from './views/reload.js';
-import { renderCluster } from './views/cluster.js';
-import type { ClusterModel } from '../control/cluster.js';
-import { renderAgentIpvs, renderAgentRoutes, renderAgentSummary, type AgentIpvsView } from './views/agent.js';
-import type { AgentRouteView, AgentSummary } from '../agent/views.js';
+import { show } from './show.js';
 
 const USAGE = `usage:
   vipgate router --config FILE [--socket PATH] [--check] [--no-fib] [--log-level LEVEL]
@@ -47,62 +38,6 @@ const USAGE = `usage:
   vipgate status-page [--config-error FILE] [--address ADDR] [--port N]   (the appliance's page while no configuration is valid)
   vipgate version
 `;
-
-/** Where `vipgate agent` answers by default (`vipgate agent --socket`). */
-const DEFAULT_AGENT_SOCKET = '/run/vipgate/agent.sock';
-
-interface ShowView {
-  /** The control command, or a function of the words after the view's name. */
-  readonly command: string | ((words: string[]) => string);
-  /** The daemon that answers, when not the router. */
-  readonly socket?: string;
-  readonly args?: (words: string[]) => Record<string, unknown>;
-  readonly text: (result: unknown, words: string[]) => string;
-}
-
-/** `show ip bgp [PREFIX]`, `show bgp ipv4|ipv6 [PREFIX]`: one family's table, or one prefix of it. */
-function bgpTableView(family: 'ipv4' | 'ipv6'): ShowView {
-  return {
-    command: 'show ip bgp',
-    args: (w) => ({ family, ...(w[0] ? { prefix: w[0] } : {}) }),
-    text: (r, w) => (w[0] ? renderBgpPrefix(r as BgpTable, (r as BgpTable).paths[0]?.prefix ?? w[0]) : renderBgpTable(r as BgpTable)),
-  };
-}
-
-/** `show` words after "show" → control command and text renderer. */
-const SHOW: Record<string, ShowView> = {
-  'bgp summary': { command: 'show bgp summary', text: (r) => renderBgpSummary(r as BgpSummary) },
-  'ip bgp summary': { command: 'show bgp summary', text: (r) => renderBgpSummary(r as BgpSummary) },
-  'ip bgp neighbors': {
-    command: (w) => `show ip bgp neighbors ${w[1]}`,
-    args: (w) => {
-      if (!w[0] || (w[1] !== 'received-routes' && w[1] !== 'advertised-routes')) throw new UsageError('usage: show ip bgp neighbors ADDRESS received-routes|advertised-routes');
-      return { peer: w[0] };
-    },
-    text: (r) => renderBgpTable(r as BgpTable),
-  },
-  'ip bgp': bgpTableView('ipv4'),
-  'bgp ipv4': bgpTableView('ipv4'),
-  'bgp ipv6': bgpTableView('ipv6'),
-  routes: { command: 'show routes', text: (r) => renderRoutes(r as KernelRouteView[]) },
-  bfd: { command: 'show bfd', text: (r) => renderBfd(r as BfdView) },
-  cluster: { command: 'show cluster', text: (r) => renderCluster(r as ClusterModel) },
-  agent: { command: 'show agent', socket: DEFAULT_AGENT_SOCKET, text: (r) => renderAgentSummary(r as AgentSummary) },
-  'agent routes': { command: 'show agent routes', socket: DEFAULT_AGENT_SOCKET, text: (r) => renderAgentRoutes(r as AgentRouteView[]) },
-  'agent ipvs': { command: 'show agent ipvs', socket: DEFAULT_AGENT_SOCKET, text: (r) => renderAgentIpvs(r as AgentIpvsView) },
-  'running-config': { command: 'show running-config', text: (r) => (r as { text: string }).text },
-  'agent-manifests': { command: 'show agent-manifests', args: (w) => (w[0] ? { range: w[0] } : {}), text: (r) => (r as AgentManifestsView).yaml },
-};
-
-async function show(words: string[], json: boolean, socketFlag: string | undefined, out: (s: string) => void): Promise<number> {
-  const key = Object.keys(SHOW).sort((a, b) => b.length - a.length).find((k) => words.slice(0, k.split(' ').length).join(' ') === k);
-  if (!key) throw new UsageError(`unknown view "show ${words.join(' ')}"`);
-  const view = SHOW[key]!;
-  const rest = words.slice(key.split(' ').length);
-  const result = await request(socketFlag ?? view.socket ?? DEFAULT_CONTROL_SOCKET, typeof view.command === 'string' ? view.command : view.command(rest), view.args?.(rest) ?? {});
-  out(json ? `${JSON.stringify(result, null, 2)}\n` : view.text(result, rest));
-  return ExitCode.OK;
-}
 
 export async function main(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
   try {
@@ -158,13 +93,13 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
       case 'clear': {
         const p = parseArgs(rest, ['socket'], ['json']);
         if (p.words[0] !== 'bgp') throw new UsageError('only "clear bgp [PEER|*]" is known');
-        const r = await request(stringFlag(p, 'socket') ?? DEFAULT_CONTROL_SOCKET, 'clear bgp', { peer: p.words[1] ?? '*' });
+        const r = await routerClient(stringFlag(p, 'socket') ?? DEFAULT_CONTROL_SOCKET).call('clear bgp', { peer: p.words[1] ?? '*' });
         out(`${JSON.stringify(r)}\n`);
         return ExitCode.OK;
       }
       case 'reload': {
         const p = parseArgs(rest, ['socket'], ['json']);
-        const r = await request(stringFlag(p, 'socket') ?? DEFAULT_CONTROL_SOCKET, 'reload', {}) as ReloadView;
+        const r = await routerClient(stringFlag(p, 'socket') ?? DEFAULT_CONTROL_SOCKET).call('reload');
         if ('invalid' in r) { process.stderr.write(`vipgate reload: the configuration was refused, nothing changed\n${r.invalid}\n`); return ExitCode.CONFIG; }
         out(p.flags.has('json') ? `${JSON.stringify(r.reloaded, null, 2)}\n` : renderReload(r.reloaded));
         return ExitCode.OK;

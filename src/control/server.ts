@@ -1,11 +1,12 @@
 /**
- * Control socket server: a unix socket that answers ControlRequests with the registered handlers.
+ * Control socket server: a unix socket that answers ControlRequests with the registered handlers, each
+ * typed by the daemon's CommandMap (src/control/protocol.ts).
  * The socket is made mode 0660 so that only root and the socket's group (vipgate) may use it.
  */
 import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
-import type { CommandHandler, ControlRequest, ControlResponse } from './protocol.js';
+import type { CommandHandler, CommandMap, CommandName, ControlRequest, ControlResponse } from './protocol.js';
 
 const MAX_REQUEST = 64 * 1024;
 /** Members of this group may use the control socket besides root (`usermod -aG vipgate USER`). */
@@ -22,13 +23,13 @@ export function groupId(name: string, groupFile = '/etc/group'): number | undefi
   return undefined;
 }
 
-export class ControlServer {
-  private readonly handlers = new Map<string, CommandHandler>();
+export class ControlServer<M extends CommandMap> {
+  private readonly handlers = new Map<string, (args: Readonly<Record<string, unknown>>) => unknown>();
   private server?: Server;
 
   constructor(readonly path: string) {}
 
-  handle(command: string, handler: CommandHandler): void { this.handlers.set(command, handler); }
+  handle<K extends CommandName<M>>(command: K, handler: CommandHandler<M, K>): void { this.handlers.set(command, handler); }
 
   commands(): string[] { return [...this.handlers.keys()].sort(); }
 

@@ -8,7 +8,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { request } from '../control/client.js';
+import { controlClient, routerClient } from '../control/client.js';
+import type { CommandSpec, NoArgs } from '../control/protocol.js';
 import { requireProgramFrom } from '../lib/programs.js';
 import { inNs, startDetached } from './ns.js';
 
@@ -81,9 +82,22 @@ export function brokerProbe(ns: string, host: string, port: number): Probe {
   };
 }
 
-/** A control socket (router or agent) that answers `command`. */
-export function controlProbe(socket: string, command: string): Probe {
-  return async () => { await request(socket, command, {}, 2000); return undefined; };
+/** A control socket that answers: `ask` resolves. */
+function controlProbe(ask: () => Promise<unknown>): Probe {
+  return async () => { await ask(); return undefined; };
+}
+
+/** A vipgate router's control socket answers `show bgp summary`. */
+export function routerProbe(socket: string): Probe {
+  return controlProbe(() => routerClient(socket).call('show bgp summary', {}, 2000));
+}
+
+/** Of the agent's commands (src/agent/commands.ts, which the lab may not import) the lab needs an answer only. */
+type AgentAnswers = { readonly 'show agent': CommandSpec<NoArgs, unknown> };
+
+/** A vipgate agent's control socket answers `show agent`. */
+export function agentProbe(socket: string): Probe {
+  return controlProbe(() => controlClient<AgentAnswers>(socket).call('show agent', {}, 2000));
 }
 
 /** BIRD's control socket answers `show status`. */

@@ -8,10 +8,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { request } from '../control/client.js';
+import { routerClient } from '../control/client.js';
 import { routerNode } from '../telemetry/discovery.js';
 import type { BgpSummary } from '../control/views.js';
-import { alive, brokerProbe, controlProbe, startDaemon, type Probe } from './daemons.js';
+import { agentProbe, alive, brokerProbe, routerProbe, startDaemon, type Probe } from './daemons.js';
 import { addBridgePort, addLink, addNamespace, inNs, labNamespaces, processesWhere, processesWith, removeNamespace, signal, spawnDetached, startDetached } from './ns.js';
 import {
   agentConfig, clusterManifests, LAB, LAB_DIR, mosquittoConfig, ROUTER_SOCKET, ROUTER1, routerConfig, SEED_SERVICES, TELEMETRY_SITE,
@@ -44,7 +44,7 @@ export async function startNodeAgent(node: LabNode): Promise<number> {
   return startDaemon({
     name: `${node.name}'s vipgate agent`, ns: node.ns, program: process.execPath, log: `${LAB_DIR}/${node.name}.log`,
     args: [CLI, 'agent', '--source', `file:${CLUSTER_FILE}`, '--config', `${LAB_DIR}/agent.yaml`, '--node', node.name, '--socket', agentSocket(node)],
-    probe: controlProbe(agentSocket(node), 'show agent'),
+    probe: agentProbe(agentSocket(node)),
   });
 }
 
@@ -75,7 +75,7 @@ export async function startRouter(role: RouterRole, ns: string, socket: string):
   writeFileSync(config, routerConfig(role));
   return startDaemon({
     name: `${role.name}'s vipgate router`, ns, program: process.execPath, log: `${LAB_DIR}/${role.name}.log`,
-    args: [CLI, 'router', '--config', config, '--socket', socket], probe: controlProbe(socket, 'show bgp summary'),
+    args: [CLI, 'router', '--config', config, '--socket', socket], probe: routerProbe(socket),
   });
 }
 
@@ -164,7 +164,7 @@ const webLine = (): string => `web status page: ${WEB_URL} (the router's page, f
 const mqttLine = (): string => `MQTT: mosquitto at ${MQTT_URL} in ${LAB.router.ns}, the routers and agents publish vipgate/${TELEMETRY_SITE}/#, Home Assistant discovery homeassistant/#`;
 
 async function summary(socket: string): Promise<BgpSummary> {
-  return await request(socket, 'show bgp summary', {}, 3000) as BgpSummary;
+  return await routerClient(socket).call('show bgp summary', {}, 3000);
 }
 
 /** Wait (bounded) until the sessions with `peers` of the router at `socket` are Established. */
@@ -200,8 +200,8 @@ export function labDown(out: Out): void {
 /** The lab's daemons and how each is asked whether it answers, for `lab status`. */
 function labDaemons(): { name: string; probe: Probe }[] {
   return [
-    { name: `${ROUTER1.name}'s vipgate router (${ROUTER_SOCKET})`, probe: controlProbe(ROUTER_SOCKET, 'show bgp summary') },
-    ...LAB.nodes.map((n) => ({ name: `${n.name}'s vipgate agent (${agentSocket(n)})`, probe: controlProbe(agentSocket(n), 'show agent') })),
+    { name: `${ROUTER1.name}'s vipgate router (${ROUTER_SOCKET})`, probe: routerProbe(ROUTER_SOCKET) },
+    ...LAB.nodes.map((n) => ({ name: `${n.name}'s vipgate agent (${agentSocket(n)})`, probe: agentProbe(agentSocket(n)) })),
     { name: `mosquitto (${MQTT_URL})`, probe: brokerProbe(LAB.router.ns, LAB.router.lan, 1883) },
     { name: `web status page (${WEB_URL})`, probe: () => webStatus().then(() => undefined) },
   ];

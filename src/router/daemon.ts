@@ -1,16 +1,20 @@
 /**
  * Composition root of `vipgate router`: configuration → BGP speaker (peers, dynamic ranges) → Routing
  * (import, Loc-RIB, multipath, export) → kernel FIB; plus the control socket the CLI and the web page
- * read. The only place that opens sockets and reads the wall clock for the router.
+ * read. The only place that opens sockets and reads the wall clock for the router. Here: the neighbors'
+ * lifecycle (add, remove, reload, maximum prefixes); next-hop liveness is nexthop-liveness.ts, the FIB hold
+ * at start-up startup-hold.ts, what the views may read query.ts.
  */
-import { hostname, networkInterfaces } from 'node:os';
+import { hostname } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import type { Socket } from 'node:net';
-import { addressInPrefix, maskBytes, parseAddress, parsePrefix, type Family, type Prefix } from '../lib/address.js';
-import type { Clock, TimerHandle } from '../lib/clock.js';
+import { addressInPrefix, parseAddress, parsePrefix, type Family } from '../lib/address.js';
+import type { Clock } from '../lib/clock.js';
+import { connectedSubnets, ipv6OnSameInterface } from '../lib/interfaces.js';
 import type { Logger } from '../lib/log.js';
 import { Peer, type PeerOptions } from '../bgp/peer.js';
 import { Speaker } from '../bgp/speaker.js';
+import { describeDown } from '../bgp/session-down.js';
 import type { Direction } from '../bgp/connection.js';
 import type { NeighborConfig, NetworkConfig, RouterConfig } from '../config/resolve.js';
 import { configWarnings } from '../config/warnings.js';
@@ -20,17 +24,19 @@ import type { PathAttributes } from '../wire/bgp/types.js';
 import { AS_TRANS, CeaseSubcode } from '../wire/bgp/types.js';
 import { planReload } from './reload-plan.js';
 import { ControlServer } from '../control/server.js';
+import type { RouterCommands } from '../control/commands.js';
 import { Routing, type FibPort } from './routing.js';
 import { installedRoutes, registerViews } from './views.js';
 import { DYNAMIC_LIMIT } from './summary-view.js';
 import { configRevision, RouterStatus } from './status.js';
-import type { KernelRouteView, ReloadResult, RouterCounters } from '../control/views.js';
+import type { FibCountersView, RouterQuery } from './query.js';
+import type { KernelRouteView, ReloadResult } from '../control/views.js';
 import { applySocketSecurity } from './socket-security.js';
 import { md5Socket, setMd5 } from '../native/tcp-md5.js';
-import { sha1Key, startBfdService, type BfdService, type TransportFactory } from '../bfd/service.js';
-import { NexthopProber, type Pinger } from '../probe/prober.js';
-import { NexthopGate } from '../probe/gate.js';
-import { RawPinger } from '../probe/raw-pinger.js';
+import type { TransportFactory } from '../bfd/service.js';
+import type { Pinger } from '../probe/prober.js';
+import { NexthopLiveness } from './nexthop-liveness.js';
+import { StartupHold } from './startup-hold.js';
 
 export interface RouterDeps {
   readonly clock: Clock;
@@ -43,7 +49,7 @@ export interface RouterDeps {
     /** Delete what a previous run left in the kernel and this run has not confirmed. */
     sweep?(): Promise<{ readonly requests: number }>;
     /** Kernel requests sent and refused (src/fib/counters.ts). */
-    readonly counters?: { view(): { readonly operations: RouterCounters['fibOperations']; readonly errors: RouterCounters['fibKernelErrors'] } };
+    readonly counters?: { view(): FibCountersView };
   };
   readonly controlSocket?: string;
   /** BFD packets' way out and in; default UDP 3784 with TTL 255 (RFC 5881). Opened only if a neighbor runs BFD. */
@@ -52,35 +58,7 @@ export interface RouterDeps {
   readonly pinger?: () => Pinger & { close(): void };
 }
 
-/** How long a BFD-down session waits for the kernel to take its next hop out of the groups before it goes down. */
-const NEXTHOP_WITHDRAW_WAIT_MS = 200;
-
 const FAMILY: Record<'ipv4' | 'ipv6', Family> = { ipv4: 4, ipv6: 6 };
-
-/** A global IPv6 address on the interface that holds `ipv4`: the next hop for IPv6 routes on an IPv4 session. */
-export function ipv6OnSameInterface(ipv4: string): string | undefined {
-  for (const addrs of Object.values(networkInterfaces())) {
-    if (!addrs?.some((a) => a.address === ipv4)) continue;
-    return addrs.find((a) => a.family === 'IPv6' && !a.internal && !a.address.toLowerCase().startsWith('fe80'))?.address;
-  }
-  return undefined;
-}
-
-/** Connected subnets and local addresses of this network namespace, from the interfaces. */
-export function connectedSubnets(): { connected: Prefix[]; local: string[] } {
-  const connected: Prefix[] = [];
-  const local: string[] = [];
-  for (const addrs of Object.values(networkInterfaces())) {
-    for (const a of addrs ?? []) {
-      if (a.internal || !a.cidr) continue;
-      const addr = parseAddress(a.address.split('%')[0]!);
-      const len = Number(a.cidr.split('/')[1]);
-      connected.push({ family: addr.length === 4 ? 4 : 6, addr: maskBytes(addr, len), len });
-      local.push(a.address.split('%')[0]!);
-    }
-  }
-  return { connected, local };
-}
 
 /** The attributes an originated route carries (ORIGIN IGP, empty AS_PATH, the configured communities). */
 export function networkAttributes(n: NetworkConfig, asn: number): PathAttributes {
@@ -94,26 +72,18 @@ export function networkAttributes(n: NetworkConfig, asn: number): PathAttributes
   };
 }
 
-export class RouterDaemon {
+export class RouterDaemon implements RouterQuery {
   readonly speaker: Speaker;
   readonly routing: Routing;
-  readonly control?: ControlServer;
+  readonly control?: ControlServer<RouterCommands>;
   /** State and events for the web page, MQTT, metrics and history (src/router/observers.ts). */
   readonly status: RouterStatus;
-  /** BFD sessions, one per neighbor with bfd.enabled; undefined when no neighbor runs BFD. */
-  bfd?: BfdService;
-  /** Next-hop probing (neighbors with probe.enabled): the prober, and the gate that keeps dead next hops out of the FIB. */
-  probe?: NexthopProber;
-  private pinger?: Pinger & { close(): void };
-  private readonly probed = new Set<string>();
-  private readonly gate?: NexthopGate;
+  /** BFD and next-hop probing (neighbors with bfd.enabled, probe.enabled). */
+  private readonly liveness: NexthopLiveness;
   private readonly neighborOf = new Map<Peer, NeighborConfig>();
   private readonly started: number;
   private connectedCache?: { at: number; value: ReturnType<typeof connectedSubnets> };
-  /** End-of-RIB seen per established peer, and when the last session came up: for the startup hold. */
-  private readonly endOfRib = new Map<Peer, Set<Family>>();
-  private lastEstablished = 0;
-  private startupCheck?: TimerHandle;
+  private readonly startupHold: StartupHold;
 
   private config: RouterConfig;
   private reloading: Promise<unknown> = Promise.resolve();
@@ -123,6 +93,10 @@ export class RouterDaemon {
     this.config = cfg;
     this.started = clock.now();
     this.status = new RouterStatus(this, clock);
+    this.liveness = new NexthopLiveness({
+      clock, log, ...(deps.fib ? { fib: deps.fib } : {}), ...(deps.bfdTransport ? { bfdTransport: deps.bfdTransport } : {}),
+      ...(deps.pinger ? { pinger: deps.pinger } : {}), peersAt: (address) => this.peersAt(address),
+    }, cfg.neighbors.some((n) => n.probe.enabled));
     this.speaker = new Speaker(clock, {
       state: (peer, from, to) => {
         log.info({ peer: peer.name, from, to }, `peer ${peer.name} ${from} -> ${to}`);
@@ -130,18 +104,18 @@ export class RouterDaemon {
       },
       established: (peer) => {
         log.info({ peer: peer.name, as: peer.peerAs, families: peer.negotiated?.families }, `peer ${peer.name} established`);
-        this.endOfRib.set(peer, new Set());
-        this.lastEstablished = clock.now();
+        this.startupHold.established(peer);
         this.routing.attach(peer, this.neighborOf.get(peer)!);
       },
-      down: (peer, reason, keepStale) => {
+      down: (peer, cause, keepStale) => {
+        const reason = describeDown(cause);
         log.warn({ peer: peer.name, reason, keepStale }, `peer ${peer.name} down: ${reason}`);
         if (keepStale) this.routing.peerStale(peer); else this.status.failover(peer.name, reason, () => this.routing.peerDown(peer));
       },
       routes: (peer, changes) => this.routing.peerRoutes(peer, changes),
       endOfRib: (peer, family) => {
         log.debug({ peer: peer.name, family }, 'End-of-RIB received');
-        this.endOfRib.get(peer)?.add(family);
+        this.startupHold.endOfRibFrom(peer, family);
       },
       updateErrors: (peer, errors) => {
         for (const e of errors) log.warn({ peer: peer.name, code: e.code, subcode: e.subcode, action: e.action }, `RFC 7606: ${e.message}`);
@@ -152,23 +126,23 @@ export class RouterDaemon {
         const n = this.neighborFor(peer.options.address);
         if (!n) return;
         this.neighborOf.set(peer, n);
-        this.watch(peer.options.address, n);
+        this.liveness.watch(peer.options.address, n);
       },
       peerRemoved: (peer) => {
-        this.routing.detach(peer); this.neighborOf.delete(peer); this.endOfRib.delete(peer);
-        this.unwatch(peer.options.address);
+        this.routing.detach(peer); this.neighborOf.delete(peer); this.startupHold.forget(peer);
+        this.liveness.unwatch(peer.options.address);
       },
     });
-    if (cfg.neighbors.some((n) => n.probe.enabled)) this.gate = new NexthopGate((a) => this.probed.has(a));
-    const gate = this.gate;
-    const fib: FibPort | undefined = deps.fib && gate ? { apply: (changes) => deps.fib!.apply(gate.filter(changes)) } : deps.fib;
-    this.routing = new Routing(cfg, clock, log, fib, () => this.connected(), () => this.speaker.peers(), {
+    this.routing = new Routing(cfg, clock, log, this.liveness.fib(), () => this.connected(), () => this.speaker.peers(), {
       refused: (peer, prefix, reason) => log.warn({ peer: peer.name, prefix }, `route refused: ${reason}`),
       maxPrefixExceeded: (peer, count, limit, warningOnly) => this.maxPrefix(peer, count, limit, warningOnly),
       changed: (changes) => this.status.routesChanged(changes),
     });
+    this.startupHold = new StartupHold({
+      clock, log, routing: this.routing, peers: () => this.speaker.peers(), ...(deps.fib?.sweep ? { sweep: () => deps.fib?.sweep?.() } : {}),
+    });
     if (deps.controlSocket) {
-      this.control = new ControlServer(deps.controlSocket);
+      this.control = new ControlServer<RouterCommands>(deps.controlSocket);
       registerViews(this.control, this);
     }
   }
@@ -177,7 +151,15 @@ export class RouterDaemon {
   get cfg(): RouterConfig { return this.config; }
 
   get uptimeSeconds(): number { return (this.deps.clock.now() - this.started) / 1000; }
+  get versions(): RouterStatus['versions'] { return this.status.versions; }
+  now(): number { return this.deps.clock.now(); }
   neighbor(peer: Peer): NeighborConfig | undefined { return this.neighborOf.get(peer); }
+  get bfd(): NexthopLiveness['bfd'] { return this.liveness.bfd; }
+  get probe(): NexthopLiveness['probe'] { return this.liveness.probe; }
+
+  private *peersAt(address: string): Iterable<Peer> {
+    for (const peer of this.neighborOf.keys()) if (peer.options.address === address) yield peer;
+  }
 
   /** The configured neighbor for an address: itself, or the first range that holds it. */
   private neighborFor(address: string): NeighborConfig | undefined {
@@ -226,77 +208,6 @@ export class RouterDaemon {
     };
   }
 
-  /**
-   * A next hop is dead (BFD down, failed probes): first it leaves every nexthop group in one kernel request per
-   * group (Fib.withdrawNexthop); then its BGP session, if any, goes down (RFC 5882 4.3), which withdraws its
-   * routes from the Loc-RIB; those route changes then cost the kernel nothing more. The session waits for the
-   * kernel's answer (at most NEXTHOP_WITHDRAW_WAIT_MS), because its Loc-RIB work for many routes would
-   * otherwise run first and hold the withdraw request back.
-   */
-  nexthopDown(address: string, reason: string, subcode?: number): void {
-    const { log, clock } = this.deps;
-    const t0 = clock.now();
-    const withdrawn = this.deps.fib?.withdrawNexthop?.(address).then(
-      () => log.info({ address, ms: Math.round(clock.now() - t0) }, `next hop ${address} withdrawn from the kernel's groups (${reason})`),
-      (e: unknown) => log.error({ err: e, address }, 'withdrawing a next hop failed')) ?? Promise.resolve();
-    if (subcode === undefined) return;
-    let done = false;
-    const stopSession = () => {
-      if (done) return;
-      done = true;
-      timer.cancel();
-      for (const peer of this.neighborOf.keys()) {
-        if (peer.options.address !== address) continue;
-        peer.stop(reason, subcode);
-        // a peer restarting gracefully says BFD AdminDown first; BFD Down is a failure: its stale routes go too
-        peer.dropStale();
-        peer.start();
-      }
-    };
-    const timer = clock.at(t0 + NEXTHOP_WITHDRAW_WAIT_MS, stopSession);
-    void withdrawn.then(stopSession);
-  }
-
-  private async startBfd(): Promise<void> {
-    if (!this.cfg.neighbors.some((n) => n.bfd.enabled)) return;
-    this.bfd = await startBfdService({
-      clock: this.deps.clock, log: this.deps.log, ...(this.deps.bfdTransport ? { transport: this.deps.bfdTransport } : {}),
-      failed: (peer, reason) => this.nexthopDown(peer, reason, CeaseSubcode.BFD_DOWN),
-    });
-  }
-
-  /** Probing: a next hop that stops answering leaves the groups (its session stays); answers bring it back. */
-  private startProbing(): void {
-    const { log, clock } = this.deps;
-    const gate = this.gate;
-    if (!gate) return;
-    this.pinger = this.deps.pinger?.() ?? new RawPinger((e) => log.warn({ err: e }, 'probe socket error'));
-    this.probe = new NexthopProber(clock, this.pinger, {
-      down: (address) => {
-        log.warn({ address }, `next hop ${address} stopped answering probes`);
-        gate.markDown(address);
-        this.nexthopDown(address, 'probe');
-      },
-      up: (address) => {
-        log.info({ address }, `next hop ${address} answers probes again`);
-        const changes = gate.markUp(address);
-        if (changes.length) void this.deps.fib?.apply(changes).catch((e: unknown) => log.error({ err: e, address }, 'restoring a next hop failed'));
-      },
-    });
-  }
-
-  /** BFD and probing of a neighbor's address, as its configuration says. */
-  private watch(address: string, n: NeighborConfig): void {
-    if (n.bfd.enabled) {
-      this.bfd?.add({ address, minTxMs: n.bfd.minTx, minRxMs: n.bfd.minRx, multiplier: n.bfd.multiplier, ...(n.bfd.auth ? { key: sha1Key(n.bfd.auth) } : {}) });
-    }
-    if (n.probe.enabled) { this.probed.add(address); this.probe?.add(address, n.probe); }
-  }
-
-  private unwatch(address: string): void {
-    this.bfd?.remove(address); this.probe?.remove(address); this.probed.delete(address);
-  }
-
   /** A configured neighbor (or range) joins the speaker; `start` opens its session unless it is shut down. */
   private addNeighbor(n: NeighborConfig, start: boolean): void {
     if (n.range !== undefined) {
@@ -331,8 +242,8 @@ export class RouterDaemon {
 
   async start(): Promise<void> {
     const { log } = this.deps;
-    await this.startBfd();
-    this.startProbing();
+    if (this.cfg.neighbors.some((n) => n.bfd.enabled)) await this.liveness.startBfd();
+    this.liveness.startProbing();
     for (const n of this.cfg.neighbors) this.addNeighbor(n, false);
     for (const w of configWarnings(this.cfg)) log.warn({ path: w.path }, w.message);
     for (const net of this.cfg.networks) this.routing.originate(parsePrefix(net.prefix), networkAttributes(net, this.cfg.asn));
@@ -343,7 +254,7 @@ export class RouterDaemon {
     }
     await this.control?.listen();
     for (const [peer, n] of this.neighborOf) if (!n.shutdown) peer.start();
-    if (this.deps.fib && this.cfg.fib.startupHold > 0 && this.cfg.neighbors.length > 0) this.holdFibAtStartup();
+    if (this.deps.fib && this.cfg.fib.startupHold > 0 && this.cfg.neighbors.length > 0) this.startupHold.start(this.cfg.fib.startupHold);
   }
 
   /**
@@ -357,9 +268,9 @@ export class RouterDaemon {
     this.config = plan.running;
     for (const w of configWarnings(this.config)) log.warn({ path: w.path }, w.message);
     if (plan.logLevel) log.level = plan.running.log.level;
-    if (!this.bfd && [...plan.added, ...plan.reset.map((c) => c.next), ...plan.soft.map((c) => c.next)].some((n) => n.bfd.enabled)) await this.startBfd();
+    if (!this.bfd && [...plan.added, ...plan.reset.map((c) => c.next), ...plan.soft.map((c) => c.next)].some((n) => n.bfd.enabled)) await this.liveness.startBfd();
     const pendingRestart: string[] = [...plan.pendingRestart];
-    if (!this.gate && plan.running.neighbors.some((n) => n.probe.enabled)) pendingRestart.push('probe');
+    if (!this.liveness.gate && plan.running.neighbors.some((n) => n.probe.enabled)) pendingRestart.push('probe');
     this.routing.reconfigure(plan.running, plan);
     for (const n of plan.removed) this.removeNeighbor(n, 'neighbor removed from the configuration', CeaseSubcode.PEER_DECONFIGURED);
     for (const c of plan.reset) {
@@ -404,43 +315,13 @@ export class RouterDaemon {
       this.neighborOf.set(peer, n);
       const address = peer.options.address;
       if (!isDeepStrictEqual(before.bfd, n.bfd) || !isDeepStrictEqual(before.probe, n.probe)) {
-        this.unwatch(address);
-        this.watch(address, n);
+        this.liveness.unwatch(address);
+        this.liveness.watch(address, n);
       }
       if (n.shutdown && !before.shutdown) { this.routing.peerDown(peer); peer.stop('administratively shut down'); continue; }
       if (!n.shutdown && before.shutdown) { peer.start(); continue; }
       if (peer.isEstablished) this.routing.reimport(peer, n);
     }
-  }
-
-  /**
-   * Keep the kernel untouched until the sessions are back: released when every established session has
-   * sent End-of-RIB for its families and none came up in the last second, or after fib.startupHold.
-   * Released on End-of-RIB, the table is complete (RFC 4724 4.2: End-of-RIB from every peer ends the wait
-   * for stale routes), so what the last run left in the kernel and this run did not install again is
-   * swept at once: a VIP withdrawn by every node while the router was down stops forwarding now, not when
-   * the main loop's late sweep comes. Released by the deadline, the late sweep stays the only one.
-   */
-  private holdFibAtStartup(): void {
-    const { clock } = this.deps;
-    const deadline = clock.now() + this.cfg.fib.startupHold * 1000;
-    this.routing.holdFib();
-    const next = (): void => { this.startupCheck = clock.at(clock.now() + 250, check); };
-    const check = (): void => {
-      const up = this.speaker.peers().filter((p) => p.isEstablished);
-      const complete = up.length > 0 && up.every((p) => (p.negotiated?.families ?? []).every((f) => this.endOfRib.get(p)?.has(f)));
-      if (complete && clock.now() - this.lastEstablished >= 1000) {
-        this.routing.releaseFib();
-        void this.routing.settled().then(() => this.deps.fib?.sweep?.()).then(
-          (r) => { if (r) this.deps.log.info({ requests: r.requests }, 'every session sent End-of-RIB: stale kernel routes swept'); },
-          (e: unknown) => this.deps.log.error({ err: e }, 'sweeping stale kernel routes failed'));
-      } else if (clock.now() >= deadline) {
-        this.routing.releaseFib();
-      } else {
-        next();
-      }
-    };
-    next();
   }
 
   /** Seconds SIGTERM waits before closing the sessions (gracefulShutdown.drainSeconds; 0 without sessions). */
@@ -449,7 +330,7 @@ export class RouterDaemon {
   }
 
   /** Kernel requests sent and refused, when the FIB counts them. */
-  fibCounters(): ReturnType<NonNullable<NonNullable<RouterDeps['fib']>['counters']>['view']> | undefined { return this.deps.fib?.counters?.view(); }
+  fibCounters(): FibCountersView | undefined { return this.deps.fib?.counters?.view(); }
 
   /** The kernel's view of our routes when the FIB can dump it, else what we asked it to install. */
   async kernelRoutes(): Promise<KernelRouteView[]> {
@@ -463,7 +344,7 @@ export class RouterDaemon {
    */
   async stop(text = 'vipgate router shutting down', skipDrain?: Promise<unknown>): Promise<void> {
     // a stopping router writes nothing more to the kernel on its own: the startup hold's checks end here
-    this.startupCheck?.cancel();
+    this.startupHold.cancel();
     const drain = this.drainSeconds();
     if (drain > 0) {
       this.deps.log.info({ seconds: drain }, 'graceful shutdown: routes re-advertised with GRACEFUL_SHUTDOWN, draining');
@@ -472,9 +353,7 @@ export class RouterDaemon {
       await Promise.race([new Promise<void>((r) => { timer = this.deps.clock.at(this.deps.clock.now() + drain * 1000, r); }), skipDrain]);
       timer?.cancel();
     }
-    await this.bfd?.close();
-    this.probe?.close();
-    this.pinger?.close();
+    await this.liveness.close();
     await this.speaker.close(text);
     await this.routing.settled();
     await this.control?.close();

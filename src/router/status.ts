@@ -10,7 +10,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Peer } from '../bgp/peer.js';
 import type { RouteChange } from '../bgp/rib/loc-rib.js';
 import type { AgentManifestsView, BfdView, BgpSummary, BgpTable, KernelRouteView, NexthopView, RouterCounters, RouterEvent, RouterStatusSource } from '../control/views.js';
-import type { RouterDaemon } from './daemon.js';
+import type { RouterQuery } from './query.js';
 import { agentManifests, bfdView, clearBgp } from './views.js';
 import { bgpSummary } from './summary-view.js';
 import { bgpTable } from './table-view.js';
@@ -32,7 +32,7 @@ export class RouterStatus implements RouterStatusSource {
   /** Route changes reported so far (a failover counts the ones its withdrawal caused). */
   private changed = 0;
 
-  constructor(private readonly d: RouterDaemon, private readonly clock: Clock, private readonly wall: () => number = Date.now) {}
+  constructor(private readonly d: RouterQuery, private readonly clock: Clock, private readonly wall: () => number = Date.now) {}
 
   summary(): BgpSummary { return bgpSummary(this.d); }
   table(prefix?: string): BgpTable { return bgpTable(this.d, prefix); }

@@ -6,12 +6,12 @@
  */
 import type { Peer } from '../bgp/peer.js';
 import type { BgpSummary, PeerFamilyCounts, PeerSummary } from '../control/views.js';
-import type { RouterDaemon } from './daemon.js';
+import type { RibQuery } from './query.js';
 
 const FAMILY_NAME = { 4: 'ipv4', 6: 'ipv6' } as const;
 
 /** Received and accepted prefixes per family of a peer with both families (its refused set holds keys). */
-function familyCounts(d: RouterDaemon, p: Peer): Partial<Record<'ipv4' | 'ipv6', PeerFamilyCounts>> {
+function familyCounts(d: RibQuery, p: Peer): Partial<Record<'ipv4' | 'ipv6', PeerFamilyCounts>> {
   const out = { ipv4: { received: 0, accepted: 0, sent: 0 }, ipv6: { received: 0, accepted: 0, sent: 0 } };
   for (const e of p.ribIn.entries()) out[FAMILY_NAME[e.prefix.family]].received++;
   for (const r of p.ribOut.routes()) out[FAMILY_NAME[r.prefix.family]].sent++;
@@ -21,7 +21,7 @@ function familyCounts(d: RouterDaemon, p: Peer): Partial<Record<'ipv4' | 'ipv6',
   return out;
 }
 
-function peerSummary(d: RouterDaemon, p: Peer): PeerSummary {
+function peerSummary(d: RibQuery, p: Peer): PeerSummary {
   const n = d.neighbor(p);
   const fqdn = p.negotiated?.peerFqdn;
   const families = p.options.families.map((f) => FAMILY_NAME[f]);
@@ -31,7 +31,7 @@ function peerSummary(d: RouterDaemon, p: Peer): PeerSummary {
     state: p.state, dynamic: d.speaker.isDynamic(p),
     ...(p.options.description ? { description: p.options.description } : {}),
     messagesReceived: p.stats.messagesIn, messagesSent: p.stats.messagesOut + p.stats.updatesOut, outQueue: p.ribOut.pendingCount,
-    upDownSeconds: (performance.now() - p.stats.lastUpDown) / 1000,
+    upDownSeconds: (d.now() - p.stats.lastUpDown) / 1000,
     establishedCount: p.stats.establishedTransitions,
     prefixesReceived: p.ribIn.size, prefixesAccepted: d.routing.acceptedCount(p), prefixesSent: p.ribOut.size,
     ...(n?.group ? { group: n.group } : {}),
@@ -45,10 +45,10 @@ function peerSummary(d: RouterDaemon, p: Peer): PeerSummary {
   };
 }
 
-export function bgpSummary(d: RouterDaemon): BgpSummary {
+export function bgpSummary(d: RibQuery): BgpSummary {
   const rib4 = d.routing.ribs[4].size;
   const rib6 = d.routing.ribs[6].size;
-  const v = d.status.versions;
+  const v = d.versions;
   return {
     routerId: d.cfg.routerId, localAs: d.cfg.asn,
     ribEntries: rib4 + rib6,

@@ -12,7 +12,7 @@ import type { BgpPathView, BgpTable } from '../control/views.js';
 import { comparePeers } from '../control/peer-order.js';
 import type { AsPathSegment, ExtendedCommunity, PathAttributes } from '../wire/bgp/types.js';
 import { parseLinkBandwidth } from '../wire/bgp/communities.js';
-import type { RouterDaemon } from './daemon.js';
+import type { RibQuery } from './query.js';
 
 const ORIGINS = ['IGP', 'EGP', 'incomplete'] as const;
 
@@ -75,9 +75,9 @@ function frrOrder(paths: readonly Path[]): Path[] {
   return paths.map((p, i) => ({ p, i })).sort((x, y) => y.p.receivedAt - x.p.receivedAt || y.i - x.i).map((x) => x.p);
 }
 
-export function bgpTable(d: RouterDaemon, prefix?: string, family?: 'ipv4' | 'ipv6'): BgpTable {
+export function bgpTable(d: RibQuery, prefix?: string, family?: 'ipv4' | 'ipv6'): BgpTable {
   const paths: BgpPathView[] = [];
-  const now = performance.now();
+  const now = d.now();
   const wanted = prefix === undefined ? undefined : formatPrefix(parsePrefix(prefix));
   const aggregates = new Set(d.cfg.aggregates.map((a) => formatPrefix(parsePrefix(a.prefix))));
   const families: Family[] = family ? [FAMILIES[family]] : [4, 6];
@@ -98,25 +98,25 @@ export function bgpTable(d: RouterDaemon, prefix?: string, family?: 'ipv4' | 'ip
     }
   }
   const entries = wanted === undefined ? undefined : [...new Set(paths.map((p) => p.prefix))].map((key) => ({
-    prefix: key, version: d.status.versions.prefix(key),
+    prefix: key, version: d.versions.prefix(key),
     advertisedTo: d.speaker.peers().filter((peer) => peer.ribOut.has(key)).map((peer) => ({ address: peer.options.address, group: d.neighbor(peer)?.group }))
       .sort(comparePeers).map((peer) => peer.address),
   }));
   return {
     routerId: d.cfg.routerId, localAs: d.cfg.asn, defaultLocalPref: d.cfg.defaultLocalPref,
-    ...(family ? { family, tableVersion: d.status.versions.of(FAMILIES[family]) } : {}),
+    ...(family ? { family, tableVersion: d.versions.of(FAMILIES[family]) } : {}),
     paths, ...(entries ? { entries } : {}),
   };
 }
 
 /** One neighbor's routes as a table: what it sent us (Adj-RIB-In) or what we sent it (Adj-RIB-Out). */
-export function neighborTable(d: RouterDaemon, address: string, rows: (peer: Peer) => Iterable<{
+export function neighborTable(d: RibQuery, address: string, rows: (peer: Peer) => Iterable<{
   readonly prefix: Prefix; readonly key: string; readonly pathId?: number; readonly attributes: PathAttributes; readonly nextHop: string;
   readonly stale?: boolean; readonly receivedAt?: number;
 }>): BgpTable {
   const peer = d.speaker.peer(address);
   if (!peer) throw new Error(`no neighbor ${address}`);
-  const now = performance.now();
+  const now = d.now();
   const source = { address: peer.options.address, asn: peer.peerAs ?? 0, routerId: peer.fsmState.peerOpen?.bgpId ?? '', ibgp: peer.ibgp };
   const paths: BgpPathView[] = [];
   for (const e of rows(peer)) {

@@ -6,17 +6,18 @@
 import { networkInterfaces } from 'node:os';
 import { renderRunningConfig } from '../config/render.js';
 import type { ControlServer } from '../control/server.js';
-import type { AgentManifestsView, BfdView, BgpTable, KernelRouteView, ReloadView } from '../control/views.js';
+import type { RouterCommands } from '../control/commands.js';
+import type { AgentManifestsView, BfdView, BgpTable, KernelRouteView } from '../control/views.js';
 import { vipgateVersion } from '../lib/version.js';
 import { DEFAULT_AGENT_IMAGES, listAgentImages, servedAgentVersion } from '../lib/agent-images.js';
 import { loadTemplates, renderAgentManifests } from './agent-manifests.js';
 import { ConfigError } from '../config/error.js';
-import type { RouterDaemon } from './daemon.js';
+import type { RouterQuery } from './query.js';
 import { bgpSummary } from './summary-view.js';
 import { bgpTable, neighborTable } from './table-view.js';
 
 /** What the router asked the kernel for: each installed prefix with its next hops and weights. */
-export function installedRoutes(d: RouterDaemon): KernelRouteView[] {
+export function installedRoutes(d: RouterQuery): KernelRouteView[] {
   const out: KernelRouteView[] = [];
   for (const family of [4, 6] as const) {
     for (const r of d.routing.ribs[family].routes()) {
@@ -31,12 +32,12 @@ export function installedRoutes(d: RouterDaemon): KernelRouteView[] {
 }
 
 /** `show ip bgp neighbors X received-routes`: the Adj-RIB-In, before import policy. */
-export function receivedRoutes(d: RouterDaemon, address: string): BgpTable {
+export function receivedRoutes(d: RouterQuery, address: string): BgpTable {
   return neighborTable(d, address, (peer) => peer.ribIn.entries());
 }
 
 /** `show ip bgp neighbors X advertised-routes`: the Adj-RIB-Out, as sent (after export policy and rules). */
-export function advertisedRoutes(d: RouterDaemon, address: string): BgpTable {
+export function advertisedRoutes(d: RouterQuery, address: string): BgpTable {
   return neighborTable(d, address, (peer) => peer.ribOut.routes());
 }
 
@@ -44,14 +45,14 @@ export function advertisedRoutes(d: RouterDaemon, address: string): BgpTable {
  * The node agents' manifests from the configuration in force, with this machine's addresses, naming the
  * agent image this box serves (agent-manifests.ts, src/lib/agent-images.ts).
  */
-export function agentManifests(d: RouterDaemon, o: { readonly range?: string; readonly boxUrl?: string } = {}): AgentManifestsView {
+export function agentManifests(d: RouterQuery, o: { readonly range?: string; readonly boxUrl?: string } = {}): AgentManifestsView {
   const local = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).filter((i) => !i.internal && i.cidr).map((i) => i.cidr!));
   const version = vipgateVersion();
   const imageVersion = servedAgentVersion(listAgentImages(d.cfg.web?.agentImages ?? DEFAULT_AGENT_IMAGES), version);
   return renderAgentManifests(d.cfg, { local, version, imageVersion, templates: loadTemplates(), ...o });
 }
 
-export function registerViews(control: ControlServer, d: RouterDaemon): void {
+export function registerViews(control: ControlServer<RouterCommands>, d: RouterQuery): void {
   control.handle('show bgp summary', () => bgpSummary(d));
   control.handle('show ip bgp', (args) => bgpTable(d, typeof args.prefix === 'string' ? args.prefix : undefined,
     args.family === 'ipv4' || args.family === 'ipv6' ? args.family : undefined));
@@ -62,7 +63,7 @@ export function registerViews(control: ControlServer, d: RouterDaemon): void {
   control.handle('show running-config', () => ({ text: renderRunningConfig(d.cfg) }));
   control.handle('show agent-manifests', (args) => agentManifests(d, typeof args.range === 'string' ? { range: args.range } : {}));
   control.handle('clear bgp', (args) => clearBgp(d, typeof args.peer === 'string' ? args.peer : '*'));
-  control.handle('reload', async (): Promise<ReloadView> => {
+  control.handle('reload', async () => {
     try {
       return { reloaded: await d.reloadFile() };
     } catch (e) {
@@ -73,12 +74,12 @@ export function registerViews(control: ControlServer, d: RouterDaemon): void {
 }
 
 /** `show bfd`: the BFD sessions and the next-hop probes. */
-export async function bfdView(d: RouterDaemon): Promise<BfdView> {
+export async function bfdView(d: RouterQuery): Promise<BfdView> {
   return { sessions: (await d.bfd?.views()) ?? [], probes: d.probe?.views() ?? [] };
 }
 
 /** `clear bgp <address|*>`: reset the sessions; the names of the peers reset. */
-export function clearBgp(d: RouterDaemon, target: string): { reset: string[] } {
+export function clearBgp(d: RouterQuery, target: string): { reset: string[] } {
   const peers = d.speaker.peers().filter((p) => target === '*' || p.options.address === target);
   if (peers.length === 0) throw new Error(`no neighbor ${target}`);
   for (const p of peers) p.reset('cleared by operator');

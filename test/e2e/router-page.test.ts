@@ -12,8 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request } from '../../src/control/client.js';
-import type { BgpSummary, KernelRouteView } from '../../src/control/views.js';
+import { routerClient } from '../../src/control/client.js';
 import { stopChild, tailLog } from '../helpers/daemons/process.js';
 import { waitFor } from '../helpers/netns.js';
 import { CLI, REPO } from '../helpers/vipgate.js';
@@ -43,8 +42,8 @@ function start(name: string, yaml: string): ChildProcess {
   }
 }
 
-const summary = () => request(join(dir, 'edge.sock'), 'show bgp summary', {}, 3000) as Promise<BgpSummary>;
-const routes = () => request(join(dir, 'edge.sock'), 'show routes', {}, 3000) as Promise<KernelRouteView[]>;
+const summary = () => routerClient(join(dir, 'edge.sock')).call('show bgp summary', {}, 3000);
+const routes = () => routerClient(join(dir, 'edge.sock')).call('show routes', {}, 3000);
 
 beforeAll(async () => {
   if (!existsSync(join(REPO, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');

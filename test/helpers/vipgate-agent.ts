@@ -7,8 +7,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { request } from '../../src/control/client.js';
 import type { AgentSummary } from '../../src/agent/views.js';
+import { agentClient } from '../../src/agent/commands.js';
 import type { Netlab } from './netns.js';
 import { spawnLogged, stopChild, tailLog } from './daemons/process.js';
 import { CLI, REPO } from './vipgate.js';
@@ -45,7 +45,7 @@ export class VipgateAgent {
   }
 
   get pid(): number { return this.child!.pid!; }
-  view(): Promise<AgentSummary> { return request(this.socket, 'show agent', {}, 2000) as Promise<AgentSummary>; }
+  view(): Promise<AgentSummary> { return agentClient(this.socket).call('show agent', {}, 2000); }
   tail(lines = 20): string { return tailLog(this.log, lines); }
 
   /** Signal, then wait for the exit (SIGKILL after `graceMs`); resolves with the exit code. */

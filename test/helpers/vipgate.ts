@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { request } from '../../src/control/client.js';
+import { routerClient } from '../../src/control/client.js';
 import type { BgpSummary, BgpTable, KernelRouteView, PeerSummary } from '../../src/control/views.js';
 import { type Netlab, waitFor } from './netns.js';
 import { spawnLogged, stopChild, tailLog } from './daemons/process.js';
@@ -47,12 +47,13 @@ export class VipgateRouter {
   get pid(): number | undefined { return this.child?.pid; }
   get process(): ChildProcess | undefined { return this.child; }
 
-  summary(): Promise<BgpSummary> { return request(this.socket, 'show bgp summary', {}, 3000) as Promise<BgpSummary>; }
-  table(prefix?: string): Promise<BgpTable> { return request(this.socket, 'show ip bgp', prefix ? { prefix } : {}) as Promise<BgpTable>; }
-  received(peer: string): Promise<BgpTable> { return request(this.socket, 'show ip bgp neighbors received-routes', { peer }) as Promise<BgpTable>; }
-  advertised(peer: string): Promise<BgpTable> { return request(this.socket, 'show ip bgp neighbors advertised-routes', { peer }) as Promise<BgpTable>; }
-  routes(): Promise<KernelRouteView[]> { return request(this.socket, 'show routes') as Promise<KernelRouteView[]>; }
-  clear(peer = '*'): Promise<unknown> { return request(this.socket, 'clear bgp', { peer }); }
+  private get control() { return routerClient(this.socket); }
+  summary(): Promise<BgpSummary> { return this.control.call('show bgp summary', {}, 3000); }
+  table(prefix?: string): Promise<BgpTable> { return this.control.call('show ip bgp', prefix ? { prefix } : {}); }
+  received(peer: string): Promise<BgpTable> { return this.control.call('show ip bgp neighbors received-routes', { peer }); }
+  advertised(peer: string): Promise<BgpTable> { return this.control.call('show ip bgp neighbors advertised-routes', { peer }); }
+  routes(): Promise<KernelRouteView[]> { return this.control.call('show routes'); }
+  clear(peer = '*'): Promise<{ readonly reset: readonly string[] }> { return this.control.call('clear bgp', { peer }); }
 
   async peer(address: string): Promise<PeerSummary | undefined> {
     return (await this.summary()).peers.find((p) => p.address === address);

@@ -25,6 +25,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
 import { Peer, type PeerOptions } from '../../bgp/peer.js';
 import { Speaker } from '../../bgp/speaker.js';
+import { describeDown } from '../../bgp/session-down.js';
 import type { ExportRoute } from '../../bgp/export.js';
 import { linkBandwidth } from '../../wire/bgp/communities.js';
 import { formatAddress, parseAddress } from '../../lib/address.js';
@@ -90,7 +91,11 @@ export class Announcer {
     this.speaker = new Speaker(clock, {
       state: (peer, from, to) => log.debug({ peer: peer.name, from, to }, `peer ${peer.name} ${from} -> ${to}`),
       established: (peer) => { log.info({ peer: peer.name }, `peer ${peer.name} established`); events?.session(peer.name, true); },
-      down: (peer, reason) => { log.warn({ peer: peer.name, reason }, `peer ${peer.name} down: ${reason}`); events?.session(peer.name, false, reason); },
+      down: (peer, cause) => {
+        const reason = describeDown(cause);
+        log.warn({ peer: peer.name, reason }, `peer ${peer.name} down: ${reason}`);
+        events?.session(peer.name, false, reason);
+      },
       routes: () => undefined,
       endOfRib: () => undefined,
       updateErrors: (peer, errors) => { for (const e of errors) log.warn({ peer: peer.name }, `RFC 7606: ${e.message}`); },

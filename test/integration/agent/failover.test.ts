@@ -27,7 +27,7 @@ import { waitFor } from '../../helpers/netns.js';
 import { VipgateRouter } from '../../helpers/vipgate.js';
 import { VipgateAgent } from '../../helpers/vipgate-agent.js';
 import { startUdpEcho, udpStream } from '../../helpers/udp-stream.js';
-import { request } from '../../../src/control/client.js';
+import { routerClient } from '../../../src/control/client.js';
 import type { BfdView } from '../../../src/control/views.js';
 import { nodesRouterConfig } from '../bfd/router-config.js';
 import { ROUTER, NODES, seedLab, type KernelNexthop, type KernelRoute, type SeedLab } from '../router/seed-topology.js';
@@ -88,7 +88,7 @@ shutdown: ${shutdown}
   }
 
   const logs = (): string => agents.map((a) => `--- ${a.name}\n${a.tail(15)}`).join('\n') + `\n--- router\n${router.log().split('\n').slice(-25).join('\n')}`;
-  const routerBfd = (): Promise<BfdView> => request(router.socket, 'show bfd', {}, 3000) as Promise<BfdView>;
+  const routerBfd = (): Promise<BfdView> => routerClient(router.socket).call('show bfd', {}, 3000);
 
   /** Every route of ours in the router's kernel: prefix → its gateways (sorted), through nexthop groups. */
   function kernel(): Map<string, string[]> {

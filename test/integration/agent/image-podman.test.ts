@@ -17,8 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { request } from '../../../src/control/client.js';
-import type { BfdView } from '../../../src/control/views.js';
+import { routerClient } from '../../../src/control/client.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentImage, type AgentImage } from '../../helpers/agent-image.js';
 import { runCli, spawnLogged } from '../../helpers/daemons/process.js';
@@ -168,7 +167,7 @@ web: { address: 192.168.10.254, port: 8080, agentImages: ${dirname(image.tar)} }
     }, 30_000);
     expect(viaNode.dst).toBe(ingress);
     const bfd = await waitFor('BFD Up between the router and the agent', async () => {
-      const v = await request(router!.socket, 'show bfd') as BfdView;
+      const v = await routerClient(router!.socket).call('show bfd');
       return v.sessions.find((s) => s.peer === '192.168.10.10' && s.state === 'Up');
     }, 30_000);
     expect(bfd.state).toBe('Up');

@@ -21,8 +21,7 @@ import { BirdDaemon } from '../../helpers/daemons/bird.js';
 import { decodeLinkBandwidth, waitRoute } from '../../helpers/daemons/types.js';
 import { spawnLogged, stopChild, tailLog } from '../../helpers/daemons/process.js';
 import { CLI, VipgateRouter } from '../../helpers/vipgate.js';
-import { request } from '../../../src/control/client.js';
-import type { AgentSummary } from '../../../src/agent/views.js';
+import { agentClient } from '../../../src/agent/commands.js';
 import { kernelHops } from './kernel-hops.js';
 
 const NODES = [
@@ -141,7 +140,7 @@ describe('three agents (file source), the vipgate router and BIRD', () => {
   it('each agent syncs once, peers with both routers and announces from its own address', async () => {
     for (const [i, a] of agents.entries()) {
       const s = await waitFor(`agent ${NODES[i]!.name} sessions up`, async () => {
-        const v = await request(a.socket, 'show agent', {}, 2000).catch(() => undefined) as AgentSummary | undefined;
+        const v = await agentClient(a.socket).call('show agent', {}, 2000).catch(() => undefined);
         return v && v.peers.length === 2 && v.peers.every((p) => p.state === 'Established') ? v : undefined;
       }, 30_000).catch((e: Error) => { throw new Error(`${e.message}\n${logs()}`); });
       expect(s.synced).toBe(true);

@@ -8,6 +8,7 @@ import { Speaker, type SpeakerHandlers } from '../../../src/bgp/speaker.js';
 import { Peer, type PeerOptions } from '../../../src/bgp/peer.js';
 import type { ExportRoute } from '../../../src/bgp/export.js';
 import type { RibInChange } from '../../../src/bgp/adj-rib-in.js';
+import { describeDown } from '../../../src/bgp/session-down.js';
 import { systemClock } from '../../../src/lib/clock.js';
 import { parsePrefix } from '../../../src/lib/address.js';
 import { toHex } from '../../../src/lib/bytes.js';
@@ -30,7 +31,7 @@ function makeSide(): Side {
   const handlers: SpeakerHandlers = {
     state: (_p, from, to) => side.events.push(`${from}->${to}`),
     established: () => side.events.push('established'),
-    down: (_p, reason) => side.events.push(`down: ${reason}`),
+    down: (_p, cause) => side.events.push(`down: ${describeDown(cause)}`),
     routes: (_p, changes) => side.changes.push(...changes),
     endOfRib: (_p, family) => side.eor.push(family),
     updateErrors: () => undefined,

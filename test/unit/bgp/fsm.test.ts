@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ceaseNotification, compareBgpId, describeNotification, Fsm, initialState, LARGE_HOLD_TIME,
+  ceaseNotification, compareBgpId, Fsm, initialState, LARGE_HOLD_TIME,
   type FsmAction, type FsmConfig, type FsmEvent, type FsmState,
 } from '../../../src/bgp/fsm.js';
+import { describeDown, describeNotification } from '../../../src/bgp/session-down.js';
 import type { OpenMessage } from '../../../src/wire/bgp/types.js';
 import { BgpError } from '../../../src/wire/bgp/error.js';
 import { decodeShutdownCommunication } from '../../../src/wire/bgp/notification.js';
@@ -93,7 +94,8 @@ describe('BGP FSM (RFC 4271 section 8)', () => {
     const tail = d.actions.slice(-3);
     expect(tail[0]).toEqual({ type: 'send', msg: { type: 'notification', code: 4, subcode: 0, data: new Uint8Array(0) } });
     expect(tail[1]).toEqual({ type: 'disconnect' });
-    expect(tail[2]).toMatchObject({ type: 'down', reason: 'hold timer expired', wasEstablished: true });
+    expect(tail[2]).toMatchObject({ type: 'down', cause: { kind: 'hold-timer-expired' }, wasEstablished: true });
+    expect(d.state.lastDown && describeDown(d.state.lastDown)).toBe('hold timer expired');
   });
 
   it('any UPDATE or KEEPALIVE restarts the hold timer', () => {
@@ -174,7 +176,9 @@ describe('BGP FSM (RFC 4271 section 8)', () => {
     const before = d.sent().length;
     d.send({ type: 'message', msg: ceaseNotification(2, 'maintenance') });
     expect(d.sent().length).toBe(before);
-    expect(d.actions.at(-1)).toMatchObject({ type: 'down', reason: 'received NOTIFICATION: Cease (6/2): maintenance' });
+    const down = d.actions.at(-1);
+    expect(down).toMatchObject({ type: 'down', cause: { kind: 'notification-received', received: { code: 6, subcode: 2 } } });
+    expect(down?.type === 'down' && describeDown(down.cause)).toBe('received NOTIFICATION: Cease (6/2): maintenance');
   });
 
   it('stop sends Cease/Administrative Shutdown with the RFC 9003 text and does not restart', () => {

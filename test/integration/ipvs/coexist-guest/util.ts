@@ -6,7 +6,8 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, openSync, readFileSync } from 'node:fs';
-import { request } from '../../../../src/control/client.js';
+import { agentClient } from '../../../../src/agent/commands.js';
+import type { IpvsDataplaneStats } from '../../../../src/agent/ipvs/dataplane.js';
 import type { Attempt } from '../guest/net.js';
 
 export const VIPGATE = '/payload/vm/cli/vipgate.mjs';
@@ -81,9 +82,10 @@ export function startAgent(logPath: string, args: readonly string[], wrapper: re
   };
 }
 
-export interface IpvsView { state?: string; reason?: string; failure?: string; services?: unknown[]; [k: string]: unknown }
+/** `show agent ipvs` (AgentIpvsView) with the figures of an enabled data plane optional, to read either kind. */
+export type IpvsView = { readonly enabled: boolean; readonly note?: string } & Partial<IpvsDataplaneStats>;
 
 /** What `vipgate show agent ipvs --json` prints, asked over the control socket (undefined while it does not answer). */
 export async function showIpvs(socket: string): Promise<IpvsView | undefined> {
-  try { return await request(socket, 'show agent ipvs', {}, 5000) as IpvsView; } catch { return undefined; }
+  try { return await agentClient(socket).call('show agent ipvs', {}, 5000); } catch { return undefined; }
 }
