@@ -207,6 +207,28 @@ export const routerConfigSchema = z.strictObject({
     }).optional(),
   }))).default([]),
   aggregates: z.array(aggregate).default([]),
+  /**
+   * Service health through each node (off unless given): each host route inside a check's `prefixes` is
+   * checked on its `ports` through each of its next hops (TCP connect, or HTTP GET answered 2xx/3xx); a next
+   * hop failing `fall` rounds in a row leaves that route's group only, and comes back after `rise` passes.
+   * The checks leave from local ports `sourcePorts`.. (16 per next hop, outside ip_local_port_range) routed by
+   * one policy rule and table per next hop from `table` (rule priorities from `rulePriority`).
+   */
+  serviceHealth: z.strictObject({
+    checks: z.array(z.strictObject({
+      prefixes: z.array(prefixText).min(1),
+      ports: z.array(port).min(1).max(16),
+      check: z.enum(['tcp', 'http']).default('tcp'),
+      path: z.string().regex(/^\/[\x21-\x7e]*$/, { error: 'must be a URL path starting with /' }).default('/'),
+      intervalMs: z.number().int().min(100).max(600_000).default(2000),
+      timeoutMs: z.number().int().min(50).max(60_000).default(1000),
+      fall: z.number().int().min(1).max(100).default(3),
+      rise: z.number().int().min(1).max(100).default(2),
+    })).min(1),
+    sourcePorts: z.number().int().min(1024).max(65520).default(61000),
+    table: z.number().int().min(256).max(0xfffff000).default(61000),
+    rulePriority: z.number().int().min(1).max(32000).default(500),
+  }).optional(),
   neighbors: z.array(neighborSchema).default([]),
   groups: z.record(z.string().regex(/^[A-Za-z][\w-]*$/, { error: 'group names start with a letter: letters, digits, - and _' }), sessionSettings).default({}),
   prefixLists: z.record(z.string(), z.array(prefixListEntry)).default({}),

@@ -2,6 +2,7 @@
  * The JSON shapes the router answers with (and `--json` prints): the contract between the daemon, the
  * CLI views and the web page.
  */
+import type { ServicePathView } from '../lib/service-path.js';
 export interface PeerSummary {
   readonly name: string;
   readonly address: string;
@@ -111,6 +112,8 @@ export interface KernelRouteView {
   readonly protocol: string;
   readonly nexthopGroup?: number;
   readonly nexthops: readonly { readonly gateway: string; readonly dev?: string; readonly weight: number }[];
+  /** Next hops of the route out of its group because its service checks through them fail (serviceHealth). */
+  readonly healthOut?: readonly { readonly gateway: string; readonly reason: string }[];
 }
 
 /** A next hop of an installed route, with its ECMP weight. */
@@ -137,7 +140,9 @@ export type RouterEvent =
   | { readonly type: 'peer'; readonly at: number; readonly peer: string; readonly from: string; readonly to: string; readonly reason?: string }
   | { readonly type: 'routes'; readonly at: number; readonly changes: readonly RouteChangeView[] }
   | { readonly type: 'failover'; readonly at: number; readonly peer: string; readonly reason: string; readonly prefixes: number; readonly durationMs: number }
-  | { readonly type: 'config'; readonly at: number; readonly hash: string; readonly text: string };
+  | { readonly type: 'config'; readonly at: number; readonly hash: string; readonly text: string }
+  /** A Service IP's next hop left its group (up false) or came back after service checks (serviceHealth). */
+  | { readonly type: 'service-path'; readonly at: number; readonly prefix: string; readonly nexthop: string; readonly up: boolean; readonly reason?: string };
 
 /** A kernel object and what a request did to it (RTM_NEWROUTE is always a replace: create or overwrite). */
 export interface FibOperationView {
@@ -240,4 +245,8 @@ export interface BfdView {
     readonly transitions: number; readonly flaps: number;
   }[];
   readonly probes: readonly { readonly address: string; readonly up: boolean; readonly missed: number; readonly answered: number }[];
+  /** Service health through each node (serviceHealth): one row per route and next hop checked. */
+  readonly services: readonly ServicePathView[];
 }
+
+export type { ServicePathView };

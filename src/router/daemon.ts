@@ -37,6 +37,7 @@ import type { TransportFactory } from '../bfd/service.js';
 import type { Pinger } from '../probe/prober.js';
 import { NexthopLiveness } from './nexthop-liveness.js';
 import { StartupHold } from './startup-hold.js';
+import { ServiceHealth } from '../probe/service-health.js';
 
 export interface RouterDeps {
   readonly clock: Clock;
@@ -59,6 +60,8 @@ export interface RouterDeps {
 }
 
 const FAMILY: Record<'ipv4' | 'ipv6', Family> = { ipv4: 4, ipv6: 6 };
+/** Local ports per next hop for service checks: how many checks through one node run at once. */
+const SERVICE_PORTS_PER_NEXTHOP = 16;
 
 /** The attributes an originated route carries (ORIGIN IGP, empty AS_PATH, the configured communities). */
 export function networkAttributes(n: NetworkConfig, asn: number): PathAttributes {
@@ -80,6 +83,8 @@ export class RouterDaemon implements RouterQuery {
   readonly status: RouterStatus;
   /** BFD and next-hop probing (neighbors with bfd.enabled, probe.enabled). */
   private readonly liveness: NexthopLiveness;
+  /** Service checks through each node (serviceHealth), when configured and routes are installed. */
+  readonly serviceHealth?: ServiceHealth;
   private readonly neighborOf = new Map<Peer, NeighborConfig>();
   private readonly started: number;
   private connectedCache?: { at: number; value: ReturnType<typeof connectedSubnets> };
@@ -93,8 +98,21 @@ export class RouterDaemon implements RouterQuery {
     this.config = cfg;
     this.started = clock.now();
     this.status = new RouterStatus(this, clock);
+    const fib = deps.fib;
+    if (fib && cfg.serviceHealth) {
+      this.serviceHealth = new ServiceHealth({ ...cfg.serviceHealth, portsPerSlot: SERVICE_PORTS_PER_NEXTHOP }, {
+        clock, log, apply: (changes) => fib.apply(changes),
+        changed: (p) => this.status.emit({ type: 'service-path', at: clock.now(), prefix: p.prefix, nexthop: p.nexthop, up: p.up, ...(p.lastError ? { reason: p.lastError } : {}) }),
+      });
+    }
+    const health = this.serviceHealth;
+    // routing -> next-hop gate (probing) -> service gate -> kernel
+    const gatedFib = fib && health ? {
+      apply: (changes: Parameters<FibPort['apply']>[0]) => fib.apply(health.gate.filter(changes)),
+      ...(fib.withdrawNexthop ? { withdrawNexthop: (a: string) => fib.withdrawNexthop!(a) } : {}),
+    } : fib;
     this.liveness = new NexthopLiveness({
-      clock, log, ...(deps.fib ? { fib: deps.fib } : {}), ...(deps.bfdTransport ? { bfdTransport: deps.bfdTransport } : {}),
+      clock, log, ...(gatedFib ? { fib: gatedFib } : {}), ...(deps.bfdTransport ? { bfdTransport: deps.bfdTransport } : {}),
       ...(deps.pinger ? { pinger: deps.pinger } : {}), peersAt: (address) => this.peersAt(address),
     }, cfg.neighbors.some((n) => n.probe.enabled));
     this.speaker = new Speaker(clock, {
@@ -244,6 +262,7 @@ export class RouterDaemon implements RouterQuery {
     const { log } = this.deps;
     if (this.cfg.neighbors.some((n) => n.bfd.enabled)) await this.liveness.startBfd();
     this.liveness.startProbing();
+    await this.serviceHealth?.start();
     for (const n of this.cfg.neighbors) this.addNeighbor(n, false);
     for (const w of configWarnings(this.cfg)) log.warn({ path: w.path }, w.message);
     for (const net of this.cfg.networks) this.routing.originate(parsePrefix(net.prefix), networkAttributes(net, this.cfg.asn));
@@ -354,6 +373,7 @@ export class RouterDaemon implements RouterQuery {
       timer?.cancel();
     }
     await this.liveness.close();
+    await this.serviceHealth?.close();
     await this.speaker.close(text);
     await this.routing.settled();
     await this.control?.close();

@@ -7,6 +7,7 @@ import type { Peer } from '../bgp/peer.js';
 import type { Speaker } from '../bgp/speaker.js';
 import type { BfdService } from '../bfd/service.js';
 import type { NexthopProber } from '../probe/prober.js';
+import type { ServiceHealth } from '../probe/service-health.js';
 import type { NeighborConfig, RouterConfig } from '../config/resolve.js';
 import type { KernelRouteView, ReloadResult, RouterCounters } from '../control/views.js';
 import type { Routing } from './routing.js';
@@ -33,6 +34,7 @@ export interface RouterQuery extends RibQuery {
   readonly routing: RibQuery['routing'] & Pick<Routing, 'fibFailures' | 'settled'>;
   readonly bfd?: Pick<BfdService, 'views'>;
   readonly probe?: Pick<NexthopProber, 'views'>;
+  readonly serviceHealth?: Pick<ServiceHealth, 'view'>;
   /** The kernel's view of our routes when the FIB can dump it, else what we asked it to install. */
   kernelRoutes(): Promise<KernelRouteView[]>;
   fibCounters(): FibCountersView | undefined;

@@ -11,14 +11,14 @@
  *   purpose without asking the peer, since the Adj-RIB-In is kept).
  * - Networks, aggregates, the decision options (maximum-paths, bestpath, default LOCAL_PREF) and graceful
  *   shutdown (RFC 8326, every advertised route re-sent with or without the community) apply live.
- * - asn, routerId, listen, fib, control, telemetry, store and web keep their running values until a restart.
+ * - asn, routerId, listen, fib, control, telemetry, store, web and serviceHealth keep their running values until a restart.
  * Pure: reads two resolved configurations, returns the plan.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { ribOptions, type NeighborConfig, type NetworkConfig, type RouterConfig } from '../config/resolve.js';
 
 /** Sections that only a restart applies. */
-const RESTART_ONLY = ['asn', 'routerId', 'listen', 'fib', 'control', 'telemetry', 'store', 'web'] as const;
+const RESTART_ONLY = ['asn', 'routerId', 'listen', 'fib', 'control', 'telemetry', 'store', 'web', 'serviceHealth'] as const;
 type RestartOnly = (typeof RESTART_ONLY)[number];
 
 /** Neighbor fields that change without resetting the session. */

@@ -56,7 +56,7 @@ export function registerViews(control: ControlServer<RouterCommands>, d: RouterQ
   control.handle('show bgp summary', () => bgpSummary(d));
   control.handle('show ip bgp', (args) => bgpTable(d, typeof args.prefix === 'string' ? args.prefix : undefined,
     args.family === 'ipv4' || args.family === 'ipv6' ? args.family : undefined));
-  control.handle('show routes', () => d.kernelRoutes());
+  control.handle('show routes', async () => withHealth(d, await d.kernelRoutes()));
   control.handle('show bfd', () => bfdView(d));
   control.handle('show ip bgp neighbors received-routes', (args) => receivedRoutes(d, String(args.peer)));
   control.handle('show ip bgp neighbors advertised-routes', (args) => advertisedRoutes(d, String(args.peer)));
@@ -73,9 +73,21 @@ export function registerViews(control: ControlServer<RouterCommands>, d: RouterQ
   });
 }
 
-/** `show bfd`: the BFD sessions and the next-hop probes. */
+/** `show bfd`: the BFD sessions, the next-hop probes and the service checks through each node. */
 export async function bfdView(d: RouterQuery): Promise<BfdView> {
-  return { sessions: (await d.bfd?.views()) ?? [], probes: d.probe?.views() ?? [] };
+  return { sessions: (await d.bfd?.views()) ?? [], probes: d.probe?.views() ?? [], services: d.serviceHealth?.view() ?? [] };
+}
+
+/** `show routes`: with the next hops a route's service checks took out of its group. */
+export function withHealth(d: RouterQuery, routes: KernelRouteView[]): KernelRouteView[] {
+  const out = new Map<string, { gateway: string; reason: string }[]>();
+  for (const p of d.serviceHealth?.view() ?? []) {
+    if (p.up) continue;
+    const list = out.get(p.prefix) ?? [];
+    list.push({ gateway: p.nexthop, reason: p.lastError ?? 'checks failing' });
+    out.set(p.prefix, list);
+  }
+  return out.size === 0 ? routes : routes.map((r) => (out.has(r.prefix) ? { ...r, healthOut: out.get(r.prefix)! } : r));
 }
 
 /** `clear bgp <address|*>`: reset the sessions; the names of the peers reset. */

@@ -19,10 +19,13 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX route_changes_prefix ON route_changes (prefix, at);
    CREATE INDEX failovers_at ON failovers (at);
    CREATE INDEX samples_at ON samples (at);`,
+  `CREATE TABLE service_paths (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, prefix TEXT NOT NULL, nexthop TEXT NOT NULL,
+     up INTEGER NOT NULL, reason TEXT);
+   CREATE INDEX service_paths_at ON service_paths (at);`,
 ];
 
 /** The tables history rows go to, oldest rows first by id (retention walks them). */
-export const HISTORY_TABLES = ['config_revisions', 'peer_events', 'route_changes', 'failovers', 'samples'] as const;
+export const HISTORY_TABLES = ['config_revisions', 'peer_events', 'route_changes', 'failovers', 'samples', 'service_paths'] as const;
 export type HistoryTable = (typeof HISTORY_TABLES)[number];
 
 export class MigrationError extends Error {

@@ -21,7 +21,7 @@ export function usedBytes(db: Database.Database): number {
   return (pages - free) * pageSize;
 }
 
-const MAX_ROUNDS = 20;
+const MAX_ROUNDS = 40;
 
 /** Apply the policy at wall time `now`; returns the number of rows deleted. */
 export function prune(db: Database.Database, policy: RetentionPolicy, now: number): number {

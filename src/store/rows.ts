@@ -20,6 +20,7 @@ const COLUMNS: Record<HistoryTable, readonly string[]> = {
   route_changes: ['at', 'prefix', 'old_nexthops', 'new_nexthops', 'reason'],
   failovers: ['at', 'peer', 'reason', 'prefixes', 'duration_ms'],
   samples: ['at', 'routes', 'established'],
+  service_paths: ['at', 'prefix', 'nexthop', 'up', 'reason'],
 };
 
 export type Inserts = Record<HistoryTable, Database.Statement<Cell[]>>;
@@ -46,5 +47,7 @@ export function rowsOf(e: RouterEvent): Row[] {
       return [{ table: 'failovers', values: [e.at, e.peer, e.reason, e.prefixes, e.durationMs] }];
     case 'config':
       return [{ table: 'config_revisions', values: [e.at, e.hash, e.text] }];
+    case 'service-path':
+      return [{ table: 'service_paths', values: [e.at, e.prefix, e.nexthop, e.up ? 1 : 0, e.reason ?? null] }];
   }
 }

@@ -68,5 +68,6 @@ export interface SummaryPayload {
 export function eventPayload(e: RouterEvent): string | undefined {
   if (e.type === 'peer') return JSON.stringify({ type: 'peer', at: new Date(e.at).toISOString(), peer: e.peer, from: e.from, to: e.to, ...(e.reason ? { reason: e.reason } : {}) });
   if (e.type === 'failover') return JSON.stringify({ type: 'failover', at: new Date(e.at).toISOString(), peer: e.peer, reason: e.reason, prefixes: e.prefixes, durationMs: e.durationMs });
+  if (e.type === 'service-path') return JSON.stringify({ type: 'service-path', at: new Date(e.at).toISOString(), prefix: e.prefix, nexthop: e.nexthop, up: e.up, ...(e.reason ? { reason: e.reason } : {}) });
   return undefined;
 }

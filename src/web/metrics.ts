@@ -47,6 +47,14 @@ export class RouterMetrics {
       name: 'vipgate_probe_up', help: 'ICMP next-hop probe per next hop: 1 while it answers, else 0', labelNames: ['address'],
       read: async () => (await source.bfd()).probes.map((p): Sample<'address'> => [{ address: p.address }, p.up ? 1 : 0]),
     });
+    sampled(registry, 'gauge', {
+      name: 'vipgate_service_path_up', help: 'Service IP checked through one next hop: 1 while in the route\'s group, 0 while out (serviceHealth)', labelNames: ['prefix', 'nexthop'],
+      read: async () => (await source.bfd()).services.map((p): Sample<'prefix' | 'nexthop'> => [{ prefix: p.prefix, nexthop: p.nexthop }, p.up ? 1 : 0]),
+    });
+    sampled(registry, 'counter', {
+      name: 'vipgate_service_path_checks_total', help: 'Rounds of service checks judged per Service IP and next hop', labelNames: ['prefix', 'nexthop'],
+      read: async () => (await source.bfd()).services.map((p): Sample<'prefix' | 'nexthop'> => [{ prefix: p.prefix, nexthop: p.nexthop }, p.checks]),
+    });
 
     sampled(registry, 'gauge', { name: 'vipgate_routes_installed', help: 'Routes installed in the kernel', read: async () => [[{}, (await source.routes()).length]] });
     sampled(registry, 'counter', {

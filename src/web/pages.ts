@@ -88,6 +88,8 @@ function eventItem(e: RouterEvent): string {
     }
     case 'config':
       return `<li>${when} configuration ${esc(e.hash.slice(0, 12))}</li>`;
+    case 'service-path':
+      return `<li>${when} ${esc(e.prefix)} ${e.up ? 'back on' : '<strong>leaves</strong>'} next hop ${esc(e.nexthop)} <span class="muted">service check${e.reason ? `: ${esc(e.reason)}` : ''}</span></li>`;
   }
 }
 

@@ -16,7 +16,7 @@ export class FakeRouter implements RouterStatusSource {
   /** What counters() reports of the kernel requests; tests set it. */
   kernel: Pick<RouterCounters, 'fibOperations' | 'fibKernelErrors'> = { fibOperations: [], fibKernelErrors: [] };
   /** What bfd() answers; tests set it. */
-  bfdView: BfdView = { sessions: [], probes: [] };
+  bfdView: BfdView = { sessions: [], probes: [], services: [] };
   private readonly listeners = new Set<(e: RouterEvent) => void>();
   /** Wall clock the events are stamped with; tests move it. */
   now = 1_700_000_000_000;

@@ -1,4 +1,4 @@
-/** `vipgate show bfd`: BFD sessions and next-hop probes, like FRR's `show bfd peers brief`. */
+/** `vipgate show bfd`: BFD sessions and next-hop probes, like FRR's `show bfd peers brief`; service checks per next hop. */
 import type { BfdView } from '../../control/views.js';
 import { pad } from './table.js';
 
@@ -10,6 +10,10 @@ export function renderBfd(v: BfdView): string {
   if (v.probes.length) {
     lines.push('', `${pad('Probed next hop', 18)}${pad('State', 10)}${pad('Missed', 7, true)} Answered`);
     for (const p of v.probes) lines.push(`${pad(p.address, 18)}${pad(p.up ? 'up' : 'down', 10)}${pad(p.missed, 7, true)} ${p.answered}`);
+  }
+  if (v.services.length) {
+    lines.push('', `${pad('Service IP', 20)}${pad('Next hop', 18)}${pad('State', 8)}${pad('Failed', 7, true)} ${pad('Checks', 7, true)} Last error`);
+    for (const s of v.services) lines.push(`${pad(s.prefix, 20)}${pad(s.nexthop, 18)}${pad(s.up ? 'up' : 'out', 8)}${pad(s.failed, 7, true)} ${pad(s.checks, 7, true)} ${s.lastError ?? ''}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -162,7 +162,7 @@ describe('/cluster and /api/cluster', () => {
     v.apply('vipgate/home/node2/agent', enc(summary([{ name: 'rtr', address: ROUTER, state: 'Idle', bfd: { state: 'Down', diagnostic: 'Control Detection Time Expired' } }])));
     const fake = FakeRouter.withNodes(VIP, [1, 1, 1]);
     const bfd = { remoteState: 'Up', diagnostic: 'None', txIntervalMs: 100, detectionTimeMs: 300, transitions: 1, flaps: 0 };
-    fake.bfdView = { sessions: [{ peer: '10.0.0.11', state: 'Up', ...bfd }], probes: [] };
+    fake.bfdView = { sessions: [{ peer: '10.0.0.11', state: 'Up', ...bfd }], probes: [], services: [] };
     const m = await clusterModel(options(v), fake);
     expect(m.nodes.map((n) => [n.agent?.peers[0]?.bfd, n.session?.bfd])).toEqual([['Up', 'Up'], ['Down', undefined], [undefined, undefined], [undefined, undefined]]);
     const html = await (await fetch(`${(await web(options(v), fake)).url}/cluster`)).text();

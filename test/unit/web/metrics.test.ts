@@ -34,6 +34,7 @@ function router(): FakeRouter {
   f.bfdView = {
     sessions: [{ peer: '10.0.0.11', state: 'Up', transitions: 3, flaps: 1, ...bfd }, { peer: '10.0.0.13', state: 'Down', transitions: 4, flaps: 2, ...bfd }],
     probes: [{ address: '10.0.0.12', up: false, missed: 3, answered: 0 }],
+    services: [{ prefix: '172.20.1.1/32', nexthop: '10.0.0.12', up: false, failed: 3, passed: 0, checks: 9, lastError: '80: ECONNREFUSED' }],
   };
   return f;
 }
@@ -62,6 +63,8 @@ describe('router metrics', () => {
       'vipgate_bfd_session_transitions_total{peer="10.0.0.11"} 3',
       'vipgate_bfd_detection_time_seconds{peer="10.0.0.11"} 0.3',
       'vipgate_probe_up{address="10.0.0.12"} 0',
+      'vipgate_service_path_up{prefix="172.20.1.1/32",nexthop="10.0.0.12"} 0',
+      'vipgate_service_path_checks_total{prefix="172.20.1.1/32",nexthop="10.0.0.12"} 9',
       'vipgate_routes_installed 1',
       'vipgate_fib_operations_total{object="route",op="replace"} 5',
       'vipgate_fib_operations_total{object="group",op="replace"} 2',
