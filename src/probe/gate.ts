@@ -5,30 +5,26 @@
  * hop, so that `markUp` can give those routes back their whole set. A route whose every next hop is down keeps
  * its set (there is nothing better to send the traffic to).
  */
-import { formatPrefix, type Prefix } from '../lib/address.js';
-
-export interface GatedHop { readonly address: string; readonly weight: number }
-export type GatedChange =
-  | { readonly op: 'set'; readonly prefix: Prefix; readonly nexthops: readonly GatedHop[] }
-  | { readonly op: 'delete'; readonly prefix: Prefix };
+import { formatPrefix } from '../lib/address.js';
+import type { FibChange, Nexthop } from '../lib/nexthop.js';
 
 export class NexthopGate {
   private readonly down = new Set<string>();
   /** Full sets of routes holding a probed next hop, by prefix. */
-  private readonly held = new Map<string, Extract<GatedChange, { op: 'set' }>>();
+  private readonly held = new Map<string, Extract<FibChange, { op: 'set' }>>();
 
   constructor(private readonly probed: (address: string) => boolean) {}
 
   isDown(address: string): boolean { return this.down.has(address); }
 
-  filter<C extends GatedChange>(changes: Iterable<C>): C[] {
+  filter<C extends FibChange>(changes: Iterable<C>): C[] {
     const out: C[] = [];
     // routes share next-hop arrays: decide once per array
-    const memo = new Map<readonly GatedHop[], readonly GatedHop[]>();
+    const memo = new Map<readonly Nexthop[], readonly Nexthop[]>();
     for (const c of changes) {
       const key = formatPrefix(c.prefix);
       if (c.op === 'delete') { this.held.delete(key); out.push(c); continue; }
-      const set = c as Extract<GatedChange, { op: 'set' }>;
+      const set = c as Extract<FibChange, { op: 'set' }>;
       if (!set.nexthops.some((h) => this.probed(h.address))) { this.held.delete(key); out.push(c); continue; }
       this.held.set(key, set);
       let live = memo.get(set.nexthops);
@@ -45,7 +41,7 @@ export class NexthopGate {
   markDown(address: string): void { this.down.add(address); }
 
   /** The next hop answers again: the routes holding it, with their full sets (minus next hops still down). */
-  markUp(address: string): GatedChange[] {
+  markUp(address: string): FibChange[] {
     if (!this.down.delete(address)) return [];
     const routes = [...this.held.values()].filter((c) => c.nexthops.some((h) => h.address === address));
     return this.filter(routes);

@@ -13,6 +13,7 @@
  * next hop gets a weight proportional to its share of the total bandwidth, scaled into 1..255 (FRR's
  * `bgp bestpath bandwidth` default); otherwise every weight is 1.
  */
+import type { Nexthop } from '../../lib/nexthop.js';
 import { addressKey, comparePaths, DEFAULT_DECISION_OPTIONS, MULTIPATH_LAST_STEP, STEPS, type DecisionOptions } from './decision.js';
 import { neighborAs, type Path } from './path.js';
 import type { PathAttributes } from '../../wire/bgp/types.js';
@@ -31,12 +32,6 @@ export interface MultipathOptions extends DecisionOptions {
 export const DEFAULT_MULTIPATH_OPTIONS: MultipathOptions = {
   ...DEFAULT_DECISION_OPTIONS, maximumPaths: 1, multipathRelax: false, linkBandwidth: true,
 };
-
-export interface Nexthop {
-  readonly address: string;
-  /** 1..255. */
-  readonly weight: number;
-}
 
 /** Can `p` share traffic with `best`? (rte_mergable) */
 export function mergeable(best: Path, p: Path, o: MultipathOptions): boolean {
