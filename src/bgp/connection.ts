@@ -11,7 +11,7 @@ import { decodeMessage, encodeMessage, type DecodedMessage } from '../wire/bgp/m
 import type { BgpMessage, CodecContext } from '../wire/bgp/types.js';
 import { DEFAULT_CONTEXT } from '../wire/bgp/types.js';
 
-export type Direction = 'in' | 'out';
+export type ConnectionDirection = 'in' | 'out';
 
 export interface ConnectionHandlers {
   onMessage(conn: Connection, msg: DecodedMessage): void;
@@ -30,7 +30,7 @@ export class Connection {
   bytesIn = 0;
   bytesOut = 0;
 
-  constructor(readonly socket: Socket, readonly direction: Direction, private readonly handlers: ConnectionHandlers) {
+  constructor(readonly socket: Socket, readonly direction: ConnectionDirection, private readonly handlers: ConnectionHandlers) {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (e: Error) => this.close(`error: ${e.message}`));

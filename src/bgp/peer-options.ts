@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import type { Family } from '../lib/address.js';
 import type { Capability } from '../wire/bgp/types.js';
 import { FAMILY_AFI, Safi } from '../wire/bgp/types.js';
-import type { Direction } from './connection.js';
+import type { ConnectionDirection } from './connection.js';
 import type { FsmConfig } from './fsm.js';
 
 export interface PeerOptions {
@@ -32,7 +32,7 @@ export interface PeerOptions {
   /** Sent in the hostname capability (draft-walton-bgp-hostname-capability), as FRR does: `show bgp` names the peer. */
   readonly hostname?: string;
   /** Called with each new TCP socket (ours or accepted) before any byte is sent: TTL, GTSM. */
-  readonly prepareSocket?: (socket: Socket, direction: Direction) => void;
+  readonly prepareSocket?: (socket: Socket, direction: ConnectionDirection) => void;
   /** An unconnected socket for our own connections, set up before the SYN (TCP MD5); default a plain one. */
   readonly openSocket?: () => Socket;
 }

@@ -18,7 +18,7 @@ import { AdjRibIn, type RibInChange } from './adj-rib-in.js';
 import { peerSource } from './rib/path.js';
 import type { AdjRibOut } from './adj-rib-out.js';
 import { UpdateSender } from './update-sender.js';
-import { Connection, type Direction } from './connection.js';
+import { Connection, type ConnectionDirection } from './connection.js';
 import { Exporter, type ExportRoute } from './export.js';
 import {
   buildOpen, ceaseNotification, compareBgpId, Fsm, initialState, type FsmAction, type FsmEvent, type FsmState,
@@ -48,7 +48,7 @@ interface Slot {
   conn?: Connection;
   state: FsmState;
   timer?: TimerHandle;
-  direction: Direction;
+  direction: ConnectionDirection;
 }
 
 export interface PeerStats {
@@ -171,7 +171,7 @@ export class Peer {
     this.drive(slot, { type: 'tcp-connected' });
   }
 
-  private wrap(socket: Socket, direction: Direction, slot: Slot | undefined): Connection {
+  private wrap(socket: Socket, direction: ConnectionDirection, slot: Slot | undefined): Connection {
     this.options.prepareSocket?.(socket, direction);
     return new Connection(socket, direction, {
       onMessage: (conn, msg) => { if (slot && slot.conn === conn) this.onMessage(slot, msg); },
@@ -202,7 +202,7 @@ export class Peer {
     if (!other || !other.conn || (other.state.name !== 'OpenSent' && other.state.name !== 'OpenConfirm')) return false;
     const localWins = compareBgpId(this.options.fsm.routerId, remoteId) > 0;
     // keep the connection initiated by the side with the higher identifier
-    const keepDirection: Direction = localWins ? 'out' : 'in';
+    const keepDirection: ConnectionDirection = localWins ? 'out' : 'in';
     const loser = slot.direction === keepDirection ? other : slot;
     this.drive(loser, { type: 'collision-lost' });
     return loser === slot;

@@ -15,7 +15,7 @@ import type { Logger } from '../lib/log.js';
 import { Peer, type PeerOptions } from '../bgp/peer.js';
 import { Speaker } from '../bgp/speaker.js';
 import { describeDown } from '../bgp/session-down.js';
-import type { Direction } from '../bgp/connection.js';
+import type { ConnectionDirection } from '../bgp/connection.js';
 import type { NeighborConfig, NetworkConfig, RouterConfig } from '../config/resolve.js';
 import { configWarnings } from '../config/warnings.js';
 import { readRouterConfig } from '../config/router-config.js';
@@ -193,7 +193,7 @@ export class RouterDaemon implements RouterQuery {
       ...(n.description ? { description: n.description } : {}),
       hostname: hostname(),
       ...(n.gracefulRestart.enabled ? { gracefulRestart: { restartTime: n.gracefulRestart.restartTime, restarting: false } } : {}),
-      prepareSocket: (s: Socket, d: Direction) => applySocketSecurity(s, d, n, address, this.deps.log),
+      prepareSocket: (s: Socket, d: ConnectionDirection) => applySocketSecurity(s, d, n, address, this.deps.log),
       ...(n.password ? { openSocket: () => md5Socket(address, n.password!) } : {}),
       ipv6NextHop: ipv6OnSameInterface,
     };

@@ -18,7 +18,7 @@
  */
 import { networkInterfaces } from 'node:os';
 import type { Socket } from 'node:net';
-import type { Direction } from '../../bgp/connection.js';
+import type { ConnectionDirection } from '../../bgp/connection.js';
 import { applySessionTtl } from '../../native/session-ttl.js';
 import { md5Socket } from '../../native/tcp-md5.js';
 import type { Clock } from '../../lib/clock.js';
@@ -118,7 +118,7 @@ export class Announcer {
       // a graceful shutdown makes every helper drop our routes at once instead of keeping them as stale
       ...(gr ? { gracefulRestart: { restarting: false, ...gr, notification: false } } : {}),
       // RFC 4271 / FRR's defaults: single-hop eBGP sends with TTL 1, iBGP and multihop eBGP further
-      prepareSocket: (socket: Socket, direction: Direction) => applySessionTtl(socket, direction,
+      prepareSocket: (socket: Socket, direction: ConnectionDirection) => applySessionTtl(socket, direction,
         { address: c.address, ttl: c.peerAsn === c.myAsn || c.peerAsn === 'internal' ? 255 : c.ebgpMultihop ?? 1 },
         (e) => this.log.error({ peer: c.name, err: e }, 'cannot set the session TTL')),
       ...(c.password ? { openSocket: () => md5Socket(c.address, c.password!) } : {}),

@@ -31,13 +31,13 @@ export type Capability =
       readonly restartTime: number;
       readonly families: readonly { readonly afi: number; readonly safi: number; readonly forwarding: boolean }[] } // code 64
   | { readonly kind: 'four-octet-as'; readonly asn: number }                               // code 65
-  | { readonly kind: 'add-path'; readonly families: readonly { readonly afi: number; readonly safi: number; readonly mode: AddPathMode }[] } // code 69
+  | { readonly kind: 'add-path'; readonly families: readonly { readonly afi: number; readonly safi: number; readonly mode: AddPathSendReceive }[] } // code 69
   | { readonly kind: 'enhanced-route-refresh' }                                             // code 70
   | { readonly kind: 'fqdn'; readonly hostname: string; readonly domain: string }          // code 73
   | { readonly kind: 'unknown'; readonly code: number; readonly value: Uint8Array };
 
 /** RFC 7911 send/receive field: 1 receive, 2 send, 3 both. */
-export type AddPathMode = 1 | 2 | 3;
+export type AddPathSendReceive = 1 | 2 | 3;
 
 export interface OpenMessage {
   readonly type: 'open';
