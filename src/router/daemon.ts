@@ -21,7 +21,7 @@ import { configWarnings } from '../config/warnings.js';
 import { readRouterConfig } from '../config/router-config.js';
 import { linkBandwidth } from '../wire/bgp/communities.js';
 import type { PathAttributes } from '../wire/bgp/types.js';
-import { AS_TRANS, CeaseSubcode } from '../wire/bgp/types.js';
+import { CeaseSubcode } from '../wire/bgp/types.js';
 import { planReload } from './reload-plan.js';
 import { ControlServer } from '../control/server.js';
 import type { RouterCommands } from '../control/commands.js';
@@ -62,13 +62,13 @@ const FAMILY: Record<'ipv4' | 'ipv6', Family> = { ipv4: 4, ipv6: 6 };
 
 /** The attributes an originated route carries (ORIGIN IGP, empty AS_PATH, the configured communities). */
 export function networkAttributes(n: NetworkConfig, asn: number): PathAttributes {
-  const lb = n.linkBandwidth && linkBandwidth(asn > 0xffff ? AS_TRANS : asn, (n.linkBandwidth.mbps * 1e6) / 8);
+  const lb = n.linkBandwidth && linkBandwidth(asn, (n.linkBandwidth.mbps * 1e6) / 8, { transitive: n.linkBandwidth.transitive });
   return {
     origin: 0, asPath: [],
     ...(n.communities.length ? { communities: n.communities } : {}),
     ...(n.largeCommunities.length ? { largeCommunities: n.largeCommunities } : {}),
     ...(n.med !== undefined ? { med: n.med } : {}),
-    ...(lb ? { extendedCommunities: [n.linkBandwidth!.transitive ? { ...lb, type: lb.type & ~0x40 } : lb] } : {}),
+    ...(lb ? { extendedCommunities: [lb] } : {}),
   };
 }
 
