@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import type { Family } from '../lib/address.js';
 import type { Capability } from '../wire/bgp/types.js';
 import { FAMILY_AFI, Safi } from '../wire/bgp/types.js';
-import type { ConnectionDirection } from './connection.js';
+import type { BgpSocket, ConnectionDirection } from './connection.js';
 import type { FsmConfig } from './fsm.js';
 
 export interface PeerOptions {
@@ -35,6 +35,11 @@ export interface PeerOptions {
   readonly prepareSocket?: (socket: Socket, direction: ConnectionDirection) => void;
   /** An unconnected socket for our own connections, set up before the SYN (TCP MD5); default a plain one. */
   readonly openSocket?: () => Socket;
+  /**
+   * Open our own connection to `target` (default: openSocket's, or a plain, TCP socket connecting); it emits
+   * 'connect' once up. Unit tests give in-memory sockets (test/helpers/fake-socket.ts).
+   */
+  readonly connect?: (target: { readonly host: string; readonly port: number; readonly localAddress?: string }) => BgpSocket;
 }
 
 /** The capabilities we send (RFC 5492): multiprotocol (RFC 4760), route refresh (RFC 2918, 7313), 4-octet AS

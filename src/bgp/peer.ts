@@ -18,7 +18,7 @@ import { AdjRibIn, type RibInChange } from './adj-rib-in.js';
 import { peerSource } from './rib/path.js';
 import type { AdjRibOut } from './adj-rib-out.js';
 import { UpdateSender } from './update-sender.js';
-import { Connection, type ConnectionDirection } from './connection.js';
+import { Connection, type BgpSocket, type ConnectionDirection } from './connection.js';
 import { Exporter, type ExportRoute } from './export.js';
 import {
   buildOpen, ceaseNotification, compareBgpId, Fsm, initialState, type FsmAction, type FsmEvent, type FsmState,
@@ -137,7 +137,7 @@ export class Peer {
    * OPEN settles which one stays (6.8); an Established session refuses it, unless the peer does graceful
    * restart, in which case a new connection means the peer restarted (RFC 4724 4.2).
    */
-  accept(socket: Socket): void {
+  accept(socket: BgpSocket): void {
     if (this.stopped) {
       socket.destroy();
       return;
@@ -171,8 +171,9 @@ export class Peer {
     this.drive(slot, { type: 'tcp-connected' });
   }
 
-  private wrap(socket: Socket, direction: ConnectionDirection, slot: Slot | undefined): Connection {
-    this.options.prepareSocket?.(socket, direction);
+  private wrap(socket: BgpSocket, direction: ConnectionDirection, slot: Slot | undefined): Connection {
+    // TTL, GTSM and the like are set on a real TCP socket; an in-memory one (unit tests) has none
+    if (socket instanceof Socket) this.options.prepareSocket?.(socket, direction);
     return new Connection(socket, direction, {
       onMessage: (conn, msg) => { if (slot && slot.conn === conn) this.onMessage(slot, msg); },
       onError: (conn, err) => { if (slot && slot.conn === conn) this.drive(slot, { type: 'decode-error', error: err }); },
@@ -297,10 +298,11 @@ export class Peer {
   }
 
   private connectOut(slot: Slot): void {
-    const socket = (this.options.openSocket?.() ?? new Socket()).connect({
+    const target = {
       host: this.options.address, port: this.options.port,
       ...(this.options.localAddress ? { localAddress: this.options.localAddress } : {}),
-    });
+    };
+    const socket: BgpSocket = this.options.connect?.(target) ?? (this.options.openSocket?.() ?? new Socket()).connect(target);
     slot.direction = 'out';
     const conn = this.wrap(socket, 'out', slot);
     slot.conn = conn;
