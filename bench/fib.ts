@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Prefix } from '../src/lib/address.js';
 import { NetlinkChannel } from '../src/fib/channel.js';
-import { Fib, RTPROT_VIPGATE, type RouteChange } from '../src/fib/fib.js';
+import { Fib, RTPROT_VIPGATE, type FibChangeInput } from '../src/fib/fib.js';
 import { encodeKernelRequests, type KernelRequest } from '../src/fib/kernel-request.js';
 import { Netlab } from '../test/helpers/netns.js';
 
@@ -38,7 +38,7 @@ function ipRoutes(): number {
 async function benchFib(all: Prefix[]): Promise<Timings> {
   const fib = await Fib.open();
   fib.onEvent = (e) => { if (e.type !== 'restored') process.stderr.write(`fib event during the bench: ${JSON.stringify(e)}\n`); };
-  const set = (hops: string[]): RouteChange[] => all.map((prefix) => ({ op: 'set', prefix, nexthops: hops.map((address) => ({ address })) }));
+  const set = (hops: string[]): FibChangeInput[] => all.map((prefix) => ({ op: 'set', prefix, nexthops: hops.map((address) => ({ address })) }));
   const three = set(HOPS), two = set(HOPS.slice(0, 2));
   let t = process.hrtime.bigint();
   const a = await fib.apply(three);

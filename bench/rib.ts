@@ -30,7 +30,8 @@ import { silentLogger } from '../src/lib/log.js';
 import { parseRouteChanges } from '../src/fib/fib.js';
 import { encodeKernelRequests } from '../src/fib/kernel-request.js';
 import { FibModel, IdAllocator } from '../src/fib/model.js';
-import { Routing, type FibPort, type FibRouteChange } from '../src/router/routing.js';
+import { Routing, type FibPort } from '../src/router/routing.js';
+import type { FibChange } from '../src/lib/nexthop.js';
 import { Framer } from '../src/wire/bgp/framer.js';
 import { decodeMessage } from '../src/wire/bgp/message.js';
 import { packAnnouncements } from '../src/wire/bgp/pack.js';
@@ -89,7 +90,7 @@ function fakePeer(address: string, i: number): Peer {
 class ModelFib implements FibPort {
   readonly model = new FibModel(new IdAllocator(1_000_000), 'objects');
   requests = 0;
-  async apply(changes: Iterable<FibRouteChange>): Promise<{ failures: [] }> {
+  async apply(changes: Iterable<FibChange>): Promise<{ failures: [] }> {
     const parsed = parseRouteChanges(changes);
     await Promise.resolve();
     const resolved = new Map([...this.model.unknownAddresses(parsed.changes.values())].map((a) => [a, { gateway: parseAddress(a), oif: 2 }]));

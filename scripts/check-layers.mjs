@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Enforces the import layering of DESIGN.md: each folder of src/ may import only the folders listed for it,
 // and no file of src/ imports itself through others (a file-level cycle, type imports included; a dynamic
-// import() is a deliberate lazy load and does not count).
+// import() is a deliberate lazy load and does not count). Also the charter's size rule: no file of src/ over
+// MAX_LINES lines.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';
 
@@ -31,6 +32,7 @@ const PACKAGE_OWNERS = { 'better-sqlite3': ['store'], mqtt: ['telemetry'], 'ip-a
 // the source tree to check: src/, or the folder given (the script's own test runs it on made-up trees)
 const root = process.argv[2] ? resolve(process.argv[2]) : resolve(dirname(new URL(import.meta.url).pathname), '..', 'src');
 const problems = [];
+const MAX_LINES = 450;
 /** File -> the src/ files it imports statically (relative paths, `import type` included). */
 const imports = new Map();
 function walk(dir) {
@@ -44,6 +46,8 @@ function check(file) {
   const layer = relative(root, file).split('/')[0];
   if (!(layer in ALLOWED)) { problems.push(`${relative(root, file)}: folder src/${layer} is not in the layer map`); return; }
   const text = readFileSync(file, 'utf8');
+  const lines = text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+  if (lines > MAX_LINES) problems.push(`${relative(root, file)}: ${lines} lines, more than ${MAX_LINES}: split it by job`);
   const deps = new Set();
   imports.set(file, deps);
   for (const m of text.matchAll(/(?:^|\n)\s*import\s+['"](\.[^'"]+)['"]/g)) deps.add(resolve(dirname(file), m[1]).replace(/\.js$/, '.ts'));

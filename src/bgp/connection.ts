@@ -4,14 +4,30 @@
  * back-pressure: `send` reports whether the socket wants a pause, `whenWritable` waits for it to drain.
  * A decoding error is reported, never thrown: the peer decides (RFC 7606).
  */
-import type { Socket } from 'node:net';
 import { BgpError } from '../wire/bgp/error.js';
 import { Framer } from '../wire/bgp/framer.js';
 import { decodeMessage, encodeMessage, type DecodedMessage } from '../wire/bgp/message.js';
 import type { BgpMessage, CodecContext } from '../wire/bgp/types.js';
 import { DEFAULT_CONTEXT } from '../wire/bgp/types.js';
 
-export type Direction = 'in' | 'out';
+export type ConnectionDirection = 'in' | 'out';
+
+/** What a Connection needs of its byte stream: a net.Socket has it, and unit tests give an in-memory one. */
+export interface BgpSocket {
+  readonly remoteAddress?: string | undefined;
+  readonly localAddress?: string | undefined;
+  readonly remotePort?: number | undefined;
+  readonly writableNeedDrain: boolean;
+  setNoDelay(noDelay?: boolean): unknown;
+  write(bytes: Uint8Array): boolean;
+  end(): unknown;
+  destroy(): unknown;
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'error', listener: (e: Error) => void): unknown;
+  on(event: 'close' | 'drain', listener: () => void): unknown;
+  off(event: 'close' | 'drain', listener: () => void): unknown;
+  once(event: 'connect', listener: () => void): unknown;
+}
 
 export interface ConnectionHandlers {
   onMessage(conn: Connection, msg: DecodedMessage): void;
@@ -30,7 +46,7 @@ export class Connection {
   bytesIn = 0;
   bytesOut = 0;
 
-  constructor(readonly socket: Socket, readonly direction: Direction, private readonly handlers: ConnectionHandlers) {
+  constructor(readonly socket: BgpSocket, readonly direction: ConnectionDirection, private readonly handlers: ConnectionHandlers) {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (e: Error) => this.close(`error: ${e.message}`));

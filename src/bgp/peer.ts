@@ -2,7 +2,8 @@
  * One BGP neighbor: its FSM (src/bgp/fsm.ts) bound to real connections, connection collision detection
  * (RFC 4271 6.8), the Adj-RIB-In and Adj-RIB-Out, the initial table and End-of-RIB (RFC 4724 2), route
  * refresh (RFC 2918) and graceful-restart helper mode (RFC 4724 4.2: a peer's routes kept as stale while
- * it restarts). Events go to the owner through `PeerHandlers`; this file never touches the FIB.
+ * it restarts). Events go to the owner through `PeerHandlers`; this file never touches the FIB. Its options
+ * and capabilities are peer-options.ts, its UPDATE sending update-sender.ts, why it went down session-down.ts.
  */
 import { Socket } from 'node:net';
 import type { Clock, TimerHandle } from '../lib/clock.js';
@@ -10,49 +11,23 @@ import type { Family, Prefix } from '../lib/address.js';
 import type { BgpError } from '../wire/bgp/error.js';
 import type { DecodedMessage } from '../wire/bgp/message.js';
 import { negotiate, type Negotiated } from '../wire/bgp/negotiate.js';
-import { encodeEndOfRib, packAnnouncements, packWithdrawals } from '../wire/bgp/pack.js';
 import { endOfRibFamily } from '../wire/bgp/update.js';
-import type { BgpMessage, Capability } from '../wire/bgp/types.js';
-import { Afi, CeaseSubcode, Safi } from '../wire/bgp/types.js';
+import type { BgpMessage } from '../wire/bgp/types.js';
+import { Afi, CeaseSubcode } from '../wire/bgp/types.js';
 import { AdjRibIn, type RibInChange } from './adj-rib-in.js';
 import { peerSource } from './rib/path.js';
-import { AdjRibOut } from './adj-rib-out.js';
-import { Connection, type Direction } from './connection.js';
+import type { AdjRibOut } from './adj-rib-out.js';
+import { UpdateSender } from './update-sender.js';
+import { Connection, type BgpSocket, type ConnectionDirection } from './connection.js';
 import { Exporter, type ExportRoute } from './export.js';
 import {
-  buildOpen, ceaseNotification, compareBgpId, Fsm, initialState, type FsmAction, type FsmConfig, type FsmEvent, type FsmState,
+  buildOpen, ceaseNotification, compareBgpId, Fsm, initialState, type FsmAction, type FsmEvent, type FsmState,
   type FsmStateName,
 } from './fsm.js';
+import { sessionCapabilities, type PeerOptions } from './peer-options.js';
 import { describeDown, keepsStaleRoutes, type SessionDown } from './session-down.js';
 
-export interface PeerOptions {
-  /** Unique name for views and logs (the address, or a configured name). */
-  readonly name: string;
-  readonly address: string;
-  readonly port: number;
-  /** Source address for outgoing connections. */
-  readonly localAddress?: string;
-  /**
-   * Our IPv6 next hop for IPv6 routes on an IPv4 session (RFC 4760, RFC 2545), given the session's local
-   * address; on an IPv6 session the session's own address is used.
-   */
-  readonly ipv6NextHop?: (localAddress: string) => string | undefined;
-  readonly fsm: FsmConfig;
-  readonly families: readonly Family[];
-  readonly nextHopSelf: boolean;
-  /**
-   * Our graceful restart capability (RFC 4724); undefined: not advertised. `notification`: the N bit
-   * (RFC 8538, graceful restart across NOTIFICATIONs too), default set.
-   */
-  readonly gracefulRestart?: { readonly restartTime: number; readonly restarting: boolean; readonly notification?: boolean };
-  readonly description?: string;
-  /** Sent in the hostname capability (draft-walton-bgp-hostname-capability), as FRR does: `show bgp` names the peer. */
-  readonly hostname?: string;
-  /** Called with each new TCP socket (ours or accepted) before any byte is sent: TTL, GTSM. */
-  readonly prepareSocket?: (socket: Socket, direction: Direction) => void;
-  /** An unconnected socket for our own connections, set up before the SYN (TCP MD5); default a plain one. */
-  readonly openSocket?: () => Socket;
-}
+export type { PeerOptions } from './peer-options.js';
 
 export interface PeerHandlers {
   state(peer: Peer, from: FsmStateName, to: FsmStateName): void;
@@ -73,7 +48,7 @@ interface Slot {
   conn?: Connection;
   state: FsmState;
   timer?: TimerHandle;
-  direction: Direction;
+  direction: ConnectionDirection;
 }
 
 export interface PeerStats {
@@ -88,19 +63,18 @@ export interface PeerStats {
   lastDown?: SessionDown;
 }
 
-const FAMILY_AFI: Record<Family, number> = { 4: Afi.IPV4, 6: Afi.IPV6 };
-
 export class Peer {
   private main: Slot;
   private candidate?: Slot;
   private readonly candidateFsm: Fsm;
   /** Its entries are Loc-RIB paths from this peer as well (see AdjRibIn). */
   readonly ribIn = new AdjRibIn(undefined, () => peerSource(this));
-  readonly ribOut = new AdjRibOut();
+  private readonly sender = new UpdateSender({
+    established: () => (this.isEstablished ? this.main.conn : undefined),
+    updateSent: () => { this.stats.updatesOut++; },
+  });
   private exporter?: Exporter;
   negotiated?: Negotiated;
-  private flushing = false;
-  private eorPending = new Set<Family>();
   private staleTimer?: TimerHandle;
   private stopped = true;
   readonly stats: PeerStats = { messagesIn: 0, messagesOut: 0, updatesIn: 0, updatesOut: 0, establishedTransitions: 0, lastUpDown: 0 };
@@ -118,21 +92,11 @@ export class Peer {
   get peerAs(): number | undefined { return this.main.state.peerAs; }
   get ibgp(): boolean { return this.main.state.peerAs === this.options.fsm.localAs; }
   get localAddress(): string | undefined { return this.main.conn?.localAddress; }
+  /** What this peer has been sent, and what is still to go. */
+  get ribOut(): AdjRibOut { return this.sender.ribOut; }
 
-  /** The capabilities we send: what the FSM config lists plus those derived from the options. */
-  static capabilities(o: Omit<PeerOptions, 'fsm'> & { localAs: number }): Capability[] {
-    const caps: Capability[] = o.families.map((f) => ({ kind: 'multiprotocol' as const, afi: FAMILY_AFI[f], safi: Safi.UNICAST }));
-    caps.push({ kind: 'route-refresh' }, { kind: 'enhanced-route-refresh' }, { kind: 'four-octet-as', asn: o.localAs });
-    if (o.hostname) caps.push({ kind: 'fqdn', hostname: o.hostname.slice(0, 64), domain: '' });
-    if (o.gracefulRestart) {
-      caps.push({
-        kind: 'graceful-restart', restarting: o.gracefulRestart.restarting, notification: o.gracefulRestart.notification ?? true,
-        restartTime: o.gracefulRestart.restartTime,
-        families: o.families.map((f) => ({ afi: FAMILY_AFI[f], safi: Safi.UNICAST, forwarding: true })),
-      });
-    }
-    return caps;
-  }
+  /** The capabilities we send (peer-options.ts). */
+  static readonly capabilities = sessionCapabilities;
 
   start(): void {
     this.stopped = false;
@@ -173,7 +137,7 @@ export class Peer {
    * OPEN settles which one stays (6.8); an Established session refuses it, unless the peer does graceful
    * restart, in which case a new connection means the peer restarted (RFC 4724 4.2).
    */
-  accept(socket: Socket): void {
+  accept(socket: BgpSocket): void {
     if (this.stopped) {
       socket.destroy();
       return;
@@ -207,8 +171,9 @@ export class Peer {
     this.drive(slot, { type: 'tcp-connected' });
   }
 
-  private wrap(socket: Socket, direction: Direction, slot: Slot | undefined): Connection {
-    this.options.prepareSocket?.(socket, direction);
+  private wrap(socket: BgpSocket, direction: ConnectionDirection, slot: Slot | undefined): Connection {
+    // TTL, GTSM and the like are set on a real TCP socket; an in-memory one (unit tests) has none
+    if (socket instanceof Socket) this.options.prepareSocket?.(socket, direction);
     return new Connection(socket, direction, {
       onMessage: (conn, msg) => { if (slot && slot.conn === conn) this.onMessage(slot, msg); },
       onError: (conn, err) => { if (slot && slot.conn === conn) this.drive(slot, { type: 'decode-error', error: err }); },
@@ -238,7 +203,7 @@ export class Peer {
     if (!other || !other.conn || (other.state.name !== 'OpenSent' && other.state.name !== 'OpenConfirm')) return false;
     const localWins = compareBgpId(this.options.fsm.routerId, remoteId) > 0;
     // keep the connection initiated by the side with the higher identifier
-    const keepDirection: Direction = localWins ? 'out' : 'in';
+    const keepDirection: ConnectionDirection = localWins ? 'out' : 'in';
     const loser = slot.direction === keepDirection ? other : slot;
     this.drive(loser, { type: 'collision-lost' });
     return loser === slot;
@@ -333,10 +298,11 @@ export class Peer {
   }
 
   private connectOut(slot: Slot): void {
-    const socket = (this.options.openSocket?.() ?? new Socket()).connect({
+    const target = {
       host: this.options.address, port: this.options.port,
       ...(this.options.localAddress ? { localAddress: this.options.localAddress } : {}),
-    });
+    };
+    const socket: BgpSocket = this.options.connect?.(target) ?? (this.options.openSocket?.() ?? new Socket()).connect(target);
     slot.direction = 'out';
     const conn = this.wrap(socket, 'out', slot);
     slot.conn = conn;
@@ -356,11 +322,10 @@ export class Peer {
       ...(localAddress6 === undefined ? {} : { localAddress6 }),
       nextHopSelf: this.options.nextHopSelf,
     });
-    this.ribOut.reset();
-    this.eorPending = new Set(this.negotiated!.families);
+    this.sender.reset(this.negotiated!.families);
     this.handlers.established(this);
     for (const r of this.handlers.exportTable(this)) this.offer(r);
-    this.scheduleFlush();
+    this.sender.schedule();
   }
 
   private onDown(cause: SessionDown, wasEstablished: boolean): void {
@@ -368,7 +333,7 @@ export class Peer {
     this.stats.lastError = describeDown(cause);
     this.stats.lastDown = cause;
     this.exporter = undefined;
-    this.ribOut.reset();
+    this.sender.reset();
     const peerGr = this.negotiated?.peerGracefulRestart;
     const ours = this.options.gracefulRestart;
     const gr = !this.stopped && keepsStaleRoutes(cause, {
@@ -429,7 +394,7 @@ export class Peer {
     if (!this.exporter) return;
     this.ribOut.forget(family);
     for (const r of this.handlers.exportTable(this)) if (r.prefix.family === family) this.offer(r);
-    this.scheduleFlush();
+    this.sender.schedule();
   }
 
   /** Offer a route for advertisement; export rules decide whether and how it is sent. */
@@ -438,45 +403,12 @@ export class Peer {
     const out = this.exporter.export(route);
     if (out) this.ribOut.announce(out);
     else this.ribOut.withdraw(route.key, route.prefix);
-    this.scheduleFlush();
+    this.sender.schedule();
   }
 
   retract(key: string, prefix: Prefix): void {
     if (!this.exporter) return;
     this.ribOut.withdraw(key, prefix);
-    this.scheduleFlush();
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushing || !this.isEstablished) return;
-    this.flushing = true;
-    setImmediate(() => { void this.flush(); });
-  }
-
-  /** Send pending changes in bounded batches, pausing while the socket is full (back-pressure). */
-  private async flush(): Promise<void> {
-    try {
-      for (let guard = 0; guard < 1_000_000; guard++) {
-        const conn = this.main.conn;
-        if (!conn || !this.isEstablished) return;
-        if (conn.needsDrain) { await conn.whenWritable(); continue; }
-        if (this.ribOut.pendingCount === 0) break;
-        const batch = this.ribOut.drain(2000);
-        for (const w of batch.withdraw) {
-          for (const bytes of packWithdrawals(w.family, w.prefixes, conn.txCtx)) { conn.write(bytes); this.stats.updatesOut++; }
-        }
-        for (const g of batch.announce) {
-          for (const bytes of packAnnouncements(g, conn.txCtx)) { conn.write(bytes); this.stats.updatesOut++; }
-        }
-      }
-      const conn = this.main.conn;
-      if (conn && this.isEstablished && this.ribOut.pendingCount === 0 && this.eorPending.size > 0) {
-        for (const f of this.eorPending) conn.write(encodeEndOfRib(FAMILY_AFI[f], Safi.UNICAST, conn.txCtx));
-        this.eorPending.clear();
-      }
-    } finally {
-      this.flushing = false;
-      if (this.ribOut.pendingCount > 0 && this.isEstablished) this.scheduleFlush();
-    }
+    this.sender.schedule();
   }
 }

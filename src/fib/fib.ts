@@ -19,7 +19,8 @@ import { decodeRoute, encodeRoute, type RouteMessage } from '../wire/netlink/rou
 import { KernelError, NetlinkChannel } from './channel.js';
 import { FibCounters } from './counters.js';
 import { encodeKernelRequests, type KernelRequest, type ResilientConfig, type RouteSettings } from './kernel-request.js';
-import { FibModel, IdAllocator, type DesiredChange, type FibMode, type Hop } from './model.js';
+import { FibModel, IdAllocator, type DesiredChange, type FibMode } from './model.js';
+import type { FibChange, Nexthop } from '../lib/nexthop.js';
 import { RouteMonitor } from './monitor.js';
 import { adopt, diff, leftBehind, type KernelSnapshot } from './reconcile.js';
 import { resolveNexthops } from './resolve.js';
@@ -31,16 +32,9 @@ export const DEFAULT_METRIC = 20;
 /** Kernel requests encoded and queued at a time (twice the channel's default unanswered limit). */
 const EXECUTE_CHUNK = 4096;
 
-export interface NextHop {
-  readonly address: string;
-  /** 1..256, default 1. */
-  readonly weight?: number;
-}
-
-/** `key`: formatPrefix(prefix), when the caller has it already (saves formatting every prefix again). */
-export type RouteChange =
-  | { readonly op: 'set'; readonly prefix: string | Prefix; readonly key?: string; readonly nexthops: readonly NextHop[] }
-  | { readonly op: 'delete'; readonly prefix: string | Prefix; readonly key?: string };
+/** A FibChange as any caller may give it: the prefix as text or parsed, a weight 1..256 or left out (1). */
+export type FibChangeInput = FibChange<string | Prefix, { readonly address: string; readonly weight?: number }>;
+type NexthopInput = Extract<FibChangeInput, { op: 'set' }>['nexthops'][number];
 
 /** One of our routes as the kernel has it. */
 export interface KernelRoute {
@@ -163,7 +157,7 @@ export class Fib {
 
   /** Make the kernel match these changes (later changes to the same prefix win). Changes for all prefixes
    * affected by one event (a peer down) belong in one call, so that shared groups are rewritten in place. */
-  apply(changes: Iterable<RouteChange>): Promise<ApplyResult> {
+  apply(changes: Iterable<FibChangeInput>): Promise<ApplyResult> {
     const parsed = parseRouteChanges(changes);
     return this.serial(async () => {
       const desired = [...parsed.changes.values()];
@@ -327,14 +321,14 @@ export class Fib {
 
 /** Route changes as the model takes them: prefixes and next hops parsed and checked, the last change per
  * prefix kept; what does not parse is a failure. Exported for bench/rib.ts. */
-export function parseRouteChanges(changes: Iterable<RouteChange>): { changes: Map<string, DesiredChange>; failures: FibFailure[] } {
+export function parseRouteChanges(changes: Iterable<FibChangeInput>): { changes: Map<string, DesiredChange>; failures: FibFailure[] } {
   const out = new Map<string, DesiredChange>();
   const failures: FibFailure[] = [];
   // routes share next-hop sets: each distinct set is parsed and checked once, and the resulting array is
   // shared so that the model keys it once (model.setKey caches per array). Callers that share one array per
   // set (the Loc-RIB does) are recognised by identity, others by the set's text.
-  const sets = new Map<string, readonly Hop[] | Error>();
-  const byArray = { 4: new Map<readonly NextHop[], readonly Hop[] | Error>(), 6: new Map<readonly NextHop[], readonly Hop[] | Error>() };
+  const sets = new Map<string, readonly Nexthop[] | Error>();
+  const byArray = { 4: new Map<readonly NexthopInput[], readonly Nexthop[] | Error>(), 6: new Map<readonly NexthopInput[], readonly Nexthop[] | Error>() };
   for (const c of changes) {
     let prefix: Prefix;
     try {
@@ -359,9 +353,9 @@ export function parseRouteChanges(changes: Iterable<RouteChange>): { changes: Ma
   return { changes: out, failures };
 }
 
-function parseHops(nexthops: readonly NextHop[], family: 4 | 6): readonly Hop[] | Error {
+function parseHops(nexthops: readonly NexthopInput[], family: 4 | 6): readonly Nexthop[] | Error {
   try {
-    const hops = nexthops.map((n): Hop => {
+    const hops = nexthops.map((n): Nexthop => {
       const address = formatAddress(parseAddress(n.address));
       const weight = n.weight ?? 1;
       if (!Number.isInteger(weight) || weight < 1 || weight > 256) throw new Error(`weight ${weight} of ${address} is not 1..256`);

@@ -10,19 +10,15 @@
  * kernel) groups exist only here and every route is written with its paths inline.
  */
 import type { Prefix } from '../lib/address.js';
+import type { Nexthop } from '../lib/nexthop.js';
 import type { KernelRequest, ResilientConfig } from './kernel-request.js';
 
-/** A next hop of a desired route: canonical address text and a weight 1..256. */
-export interface Hop {
-  readonly address: string;
-  readonly weight: number;
-}
 
 /** A parsed change: `hops` undefined (or empty) deletes the route. */
 export interface DesiredChange {
   readonly key: string;
   readonly prefix: Prefix;
-  readonly hops?: readonly Hop[];
+  readonly hops?: readonly Nexthop[];
 }
 
 export interface NexthopEntry {
@@ -74,10 +70,10 @@ export class IdAllocator {
 /** Routes moving from one group to an existing group's set, at least, to rewrite their group in place instead. */
 const BULK_MOVE = 64;
 
-const setKeys = new WeakMap<readonly Hop[], string>();
+const setKeys = new WeakMap<readonly Nexthop[], string>();
 
 /** The identity of a weighted next-hop set (order-insensitive); cached per array, which callers share. */
-export function setKey(hops: readonly Hop[]): string {
+export function setKey(hops: readonly Nexthop[]): string {
   let key = setKeys.get(hops);
   if (key === undefined) setKeys.set(hops, key = hops.map((h) => `${h.address}*${h.weight}`).sort().join(','));
   return key;
@@ -114,8 +110,8 @@ export class FibModel {
    * gateway bytes and output interface of every address unknownAddresses() returned. */
   plan(changes: Iterable<DesiredChange>, resolved: ReadonlyMap<string, { gateway: Uint8Array; oif: number }>): KernelRequest[] {
     const p = new Plan();
-    const moves = new Map<GroupEntry, Map<string, { hops: readonly Hop[]; routes: RouteEntry[] }>>();
-    const transitions: { r: RouteEntry; key: string; hops: readonly Hop[] }[] = [];
+    const moves = new Map<GroupEntry, Map<string, { hops: readonly Nexthop[]; routes: RouteEntry[] }>>();
+    const transitions: { r: RouteEntry; key: string; hops: readonly Nexthop[] }[] = [];
     for (const c of changes) {
       const r = this.routes.get(c.key);
       if (!c.hops || c.hops.length === 0) {
@@ -141,9 +137,9 @@ export class FibModel {
         transitions.push({ r, key, hops: c.hops });
       }
     }
-    const rewrites: { g: GroupEntry; hops: readonly Hop[] }[] = [];
+    const rewrites: { g: GroupEntry; hops: readonly Nexthop[] }[] = [];
     for (const [g, byKey] of moves) {
-      let best: { key: string; hops: readonly Hop[]; routes: RouteEntry[] } | undefined;
+      let best: { key: string; hops: readonly Nexthop[]; routes: RouteEntry[] } | undefined;
       for (const [key, m] of byKey) if (!best || m.routes.length > best.routes.length) best = { key, ...m };
       // a group for the new set may exist already (the first routes of a bulk move came in an earlier batch):
       // a bulk move rewrites in place all the same, one request instead of one per route, and the two groups
@@ -255,7 +251,7 @@ export class FibModel {
 
   // ---- internals
 
-  private groupFor(key: string, hops: readonly Hop[], resolved: ReadonlyMap<string, { gateway: Uint8Array; oif: number }>, p: Plan): GroupEntry {
+  private groupFor(key: string, hops: readonly Nexthop[], resolved: ReadonlyMap<string, { gateway: Uint8Array; oif: number }>, p: Plan): GroupEntry {
     const existing = this.groupByKey.get(key);
     if (existing) return existing;
     const g: GroupEntry = { id: this.ids.next(), key, members: hops.map((h) => this.member(h, resolved, p)), routes: new Set() };
@@ -265,7 +261,7 @@ export class FibModel {
     return g;
   }
 
-  private member(h: Hop, resolved: ReadonlyMap<string, { gateway: Uint8Array; oif: number }>, p: Plan): GroupMember {
+  private member(h: Nexthop, resolved: ReadonlyMap<string, { gateway: Uint8Array; oif: number }>, p: Plan): GroupMember {
     let nh = this.nexthopByAddress.get(h.address);
     if (!nh) {
       const r = resolved.get(h.address);

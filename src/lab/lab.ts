@@ -10,7 +10,7 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { routerClient } from '../control/client.js';
 import { routerNode } from '../telemetry/discovery.js';
-import type { BgpSummary } from '../control/views.js';
+import type { BgpSummary, NexthopView } from '../control/views.js';
 import { agentProbe, alive, brokerProbe, routerProbe, startDaemon, type Probe } from './daemons.js';
 import { addBridgePort, addLink, addNamespace, inNs, labNamespaces, processesWhere, processesWith, removeNamespace, signal, spawnDetached, startDetached } from './ns.js';
 import {
@@ -248,10 +248,9 @@ export function routesOn(ns: string): string {
   return inNs(ns, 'ip', ['route']);
 }
 
-export interface NextHop { readonly gateway: string; readonly weight: number }
 
 /** The next hops of `prefix` in the kernel of namespace `ns`, sorted, with their weights. */
-export function routeHops(ns: string, prefix: string): NextHop[] {
+export function routeHops(ns: string, prefix: string): NexthopView[] {
   const routes = JSON.parse(inNs(ns, 'ip', ['-j', 'route', 'show', prefix])) as { gateway?: string; nexthops?: { gateway: string; weight?: number }[] }[];
   const r = routes.find((x) => x.gateway !== undefined || x.nexthops !== undefined);
   if (!r) return [];

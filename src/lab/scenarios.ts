@@ -7,11 +7,12 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { LAB, LAB_BFD, LAB_DIR, ROUTER1, SEED_SERVICES, UPSTREAM_SOCKET, upstreamBirdConfig, type LabNode, type LabService } from './topology.js';
 import {
-  agentPid, fromClient, routeHops, routesOn, startNodeAgent, vipgate, waitForPeers, waitForRoute, writeCluster, type NextHop, type Out,
+  agentPid, fromClient, routeHops, routesOn, startNodeAgent, vipgate, waitForPeers, waitForRoute, writeCluster, type Out,
 } from './lab.js';
 import { duringStream, streamLine, type FailureRun, type StreamFigures } from './measure.js';
 import { birdProbe, labProgram, startDaemon } from './daemons.js';
 import { inNs, ipBatch } from './ns.js';
+import type { NexthopView } from '../control/views.js';
 
 export interface EcmpResult {
   /** VIP → next hops in the router's kernel. */
@@ -23,7 +24,7 @@ export interface EcmpResult {
 }
 
 /** The router kernel's next hops for a /32, with their weights. */
-const kernelHops = (vip: string): NextHop[] => routeHops(LAB.router.ns, `${vip}/32`);
+const kernelHops = (vip: string): NexthopView[] => routeHops(LAB.router.ns, `${vip}/32`);
 
 function kernelNexthops(vip: string): string[] {
   return kernelHops(vip).map((h) => h.gateway);

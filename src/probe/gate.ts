@@ -10,12 +10,9 @@
  * service-health.ts): the node's other routes and its session are untouched.
  */
 import { formatPrefix, type Prefix } from '../lib/address.js';
+import type { FibChange, Nexthop } from '../lib/nexthop.js';
 
-export interface GatedHop { readonly address: string; readonly weight: number }
-export type GatedChange =
-  | { readonly op: 'set'; readonly prefix: Prefix; readonly nexthops: readonly GatedHop[] }
-  | { readonly op: 'delete'; readonly prefix: Prefix };
-export type GatedSet = Extract<GatedChange, { op: 'set' }>;
+type GatedSet = Extract<FibChange, { op: 'set' }>;
 
 abstract class RouteGate {
   /** Full sets of the routes this gate watches, by prefix. */
@@ -28,9 +25,9 @@ abstract class RouteGate {
   /** True when excluded() does not depend on the route: routes sharing a next-hop array are decided once. */
   protected abstract readonly perHop: boolean;
 
-  filter<C extends GatedChange>(changes: Iterable<C>): C[] {
+  filter<C extends FibChange>(changes: Iterable<C>): C[] {
     const out: C[] = [];
-    const memo = new Map<readonly GatedHop[], readonly GatedHop[]>();
+    const memo = new Map<readonly Nexthop[], readonly Nexthop[]>();
     for (const c of changes) {
       const key = formatPrefix(c.prefix);
       if (c.op === 'delete') { this.held.delete(key); out.push(c); continue; }
@@ -49,7 +46,7 @@ abstract class RouteGate {
   }
 
   /** The watched routes for which `pick` holds, filtered again (to be applied after a next hop's state changed). */
-  protected refilter(pick: (key: string, set: GatedSet) => boolean): GatedChange[] {
+  protected refilter(pick: (key: string, set: GatedSet) => boolean): FibChange[] {
     return this.filter([...this.held].filter(([key, set]) => pick(key, set)).map(([, set]) => set));
   }
 }
@@ -68,7 +65,7 @@ export class NexthopGate extends RouteGate {
   markDown(address: string): void { this.down.add(address); }
 
   /** The next hop answers again: the routes holding it, with their full sets (minus next hops still down). */
-  markUp(address: string): GatedChange[] {
+  markUp(address: string): FibChange[] {
     if (!this.down.delete(address)) return [];
     return this.refilter((_key, set) => set.nexthops.some((h) => h.address === address));
   }
@@ -90,7 +87,7 @@ export class ServiceGate extends RouteGate {
   isOut(key: string, address: string): boolean { return this.out.has(`${key}|${address}`); }
 
   /** Take `address` out of the route `key` (true) or put it back (false): that route, filtered again. */
-  mark(key: string, address: string, out: boolean): GatedChange[] {
+  mark(key: string, address: string, out: boolean): FibChange[] {
     const pair = `${key}|${address}`;
     if (out === this.out.has(pair)) return [];
     if (out) this.out.add(pair); else this.out.delete(pair);

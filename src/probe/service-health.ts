@@ -11,7 +11,8 @@ import type { Clock, TimerHandle } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import type { ServicePathView } from '../lib/service-path.js';
 import { parsePrefix, prefixContains, formatAddress, type Prefix } from '../lib/address.js';
-import { ServiceGate, type GatedChange } from './gate.js';
+import { ServiceGate } from './gate.js';
+import type { FibChange } from '../lib/nexthop.js';
 import { PathSlots, type PathSlotsOptions } from './path-routes.js';
 import { runCheck, type CheckResult, type CheckTarget } from './service-check.js';
 
@@ -39,7 +40,7 @@ export interface ServiceHealthDeps {
   readonly clock: Clock;
   readonly log: Logger;
   /** Where re-filtered routes go when a path leaves or comes back (the FIB). */
-  readonly apply: (changes: GatedChange[]) => Promise<unknown>;
+  readonly apply: (changes: FibChange[]) => Promise<unknown>;
   readonly changed?: (view: PathHealthView) => void;
   readonly check?: (t: CheckTarget) => Promise<CheckResult>;
   readonly slots?: PathSlots;

@@ -15,13 +15,13 @@ import type { Logger } from '../lib/log.js';
 import { Peer, type PeerOptions } from '../bgp/peer.js';
 import { Speaker } from '../bgp/speaker.js';
 import { describeDown } from '../bgp/session-down.js';
-import type { Direction } from '../bgp/connection.js';
+import type { ConnectionDirection } from '../bgp/connection.js';
 import type { NeighborConfig, NetworkConfig, RouterConfig } from '../config/resolve.js';
 import { configWarnings } from '../config/warnings.js';
 import { readRouterConfig } from '../config/router-config.js';
 import { linkBandwidth } from '../wire/bgp/communities.js';
 import type { PathAttributes } from '../wire/bgp/types.js';
-import { AS_TRANS, CeaseSubcode } from '../wire/bgp/types.js';
+import { CeaseSubcode } from '../wire/bgp/types.js';
 import { planReload } from './reload-plan.js';
 import { ControlServer } from '../control/server.js';
 import type { RouterCommands } from '../control/commands.js';
@@ -65,13 +65,13 @@ const SERVICE_PORTS_PER_NEXTHOP = 16;
 
 /** The attributes an originated route carries (ORIGIN IGP, empty AS_PATH, the configured communities). */
 export function networkAttributes(n: NetworkConfig, asn: number): PathAttributes {
-  const lb = n.linkBandwidth && linkBandwidth(asn > 0xffff ? AS_TRANS : asn, (n.linkBandwidth.mbps * 1e6) / 8);
+  const lb = n.linkBandwidth && linkBandwidth(asn, (n.linkBandwidth.mbps * 1e6) / 8, { transitive: n.linkBandwidth.transitive });
   return {
     origin: 0, asPath: [],
     ...(n.communities.length ? { communities: n.communities } : {}),
     ...(n.largeCommunities.length ? { largeCommunities: n.largeCommunities } : {}),
     ...(n.med !== undefined ? { med: n.med } : {}),
-    ...(lb ? { extendedCommunities: [n.linkBandwidth!.transitive ? { ...lb, type: lb.type & ~0x40 } : lb] } : {}),
+    ...(lb ? { extendedCommunities: [lb] } : {}),
   };
 }
 
@@ -211,7 +211,7 @@ export class RouterDaemon implements RouterQuery {
       ...(n.description ? { description: n.description } : {}),
       hostname: hostname(),
       ...(n.gracefulRestart.enabled ? { gracefulRestart: { restartTime: n.gracefulRestart.restartTime, restarting: false } } : {}),
-      prepareSocket: (s: Socket, d: Direction) => applySocketSecurity(s, d, n, address, this.deps.log),
+      prepareSocket: (s: Socket, d: ConnectionDirection) => applySocketSecurity(s, d, n, address, this.deps.log),
       ...(n.password ? { openSocket: () => md5Socket(address, n.password!) } : {}),
       ipv6NextHop: ipv6OnSameInterface,
     };

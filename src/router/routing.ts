@@ -15,21 +15,16 @@ import { nextHopRefusal } from '../bgp/policy/next-hop.js';
 import { peerPolicy } from '../bgp/policy/peer-policy.js';
 import { applyPolicy, type Policy } from '../bgp/policy/route-map.js';
 import { LocRib, type PathChange, type RouteChange } from '../bgp/rib/loc-rib.js';
-import type { Nexthop } from '../bgp/rib/multipath.js';
+import type { FibChange, Nexthop } from '../lib/nexthop.js';
 import { makePath, peerSource, type Path } from '../bgp/rib/path.js';
 import type { PathAttributes } from '../wire/bgp/types.js';
 import { ribOptions, type NeighborConfig, type RouterConfig } from '../config/resolve.js';
 import { Aggregates } from './aggregates.js';
 import { markGracefulShutdown } from './graceful-shutdown.js';
 
-/** `key`: formatPrefix(prefix) when known; `nexthops` arrays are shared by every route with that set (see LocRib). */
-export type FibRouteChange =
-  | { readonly op: 'set'; readonly prefix: Prefix; readonly key?: string; readonly nexthops: readonly { readonly address: string; readonly weight: number }[] }
-  | { readonly op: 'delete'; readonly prefix: Prefix; readonly key?: string };
-
 /** What the router needs of src/fib (the Fib class), narrow so tests and a privileged helper can stand in. */
 export interface FibPort {
-  apply(changes: Iterable<FibRouteChange>): Promise<{ failures: readonly { what: string; code: string; message: string }[] }>;
+  apply(changes: Iterable<FibChange>): Promise<{ failures: readonly { what: string; code: string; message: string }[] }>;
 }
 
 /** Per peer: what import refused, and the policies in force. */
@@ -67,7 +62,7 @@ function accepted(peer: Peer, st: PeerImport): number {
 const LOCAL = '';
 
 /** The Loc-RIB's shared next-hop array goes to the FIB as it is. */
-function fibSet(r: { readonly key: string; readonly prefix: Prefix; readonly multipath: readonly Nexthop[] }): FibRouteChange {
+function fibSet(r: { readonly key: string; readonly prefix: Prefix; readonly multipath: readonly Nexthop[] }): FibChange {
   return { op: 'set', prefix: r.prefix, key: r.key, nexthops: r.multipath };
 }
 
@@ -87,7 +82,7 @@ export class Routing {
    * prefix replace its earlier ones, so a route whose paths arrive one peer at a time is written once per
    * apply, not once per decision batch.
    */
-  private fibPending = new Map<string, FibRouteChange>();
+  private fibPending = new Map<string, FibChange>();
   /** The loop that hands fibPending to the kernel, while it runs; `settled()` waits for it. */
   private fibRunning: Promise<void> | undefined;
   fibFailures = 0;

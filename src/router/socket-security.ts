@@ -6,10 +6,10 @@
 import type { Socket } from 'node:net';
 import type { Logger } from '../lib/log.js';
 import { applySessionTtl } from '../native/session-ttl.js';
-import type { Direction } from '../bgp/connection.js';
+import type { ConnectionDirection } from '../bgp/connection.js';
 import type { NeighborConfig } from '../config/resolve.js';
 
-export function applySocketSecurity(socket: Socket, direction: Direction, n: NeighborConfig, address: string, log: Logger): void {
+export function applySocketSecurity(socket: Socket, direction: ConnectionDirection, n: NeighborConfig, address: string, log: Logger): void {
   const gtsm = n.ttlSecurity !== undefined;
   applySessionTtl(socket, direction, { address, ttl: gtsm ? 255 : n.ebgpMultihop, ...(gtsm ? { minTtl: 256 - n.ttlSecurity! } : {}) },
     (e) => log.error({ peer: address, err: e }, 'cannot set the session TTL'));

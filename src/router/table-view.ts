@@ -10,33 +10,14 @@ import type { Path } from '../bgp/rib/path.js';
 import { formatCommunity, formatLargeCommunity } from '../config/values.js';
 import type { BgpPathView, BgpTable } from '../control/views.js';
 import { comparePeers } from '../control/peer-order.js';
-import type { AsPathSegment, ExtendedCommunity, PathAttributes } from '../wire/bgp/types.js';
-import { parseLinkBandwidth } from '../wire/bgp/communities.js';
+import type { AsPathSegment, PathAttributes } from '../wire/bgp/types.js';
+import { formatExtendedCommunity } from '../wire/bgp/communities.js';
 import type { RibQuery } from './query.js';
 
 const ORIGINS = ['IGP', 'EGP', 'incomplete'] as const;
 
 export function formatAsPath(segments: readonly AsPathSegment[] | undefined): string {
   return (segments ?? []).map((s) => (s.type === 1 || s.type === 4 ? `{${s.asns.join(',')}}` : s.asns.join(' '))).join(' ');
-}
-
-/** FRR's rate text of a link bandwidth (bytes per second): whole Gbps, Mbps, Kbps (to 3 decimals), or bps. */
-function bandwidthText(bytesPerSecond: number): string {
-  const bw = Math.trunc(bytesPerSecond);
-  const unit = (per: number, name: string) => `${Math.floor(bw / per).toFixed(3)} ${name}`;
-  return bw >= 125_000_000 ? unit(125_000_000, 'Gbps') : bw >= 125_000 ? unit(125_000, 'Mbps') : bw >= 125 ? unit(125, 'Kbps') : `${bw * 8} bps`;
-}
-
-/** An extended community as FRR prints it: LB:AS:BYTES (RATE), RT:/SoO: for route targets and origins, else hex. */
-export function formatExtendedCommunity(e: ExtendedCommunity): string {
-  const lb = parseLinkBandwidth(e);
-  if (lb) return `LB:${lb.asn}:${Math.trunc(lb.bytesPerSecond)} (${bandwidthText(lb.bytesPerSecond)})`;
-  const v = Buffer.from(e.value);
-  const kind = e.subtype === 0x02 ? 'RT:' : e.subtype === 0x03 ? 'SoO:' : undefined;
-  if (kind && e.type === 0x00) return `${kind}${v.readUInt16BE(0)}:${v.readUInt32BE(2)}`;
-  if (kind && e.type === 0x01) return `${kind}${[...v.subarray(0, 4)].join('.')}:${v.readUInt16BE(4)}`;
-  if (kind && e.type === 0x02) return `${kind}${v.readUInt32BE(0)}:${v.readUInt16BE(4)}`;
-  return `0x${e.type.toString(16).padStart(2, '0')}${e.subtype.toString(16).padStart(2, '0')}:${v.toString('hex')}`;
 }
 
 const FAMILIES = { ipv4: 4, ipv6: 6 } as const;

@@ -18,7 +18,7 @@
  */
 import { networkInterfaces } from 'node:os';
 import type { Socket } from 'node:net';
-import type { Direction } from '../../bgp/connection.js';
+import type { ConnectionDirection } from '../../bgp/connection.js';
 import { applySessionTtl } from '../../native/session-ttl.js';
 import { md5Socket } from '../../native/tcp-md5.js';
 import type { Clock } from '../../lib/clock.js';
@@ -29,6 +29,7 @@ import { describeDown } from '../../bgp/session-down.js';
 import type { ExportRoute } from '../../bgp/export.js';
 import { linkBandwidth } from '../../wire/bgp/communities.js';
 import { formatAddress, parseAddress } from '../../lib/address.js';
+import { ipv6OnSameInterface } from '../../lib/interfaces.js';
 import { CeaseSubcode, WellKnownCommunity, type PathAttributes } from '../../wire/bgp/types.js';
 import { sha1Key, type BfdService } from '../../bfd/service.js';
 import type { PeerConfig } from '../config/model.js';
@@ -45,12 +46,6 @@ function ownSourceAddress(c: PeerConfig, log: Logger): string | undefined {
   const mine = Object.values(networkInterfaces()).some((list) => list?.some((a) => canonical(a.address) === want));
   if (!mine) log.warn({ peer: c.name, sourceAddress: c.sourceAddress }, 'sourceAddress is not an address of this node: the kernel chooses the source, as MetalLB does');
   return mine ? c.sourceAddress : undefined;
-}
-
-/** A global IPv6 address on the interface holding `ipv4`: our IPv6 next hop on an IPv4 session (RFC 2545). */
-function ipv6Beside(ipv4: string): string | undefined {
-  const iface = Object.values(networkInterfaces()).find((list) => list?.some((a) => a.address === ipv4));
-  return iface?.find((a) => a.family === 'IPv6' && !a.internal && !a.address.toLowerCase().startsWith('fe80'))?.address;
 }
 
 export interface AnnouncerEvents {
@@ -118,12 +113,12 @@ export class Announcer {
       name: c.name, address: c.address, port: c.port, families, nextHopSelf: true,
       ...(source ? { localAddress: source } : {}),
       ...(this.hostname ? { hostname: this.hostname } : {}),
-      ipv6NextHop: ipv6Beside,
+      ipv6NextHop: ipv6OnSameInterface,
       // no N bit (RFC 8538): a restart closes without NOTIFICATION anyway, and without it the Cease that ends
       // a graceful shutdown makes every helper drop our routes at once instead of keeping them as stale
       ...(gr ? { gracefulRestart: { restarting: false, ...gr, notification: false } } : {}),
       // RFC 4271 / FRR's defaults: single-hop eBGP sends with TTL 1, iBGP and multihop eBGP further
-      prepareSocket: (socket: Socket, direction: Direction) => applySessionTtl(socket, direction,
+      prepareSocket: (socket: Socket, direction: ConnectionDirection) => applySessionTtl(socket, direction,
         { address: c.address, ttl: c.peerAsn === c.myAsn || c.peerAsn === 'internal' ? 255 : c.ebgpMultihop ?? 1 },
         (e) => this.log.error({ peer: c.name, err: e }, 'cannot set the session TTL')),
       ...(c.password ? { openSocket: () => md5Socket(c.address, c.password!) } : {}),

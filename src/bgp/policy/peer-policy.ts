@@ -7,12 +7,12 @@
 import type { PolicySpec } from '../../lib/policy-spec.js';
 import { Policy } from './route-map.js';
 
-export type Direction = 'import' | 'export';
+export type PolicyDirection = 'import' | 'export';
 
 export interface PeerPolicyContext {
   readonly peer: string;
   readonly ebgp: boolean;
-  readonly direction: Direction;
+  readonly direction: PolicyDirection;
   /** RFC 8212 behaviour (default on). */
   readonly ebgpRequiresPolicy: boolean;
   readonly log?: (message: string) => void;

@@ -9,7 +9,8 @@
  */
 import type { Family, Prefix } from '../../lib/address.js';
 import { allTieToIgpCost, selectBest, type DecisionStep } from './decision.js';
-import { DEFAULT_MULTIPATH_OPTIONS, MAX_MULTIPATH, multipathNexthops, NexthopSets, type MultipathOptions, type Nexthop } from './multipath.js';
+import { DEFAULT_MULTIPATH_OPTIONS, MAX_MULTIPATH, multipathNexthops, NexthopSets, type MultipathOptions } from './multipath.js';
+import type { Nexthop } from '../../lib/nexthop.js';
 import { withStale, type Path } from './path.js';
 
 export type PathChange =

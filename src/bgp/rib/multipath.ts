@@ -9,13 +9,14 @@
  * (RFC 8326) is never mergeable with a normal one, but when only such paths are left they are used.
  *
  * Weights: when every chosen path carries the link bandwidth extended community
- * (draft-ietf-idr-link-bandwidth: type 0x00/0x40, subtype 0x04, 2-octet AS, IEEE float bytes/s), each
+ * (draft-ietf-idr-link-bandwidth, read by wire/bgp/communities.ts), each
  * next hop gets a weight proportional to its share of the total bandwidth, scaled into 1..255 (FRR's
  * `bgp bestpath bandwidth` default); otherwise every weight is 1.
  */
+import type { Nexthop } from '../../lib/nexthop.js';
 import { addressKey, comparePaths, DEFAULT_DECISION_OPTIONS, MULTIPATH_LAST_STEP, STEPS, type DecisionOptions } from './decision.js';
 import { neighborAs, type Path } from './path.js';
-import type { PathAttributes } from '../../wire/bgp/types.js';
+import { findLinkBandwidth } from '../../wire/bgp/communities.js';
 
 export const MAX_MULTIPATH = 64;
 export const MAX_WEIGHT = 255;
@@ -32,12 +33,6 @@ export const DEFAULT_MULTIPATH_OPTIONS: MultipathOptions = {
   ...DEFAULT_DECISION_OPTIONS, maximumPaths: 1, multipathRelax: false, linkBandwidth: true,
 };
 
-export interface Nexthop {
-  readonly address: string;
-  /** 1..255. */
-  readonly weight: number;
-}
-
 /** Can `p` share traffic with `best`? (rte_mergable) */
 export function mergeable(best: Path, p: Path, o: MultipathOptions): boolean {
   if (p === best) return true;
@@ -47,15 +42,6 @@ export function mergeable(best: Path, p: Path, o: MultipathOptions): boolean {
     if (s.key(best, o) !== s.key(p, o)) return false;
   }
   return o.multipathRelax || neighborAs(best.attributes.asPath) === neighborAs(p.attributes.asPath);
-}
-
-/** Link bandwidth in bytes per second, or undefined when the path has none. */
-export function linkBandwidth(a: PathAttributes): number | undefined {
-  for (const c of a.extendedCommunities ?? []) {
-    if ((c.type & ~0x40) !== 0x00 || c.subtype !== 0x04 || c.value.length !== 6) continue;
-    return new DataView(c.value.buffer, c.value.byteOffset + 2, 4).getFloat32(0, false);
-  }
-  return undefined;
 }
 
 /** Weights proportional to bandwidth, each max(1, round(255 * bw / total)); all 1 when the total is 0. */
@@ -93,7 +79,7 @@ export function selectMultipath(best: Path, candidates: readonly Path[], o: Mult
   }
   let weights: number[] | undefined;
   if (o.linkBandwidth && paths.every((p) => p.attributes.extendedCommunities !== undefined)) {
-    const bw = paths.map((p) => linkBandwidth(p.attributes));
+    const bw = paths.map((p) => findLinkBandwidth(p.attributes.extendedCommunities));
     if (bw.every((b) => b !== undefined)) weights = bandwidthWeights(bw as number[]);
   }
   const nexthops = paths.map((path, i): Nexthop => ({ address: path.nextHop, weight: weights ? weights[i]! : 1 }));

@@ -7,7 +7,7 @@
 import { Reader, Writer } from '../../lib/bytes.js';
 import { BgpError } from './error.js';
 import { ErrorCode } from './types.js';
-import type { AddPathMode, Capability } from './types.js';
+import type { AddPathSendReceive, Capability } from './types.js';
 
 export const CapabilityCode = {
   MULTIPROTOCOL: 1, ROUTE_REFRESH: 2, EXTENDED_MESSAGE: 6, GRACEFUL_RESTART: 64, FOUR_OCTET_AS: 65,
@@ -63,7 +63,7 @@ function decodeValue(code: number, value: Uint8Array): Capability {
         const afi = r.u16(); const safi = r.u8(); const mode = r.u8();
         // RFC 7911 4: Send/Receive is 1, 2 or 3.
         if (mode < 1 || mode > 3) throw malformed(code, value);
-        families.push({ afi, safi, mode: mode as AddPathMode });
+        families.push({ afi, safi, mode: mode as AddPathSendReceive });
       }
       return { kind: 'add-path', families };
     }

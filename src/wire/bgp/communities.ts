@@ -1,8 +1,9 @@
 /**
- * Helpers for the extended communities vipgate reads and writes (RFC 4360): route targets (RFC 4360 4,
- * RFC 5668 for the 4-octet AS form) and the link bandwidth community of draft-ietf-idr-link-bandwidth
- * (type 0x40, non-transitive two-octet AS specific, subtype 0x04: 2-octet AS, IEEE float32 bandwidth in
- * bytes per second), which carries the weight of an ECMP path.
+ * The one codec of the extended communities vipgate reads, writes and shows (RFC 4360): route targets
+ * (RFC 4360 4, RFC 5668 for the 4-octet AS form), route origins, and the link bandwidth community of
+ * draft-ietf-idr-link-bandwidth (type 0x40, non-transitive two-octet AS specific, or the transitive 0x00;
+ * subtype 0x04: 2-octet AS, IEEE float32 bandwidth in bytes per second), which carries the weight of an
+ * ECMP path; and their text as FRR prints it.
  */
 import { formatAddress, parseAddress } from '../../lib/address.js';
 import { AS_TRANS } from './types.js';
@@ -11,7 +12,7 @@ import type { ExtendedCommunity } from './types.js';
 export const ExtCommunityType = {
   TWO_OCTET_AS: 0x00, IPV4_ADDRESS: 0x01, FOUR_OCTET_AS: 0x02, NON_TRANSITIVE_TWO_OCTET_AS: 0x40,
 } as const;
-export const ExtCommunitySubtype = { ROUTE_TARGET: 0x02, LINK_BANDWIDTH: 0x04 } as const;
+export const ExtCommunitySubtype = { ROUTE_TARGET: 0x02, ROUTE_ORIGIN: 0x03, LINK_BANDWIDTH: 0x04 } as const;
 
 function community(type: number, subtype: number, fill: (v: DataView) => void): ExtendedCommunity {
   const value = new Uint8Array(6);
@@ -23,9 +24,13 @@ function view(ec: ExtendedCommunity): DataView {
   return new DataView(ec.value.buffer, ec.value.byteOffset, 6);
 }
 
-/** Link bandwidth community; an AS that needs 4 octets is written as AS_TRANS. */
-export function linkBandwidth(asn: number, bytesPerSecond: number): ExtendedCommunity {
-  return community(ExtCommunityType.NON_TRANSITIVE_TWO_OCTET_AS, ExtCommunitySubtype.LINK_BANDWIDTH, (v) => {
+/**
+ * Link bandwidth community, non-transitive (type 0x40) unless `transitive` (type 0x00, as FRR sends by
+ * default); an AS that needs 4 octets is written as AS_TRANS.
+ */
+export function linkBandwidth(asn: number, bytesPerSecond: number, o: { readonly transitive?: boolean } = {}): ExtendedCommunity {
+  const type = o.transitive ? ExtCommunityType.TWO_OCTET_AS : ExtCommunityType.NON_TRANSITIVE_TWO_OCTET_AS;
+  return community(type, ExtCommunitySubtype.LINK_BANDWIDTH, (v) => {
     v.setUint16(0, asn > 0xffff ? AS_TRANS : asn);
     v.setFloat32(2, bytesPerSecond);
   });
@@ -35,14 +40,14 @@ export function linkBandwidth(asn: number, bytesPerSecond: number): ExtendedComm
  * Reads a link bandwidth community. Besides the draft's non-transitive type 0x40, the transitive type 0x00
  * with subtype 0x04 is accepted, as some implementations send that.
  */
-export function parseLinkBandwidth(ec: ExtendedCommunity): { asn: number; bytesPerSecond: number } | undefined {
+export function parseLinkBandwidth(ec: ExtendedCommunity): { asn: number; bytesPerSecond: number; transitive: boolean } | undefined {
   if (ec.subtype !== ExtCommunitySubtype.LINK_BANDWIDTH || ec.value.length !== 6) return undefined;
   if (ec.type !== ExtCommunityType.NON_TRANSITIVE_TWO_OCTET_AS && ec.type !== ExtCommunityType.TWO_OCTET_AS) return undefined;
   const v = view(ec);
-  return { asn: v.getUint16(0), bytesPerSecond: v.getFloat32(2) };
+  return { asn: v.getUint16(0), bytesPerSecond: v.getFloat32(2), transitive: ec.type === ExtCommunityType.TWO_OCTET_AS };
 }
 
-/** The first link bandwidth in a list, if any. */
+/** The first link bandwidth in a list (a path's extended communities), in bytes per second, if any. */
 export function findLinkBandwidth(list: readonly ExtendedCommunity[] | undefined): number | undefined {
   for (const ec of list ?? []) {
     const lb = parseLinkBandwidth(ec);
@@ -82,4 +87,23 @@ export function parseRouteTarget(ec: ExtendedCommunity): RouteTarget | undefined
     case ExtCommunityType.IPV4_ADDRESS: return { address: formatAddress(ec.value.subarray(0, 4)), local: v.getUint16(4) };
     default: return undefined;
   }
+}
+
+/** FRR's rate text of a link bandwidth (bytes per second): whole Gbps, Mbps, Kbps (to 3 decimals), or bps. */
+function bandwidthText(bytesPerSecond: number): string {
+  const bw = Math.trunc(bytesPerSecond);
+  const unit = (per: number, name: string) => `${Math.floor(bw / per).toFixed(3)} ${name}`;
+  return bw >= 125_000_000 ? unit(125_000_000, 'Gbps') : bw >= 125_000 ? unit(125_000, 'Mbps') : bw >= 125 ? unit(125, 'Kbps') : `${bw * 8} bps`;
+}
+
+/** An extended community as FRR prints it: LB:AS:BYTES (RATE), RT:/SoO: for route targets and origins, else hex. */
+export function formatExtendedCommunity(e: ExtendedCommunity): string {
+  const lb = parseLinkBandwidth(e);
+  if (lb) return `LB:${lb.asn}:${Math.trunc(lb.bytesPerSecond)} (${bandwidthText(lb.bytesPerSecond)})`;
+  const v = Buffer.from(e.value);
+  const kind = e.subtype === ExtCommunitySubtype.ROUTE_TARGET ? 'RT:' : e.subtype === ExtCommunitySubtype.ROUTE_ORIGIN ? 'SoO:' : undefined;
+  if (kind && e.type === ExtCommunityType.TWO_OCTET_AS) return `${kind}${v.readUInt16BE(0)}:${v.readUInt32BE(2)}`;
+  if (kind && e.type === ExtCommunityType.IPV4_ADDRESS) return `${kind}${[...v.subarray(0, 4)].join('.')}:${v.readUInt16BE(4)}`;
+  if (kind && e.type === ExtCommunityType.FOUR_OCTET_AS) return `${kind}${v.readUInt32BE(0)}:${v.readUInt16BE(4)}`;
+  return `0x${e.type.toString(16).padStart(2, '0')}${e.subtype.toString(16).padStart(2, '0')}:${v.toString('hex')}`;
 }

@@ -17,7 +17,7 @@ import { Afi, AttrCode, AttrFlag, MESSAGE_HEADER_LENGTH, MessageType, Safi, afiS
 import type { CodecContext, PathAttributes } from './types.js';
 
 /** Prefixes of one family to announce with the same attributes and next hop. */
-export interface Announcement {
+export interface AnnounceGroup {
   readonly family: Family;
   /** nextHop, mpReach and mpUnreach in here are ignored: the next hop comes from the fields below. */
   readonly attributes: PathAttributes;
@@ -114,7 +114,7 @@ function writePrefixes(buf: Uint8Array, at: number, prefixes: readonly Prefix[],
 }
 
 /** UPDATE messages announcing every prefix of `a`, each within the maximum message size. */
-export function packAnnouncements(a: Announcement, ctx: CodecContext): Uint8Array[] {
+export function packAnnouncements(a: AnnounceGroup, ctx: CodecContext): Uint8Array[] {
   const { nextHop: _n, mpReach: _r, mpUnreach: _u, ...shared } = a.attributes;
   if (a.family === 4) {
     return pack(a.prefixes, 4, a.pathId ?? 0, { place: 'nlri', attrs: encodeAttributes({ ...shared, nextHop: a.nextHop }, ctx) }, ctx);

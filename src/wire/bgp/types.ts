@@ -4,7 +4,7 @@
  * RFC 6793 (4-octet AS), RFC 4724 (graceful restart), RFC 7911 (ADD-PATH), RFC 8654 (extended
  * message), RFC 2918 / RFC 7313 (route refresh), RFC 1997 / RFC 4360 / RFC 8092 (communities).
  */
-import type { Prefix } from '../../lib/address.js';
+import type { Family, Prefix } from '../../lib/address.js';
 
 export const MESSAGE_HEADER_LENGTH = 19;
 export const MAX_MESSAGE_LENGTH = 4096;
@@ -16,6 +16,8 @@ export const AS_TRANS = 23456;
 export const MessageType = { OPEN: 1, UPDATE: 2, NOTIFICATION: 3, KEEPALIVE: 4, ROUTE_REFRESH: 5 } as const;
 
 export const Afi = { IPV4: 1, IPV6: 2 } as const;
+/** The AFI of an address family (RFC 4760 uses IANA's address family numbers). */
+export const FAMILY_AFI: Readonly<Record<Family, number>> = { 4: Afi.IPV4, 6: Afi.IPV6 };
 export const Safi = { UNICAST: 1 } as const;
 
 /** An address family and sub-family pair, e.g. IPv4 unicast = { afi: 1, safi: 1 }. */
@@ -29,13 +31,13 @@ export type Capability =
       readonly restartTime: number;
       readonly families: readonly { readonly afi: number; readonly safi: number; readonly forwarding: boolean }[] } // code 64
   | { readonly kind: 'four-octet-as'; readonly asn: number }                               // code 65
-  | { readonly kind: 'add-path'; readonly families: readonly { readonly afi: number; readonly safi: number; readonly mode: AddPathMode }[] } // code 69
+  | { readonly kind: 'add-path'; readonly families: readonly { readonly afi: number; readonly safi: number; readonly mode: AddPathSendReceive }[] } // code 69
   | { readonly kind: 'enhanced-route-refresh' }                                             // code 70
   | { readonly kind: 'fqdn'; readonly hostname: string; readonly domain: string }          // code 73
   | { readonly kind: 'unknown'; readonly code: number; readonly value: Uint8Array };
 
 /** RFC 7911 send/receive field: 1 receive, 2 send, 3 both. */
-export type AddPathMode = 1 | 2 | 3;
+export type AddPathSendReceive = 1 | 2 | 3;
 
 export interface OpenMessage {
   readonly type: 'open';

@@ -7,6 +7,7 @@
  * IEEE float32 bandwidth in bytes per second).
  */
 import { waitFor } from '../netns.js';
+import { linkBandwidth, parseLinkBandwidth } from '../../../src/wire/bgp/communities.js';
 
 export interface NeighborSpec {
   address: string;
@@ -93,12 +94,10 @@ export interface BgpDaemon {
   stop(): Promise<void>;
 }
 
-/** Link bandwidth as its wire form. */
+/** Link bandwidth as its wire form (vipgate's codec, src/wire/bgp/communities.ts). */
 export function linkBandwidthCommunity(lb: LinkBandwidth): ExtCommunity {
-  const v = new DataView(new ArrayBuffer(6));
-  v.setUint16(0, lb.asn);
-  v.setFloat32(2, lb.bytesPerSecond);
-  return { type: lb.transitive ? 0x00 : 0x40, subtype: 0x04, value: Buffer.from(v.buffer).toString('hex') };
+  const ec = linkBandwidth(lb.asn, lb.bytesPerSecond, { transitive: lb.transitive });
+  return { type: ec.type, subtype: ec.subtype, value: Buffer.from(ec.value).toString('hex') };
 }
 
 /** Route target "A:N" with a 2-octet AS (RFC 4360 §3.1). */
@@ -144,9 +143,7 @@ export function extToHalves(ec: ExtCommunity): [number, number] {
 
 /** Decode a link-bandwidth community, or undefined if `ec` is not one. */
 export function decodeLinkBandwidth(ec: ExtCommunity): LinkBandwidth | undefined {
-  if (ec.subtype !== 0x04 || (ec.type !== 0x40 && ec.type !== 0x00)) return undefined;
-  const b = Buffer.from(ec.value, 'hex');
-  return { asn: b.readUInt16BE(0), bytesPerSecond: b.readFloatBE(2), transitive: ec.type === 0x00 };
+  return parseLinkBandwidth({ type: ec.type, subtype: ec.subtype, value: Buffer.from(ec.value, 'hex') });
 }
 
 /** Extended communities an announcement carries, in wire form. */

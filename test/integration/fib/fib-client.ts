@@ -5,7 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import type { ApplyResult, FibEvent, FibOptions, RouteChange } from '../../../src/fib/fib.js';
+import type { ApplyResult, FibEvent, FibOptions, FibChangeInput } from '../../../src/fib/fib.js';
 import type { FibCountersView } from '../../../src/fib/counters.js';
 import type { Netlab } from '../../helpers/netns.js';
 
@@ -54,7 +54,7 @@ export class FibClient {
     });
   }
 
-  apply(changes: RouteChange[]): Promise<ApplyResult> { return this.call('apply', changes); }
+  apply(changes: FibChangeInput[]): Promise<ApplyResult> { return this.call('apply', changes); }
   sweep(): Promise<ApplyResult> { return this.call('sweep'); }
   withdraw(address: string): Promise<ApplyResult> { return this.call('withdraw', address); }
   counters(): Promise<FibCountersView> { return this.call('counters'); }

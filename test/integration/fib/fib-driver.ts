@@ -5,7 +5,7 @@
  * {id, error}) and per FIB event ({event}) on stdout.
  */
 import { createInterface } from 'node:readline';
-import { Fib, type FibOptions, type RouteChange } from '../../../src/fib/fib.js';
+import { Fib, type FibOptions, type FibChangeInput } from '../../../src/fib/fib.js';
 
 let fib: Fib | undefined;
 const out = (v: unknown): void => { process.stdout.write(`${JSON.stringify(v)}\n`); };
@@ -16,7 +16,7 @@ async function handle(cmd: string, arg: unknown): Promise<unknown> {
       fib = await Fib.open(arg as FibOptions);
       fib.onEvent = (event) => out({ event: event.type === 'error' ? { type: 'error', error: event.error.message } : event });
       return { mode: fib.mode, adopted: fib.routeCount };
-    case 'apply': return fib!.apply(arg as RouteChange[]);
+    case 'apply': return fib!.apply(arg as FibChangeInput[]);
     case 'sweep': return fib!.sweep();
     case 'withdraw': return fib!.withdrawNexthop(arg as string);
     case 'resync': return fib!.resync();

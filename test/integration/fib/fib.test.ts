@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isRoot, Netlab, waitFor } from '../../helpers/netns.js';
-import type { RouteChange } from '../../../src/fib/fib.js';
+import type { FibChangeInput } from '../../../src/fib/fib.js';
 import { FibClient } from './fib-client.js';
 
 const PROTO = '201';
@@ -34,7 +34,7 @@ function hosts(base: string, n: number): string[] {
   const [a, b, c] = base.split('.');
   return Array.from({ length: n }, (_, i) => `${a}.${b}.${c}.${i + 1}/32`);
 }
-const set = (prefixes: string[], hops: { address: string; weight?: number }[]): RouteChange[] =>
+const set = (prefixes: string[], hops: { address: string; weight?: number }[]): FibChangeInput[] =>
   prefixes.map((prefix) => ({ op: 'set', prefix, nexthops: hops }));
 const via = (...addresses: string[]): { address: string }[] => addresses.map((address) => ({ address }));
 
@@ -202,7 +202,7 @@ describe('FIB in the kernel (nexthop objects)', () => {
     expect(routes().filter((x) => x.dst.startsWith('10.32.0.')).every((x) => gatewaysOf(x).join() === [A, B].join())).toBe(true);
     expect(routes().filter((x) => x.dst.startsWith('10.32.1.')).every((x) => x.gateway === B || gatewaysOf(x).join() === B)).toBe(true);
     // the router's changes for the lost next hop: the sets already match, only the C-only routes go
-    expect(await f.apply([...set(abc, via(A, B)), ...set(bc, via(B)), ...c.map((prefix): RouteChange => ({ op: 'delete', prefix }))]))
+    expect(await f.apply([...set(abc, via(A, B)), ...set(bc, via(B)), ...c.map((prefix): FibChangeInput => ({ op: 'delete', prefix }))]))
       .toEqual({ requests: 2 + 1 + 1, failures: [] });
     expect(nexthops().some((x) => x.gateway === C)).toBe(false);
   });
@@ -250,7 +250,7 @@ describe('FIB in the kernel (nexthop objects)', () => {
     const { client: other, opened: main } = await FibClient.start(lab, r, {});
     clients.push(other);
     expect(main.adopted).toBe(0);
-    await client.apply(hosts('10.35.0.0', 3).map((prefix): RouteChange => ({ op: 'delete', prefix })));
+    await client.apply(hosts('10.35.0.0', 3).map((prefix): FibChangeInput => ({ op: 'delete', prefix })));
     await client.sweep();
   });
 

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseAddress, parsePrefix } from '../../../src/lib/address.js';
-import { FibModel, IdAllocator, type DesiredChange, type Hop } from '../../../src/fib/model.js';
+import { FibModel, IdAllocator, type DesiredChange } from '../../../src/fib/model.js';
+import type { Nexthop } from '../../../src/lib/nexthop.js';
 import { adopt, diff } from '../../../src/fib/reconcile.js';
 import type { KernelRequest } from '../../../src/fib/kernel-request.js';
 import { AF_INET, RTN_UNICAST } from '../../../src/wire/netlink/constants.js';
@@ -14,8 +15,8 @@ import type { RouteMessage } from '../../../src/wire/netlink/route.js';
 const S = { table: 254, protocol: 201, metric: 20 };
 const A = '10.0.0.10', B = '10.0.0.11', C = '10.0.0.12';
 const resolved = new Map([A, B, C].map((a, i) => [a, { gateway: parseAddress(a), oif: 7 + i }]));
-const hops = (...addresses: string[]): Hop[] => addresses.map((address) => ({ address, weight: 1 }));
-const change = (prefix: string, h?: Hop[]): DesiredChange => ({ key: prefix, prefix: parsePrefix(prefix), ...(h ? { hops: h } : {}) });
+const hops = (...addresses: string[]): Nexthop[] => addresses.map((address) => ({ address, weight: 1 }));
+const change = (prefix: string, h?: Nexthop[]): DesiredChange => ({ key: prefix, prefix: parsePrefix(prefix), ...(h ? { hops: h } : {}) });
 
 /** Requests as short strings: "nh+ 1 10.0.0.10", "grp+ 4 [1,2,3]", "grp= 4 [1,2]", "rt 10.1.0.1/32 -> 4", ... */
 function show(reqs: KernelRequest[]): string[] {

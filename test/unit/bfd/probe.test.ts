@@ -9,7 +9,8 @@ import { parsePrefix } from '../../../src/lib/address.js';
 import { toHex } from '../../../src/lib/bytes.js';
 import { echoRequest, internetChecksum, parseEchoReply } from '../../../src/probe/icmp.js';
 import { NexthopProber, type Pinger } from '../../../src/probe/prober.js';
-import { NexthopGate, type GatedChange } from '../../../src/probe/gate.js';
+import { NexthopGate } from '../../../src/probe/gate.js';
+import type { FibChange } from '../../../src/lib/nexthop.js';
 import { hex } from '../../helpers/codec-cases.js';
 
 describe('ICMP echo', () => {
@@ -150,7 +151,7 @@ describe('NexthopProber on a busy event loop', () => {
 
 describe('NexthopGate', () => {
   const A = { address: '10.0.0.1', weight: 1 }, B = { address: '10.0.0.2', weight: 1 }, C = { address: '10.0.0.3', weight: 1 };
-  const set = (prefix: string, nexthops: typeof A[]): GatedChange => ({ op: 'set', prefix: parsePrefix(prefix), nexthops });
+  const set = (prefix: string, nexthops: typeof A[]): FibChange => ({ op: 'set', prefix: parsePrefix(prefix), nexthops });
   it('passes routes without probed next hops untouched, drops down next hops, keeps a set that would be empty', () => {
     const gate = new NexthopGate((a) => a !== C.address);
     gate.markDown(A.address);

@@ -1,4 +1,4 @@
-/** scripts/check-layers.mjs on made-up source trees: folder layering, and file-level import cycles. */
+/** scripts/check-layers.mjs on made-up source trees: folder layering, file-level import cycles, file size. */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,5 +44,12 @@ describe('check-layers', () => {
 
   it('does not count a dynamic import (a lazy load) as an edge', () => {
     expect(check({ 'cli/a.ts': "import { b } from './b.js';\n", 'cli/b.ts': "export const b = () => import('./a.js');\n" }).status).toBe(0);
+  });
+
+  it('refuses a file over 450 lines, takes one of 450', () => {
+    expect(check({ 'lib/a.ts': 'export {};\n'.repeat(450) }).status).toBe(0);
+    const r = check({ 'lib/a.ts': 'export {};\n'.repeat(451) });
+    expect(r.status).toBe(1);
+    expect(r.out).toContain('lib/a.ts: 451 lines, more than 450');
   });
 });

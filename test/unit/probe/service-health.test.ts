@@ -8,15 +8,16 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/lib/clock.js';
 import { silentLogger } from '../../../src/lib/log.js';
 import { parsePrefix } from '../../../src/lib/address.js';
-import { ServiceGate, type GatedChange } from '../../../src/probe/gate.js';
+import { ServiceGate } from '../../../src/probe/gate.js';
+import type { FibChange } from '../../../src/lib/nexthop.js';
 import { PathSlots } from '../../../src/probe/path-routes.js';
 import { ServiceHealth, type ServiceCheckConfig } from '../../../src/probe/service-health.js';
 import type { CheckTarget } from '../../../src/probe/service-check.js';
 
 const A = { address: '10.0.0.1', weight: 1 };
 const B = { address: '10.0.0.2', weight: 1 };
-const set = (p: string, nexthops = [A, B]): GatedChange => ({ op: 'set', prefix: parsePrefix(p), nexthops });
-const hopsOf = (changes: GatedChange[]) => changes.map((c) => (c.op === 'set' ? c.nexthops.map((h) => h.address).join() : 'delete'));
+const set = (p: string, nexthops = [A, B]): FibChange => ({ op: 'set', prefix: parsePrefix(p), nexthops });
+const hopsOf = (changes: FibChange[]) => changes.map((c) => (c.op === 'set' ? c.nexthops.map((h) => h.address).join() : 'delete'));
 
 describe('ServiceGate', () => {
   it('takes a next hop out of one route only, keeps a route whose every next hop is out, and gives the full set back', () => {
@@ -41,7 +42,7 @@ const CHECK: ServiceCheckConfig = { prefixes: ['172.20.1.0/24'], ports: [80, 443
 
 function harness() {
   const clock = new FakeClock(0);
-  const applied: GatedChange[][] = [];
+  const applied: FibChange[][] = [];
   const ipBatches: string[] = [];
   const checks: CheckTarget[] = [];
   /** Which checks fail; the check says through which next hop it ran only by its local port (slot). */

@@ -6,7 +6,8 @@ import { allTieToIgpCost, comparePaths, selectBest } from '../../../../src/bgp/r
 import { DEFAULT_MULTIPATH_OPTIONS, multipathNexthops, NexthopSets, selectMultipath } from '../../../../src/bgp/rib/multipath.js';
 import { neighborAs, type Path } from '../../../../src/bgp/rib/path.js';
 import { WellKnownCommunity } from '../../../../src/wire/bgp/types.js';
-import { linkBandwidth, path, seq } from './paths.js';
+import { path, seq } from './paths.js';
+import { linkBandwidth } from '../../../../src/wire/bgp/communities.js';
 import { seededRandom as rng } from '../../../../src/lib/random.js';
 
 

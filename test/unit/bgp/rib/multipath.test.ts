@@ -2,11 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { selectBest } from '../../../../src/bgp/rib/decision.js';
 import {
-  bandwidthWeights, DEFAULT_MULTIPATH_OPTIONS, linkBandwidth, mergeable, selectMultipath, type MultipathOptions,
+  bandwidthWeights, DEFAULT_MULTIPATH_OPTIONS, mergeable, selectMultipath, type MultipathOptions,
 } from '../../../../src/bgp/rib/multipath.js';
 import type { Path } from '../../../../src/bgp/rib/path.js';
 import { WellKnownCommunity } from '../../../../src/wire/bgp/types.js';
-import { linkBandwidth as lbw, path, seq, type Variant } from './paths.js';
+import { path, seq, type Variant } from './paths.js';
+import { linkBandwidth as lbw } from '../../../../src/wire/bgp/communities.js';
 
 const NODES = ['192.168.10.10', '192.168.10.101', '192.168.10.102'];
 const opts = (o: Partial<MultipathOptions> = {}): MultipathOptions => ({ ...DEFAULT_MULTIPATH_OPTIONS, maximumPaths: 4, ...o });
@@ -104,9 +105,9 @@ describe('link bandwidth weights', () => {
     const paths = nodes((i) => ({ attributes: { extendedCommunities: [lbw(64512, bws[i]! * MB)] } }));
     expect(summary(paths, opts())).toEqual([['192.168.10.10', 64], ['192.168.10.101', 64], ['192.168.10.102', 128]]);
   });
-  it('the transitive form of the community is accepted too', () => {
-    expect(linkBandwidth({ extendedCommunities: [lbw(1, 1000, 0x00)] })).toBe(1000);
-    expect(linkBandwidth({ extendedCommunities: [{ type: 0x40, subtype: 0x02, value: new Uint8Array(6) }] })).toBeUndefined();
+  it('the transitive form of the community weighs the same', () => {
+    const paths = nodes((i) => ({ attributes: { extendedCommunities: [lbw(64512, (i + 1) * 100 * MB, { transitive: i === 0 })] } }));
+    expect(summary(paths, opts())).toEqual([['192.168.10.10', 43], ['192.168.10.101', 85], ['192.168.10.102', 128]]);
   });
   it('one member without the community: all weights 1', () => {
     const paths = nodes((i) => (i === 1 ? {} : { attributes: { extendedCommunities: [lbw(64512, 10 * MB)] } }));

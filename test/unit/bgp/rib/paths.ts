@@ -1,7 +1,7 @@
 // Builders for RIB tests: one base path and variants of it.
 import { parsePrefix } from '../../../../src/lib/address.js';
 import { makePath, type Path, type PathSource } from '../../../../src/bgp/rib/path.js';
-import type { AsPathSegment, ExtendedCommunity, PathAttributes } from '../../../../src/wire/bgp/types.js';
+import type { AsPathSegment, PathAttributes } from '../../../../src/wire/bgp/types.js';
 import { AsPathSegmentType } from '../../../../src/wire/bgp/types.js';
 
 export const LOCAL_AS = 64513;
@@ -36,13 +36,4 @@ export function path(v: Variant = {}): Path {
     ...(v.igpCost === undefined ? {} : { igpCost: v.igpCost }),
     ...(v.stale === undefined ? {} : { stale: v.stale }),
   }, { now: () => v.receivedAt ?? 0 });
-}
-
-/** Link bandwidth extended community (non-transitive, 2-octet AS), `bytesPerSecond` as IEEE float. */
-export function linkBandwidth(asn: number, bytesPerSecond: number, type = 0x40): ExtendedCommunity {
-  const value = new Uint8Array(6);
-  const dv = new DataView(value.buffer);
-  dv.setUint16(0, asn);
-  dv.setFloat32(2, bytesPerSecond);
-  return { type, subtype: 0x04, value };
 }
