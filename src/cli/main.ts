@@ -19,6 +19,8 @@ import { renderRoutes } from './views/routes.js';
 import { renderBfd } from './views/bfd.js';
 import { renderReload } from './views/reload.js';
 import { renderCluster } from './views/cluster.js';
+import { renderDataplane } from './views/dataplane.js';
+import type { DataplaneView } from '../control/dataplane.js';
 import type { ClusterModel } from '../control/cluster.js';
 import { renderAgentIpvs, renderAgentRoutes, renderAgentSummary, type AgentIpvsView } from './views/agent.js';
 import type { AgentRouteView, AgentSummary } from '../agent/views.js';
@@ -38,12 +40,13 @@ const USAGE = `usage:
   vipgate show routes [--json] [--socket PATH]
   vipgate show bfd [--json] [--socket PATH]
   vipgate show cluster [--json] [--socket PATH]             (the node agents' MQTT reports joined with the router's view)
+  vipgate show dataplane [--json] [--socket PATH]           (ICMP redirect warnings, the router's nft table)
   vipgate show running-config [--socket PATH]
   vipgate show agent-manifests [RANGE] [--json] [--socket PATH]   (the k3s manifests for the node agents, from this router's config)
   vipgate show agent [routes|ipvs] [--json] [--socket PATH]      (a node's agent, default /run/vipgate/agent.sock)
   vipgate clear bgp [PEER|*] [--socket PATH]
   vipgate reload [--json] [--socket PATH]                    (read the router's config file again; SIGHUP does the same)
-  vipgate lab up|down|status|demo|ecmp|local|externalip|failover|upstream|ha [--keep]   (root; the seed's lab in namespaces)
+  vipgate lab up|down|status|demo|ecmp|local|externalip|failover|upstream|ha|one-arm [--keep]   (root; the seed's lab in namespaces)
   vipgate status-page [--config-error FILE] [--address ADDR] [--port N]   (the appliance's page while no configuration is valid)
   vipgate version
 `;
@@ -87,6 +90,7 @@ const SHOW: Record<string, ShowView> = {
   routes: { command: 'show routes', text: (r) => renderRoutes(r as KernelRouteView[]) },
   bfd: { command: 'show bfd', text: (r) => renderBfd(r as BfdView) },
   cluster: { command: 'show cluster', text: (r) => renderCluster(r as ClusterModel) },
+  dataplane: { command: 'show dataplane', text: (r) => renderDataplane(r as DataplaneView) },
   agent: { command: 'show agent', socket: DEFAULT_AGENT_SOCKET, text: (r) => renderAgentSummary(r as AgentSummary) },
   'agent routes': { command: 'show agent routes', socket: DEFAULT_AGENT_SOCKET, text: (r) => renderAgentRoutes(r as AgentRouteView[]) },
   'agent ipvs': { command: 'show agent ipvs', socket: DEFAULT_AGENT_SOCKET, text: (r) => renderAgentIpvs(r as AgentIpvsView) },

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { request } from '../control/client.js';
 import { routerNode } from '../telemetry/discovery.js';
 import type { BgpSummary } from '../control/views.js';
+import { applyShippedRedirects } from './box-sysctls.js';
 import { alive, brokerProbe, controlProbe, startDaemon, type Probe } from './daemons.js';
 import { addBridgePort, addLink, addNamespace, inNs, labNamespaces, processesWhere, processesWith, removeNamespace, signal, spawnDetached, startDetached } from './ns.js';
 import {
@@ -22,17 +23,21 @@ export type Out = (s: string) => void;
 
 const CLI = fileURLToPath(new URL('../../bin/vipgate.js', import.meta.url));
 const HTTP_ECHO = fileURLToPath(new URL('./http-echo.js', import.meta.url));
-const HTTP_GET = fileURLToPath(new URL('./http-get.js', import.meta.url));
+export const HTTP_GET = fileURLToPath(new URL('./http-get.js', import.meta.url));
 const FORWARD = fileURLToPath(new URL('./forward.js', import.meta.url));
 const MQTT_GET = fileURLToPath(new URL('./mqtt-get.js', import.meta.url));
 /** The router's web page as a unix socket path, reachable from the root namespace. */
 const WEB_SOCKET = `${LAB_DIR}/web.sock`;
 
-/** A router's namespace: forwarding, L4 hashing so that one client's flows spread over the next hops, loose reverse-path filtering. */
+/**
+ * A router's namespace: forwarding, L4 hashing so that one client's flows spread over the next hops, loose
+ * reverse-path filtering, and the box's shipped redirect settings (no ICMP redirects).
+ */
 export function routerSysctls(ns: string): void {
   for (const kv of ['net.ipv4.ip_forward=1', 'net.ipv4.fib_multipath_hash_policy=1', 'net.ipv4.conf.all.rp_filter=2', 'net.ipv4.conf.default.rp_filter=2']) {
     inNs(ns, 'sysctl', ['-qw', kv]);
   }
+  applyShippedRedirects(ns);
 }
 
 export const CLUSTER_FILE = `${LAB_DIR}/cluster.yaml`;

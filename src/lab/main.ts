@@ -1,6 +1,7 @@
 /** `vipgate lab …`: the lab's subcommands; `demo` brings the lab up, replays the seed, and takes it down. */
 import { labDown, labStatus, labUp, type Out } from './lab.js';
 import { ha } from './ha.js';
+import { oneArm } from './one-arm.js';
 import { ecmp, externalIp, failover, local, upstream } from './scenarios.js';
 
 export async function runLab(words: readonly string[], keep: boolean, out: Out): Promise<number> {
@@ -15,6 +16,7 @@ export async function runLab(words: readonly string[], keep: boolean, out: Out):
     case 'local': await local(out); return 0;
     case 'externalip': await externalIp(out); return 0;
     case 'ha': await ha(out); return 0;
+    case 'one-arm': await oneArm(out); return 0;
     case 'demo': {
       try {
         await labUp(out);
@@ -28,7 +30,7 @@ export async function runLab(words: readonly string[], keep: boolean, out: Out):
       return 0;
     }
     default:
-      out('usage: vipgate lab up|down|status|demo|ecmp|local|externalip|failover|upstream|ha [--keep]\n');
+      out('usage: vipgate lab up|down|status|demo|ecmp|local|externalip|failover|upstream|ha|one-arm [--keep]\n');
       return 2;
   }
 }

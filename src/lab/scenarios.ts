@@ -12,6 +12,7 @@ import {
 import { duringStream, streamLine, type FailureRun, type StreamFigures } from './measure.js';
 import { birdProbe, labProgram, startDaemon } from './daemons.js';
 import { inNs, ipBatch } from './ns.js';
+import { tally } from './tally.js';
 
 export interface EcmpResult {
   /** VIP → next hops in the router's kernel. */
@@ -31,12 +32,6 @@ function kernelNexthops(vip: string): string[] {
 
 /** Wait (bounded) until the router's kernel has exactly these next hops for `vip`. */
 const waitForHops = (vip: string, gateways: readonly string[]): Promise<void> => waitForRoute(LAB.router.ns, `${vip}/32`, gateways);
-
-function tally(answers: readonly string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const a of answers) { const k = a.split(' ')[0]!; out[k] = (out[k] ?? 0) + 1; }
-  return out;
-}
 
 export function ecmp(out: Out, requests = 30): EcmpResult {
   out('\n### ECMP: three Service IPs, three next hops each (seed 3.2)\n\n$ ip route   # on k8s-rtr\n');

@@ -15,6 +15,7 @@ import { routerCheckReport } from '../config/check-report.js';
 import { Fib } from '../fib/fib.js';
 import { RouterDaemon } from './daemon.js';
 import { startObservers, type Observers } from './observers.js';
+import { Dataplane } from './dataplane.js';
 
 export interface RouterArgs {
   readonly config: string;
@@ -52,6 +53,12 @@ export async function runRouter(a: RouterArgs, out: (s: string) => void = (s) =>
   }
   const daemon = new RouterDaemon(cfg, { clock: systemClock, log, ...(fib ? { fib } : {}), controlSocket: a.socket ?? cfg.control.socket, configPath: a.config });
   await daemon.start();
+  // the data plane goes with the FIB: a router that programs no kernel writes no nft table either
+  const dataplane = fib ? await Dataplane.start({ log }) : undefined;
+  daemon.control?.handle('show dataplane', () => {
+    if (!dataplane) throw new Error('the router runs without the kernel FIB (--no-fib): no data plane');
+    return dataplane.view();
+  });
   log.info({ asn: cfg.asn, routerId: cfg.routerId, fib: fib?.mode ?? 'off' }, 'vipgate router started');
   // history, MQTT and the web page are optional: if one cannot start, routing goes on without them
   let observers: Observers | undefined;
