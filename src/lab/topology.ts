@@ -99,6 +99,8 @@ export interface RouterRole {
   readonly ha?: boolean;
   /** Serves the web page (127.0.0.1:8080 in its namespace). */
   readonly web?: boolean;
+  /** fib.resilient: false, plain hash-threshold groups (vipgate lab flows compares them with resilient ones). */
+  readonly hashThreshold?: boolean;
 }
 
 export const ROUTER1: RouterRole = { name: 'k8s-rtr', lan: LAB.router.lan, client: true, web: true };
@@ -119,7 +121,9 @@ neighbors:
 ${neighbors.join('\n')}
 groups:
   nodes: { import: { prefixes: ["${LAB.pool} le 32"] }, maxPrefix: 1000, holdTime: 9, bfd: ${bfdYaml(LAB_BFD)} }
-fib: { startupHold: 0 }
+# resilient nexthop groups (the default), with a 1 s idle timer so that a node the scenarios bring back gets
+# its share within a second (the default 120 s waits for flows to go quiet first)
+fib: { startupHold: 0, resilient: ${r.hashThreshold ? 'false' : '{ idleTimer: 1 }'} }
 # as the box: Home Assistant discovery on the broker (homeassistant/...), the history for the page's charts
 telemetry: { url: "${MQTT_URL}", site: ${TELEMETRY_SITE}, host: ${r.name} }
 store: { path: ${LAB_DIR}/${r.name}-history.db, sampleSeconds: 5 }
