@@ -110,7 +110,11 @@ export interface KernelRouteView {
   readonly metric: number;
   readonly protocol: string;
   readonly nexthopGroup?: number;
-  readonly nexthops: readonly { readonly gateway: string; readonly dev?: string; readonly weight: number }[];
+  readonly nexthops: readonly {
+    readonly gateway: string; readonly dev?: string; readonly weight: number;
+    /** Forwarded to this route through this next hop since the router started (its nft counters; absent: not measured). */
+    readonly packets?: number; readonly bytes?: number;
+  }[];
 }
 
 /** A next hop of an installed route, with its ECMP weight. */

@@ -18,6 +18,7 @@ import { kernelHasResilientGroups } from '../fib/resilient-support.js';
 import { RouterDaemon } from './daemon.js';
 import { startObservers, type Observers } from './observers.js';
 import { Dataplane } from './dataplane.js';
+import { installedRoutes } from './views.js';
 
 export interface RouterArgs {
   readonly config: string;
@@ -59,7 +60,8 @@ export async function runRouter(a: RouterArgs, out: (s: string) => void = (s) =>
   const daemon = new RouterDaemon(cfg, { clock: systemClock, log, ...(fib ? { fib } : {}), controlSocket: a.socket ?? cfg.control.socket, configPath: a.config });
   await daemon.start();
   // the data plane goes with the FIB: a router that programs no kernel writes no nft table either
-  const dataplane = fib ? await Dataplane.start({ log }) : undefined;
+  const dataplane = fib ? await Dataplane.start({ log, prefixes: () => installedRoutes(daemon).map((r) => r.prefix) }) : undefined;
+  if (dataplane) daemon.measureRoutes = (routes) => dataplane.measured(routes);
   daemon.control?.handle('show dataplane', () => {
     if (!dataplane) throw new Error('the router runs without the kernel FIB (--no-fib): no data plane');
     return dataplane.view();
@@ -104,5 +106,6 @@ export async function runRouter(a: RouterArgs, out: (s: string) => void = (s) =>
   await sd?.stopping();
   await daemon.stop(undefined, again);
   await observers?.close();
+  dataplane?.stop();
   return 0;
 }
