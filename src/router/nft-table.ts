@@ -5,8 +5,8 @@
  *   Redirect (RFC 4861 section 8.2), and Linux has no sysctl that stops it (IPv4 has send_redirects,
  *   redirects.ts). The kernel sends it as a locally generated packet, so a rule in the output hook drops
  *   ICMPv6 type 137 (nd-redirect) and counts what it dropped.
- * - The traffic split: in the forward hook, a packet to one of the router's installed prefixes (the sets
- *   vips4/vips6, kept equal to the routes) updates a dynamic set keyed by destination address and routing
+ * - The traffic split: in the forward hook, a packet to one of the router's installed Service IPs or ranges
+ *   (the sets vips4/vips6, kept equal to the routes of /24 or /64 and longer) updates a dynamic set keyed by destination address and routing
  *   next hop (`ip daddr . rt ip nexthop`: the gateway the kernel's multipath or resilient group chose for
  *   this packet), whose elements carry counters. So the kernel itself counts packets and bytes per Service IP
  *   and next hop, whatever the group type, without a rule per next hop to rewrite when routes change; the
@@ -56,11 +56,20 @@ export function routerTableScript(): string {
   ].join('\n');
 }
 
-/** The batch that makes vips4/vips6 hold exactly `prefixes`. */
+/**
+ * The routes whose traffic is counted: Service IPs and ranges (IPv4 /24 or longer, IPv6 /64 or longer), not
+ * a default or other wide route learned upstream, whose destinations would fill the split sets.
+ */
+export function countedPrefix(prefix: string): boolean {
+  const len = Number(prefix.split('/')[1] ?? (v6(prefix) ? 128 : 32));
+  return len >= (v6(prefix) ? 64 : 24);
+}
+
+/** The batch that makes vips4/vips6 hold exactly the counted ones of `prefixes`. */
 export function prefixSetsScript(prefixes: readonly string[]): string {
   const lines: string[] = [];
   for (const [set, six] of [['vips4', false], ['vips6', true]] as const) {
-    const mine = [...new Set(prefixes.filter((p) => v6(p) === six))].sort();
+    const mine = [...new Set(prefixes.filter((p) => v6(p) === six && countedPrefix(p)))].sort();
     lines.push(`flush set ${ROUTER_NFT_TABLE} ${set}`);
     if (mine.length > 0) lines.push(`add element ${ROUTER_NFT_TABLE} ${set} { ${mine.join(', ')} }`);
   }

@@ -25,6 +25,14 @@ describe('the router\'s prefix sets', () => {
       '',
     ].join('\n'));
     expect(prefixSetsScript([])).toBe('flush set inet vipgate-router vips4\nflush set inet vipgate-router vips6\n');
+    // wide routes (a default learned upstream) are not counted: their destinations would fill the split sets
+    expect(prefixSetsScript(['0.0.0.0/0', '10.0.0.0/8', '172.20.1.0/24', '::/0', '2001:db8::/32', 'fd00:20::/64'])).toBe([
+      'flush set inet vipgate-router vips4',
+      'add element inet vipgate-router vips4 { 172.20.1.0/24 }',
+      'flush set inet vipgate-router vips6',
+      'add element inet vipgate-router vips6 { fd00:20::/64 }',
+      '',
+    ].join('\n'));
   });
 
   it('reads the counters of nft -j list set', () => {
