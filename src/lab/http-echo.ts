@@ -15,15 +15,15 @@ const name = process.argv[2] ?? 'node';
 const port = Number(process.argv[3] ?? 80);
 createServer((req, res) => {
   res.setHeader('content-type', 'text/plain');
-  res.end(`${name} ${(req.socket.remoteAddress ?? '').replace('::ffff:', '')}\n`);
-}).listen(port, '0.0.0.0');
+  res.end(`${name} ${(req.socket.remoteAddress ?? '').replace(/^::ffff:/, '')}\n`);
+}).listen({ port, host: '::', ipv6Only: false });
 createTcpServer((sock) => {
   sock.on('data', (d) => { for (let i = d.indexOf(10); i >= 0; i = d.indexOf(10, i + 1)) sock.write(`${name}\n`); });
   sock.on('error', () => undefined);
-}).listen(port + 1, '0.0.0.0');
+}).listen({ port: port + 1, host: '::', ipv6Only: false });
 for (const addr of Object.values(networkInterfaces()).flat()) {
-  if (addr?.family !== 'IPv4') continue;
-  const udp = createSocket('udp4');
+  if (!addr || (addr.family === 'IPv6' && addr.address.toLowerCase().startsWith('fe80'))) continue;
+  const udp = createSocket(addr.family === 'IPv4' ? 'udp4' : 'udp6');
   udp.on('message', (_msg, from) => udp.send(`${name} ${from.address}\n`, from.port, from.address));
   udp.bind(port, addr.address);
 }

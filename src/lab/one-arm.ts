@@ -16,7 +16,7 @@ import { HTTP_GET, routeHops, waitForRoute, type Out } from './lab.js';
 import { tally } from './tally.js';
 import { applyShippedRedirects } from './box-sysctls.js';
 
-export const LAN_CLIENT = { name: 'k8s-lanpc', ns: `${LAB_PREFIX}lanpc`, address: '192.168.10.200', port: 'p-lanpc' } as const;
+export const LAN_CLIENT = { name: 'k8s-lanpc', ns: `${LAB_PREFIX}lanpc`, address: '192.168.10.200', address6: 'fd00:10::200', port: 'p-lanpc' } as const;
 
 /** Icmp counters of /proc/net/snmp in `ns` (the header line names the fields, the next line has the values). */
 export function icmpCounters(ns: string): Record<string, number> {
@@ -24,6 +24,20 @@ export function icmpCounters(ns: string): Record<string, number> {
   const [names, values] = lines.map((l) => l.split(/\s+/).slice(1));
   if (!names || !values) throw new Error(`no Icmp lines in /proc/net/snmp of ${ns}`);
   return Object.fromEntries(names.map((n, i) => [n, Number(values[i])]));
+}
+
+/** One counter of /proc/net/snmp6 in `ns` ("Icmp6OutRedirects"). */
+export function icmp6Counter(ns: string, name: string): number {
+  const line = inNs(ns, 'cat', ['/proc/net/snmp6']).split('\n').find((l) => l.split(/\s+/)[0] === name);
+  if (!line) throw new Error(`no ${name} in /proc/net/snmp6 of ${ns}`);
+  return Number(line.trim().split(/\s+/)[1]);
+}
+
+/** The client on the nodes' segment, gateway the router for both families; remove it with removeNamespace(LAN_CLIENT.ns). */
+export function addLanClient(): void {
+  addNamespace(LAN_CLIENT.ns);
+  addBridgePort(LAB.hub, 'br0', LAN_CLIENT.ns, 'eth0', LAN_CLIENT.port, [`${LAN_CLIENT.address}/24`, `${LAN_CLIENT.address6}/64`]);
+  inNs(LAN_CLIENT.ns, 'ip', ['-6', 'route', 'add', 'default', 'via', LAB.router.lan6]);
 }
 
 export interface OneArmPhase {
@@ -109,9 +123,8 @@ async function phase(out: Out, vip: string, setting: OneArmPhase['setting'], cou
 export async function oneArm(out: Out, count = 30): Promise<OneArmResult> {
   const vip = LAB.vips[0];
   out(`\n### One-arm: a client on the nodes' segment (${LAN_CLIENT.address}), the router its gateway, one interface in and out\n`);
-  addNamespace(LAN_CLIENT.ns);
   try {
-    addBridgePort(LAB.hub, 'br0', LAN_CLIENT.ns, 'eth0', LAN_CLIENT.port, [`${LAN_CLIENT.address}/24`]);
+    addLanClient();
     // a host as Linux sets one up: it takes redirects (accept_redirects and shared_media are on by default)
     inNs(LAN_CLIENT.ns, 'sysctl', ['-qw', 'net.ipv4.conf.all.accept_redirects=1', 'net.ipv4.conf.eth0.accept_redirects=1']);
     const stock = await phase(out, vip, 'send_redirects on', count);
