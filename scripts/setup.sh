@@ -27,7 +27,7 @@ packages=(
   # the IPVS VM harness (this kernel has no IPVS): Debian's own kernel under qemu; its .debs come from
   # `apt-get download`, which needs package lists
   qemu-system-x86
-  # firmware tests: systemd-analyze verify/security, systemd-notify
+  # firmware tests: systemd-analyze verify/security, systemd-notify, systemd-sysctl
   systemd
   # the SD image (npm run image) and its boot test (npm run test:image)
   mmdebstrap arch-test gpg qemu-user-static qemu-system-arm dosfstools mtools fdisk e2fsprogs xz-utils

@@ -29,12 +29,13 @@ const USAGE = `usage:
   vipgate show routes [--json] [--socket PATH]
   vipgate show bfd [--json] [--socket PATH]
   vipgate show cluster [--json] [--socket PATH]             (the node agents' MQTT reports joined with the router's view)
+  vipgate show dataplane [--json] [--socket PATH]           (ICMP redirect warnings, the router's nft table)
   vipgate show running-config [--socket PATH]
   vipgate show agent-manifests [RANGE] [--json] [--socket PATH]   (the k3s manifests for the node agents, from this router's config)
   vipgate show agent [routes|ipvs] [--json] [--socket PATH]      (a node's agent, default /run/vipgate/agent.sock)
   vipgate clear bgp [PEER|*] [--socket PATH]
   vipgate reload [--json] [--socket PATH]                    (read the router's config file again; SIGHUP does the same)
-  vipgate lab up|down|status|demo|ecmp|local|externalip|failover|upstream|ha [--keep]   (root; the seed's lab in namespaces)
+  vipgate lab up|down|status|demo|ecmp|local|externalip|failover|upstream|ha|one-arm|flows|ipv6 [--keep]   (root; the seed's lab in namespaces)
   vipgate status-page [--config-error FILE] [--address ADDR] [--port N]   (the appliance's page while no configuration is valid)
   vipgate version
 `;

@@ -14,6 +14,7 @@ import { renderBgpPrefix } from './views/bgp-detail.js';
 import { renderRoutes } from './views/routes.js';
 import { renderBfd } from './views/bfd.js';
 import { renderCluster } from './views/cluster.js';
+import { renderDataplane } from './views/dataplane.js';
 import { renderAgentIpvs, renderAgentRoutes, renderAgentSummary } from './views/agent.js';
 
 /** Where `vipgate agent` answers by default (`vipgate agent --socket`). */
@@ -78,6 +79,7 @@ const SHOW: Record<string, ShowView> = {
   routes: router({ command: 'show routes', text: (r) => renderRoutes(r) }),
   bfd: router({ command: 'show bfd', text: (r) => renderBfd(r) }),
   cluster: router({ command: 'show cluster', text: (r) => renderCluster(r) }),
+  dataplane: router({ command: 'show dataplane', text: (r) => renderDataplane(r) }),
   agent: agent({ command: 'show agent', text: (r) => renderAgentSummary(r) }),
   'agent routes': agent({ command: 'show agent routes', text: (r) => renderAgentRoutes(r) }),
   'agent ipvs': agent({ command: 'show agent ipvs', text: (r) => renderAgentIpvs(r) }),

@@ -244,12 +244,18 @@ export const routerConfigSchema = z.strictObject({
     startupHold: seconds(3600).default(10),
     protocol: z.union([z.number().int().min(0).max(255), z.enum(Object.keys(routeProtocols) as [keyof typeof routeProtocols])], { error: `must be 0..255 or one of ${Object.keys(routeProtocols).join(', ')}` })
       .default('vipgate').transform((p) => (typeof p === 'number' ? p : routeProtocols[p])),
-    /** Resilient nexthop groups (kernel 5.13+): flows stay on their next hop when others come and go. */
-    resilient: z.strictObject({
+    /**
+     * Resilient nexthop groups (Linux 5.13+; on by default where the kernel has them, docs/resilient.md): a
+     * next hop that leaves moves only its own flows, the survivors' stay where they are. false: plain
+     * hash-threshold groups (every change of the set may move any flow).
+     */
+    resilient: z.union([z.literal(false), z.strictObject({
       buckets: z.number().int().min(1).max(65535).default(128),
+      /** Seconds a bucket must go unused before it may move to another next hop (a returning node, a new weight). */
       idleTimer: seconds(3600).default(120),
-      unbalancedTimer: seconds(3600).default(0),
-    }).optional(),
+      /** Seconds a group may stay unbalanced before busy buckets move too (0: never; they wait to go idle). */
+      unbalancedTimer: seconds(3600).default(600),
+    })], { error: 'must be false or { buckets, idleTimer, unbalancedTimer }' }).prefault({}),
   }).prefault({}),
   control: z.strictObject({ socket: z.string().min(1).default('/run/vipgate/control.sock') }).prefault({}),
   log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') }).prefault({}),

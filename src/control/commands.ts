@@ -5,6 +5,7 @@
  */
 import type { CommandSpec, NoArgs } from './protocol.js';
 import type { ClusterModel } from './cluster.js';
+import type { DataplaneView } from './dataplane.js';
 import type { AgentManifestsView, BfdView, BgpSummary, BgpTable, KernelRouteView, ReloadView } from './views.js';
 
 export type RouterCommands = {
@@ -20,6 +21,7 @@ export type RouterCommands = {
   readonly 'show running-config': CommandSpec<NoArgs, { readonly text: string }>;
   readonly 'show agent-manifests': CommandSpec<{ readonly range?: string }, AgentManifestsView>;
   readonly 'show cluster': CommandSpec<NoArgs, ClusterModel>;
+  readonly 'show dataplane': CommandSpec<NoArgs, DataplaneView>;
   /** Reset the sessions of `peer` (an address, or '*', the default: all); the names of the peers reset. */
   readonly 'clear bgp': CommandSpec<{ readonly peer?: string }, { readonly reset: readonly string[] }>;
   readonly reload: CommandSpec<NoArgs, ReloadView>;

@@ -111,7 +111,11 @@ export interface KernelRouteView {
   readonly metric: number;
   readonly protocol: string;
   readonly nexthopGroup?: number;
-  readonly nexthops: readonly { readonly gateway: string; readonly dev?: string; readonly weight: number }[];
+  readonly nexthops: readonly {
+    readonly gateway: string; readonly dev?: string; readonly weight: number;
+    /** Forwarded to this route through this next hop since the router started (its nft counters; absent: not measured). */
+    readonly packets?: number; readonly bytes?: number;
+  }[];
   /** Next hops of the route out of its group because its service checks through them fail (serviceHealth). */
   readonly healthOut?: readonly { readonly gateway: string; readonly reason: string }[];
 }

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { routerClient } from '../control/client.js';
 import { routerNode } from '../telemetry/discovery.js';
 import type { BgpSummary, NexthopView } from '../control/views.js';
+import { applyShippedRedirects } from './box-sysctls.js';
 import { agentProbe, alive, brokerProbe, routerProbe, startDaemon, type Probe } from './daemons.js';
 import { addBridgePort, addLink, addNamespace, inNs, labNamespaces, processesWhere, processesWith, removeNamespace, signal, spawnDetached, startDetached } from './ns.js';
 import {
@@ -22,17 +23,21 @@ export type Out = (s: string) => void;
 
 const CLI = fileURLToPath(new URL('../../bin/vipgate.js', import.meta.url));
 const HTTP_ECHO = fileURLToPath(new URL('./http-echo.js', import.meta.url));
-const HTTP_GET = fileURLToPath(new URL('./http-get.js', import.meta.url));
+export const HTTP_GET = fileURLToPath(new URL('./http-get.js', import.meta.url));
 const FORWARD = fileURLToPath(new URL('./forward.js', import.meta.url));
 const MQTT_GET = fileURLToPath(new URL('./mqtt-get.js', import.meta.url));
 /** The router's web page as a unix socket path, reachable from the root namespace. */
 const WEB_SOCKET = `${LAB_DIR}/web.sock`;
 
-/** A router's namespace: forwarding, L4 hashing so that one client's flows spread over the next hops, loose reverse-path filtering. */
+/**
+ * A router's namespace: forwarding, L4 hashing so that one client's flows spread over the next hops, loose
+ * reverse-path filtering, and the box's shipped redirect settings (no ICMP redirects).
+ */
 export function routerSysctls(ns: string): void {
-  for (const kv of ['net.ipv4.ip_forward=1', 'net.ipv4.fib_multipath_hash_policy=1', 'net.ipv4.conf.all.rp_filter=2', 'net.ipv4.conf.default.rp_filter=2']) {
+  for (const kv of ['net.ipv4.ip_forward=1', 'net.ipv4.fib_multipath_hash_policy=1', 'net.ipv4.conf.all.rp_filter=2', 'net.ipv4.conf.default.rp_filter=2', 'net.ipv6.conf.all.forwarding=1', 'net.ipv6.fib_multipath_hash_policy=1']) {
     inNs(ns, 'sysctl', ['-qw', kv]);
   }
+  applyShippedRedirects(ns);
 }
 
 export const CLUSTER_FILE = `${LAB_DIR}/cluster.yaml`;
@@ -134,9 +139,10 @@ export async function labUp(out: Out): Promise<void> {
   inNs(hub, 'ip', ['link', 'add', 'br0', 'type', 'bridge']);
   inNs(hub, 'ip', ['link', 'set', 'br0', 'up']);
   const toHub = (ns: string, dev: string, port: string, addrs: readonly string[]): void => addBridgePort(hub, 'br0', ns, dev, port, addrs);
-  toHub(router.ns, 'lan0', 'p-rtr', [`${router.lan}/24`]);
-  addLink(router.ns, 'pc0', [`${router.client}/24`], client.ns, 'eth0', [`${client.address}/24`]);
+  toHub(router.ns, 'lan0', 'p-rtr', [`${router.lan}/24`, `${router.lan6}/64`]);
+  addLink(router.ns, 'pc0', [`${router.client}/24`, `${router.client6}/64`], client.ns, 'eth0', [`${client.address}/24`, `${client.address6}/64`]);
   inNs(client.ns, 'ip', ['route', 'add', 'default', 'via', router.client]);
+  inNs(client.ns, 'ip', ['-6', 'route', 'add', 'default', 'via', router.client6]);
   // L4 hashing so that one client's flows spread over the next hops; loose reverse-path filtering
   routerSysctls(router.ns);
   writeFileSync(`${LAB_DIR}/agent.yaml`, agentConfig());
@@ -145,14 +151,16 @@ export async function labUp(out: Out): Promise<void> {
   const routerUp = startRouter(ROUTER1, router.ns, ROUTER_SOCKET);
   startWebForwarders();
   for (const n of nodes) {
-    toHub(n.ns, 'eth0', `p-${n.name}`, [`${n.address}/24`]);
+    toHub(n.ns, 'eth0', `p-${n.name}`, [`${n.address}/24`, `${n.address6}/64`]);
     inNs(n.ns, 'ip', ['route', 'add', 'default', 'via', router.lan]);
+    inNs(n.ns, 'ip', ['-6', 'route', 'add', 'default', 'via', router.lan6]);
     // what kube-proxy does on a real node: the Service addresses are local, so the node's "pod" answers
     for (const vip of [...LAB.vips, LAB.externalIp]) inNs(n.ns, 'ip', ['addr', 'add', `${vip}/32`, 'dev', 'lo']);
+    inNs(n.ns, 'ip', ['addr', 'add', `${LAB.vip6}/128`, 'dev', 'lo']);
     startDetached(n.ns, process.execPath, [HTTP_ECHO, n.name, '80'], `${LAB_DIR}/${n.name}-http.log`);
   }
   await Promise.all([routerUp, ...nodes.map((n) => startNodeAgent(n))]);
-  out(`lab up: router ${router.lan} (AS ${router.asn}), agents on nodes ${nodes.map((n) => `${n.name} ${n.address}`).join(', ')} (AS ${LAB.nodeAsn}), client ${client.address}\n`);
+  out(`lab up: router ${router.lan} (AS ${router.asn}), agents on nodes ${nodes.map((n) => `${n.name} ${n.address}`).join(', ')} (AS ${LAB.nodeAsn}), client ${client.address}; IPv6 beside: fd00:10::/64, fd00:20::/64\n`);
   out(`mosquitto, the router and ${nodes.length} agents are running and answering\n`);
   await waitForPeers(nodes.map((n) => n.address));
   out(`${nodes.length} BGP sessions established; logs and configs in ${LAB_DIR}\n`);
@@ -251,7 +259,7 @@ export function routesOn(ns: string): string {
 
 /** The next hops of `prefix` in the kernel of namespace `ns`, sorted, with their weights. */
 export function routeHops(ns: string, prefix: string): NexthopView[] {
-  const routes = JSON.parse(inNs(ns, 'ip', ['-j', 'route', 'show', prefix])) as { gateway?: string; nexthops?: { gateway: string; weight?: number }[] }[];
+  const routes = JSON.parse(inNs(ns, 'ip', [prefix.includes(':') ? '-6' : '-4', '-j', 'route', 'show', prefix])) as { gateway?: string; nexthops?: { gateway: string; weight?: number }[] }[];
   const r = routes.find((x) => x.gateway !== undefined || x.nexthops !== undefined);
   if (!r) return [];
   if (r.nexthops) return r.nexthops.map((n) => ({ gateway: n.gateway, weight: n.weight ?? 1 })).sort((a, b) => a.gateway.localeCompare(b.gateway));

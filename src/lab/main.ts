@@ -1,6 +1,9 @@
 /** `vipgate lab …`: the lab's subcommands; `demo` brings the lab up, replays the seed, and takes it down. */
 import { labDown, labStatus, labUp, type Out } from './lab.js';
 import { ha } from './ha.js';
+import { oneArm } from './one-arm.js';
+import { flows } from './flows.js';
+import { ipv6 } from './ipv6.js';
 import { ecmp, externalIp, failover, local, upstream } from './scenarios.js';
 
 export async function runLab(words: readonly string[], keep: boolean, out: Out): Promise<number> {
@@ -15,6 +18,9 @@ export async function runLab(words: readonly string[], keep: boolean, out: Out):
     case 'local': await local(out); return 0;
     case 'externalip': await externalIp(out); return 0;
     case 'ha': await ha(out); return 0;
+    case 'one-arm': await oneArm(out); return 0;
+    case 'flows': await flows(out); return 0;
+    case 'ipv6': await ipv6(out); return 0;
     case 'demo': {
       try {
         await labUp(out);
@@ -28,7 +34,7 @@ export async function runLab(words: readonly string[], keep: boolean, out: Out):
       return 0;
     }
     default:
-      out('usage: vipgate lab up|down|status|demo|ecmp|local|externalip|failover|upstream|ha [--keep]\n');
+      out('usage: vipgate lab up|down|status|demo|ecmp|local|externalip|failover|upstream|ha|one-arm|flows|ipv6 [--keep]\n');
       return 2;
   }
 }

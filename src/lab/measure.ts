@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-const UDP_STREAM = fileURLToPath(new URL('./udp-stream.js', import.meta.url));
+export const UDP_STREAM = fileURLToPath(new URL('./udp-stream.js', import.meta.url));
 
 export interface StreamFigures {
   readonly requests: number;

@@ -24,7 +24,8 @@ export function addNamespace(ns: string): void {
 export function addLink(nsA: string, a: string, addrA: readonly string[], nsB: string, b: string, addrB: readonly string[]): void {
   ip(['link', 'add', a, 'netns', nsA, 'type', 'veth', 'peer', 'name', b, 'netns', nsB]);
   for (const [ns, dev, addrs] of [[nsA, a, addrA], [nsB, b, addrB]] as const) {
-    for (const x of addrs) inNs(ns, 'ip', ['addr', 'add', x, 'dev', dev]);
+    // IPv6 without duplicate address detection: usable at once, not tentative for a second
+    for (const x of addrs) inNs(ns, 'ip', ['addr', 'add', x, 'dev', dev, ...(x.includes(':') ? ['nodad'] : [])]);
     inNs(ns, 'ip', ['link', 'set', dev, 'up']);
   }
 }

@@ -12,7 +12,8 @@ import {
 import { duringStream, streamLine, type FailureRun, type StreamFigures } from './measure.js';
 import { birdProbe, labProgram, startDaemon } from './daemons.js';
 import { inNs, ipBatch } from './ns.js';
-import type { NexthopView } from '../control/views.js';
+import { tally } from './tally.js';
+import type { KernelRouteView, NexthopView } from '../control/views.js';
 
 export interface EcmpResult {
   /** VIP → next hops in the router's kernel. */
@@ -32,12 +33,6 @@ function kernelNexthops(vip: string): string[] {
 
 /** Wait (bounded) until the router's kernel has exactly these next hops for `vip`. */
 const waitForHops = (vip: string, gateways: readonly string[]): Promise<void> => waitForRoute(LAB.router.ns, `${vip}/32`, gateways);
-
-function tally(answers: readonly string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const a of answers) { const k = a.split(' ')[0]!; out[k] = (out[k] ?? 0) + 1; }
-  return out;
-}
 
 export function ecmp(out: Out, requests = 30): EcmpResult {
   out('\n### ECMP: three Service IPs, three next hops each (seed 3.2)\n\n$ ip route   # on k8s-rtr\n');
@@ -174,7 +169,40 @@ export interface LocalResult {
   readonly weighted: { gateway: string; weight: number }[];
   readonly onePodSpread: Record<string, number>;
   readonly weightedSpread: Record<string, number>;
+  /** Per gateway of the weighted route: weight over the weights, and the router's counted packets over all. */
+  readonly intendedShare: Record<string, number>;
+  readonly measuredShare: Record<string, number>;
   readonly clientAddresses: string[];
+}
+
+/** The router's packet counters per next hop of `vip` (`vipgate show routes --json`). */
+function measuredPackets(vip: string): Map<string, number> {
+  const routes = JSON.parse(vipgate(['show', 'routes', '--json'])) as KernelRouteView[];
+  const r = routes.find((x) => x.prefix === `${vip}/32`);
+  return new Map((r?.nexthops ?? []).map((h) => [h.gateway, h.packets ?? 0]));
+}
+
+/**
+ * Intended (weights) and measured (packets the router counted since `before`) shares of a route's next hops;
+ * waits (bounded) until the counters have at least 4 packets a request (the router reads them at most twice
+ * a second).
+ */
+async function splitShares(hops: readonly NexthopView[], before: Map<string, number>, now: () => Map<string, number>, requests: number):
+Promise<{ intended: Record<string, number>; measured: Record<string, number>; lines: string }> {
+  const delta = (): Map<string, number> => {
+    const n = now();
+    return new Map(hops.map((h) => [h.gateway, (n.get(h.gateway) ?? 0) - (before.get(h.gateway) ?? 0)]));
+  };
+  let d = delta();
+  const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
+  for (let i = 0; i < 40 && sum(d) < requests * 4; i++) { await new Promise((r) => setTimeout(r, 100)); d = delta(); }
+  const weights = hops.reduce((a, h) => a + h.weight, 0);
+  const total = sum(d);
+  const intended = Object.fromEntries(hops.map((h) => [h.gateway, h.weight / weights]));
+  const measured = Object.fromEntries(hops.map((h) => [h.gateway, total > 0 ? d.get(h.gateway)! / total : 0]));
+  const pct = (x: number): string => `${Math.round(x * 100)}%`;
+  const lines = hops.map((h) => `  ${h.gateway}: weight ${h.weight}, intended ${pct(intended[h.gateway]!)}, measured ${pct(measured[h.gateway]!)} (${d.get(h.gateway)} packets)\n`).join('');
+  return { intended, measured, lines };
 }
 
 const withService = (name: string, change: Partial<LabService>): LabService[] =>
@@ -202,12 +230,16 @@ export async function local(out: Out, requests = 30): Promise<LocalResult> {
   for (let i = 0; i < 100 && new Set(kernelHops(vip).map((h) => h.weight)).size < 2; i++) await new Promise((r) => setTimeout(r, 50));
   const weighted = kernelHops(vip);
   out(`$ ip route show ${vip}   # on k8s-rtr\n${inNs(LAB.router.ns, 'ip', ['route', 'show', `${vip}/32`])}`);
+  const counted = (): Map<string, number> => measuredPackets(vip);
+  const c0 = counted();
   const a2 = fromClient(vip, requests);
   out(`client: ${JSON.stringify(tally(a2))}\n`);
+  const split = await splitShares(weighted, c0, counted, requests);
+  out(`$ vipgate show routes   # on k8s-rtr, ${vip}'s split over these ${requests} requests\n${split.lines}`);
   writeCluster(SEED_SERVICES);
   await waitForHops(vip, LAB.nodes.map((n) => n.address));
   return {
-    onePod, weighted, onePodSpread: tally(a1), weightedSpread: tally(a2),
+    onePod, weighted, onePodSpread: tally(a1), weightedSpread: tally(a2), intendedShare: split.intended, measuredShare: split.measured,
     clientAddresses: [...new Set([...a1, ...a2].filter((a) => !a.startsWith('error')).map((a) => a.split(' ')[1]!))],
   };
 }

@@ -1,26 +1,30 @@
 /**
  * The seed's study lab as data: a router (k8s-rtr) between the node segment 192.168.10.0/24 and the client
  * segment 192.168.20.0/24, a control-plane node and two workers, a client (k8s-pc), three LoadBalancer
- * Service IPs from the pool 172.20.1.0/24, and the seed's ASNs (router 64513, nodes 64512).
+ * Service IPs from the pool 172.20.1.0/24, and the seed's ASNs (router 64513, nodes 64512); dual stack, with
+ * ULA networks beside them (fd00:10::/64, fd00:20::/64) and an IPv6 pool for `vipgate lab ipv6`.
  */
 export const LAB_PREFIX = 'vipgate-lab-';
 export const LAB_DIR = '/run/vipgate-lab';
 
-export interface LabNode { readonly name: string; readonly ns: string; readonly address: string }
+export interface LabNode { readonly name: string; readonly ns: string; readonly address: string; readonly address6: string }
 
 export const LAB = {
-  router: { ns: `${LAB_PREFIX}rtr`, lan: '192.168.10.254', client: '192.168.20.254', asn: 64513 },
-  client: { ns: `${LAB_PREFIX}pc`, address: '192.168.20.100' },
+  router: { ns: `${LAB_PREFIX}rtr`, lan: '192.168.10.254', client: '192.168.20.254', lan6: 'fd00:10::254', client6: 'fd00:20::254', asn: 64513 },
+  client: { ns: `${LAB_PREFIX}pc`, address: '192.168.20.100', address6: 'fd00:20::100' },
   hub: `${LAB_PREFIX}lan`,
   nodeAsn: 64512,
   upstreamAsn: 65000,
   nodes: [
-    { name: 'k8s-m', ns: `${LAB_PREFIX}k8s-m`, address: '192.168.10.10' },
-    { name: 'k8s-w1', ns: `${LAB_PREFIX}k8s-w1`, address: '192.168.10.101' },
-    { name: 'k8s-w2', ns: `${LAB_PREFIX}k8s-w2`, address: '192.168.10.102' },
+    { name: 'k8s-m', ns: `${LAB_PREFIX}k8s-m`, address: '192.168.10.10', address6: 'fd00:10::10' },
+    { name: 'k8s-w1', ns: `${LAB_PREFIX}k8s-w1`, address: '192.168.10.101', address6: 'fd00:10::101' },
+    { name: 'k8s-w2', ns: `${LAB_PREFIX}k8s-w2`, address: '192.168.10.102', address6: 'fd00:10::102' },
   ] as readonly LabNode[],
   pool: '172.20.1.0/24',
   vips: ['172.20.1.1', '172.20.1.2', '172.20.1.3'],
+  /** Dual stack: ULA networks beside the seed's IPv4 (nodes fd00:10::/64, client fd00:20::/64) and an IPv6 pool. */
+  pool6: 'fd00:172:20:1::/120',
+  vip6: 'fd00:172:20:1::1',
   /** The address of the seed's ExternalIP Service (spec.externalIPs on a ClusterIP Service). */
   externalIp: '172.20.1.100',
 } as const;
@@ -99,6 +103,8 @@ export interface RouterRole {
   readonly ha?: boolean;
   /** Serves the web page (127.0.0.1:8080 in its namespace). */
   readonly web?: boolean;
+  /** fib.resilient: false, plain hash-threshold groups (vipgate lab flows compares them with resilient ones). */
+  readonly hashThreshold?: boolean;
 }
 
 export const ROUTER1: RouterRole = { name: 'k8s-rtr', lan: LAB.router.lan, client: true, web: true };
@@ -118,8 +124,10 @@ aggregates: [{ prefix: ${LAB.pool}, summaryOnly: true }]   # the seed's summaris
 neighbors:
 ${neighbors.join('\n')}
 groups:
-  nodes: { import: { prefixes: ["${LAB.pool} le 32"] }, maxPrefix: 1000, holdTime: 9, bfd: ${bfdYaml(LAB_BFD)} }
-fib: { startupHold: 0 }
+  nodes: { families: [ipv4, ipv6], import: { prefixes: ["${LAB.pool} le 32", "${LAB.pool6} le 128"] }, maxPrefix: 1000, holdTime: 9, bfd: ${bfdYaml(LAB_BFD)} }
+# resilient nexthop groups (the default), with a 1 s idle timer so that a node the scenarios bring back gets
+# its share within a second (the default 120 s waits for flows to go quiet first)
+fib: { startupHold: 0, resilient: ${r.hashThreshold ? 'false' : '{ idleTimer: 1 }'} }
 # as the box: Home Assistant discovery on the broker (homeassistant/...), the history for the page's charts
 telemetry: { url: "${MQTT_URL}", site: ${TELEMETRY_SITE}, host: ${r.name} }
 store: { path: ${LAB_DIR}/${r.name}-history.db, sampleSeconds: 5 }
@@ -134,6 +142,7 @@ peers:
 ${routers.map((a) => `  - { address: ${a}, asn: ${LAB.router.asn}, holdTime: 9, connectRetry: 1, bfd: ${bfdYaml(LAB_BFD)} }`).join('\n')}
 pools:
   - { name: default, addresses: [${LAB.pool}], avoidBuggyIPs: true }
+  - { name: ula, addresses: ["${LAB.pool6}"] }
 externalIPs: { enabled: true }
 telemetry: { url: "${MQTT_URL}", site: ${TELEMETRY_SITE} }
 `;
@@ -177,6 +186,9 @@ export interface LabService {
   readonly externalIP?: boolean;
 }
 
+/** The IPv6 Service of `vipgate lab ipv6`: a single-stack IPv6 LoadBalancer from the ULA pool, a pod on every node. */
+export const IPV6_SERVICE: LabService = { name: 'svc6', ip: LAB.vip6, policy: 'Cluster', pods: Object.fromEntries(LAB.nodes.map((n) => [n.name, 1])) };
+
 /** The seed's three LoadBalancer Services, a pod on every node. */
 export const SEED_SERVICES: readonly LabService[] = LAB.vips.map((ip, i) => ({
   name: `svc${i + 1}`, ip, policy: 'Cluster' as const, pods: Object.fromEntries(LAB.nodes.map((n) => [n.name, 1])),
@@ -186,13 +198,19 @@ export const SEED_SERVICES: readonly LabService[] = LAB.vips.map((ip, i) => ({
 export function clusterManifests(services: readonly LabService[]): string {
   const docs = LAB.nodes.map((n) => `apiVersion: v1\nkind: Node\nmetadata: { name: ${n.name} }\nstatus: { conditions: [{ type: Ready, status: "True" }], addresses: [{ type: InternalIP, address: ${n.address} }] }`);
   for (const s of services) {
+    const six = s.ip.includes(':');
+    const families = six ? 'ipFamilies: [IPv6], ipFamilyPolicy: SingleStack, ' : '';
     const spec = s.externalIP
       ? `{ type: ClusterIP, externalIPs: [${s.ip}], ports: [{ port: 80, protocol: TCP }] }`
-      : `{ type: LoadBalancer, loadBalancerIP: ${s.ip}, externalTrafficPolicy: ${s.policy}, ports: [{ port: 80, protocol: TCP }] }`;
+      : `{ type: LoadBalancer, ${families}loadBalancerIP: "${s.ip}", externalTrafficPolicy: ${s.policy}, ports: [{ port: 80, protocol: TCP }] }`;
     docs.push(`apiVersion: v1\nkind: Service\nmetadata: { name: ${s.name}, namespace: default }\nspec: ${spec}`);
+    const pod = (node: string, j: number): string => {
+      const i = LAB.nodes.findIndex((n) => n.name === node);
+      return six ? `fd00:42:${i}::${j + 10}` : `10.42.${i}.${j + 10}`;
+    };
     const endpoints = Object.entries(s.pods).flatMap(([node, k]) => Array.from({ length: k }, (_, j) =>
-      `  - { addresses: ["10.42.${LAB.nodes.findIndex((n) => n.name === node)}.${j + 10}"], conditions: { ready: true }, nodeName: ${node} }`));
-    docs.push(`apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: { name: ${s.name}-1, namespace: default, labels: { kubernetes.io/service-name: ${s.name} } }\naddressType: IPv4\nendpoints:${endpoints.length ? `\n${endpoints.join('\n')}` : ' []'}`);
+      `  - { addresses: ["${pod(node, j)}"], conditions: { ready: true }, nodeName: ${node} }`));
+    docs.push(`apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: { name: ${s.name}-1, namespace: default, labels: { kubernetes.io/service-name: ${s.name} } }\naddressType: ${six ? 'IPv6' : 'IPv4'}\nendpoints:${endpoints.length ? `\n${endpoints.join('\n')}` : ' []'}`);
   }
   return `${docs.join('\n---\n')}\n`;
 }

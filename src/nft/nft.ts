@@ -32,7 +32,9 @@ function nft(args: readonly string[], input: string | undefined, o: NftOptions):
     const [file, argv] = o.netns === undefined ? [o.bin ?? 'nft', [...args]] : ['ip', ['netns', 'exec', o.netns, o.bin ?? 'nft', ...args]];
     const child = execFile(file, argv, { encoding: 'utf8', timeout: o.timeoutMs ?? 10_000, maxBuffer: 64 << 20 },
       (err, stdout, stderr) => (err ? reject(new NftError(args, stderr, err)) : resolve(stdout)));
-    child.stdin?.end(input ?? '');
+    // nft may exit before it reads stdin (a list command, an early error): its exit status tells, not EPIPE
+    child.stdin?.on('error', () => undefined);
+    if (input === undefined) child.stdin?.end(); else child.stdin?.end(input);
   });
 }
 

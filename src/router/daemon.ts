@@ -352,8 +352,12 @@ export class RouterDaemon implements RouterQuery {
   fibCounters(): FibCountersView | undefined { return this.deps.fib?.counters?.view(); }
 
   /** The kernel's view of our routes when the FIB can dump it, else what we asked it to install. */
+  /** Adds the measured traffic split to the routes (set by the composition root when the data plane counts). */
+  measureRoutes?: (routes: KernelRouteView[]) => Promise<KernelRouteView[]>;
+
   async kernelRoutes(): Promise<KernelRouteView[]> {
-    return this.deps.fib?.kernelRoutes ? this.deps.fib.kernelRoutes() : installedRoutes(this);
+    const routes = this.deps.fib?.kernelRoutes ? await this.deps.fib.kernelRoutes() : installedRoutes(this);
+    return this.measureRoutes ? this.measureRoutes(routes) : routes;
   }
 
   /**

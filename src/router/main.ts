@@ -5,6 +5,7 @@
  * SIGINT (sessions closed with Cease/Administrative Shutdown; kernel routes left in place so that a restart
  * changes nothing that did not change).
  */
+import { release } from 'node:os';
 import { systemClock } from '../lib/clock.js';
 import { SdNotify } from '../lib/sd-notify.js';
 import { createLogger } from '../lib/log.js';
@@ -13,8 +14,11 @@ import { ConfigError } from '../config/error.js';
 import { readRouterConfig } from '../config/router-config.js';
 import { routerCheckReport } from '../config/check-report.js';
 import { Fib } from '../fib/fib.js';
+import { kernelHasResilientGroups } from '../fib/resilient-support.js';
 import { RouterDaemon } from './daemon.js';
 import { startObservers, type Observers } from './observers.js';
+import { Dataplane } from './dataplane.js';
+import { installedRoutes } from './views.js';
 
 export interface RouterArgs {
   readonly config: string;
@@ -39,9 +43,12 @@ export async function runRouter(a: RouterArgs, out: (s: string) => void = (s) =>
     return 0;
   }
   const log = createLogger('vipgate-router', a.logLevel ?? cfg.log.level);
+  // resilient groups by default, where the kernel has them (fib.resilient: false asks for hash-threshold)
+  const res = cfg.fib.resilient;
+  if (a.fib && res && !kernelHasResilientGroups()) log.warn({ kernel: release() }, 'the kernel has no resilient nexthop groups (Linux 5.13+): hash-threshold groups');
   const fib = a.fib ? await Fib.open({
     table: cfg.fib.table, metric: cfg.fib.metric, protocol: cfg.fib.protocol,
-    ...(cfg.fib.resilient ? { resilient: { buckets: cfg.fib.resilient.buckets, idleTimerSeconds: cfg.fib.resilient.idleTimer, unbalancedTimerSeconds: cfg.fib.resilient.unbalancedTimer } } : {}),
+    ...(res && kernelHasResilientGroups() ? { resilient: { buckets: res.buckets, idleTimerSeconds: res.idleTimer, unbalancedTimerSeconds: res.unbalancedTimer } } : {}),
   }) : undefined;
   if (fib) {
     fib.onEvent = (e) => {
@@ -52,7 +59,14 @@ export async function runRouter(a: RouterArgs, out: (s: string) => void = (s) =>
   }
   const daemon = new RouterDaemon(cfg, { clock: systemClock, log, ...(fib ? { fib } : {}), controlSocket: a.socket ?? cfg.control.socket, configPath: a.config });
   await daemon.start();
-  log.info({ asn: cfg.asn, routerId: cfg.routerId, fib: fib?.mode ?? 'off' }, 'vipgate router started');
+  // the data plane goes with the FIB: a router that programs no kernel writes no nft table either
+  const dataplane = fib ? await Dataplane.start({ log, prefixes: () => installedRoutes(daemon).map((r) => r.prefix) }) : undefined;
+  if (dataplane) daemon.measureRoutes = (routes) => dataplane.measured(routes);
+  daemon.control?.handle('show dataplane', () => {
+    if (!dataplane) throw new Error('the router runs without the kernel FIB (--no-fib): no data plane');
+    return dataplane.view();
+  });
+  log.info({ asn: cfg.asn, routerId: cfg.routerId, fib: fib?.mode ?? 'off', groups: fib?.mode === 'objects' ? (fib.model.resilient ? 'resilient' : 'hash-threshold') : undefined }, 'vipgate router started');
   // history, MQTT and the web page are optional: if one cannot start, routing goes on without them
   let observers: Observers | undefined;
   try {
@@ -92,5 +106,6 @@ export async function runRouter(a: RouterArgs, out: (s: string) => void = (s) =>
   await sd?.stopping();
   await daemon.stop(undefined, again);
   await observers?.close();
+  dataplane?.stop();
   return 0;
 }

@@ -19,7 +19,7 @@ import { nodeEntities, peerEntities, routerEntities, routerNode, serviceIpEntiti
 import type { OutMessage } from './outbox.js';
 import { RetainedSet } from './retained-set.js';
 import { serviceIpStates } from './service-ips.js';
-import { eventPayload, peerPayload, routePayload, Topics, type SummaryPayload } from './topics.js';
+import { eventPayload, peerPayload, routePayload, splitPayload, Topics, type SummaryPayload } from './topics.js';
 
 export interface TelemetryOptions extends ChannelOptions {
   readonly site: string;
@@ -62,6 +62,7 @@ export class MqttTelemetry {
   private peerNames: readonly string[] = [];
   private readonly peerTopics = new RetainedSet();
   private readonly vipTopics = new RetainedSet();
+  private readonly splitTopics = new RetainedSet();
   private readonly discovery = new RetainedSet();
   private readonly discoveryContext?: DiscoveryContext;
   private cluster?: ClusterSource;
@@ -184,8 +185,20 @@ export class MqttTelemetry {
     this.refreshTimer = this.clock.at(this.clock.now() + this.o.refreshMs, () => {
       this.peersDirty = true;
       this.flush();
+      void this.publishSplit();
       this.scheduleRefresh();
     });
+  }
+
+  /** The measured split of every route that has one (split/<prefix>), as it is now. */
+  private async publishSplit(): Promise<void> {
+    const want = new Map<string, string>();
+    for (const r of await this.source.routes().catch(() => [])) {
+      const payload = splitPayload(r);
+      if (payload !== undefined) want.set(this.topics.split(r.prefix), payload);
+    }
+    for (const m of this.splitTopics.update(want)) this.channel.put(m);
+    this.channel.drain();
   }
 
   /** Everything that changed since the last flush into the outbox, then out to the broker. */

@@ -7,10 +7,13 @@
  *   vips/<prefix>     {prefix, state: "served"|"down", nexthops: [{gateway, weight, node?}]} per Service IP the
  *                     router knows (a host route it installed, or an address a node agent reports; retained,
  *                     cleared when it knows it no more): the state topic of its Home Assistant entities
+ *   split/<prefix>    {prefix, nexthops: [{gateway, weight, packets, bytes}]}: the measured traffic split of a
+ *                     route (the router's nft counters since it started), republished with the peers
+ *                     (retained; cleared when the route goes)
  *   events            one JSON object per peer state change or failover (not retained)
  * Topic levels never contain '/', '+' or '#' (MQTT 5 section 4.7): a prefix's '/' becomes '_'.
  */
-import type { NexthopView, PeerSummary, RouterEvent } from '../control/views.js';
+import type { KernelRouteView, NexthopView, PeerSummary, RouterEvent } from '../control/views.js';
 
 /** One level of a topic: wildcards and separators replaced. */
 export function topicLevel(s: string): string {
@@ -32,6 +35,13 @@ export class Topics {
   peer(name: string): string { return `${this.base}/peers/${topicLevel(name)}`; }
   vip(prefix: string): string { return `${this.base}/vips/${topicLevel(prefix)}`; }
   route(prefix: string): string { return `${this.base}/routes/${topicLevel(prefix)}`; }
+  split(prefix: string): string { return `${this.base}/split/${topicLevel(prefix)}`; }
+}
+
+/** The split/<prefix> payload of a measured route (undefined: the route is not measured). */
+export function splitPayload(r: KernelRouteView): string | undefined {
+  if (!r.nexthops.some((h) => h.packets !== undefined)) return undefined;
+  return JSON.stringify({ prefix: r.prefix, nexthops: r.nexthops.map((h) => ({ gateway: h.gateway, weight: h.weight, packets: h.packets ?? 0, bytes: h.bytes ?? 0 })) });
 }
 
 export interface PeerPayload {

@@ -13,6 +13,7 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import type { RouterEvent, RouterStatusSource } from '../control/views.js';
 import { processRegistry, sampled, type Sample } from '../metrics/registry.js';
 import { bfdMetrics, perPeer, sessionMetrics } from '../metrics/sessions.js';
+import { splitMetrics } from './split-metrics.js';
 
 export interface ExtraGauge {
   readonly name: string;
@@ -57,6 +58,7 @@ export class RouterMetrics {
     });
 
     sampled(registry, 'gauge', { name: 'vipgate_routes_installed', help: 'Routes installed in the kernel', read: async () => [[{}, (await source.routes()).length]] });
+    splitMetrics(registry, source);
     sampled(registry, 'counter', {
       name: 'vipgate_fib_operations_total', help: 'Kernel requests the FIB sent (rtnetlink), by object and operation', labelNames: ['object', 'op'],
       read: () => source.counters().fibOperations.map((o): Sample<'object' | 'op'> => [{ object: o.object, op: o.op }, o.count]),

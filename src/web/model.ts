@@ -12,6 +12,8 @@ export interface NodeShare {
   readonly weight: number;
   /** Share of new flows, percent (weight over the sum of weights). */
   readonly share: number;
+  /** Share of the packets the router forwarded to the route, percent (its nft counters; absent: not measured or none yet). */
+  readonly measured?: number;
   /** Wall time the path was received, when the BGP table knows it. */
   readonly since?: number;
 }
@@ -54,11 +56,15 @@ function nodeNames(peers: readonly PeerSummary[]): Map<string, string> {
   return new Map(peers.map((p) => [p.address, p.hostname ?? p.address]));
 }
 
-export function shares(nexthops: readonly NexthopView[], names: Map<string, string>, since: Map<string, number>): NodeShare[] {
+export function shares(nexthops: readonly (NexthopView & { readonly packets?: number })[], names: Map<string, string>, since: Map<string, number>): NodeShare[] {
   const total = nexthops.reduce((s, n) => s + n.weight, 0) || 1;
+  const packets = nexthops.reduce((s, n) => s + (n.packets ?? 0), 0);
   return nexthops.map((n) => {
     const at = since.get(n.gateway);
-    return { gateway: n.gateway, node: names.get(n.gateway) ?? n.gateway, weight: n.weight, share: (n.weight / total) * 100, ...(at !== undefined ? { since: at } : {}) };
+    return {
+      gateway: n.gateway, node: names.get(n.gateway) ?? n.gateway, weight: n.weight, share: (n.weight / total) * 100,
+      ...(n.packets !== undefined && packets > 0 ? { measured: (n.packets / packets) * 100 } : {}), ...(at !== undefined ? { since: at } : {}),
+    };
   });
 }
 

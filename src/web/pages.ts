@@ -68,7 +68,7 @@ function peerRow(p: PeerSummary): string[] {
 }
 
 export function nexthopList(s: ServiceView): string {
-  return `<ul class="nexthops">${s.nodes.map((n) => `<li>${nameTag(n.node)} <span class="muted">via ${esc(n.gateway)}</span> weight ${n.weight} <span class="share">(${n.share.toFixed(0)}%)</span></li>`).join('')}</ul>`;
+  return `<ul class="nexthops">${s.nodes.map((n) => `<li>${nameTag(n.node)} <span class="muted">via ${esc(n.gateway)}</span> weight ${n.weight} <span class="share">(${n.share.toFixed(0)}%)</span>${n.measured !== undefined ? ` <span class="measured">measured ${n.measured.toFixed(0)}%</span>` : ''}</li>`).join('')}</ul>`;
 }
 
 function nexthopText(nh: RouteChangeView['newNexthops']): string {
@@ -119,9 +119,12 @@ ${chartsSection(history)}`;
 }
 
 export function serviceBody(prefix: string, v: ServiceView | undefined, changes: readonly (RouteChangeView & { at: number })[] | undefined, now: number): string {
+  const meter = (pct: number, label: string): string => `<meter min="0" max="100" value="${pct.toFixed(1)}" aria-label="${label}">${pct.toFixed(0)}%</meter> ${pct.toFixed(0)}%`;
+  // the measured column only where the router counts (its nft table): a bar per next hop beside the intended one
+  const measured = v?.nodes.some((n) => n.measured !== undefined) ?? false;
   const nodes = v
-    ? table(`Nodes serving ${prefix}`, ['Node', 'Next hop', 'Weight', 'Share of new flows', 'Since'],
-      v.nodes.map((n) => [nameTag(n.node), esc(n.gateway), String(n.weight), `<meter min="0" max="100" value="${n.share.toFixed(1)}" aria-label="share">${n.share.toFixed(0)}%</meter> ${n.share.toFixed(0)}%`,
+    ? table(`Nodes serving ${prefix}`, ['Node', 'Next hop', 'Weight', 'Share of new flows', ...(measured ? ['Measured share of packets'] : []), 'Since'],
+      v.nodes.map((n) => [nameTag(n.node), esc(n.gateway), String(n.weight), meter(n.share, 'share'), ...(measured ? [meter(n.measured ?? 0, 'measured share')] : []),
         n.since !== undefined ? `${timeTag(n.since)} <span class="muted">(${duration((now - n.since) / 1000)})</span>` : '?']), 'No node serves it.')
     : `<p class="warn">${esc(prefix)} is not installed: no node announces it now.</p>`;
   const hist = changes === undefined ? '' : `<section aria-labelledby="h-hist"><h2 id="h-hist">Changes</h2>${

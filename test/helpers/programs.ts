@@ -23,7 +23,7 @@ export const PROGRAM_PACKAGES: Readonly<Record<string, string>> = {
   chromium: 'chromium',
   promtool: 'prometheus',
   'qemu-system-x86_64': 'qemu-system-x86',
-  'systemd-analyze': 'systemd', 'systemd-notify': 'systemd',
+  'systemd-analyze': 'systemd', 'systemd-notify': 'systemd', '/lib/systemd/systemd-sysctl': 'systemd',
   python3: 'python3',
   xz: 'xz-utils',
   'dpkg-deb': 'dpkg', 'apt-get': 'apt',

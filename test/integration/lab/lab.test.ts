@@ -98,6 +98,14 @@ describe('vipgate lab', { timeout: 240_000 }, () => {
     const w = /nexthop via 192\.168\.10\.101 dev lan0 weight (\d+)\s*\n\s+nexthop via 192\.168\.10\.102 dev lan0 weight (\d+)/.exec(l);
     expect(w, l).not.toBeNull();
     expect(Number(w![1]) / Number(w![2])).toBeCloseTo(2, 1);
+    // the router's own counters of that split: intended 67/33 from the weights, measured in line with the
+    // answers the client got (every request a connection of about the same number of packets)
+    const split = [...l.matchAll(/^ {2}(192\.168\.10\.10[12]): weight \d+, intended (\d+)%, measured (\d+)% \((\d+) packets\)$/gm)];
+    expect(split.map((m) => [m[1], m[2]]), l).toEqual([['192.168.10.101', '67'], ['192.168.10.102', '33']]);
+    const answered = /two pods on k8s-w1[\s\S]*?client: (\{.*\})/.exec(l);
+    const w1 = (JSON.parse(answered![1]!) as Record<string, number>)['k8s-w1'] ?? 0;
+    expect(Math.abs(Number(split[0]![3]) - (100 * w1) / 30)).toBeLessThanOrEqual(10);
+    expect(Number(split[0]![4]) + Number(split[1]![4])).toBeGreaterThanOrEqual(30 * 4);
 
     // the ExternalIP Service is announced by every node like a LoadBalancer IP
     const x = vipgate('lab', 'externalip');

@@ -95,6 +95,26 @@ describe('vipgate router with three vipgate node speakers', () => {
     expect(new Set(answers.map((a) => a.split(' ')[1]))).toEqual(new Set(['192.168.20.1']));
   });
 
+  it('measures the split: the router\'s counters per next hop follow the nodes that answered', async () => {
+    const before = (await router.routes()).find((r) => r.prefix === `${VIP1}/32`)!;
+    const answers = requestsFromClient(s, VIP1, 30);
+    const byNode = new Map<string, number>();
+    for (const a of answers) byNode.set(a.split(' ')[0]!, (byNode.get(a.split(' ')[0]!) ?? 0) + 1);
+    const after = (await waitFor('the counters read after the requests', async () => {
+      const r = (await router.routes()).find((x) => x.prefix === `${VIP1}/32`)!;
+      const total = r.nexthops.reduce((t, h) => t + (h.packets ?? 0), 0) - before.nexthops.reduce((t, h) => t + (h.packets ?? 0), 0);
+      return total >= answers.length * 4 ? r : undefined;
+    }, 5000, 100));
+    // each request is a TCP connection of its own: SYN, ACK, request, FIN, ACK at least, all through the router
+    for (const n of NODES) {
+      const delta = (after.nexthops.find((h) => h.gateway === n.address)!.packets ?? 0) - (before.nexthops.find((h) => h.gateway === n.address)!.packets ?? 0);
+      const k = byNode.get(n.name) ?? 0;
+      expect(delta, `${n.name}: ${k} answers`).toBeGreaterThanOrEqual(k * 4);
+      if (k === 0) expect(delta).toBe(0);
+      expect(after.nexthops.find((h) => h.gateway === n.address)!.bytes).toBeGreaterThanOrEqual(delta * 40);
+    }
+  });
+
   it('refuses a hijack: a node announcing 0.0.0.0/0 or the client LAN is logged and not installed', async () => {
     const table = await router.table();
     expect(table.paths.map((p) => p.prefix)).not.toContain('0.0.0.0/0');
