@@ -9,6 +9,7 @@
  */
 import { ControlError, request } from '../control/client.js';
 import { vipgateVersion } from '../lib/version.js';
+import { keepYoungGenerationSmall } from '../lib/young-generation.js';
 import { DEFAULT_CONTROL_SOCKET } from '../control/protocol.js';
 import type { AgentManifestsView, BfdView, BgpSummary, BgpTable, KernelRouteView, ReloadView } from '../control/views.js';
 import { ExitCode, parseArgs, stringFlag, UsageError } from './args.js';
@@ -109,6 +110,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
     const [command, ...rest] = argv;
     switch (command) {
       case 'router': {
+        keepYoungGenerationSmall(); // the daemons idle in a small young generation (lib/young-generation.ts)
         const p = parseArgs(rest, ['config', 'socket', 'log-level'], ['check', 'no-fib']);
         const socket = stringFlag(p, 'socket');
         const logLevel = stringFlag(p, 'log-level');
@@ -121,6 +123,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
         }, out);
       }
       case 'agent': {
+        keepYoungGenerationSmall();
         if (rest[0] === 'cleanup') {
           const p = parseArgs(rest.slice(1), ['config', 'state-file', 'interface', 'proc-sys'], []);
           if (p.words.length > 0) throw new UsageError(`agent cleanup takes no arguments: ${p.words.join(' ')}`);

@@ -21,6 +21,7 @@ import type { PathAttributes } from '../wire/bgp/types.js';
 import { ribOptions, type NeighborConfig, type RouterConfig } from '../config/resolve.js';
 import { Aggregates } from './aggregates.js';
 import { markGracefulShutdown } from './graceful-shutdown.js';
+import { allowYoungGenerationGrowth } from '../lib/young-generation.js';
 
 /** `key`: formatPrefix(prefix) when known; `nexthops` arrays are shared by every route with that set (see LocRib). */
 export type FibRouteChange =
@@ -67,6 +68,9 @@ function accepted(peer: Peer, st: PeerImport): number {
 const LOCAL = '';
 
 /** The Loc-RIB's shared next-hop array goes to the FIB as it is. */
+/** Path changes waiting for one decision, at least, that mean a table is arriving: V8's young generation may grow. */
+const TABLE_ARRIVING = 1000;
+
 function fibSet(r: { readonly key: string; readonly prefix: Prefix; readonly multipath: readonly Nexthop[] }): FibRouteChange {
   return { op: 'set', prefix: r.prefix, key: r.key, nexthops: r.multipath };
 }
@@ -288,6 +292,7 @@ export class Routing {
   private queue(changes: PathChange[]): void {
     if (changes.length === 0) return;
     for (const c of changes) this.pending.push(c);
+    if (this.pending.length >= TABLE_ARRIVING) allowYoungGenerationGrowth();
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => this.decide());
