@@ -9,7 +9,7 @@
  *    time from spawning the process to its control socket answering `show bgp summary` (polled every 5 ms
  *    through the CLI's own client) and the CPU seconds it had used by then (less noisy on a shared machine
  *    than the wall time), the time a `vipgate show bgp summary` process then takes, and the
- *    router's RSS after --idle-ms idle (VmRSS, and VmHWM, the peak).
+ *    router's RSS after --idle-ms idle (VmRSS; VmHWM, the peak; RssAnon, its private part).
  * 2. `vipgate agent` on the node: file source with --services LoadBalancer Services (Local traffic policy,
  *    one ready endpoint each on this node), MQTT telemetry to a mosquitto in the node namespace, BFD to the
  *    router: the time from spawning it until the router's Loc-RIB holds every Service's /32, then its RSS
@@ -43,7 +43,9 @@ type Entrant = 'vipgate' | 'vipgate-before' | 'node-floor';
 
 interface Options { runs: number; services: number; entrants: Entrant[]; cli: Record<Entrant, string>; nodeFlags: string[]; idleMs: number; label?: string }
 
-interface Memory { rssMiB: number; peakMiB: number }
+/** VmRSS, VmHWM (the peak) and RssAnon: the private part (heaps, stacks); the rest is mostly the node binary's
+ * file pages, shared with every node process and given back under memory pressure. */
+interface Memory { rssMiB: number; peakMiB: number; anonMiB: number }
 
 interface RunResult {
   /** Spawn to the first answer on the control socket (the floor: to its first accepted connection). */
@@ -83,7 +85,7 @@ const seconds = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1
 function memory(pid: number): Memory {
   const s = spawnSync('cat', [`/proc/${pid}/status`], { encoding: 'utf8' }).stdout;
   const mib = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+) kB$`, 'm').exec(s)?.[1] ?? NaN) / 1024;
-  return { rssMiB: mib('VmRSS'), peakMiB: mib('VmHWM') };
+  return { rssMiB: mib('VmRSS'), peakMiB: mib('VmHWM'), anonMiB: mib('RssAnon') };
 }
 
 /** Poll `probe` every POLL_MS until it resolves truthy; seconds since `t0`. */
@@ -190,7 +192,7 @@ function summarize(runs: readonly RunResult[]): Summary {
 }
 
 function table(summary: Record<string, Summary>): string {
-  const cols = ['routerAnswerSeconds', 'routerAnswerCpuSeconds', 'showSeconds', 'routerIdle.rssMiB', 'routerIdle.peakMiB', 'agentRoutesSeconds', 'agentRoutesCpuSeconds', 'agentIdle.rssMiB', 'agentIdle.peakMiB', 'routerWithAgent.rssMiB'];
+  const cols = ['routerAnswerSeconds', 'routerAnswerCpuSeconds', 'showSeconds', 'routerIdle.rssMiB', 'routerIdle.peakMiB', 'routerIdle.anonMiB', 'agentRoutesSeconds', 'agentRoutesCpuSeconds', 'agentIdle.rssMiB', 'agentIdle.peakMiB', 'agentIdle.anonMiB', 'routerWithAgent.rssMiB'];
   const floor = summary['node-floor'];
   const head = ['', ...Object.keys(summary)];
   const rows = cols.map((c) => [c, ...Object.values(summary).map((s) => {
