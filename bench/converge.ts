@@ -13,7 +13,9 @@
  * in pre-encoded UPDATEs. The clock starts when the signal goes out, after all three sessions are
  * Established, and stops when a poll of the router's kernel (lib/kernel-watch.ts, every --poll-ms after
  * each dump) sees all N routes with three next hops; that poll's end is the figure (an upper bound; the
- * previous poll's end, a lower bound, is in the JSON). Also measured, over the router's processes
+ * previous poll's end, a lower bound, is in the JSON). Also measured: the first route in the kernel after
+ * the signal (an `ip monitor route` in the router's namespace, lib/kernel-watch.ts, stopped at its first
+ * line; the feeders send at the signal, so this is nearly the time from the first UPDATE), and over the router's processes
  * (lib/proc-stats.ts): peak RSS (sum of VmHWM) and CPU seconds (utime + stime) spent between the signal
  * and convergence.
  *
@@ -44,7 +46,7 @@ import { CLI } from '../test/helpers/vipgate.js';
 import { summarizeProfile, type FunctionCost, type ProfileSummary } from './lib/cpuprofile.js';
 import { summarizeHeapSnapshot } from './lib/heap-snapshot.js';
 import { Feeder } from './lib/feeders.js';
-import { waitForRoutes, type Sample } from './lib/kernel-watch.js';
+import { waitForRoutes, watchFirstRoute, type Sample } from './lib/kernel-watch.js';
 import { cpuSeconds, cpuStallMicros, peakRssMiB } from './lib/proc-stats.js';
 import { PEER_AS, START, startVipgate, type RouterName, type RouterUnderTest, type Topology } from './lib/routers.js';
 
@@ -68,6 +70,8 @@ interface RunResult {
   seconds: number;
   /** The poll before it (lower bound). */
   lowerBound: number;
+  /** The first route the kernel added after the signal (null: none seen). */
+  firstRouteSeconds: number | null;
   /** First poll that saw all N prefixes, with any number of next hops. */
   allPresentSeconds: number | null;
   peakRssMiB: number;
@@ -85,7 +89,7 @@ interface RunResult {
 type Outcome = RunResult | { error: string };
 
 /** Medians of a router's successful runs. */
-interface Summary { seconds: number; lowerBound: number; allPresentSeconds: number | null; peakRssMiB: number; cpuSeconds: number; runs: number }
+interface Summary { seconds: number; lowerBound: number; firstRouteSeconds: number | null; allPresentSeconds: number | null; peakRssMiB: number; cpuSeconds: number; runs: number }
 
 function parseOptions(argv: readonly string[]): Options {
   const o: Options = { n: 100_000, runs: 3, routers: ['vipgate', 'bird', 'frr'], mode: 'all', pollMs: 200, probes: ['cpu'], nice: -10, vipgateCli: CLI };
@@ -151,6 +155,7 @@ async function measure(name: Entrant, o: Options, p?: Probe): Promise<RunResult 
   let router: RouterUnderTest | undefined;
   const feeders: Feeder[] = [];
   let ns: string | undefined;
+  let firstRoute: ReturnType<typeof watchFirstRoute> | undefined;
   try {
     const seg = lab.segment('seg');
     ns = lab.ns('rtr');
@@ -168,6 +173,8 @@ async function measure(name: Entrant, o: Options, p?: Probe): Promise<RunResult 
     await Promise.all(feeders.map((f) => f.expect('established', ESTABLISH_TIMEOUT_MS)));
     const pids = router.processes();
     if (pids.length === 0) throw new Error(`no ${name} process found in ${ns}`);
+    firstRoute = watchFirstRoute(ns, router.protocol);
+    await firstRoute.ready;
     const cpu0 = cpuSeconds(pids);
     const stall0 = cpuStallMicros();
     const t0 = process.hrtime.bigint();
@@ -195,6 +202,7 @@ async function measure(name: Entrant, o: Options, p?: Probe): Promise<RunResult 
     return {
       seconds: last.seconds,
       lowerBound: samples.at(-2)?.seconds ?? 0,
+      firstRouteSeconds: firstRoute.seconds(t0),
       allPresentSeconds: samples.find((s) => s.present >= o.n)?.seconds ?? null,
       peakRssMiB: rss,
       cpuSeconds: cpu1 - cpu0,
@@ -207,6 +215,7 @@ async function measure(name: Entrant, o: Options, p?: Probe): Promise<RunResult 
   } catch (e) {
     throw new Error(`${(e as Error).message}${router ? `\n    ${name} log:\n${router.logTail()}` : ''}`);
   } finally {
+    firstRoute?.stop();
     for (const f of feeders) f.kill();
     if (router && ns) {
       await router.kill();
@@ -231,8 +240,8 @@ const fmt = (x: number, digits = 2): string => x.toFixed(digits);
 function table(summary: Record<string, Summary>): string {
   const rows = Object.entries(summary);
   const best = (k: 'seconds' | 'peakRssMiB' | 'cpuSeconds'): number => Math.min(...rows.map(([, r]) => r[k]));
-  const head = ['router', 'full ECMP s', '(>= s)', 'x best', 'all present s', 'peak RSS MiB', 'x best', 'CPU s', 'x best', 'runs'];
-  const body = rows.map(([name, r]) => [name, fmt(r.seconds), `(${fmt(r.lowerBound)})`, fmt(r.seconds / best('seconds')), r.allPresentSeconds === null ? '-' : fmt(r.allPresentSeconds),
+  const head = ['router', 'full ECMP s', '(>= s)', 'x best', 'first route s', 'all present s', 'peak RSS MiB', 'x best', 'CPU s', 'x best', 'runs'];
+  const body = rows.map(([name, r]) => [name, fmt(r.seconds), `(${fmt(r.lowerBound)})`, fmt(r.seconds / best('seconds')), r.firstRouteSeconds === null ? '-' : fmt(r.firstRouteSeconds, 3), r.allPresentSeconds === null ? '-' : fmt(r.allPresentSeconds),
     fmt(r.peakRssMiB, 1), fmt(r.peakRssMiB / best('peakRssMiB')), fmt(r.cpuSeconds), fmt(r.cpuSeconds / best('cpuSeconds')), String(r.runs)]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -296,9 +305,11 @@ async function main(): Promise<void> {
     const ok = list.filter((r): r is RunResult => !('error' in r));
     if (ok.length === 0) continue;
     const present = ok.map((r) => r.allPresentSeconds).filter((x): x is number => x !== null);
+    const first = ok.map((r) => r.firstRouteSeconds).filter((x): x is number => x !== null);
     summary[name] = {
       seconds: median(ok.map((r) => r.seconds)), lowerBound: median(ok.map((r) => r.lowerBound)),
       allPresentSeconds: present.length ? median(present) : null,
+      firstRouteSeconds: first.length ? median(first) : null,
       peakRssMiB: median(ok.map((r) => r.peakRssMiB)), cpuSeconds: median(ok.map((r) => r.cpuSeconds)), runs: ok.length,
     };
   }

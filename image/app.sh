@@ -30,7 +30,7 @@ esac
 for tool in "$triplet-gcc" "$triplet-g++" "$triplet-strip" npm file; do
   command -v "$tool" >/dev/null || { echo "app.sh: $tool is missing (apt-get install gcc-$triplet g++-$triplet file, or gcc g++ on a $arch machine)" >&2; exit 1; }
 done
-[ -f "$repo/dist/cli/main.js" ] || { echo "app.sh: dist/ is missing: run npm run build first" >&2; exit 1; }
+[ -f "$repo/dist/cli/main.js" ] && [ -f "$repo/dist/bundle/main.js" ] || { echo "app.sh: dist/ is missing: run npm run build first" >&2; exit 1; }
 
 # Node for the target: the tarball is cached; it carries include/node, the headers node-gyp builds against.
 mkdir -p "$cache"

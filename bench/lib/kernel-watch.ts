@@ -73,3 +73,28 @@ export async function waitForRoutes(ns: string, protocol: number, count: number,
   const last = samples.at(-1);
   throw new Error(`after ${timeoutMs} ms the kernel holds ${last?.present ?? 0} routes of protocol ${protocol}, ${last?.full ?? 0} of ${count} with ${ways} next hops`);
 }
+
+/**
+ * The first route of `protocol` the kernel adds in `ns` from now on (other routes, such as the IPv6 local
+ * routes that appear when a link-local address passes DAD, are not it): an `ip -N monitor route` child
+ * (numeric protocols), ready once `ready`
+ * resolves (it subscribes at start; a pause covers that), stopped after its first route line (so that it
+ * costs nothing while the table is written). `seconds(t0)`: when that line arrived, from `t0`
+ * (process.hrtime.bigint()), or null when no route came before stop().
+ */
+export function watchFirstRoute(ns: string, protocol: number): { readonly ready: Promise<void>; seconds(t0: bigint): number | null; stop(): void } {
+  const child = execFile('ip', ['-N', '-n', ns, 'monitor', 'route'], { encoding: 'utf8', timeout: 300_000 });
+  let at: bigint | undefined;
+  child.stdout?.on('data', (text: string) => {
+    if (at === undefined && text.split('\n').some((l) => !l.startsWith('Deleted') && l.includes(` proto ${protocol} `))) {
+      at = process.hrtime.bigint();
+      child.kill();
+    }
+  });
+  child.on('error', () => undefined);
+  return {
+    ready: new Promise((r) => setTimeout(r, 300)),
+    seconds: (t0) => (at === undefined ? null : Number(at - t0) / 1e9),
+    stop: () => { if (child.exitCode === null) child.kill(); },
+  };
+}

@@ -15,7 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../config/error.js';
 import { yamlDocumentValues } from '../config/router-config.js';
-import { formatCommunity, formatLargeCommunity } from '../config/values.js';
+import { formatCommunity, formatLargeCommunity } from '../config/community-text.js';
 import { formatPrefix } from '../lib/address.js';
 import { plan } from './announce/desired.js';
 import { agentCheckReport } from './config/check-report.js';

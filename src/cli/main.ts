@@ -9,6 +9,7 @@
  */
 import { ControlError, routerClient } from '../control/client.js';
 import { vipgateVersion } from '../lib/version.js';
+import { keepYoungGenerationSmall } from '../lib/young-generation.js';
 import { DEFAULT_CONTROL_SOCKET } from '../control/protocol.js';
 import { ExitCode, parseArgs, stringFlag, UsageError } from './args.js';
 import { renderReload } from './views/reload.js';
@@ -45,6 +46,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
     const [command, ...rest] = argv;
     switch (command) {
       case 'router': {
+        keepYoungGenerationSmall(); // the daemons idle in a small young generation (lib/young-generation.ts)
         const p = parseArgs(rest, ['config', 'socket', 'log-level'], ['check', 'no-fib']);
         const socket = stringFlag(p, 'socket');
         const logLevel = stringFlag(p, 'log-level');
@@ -57,6 +59,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
         }, out);
       }
       case 'agent': {
+        keepYoungGenerationSmall();
         if (rest[0] === 'cleanup') {
           const p = parseArgs(rest.slice(1), ['config', 'state-file', 'interface', 'proc-sys'], []);
           if (p.words.length > 0) throw new UsageError(`agent cleanup takes no arguments: ${p.words.join(' ')}`);

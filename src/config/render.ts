@@ -7,7 +7,7 @@
  * an AS_PATH length match becomes an as-path access-list regex, as FRR has no length match.
  * vipgate settings FRR keeps per router, not per neighbor (graceful restart timers), are left out.
  */
-import { formatCommunity, formatLargeCommunity } from './values.js';
+import { formatCommunity, formatLargeCommunity } from './community-text.js';
 import type { PolicySpec } from '../lib/policy-spec.js';
 import { defaultSession, type RouterConfig, type SessionConfig } from './resolve.js';
 

@@ -8,7 +8,8 @@
 import { z } from 'zod';
 import { familyOf, formatPrefix, parseAddress, parsePrefix } from '../lib/address.js';
 import type { PrefixListEntrySpec } from '../lib/policy-spec.js';
-import { AS_TRANS, WellKnownCommunity, type LargeCommunity } from '../wire/bgp/types.js';
+import { AS_TRANS, type LargeCommunity } from '../wire/bgp/types.js';
+import { COMMUNITY_NAMES } from './community-text.js';
 
 const U32 = 0xffffffff;
 
@@ -37,15 +38,6 @@ export const prefixText = z.string().transform((text, ctx) => {
   }
 });
 
-export const COMMUNITY_NAMES: Readonly<Record<string, number>> = {
-  'graceful-shutdown': WellKnownCommunity.GRACEFUL_SHUTDOWN,
-  blackhole: WellKnownCommunity.BLACKHOLE,
-  'no-export': WellKnownCommunity.NO_EXPORT,
-  'no-advertise': WellKnownCommunity.NO_ADVERTISE,
-  'no-export-subconfed': WellKnownCommunity.NO_EXPORT_SUBCONFED,
-  'no-peer': WellKnownCommunity.NOPEER,
-};
-
 /** "65000:100" or a well-known name → the 32-bit community value. */
 export const community = z.string().transform((text, ctx) => {
   const named = COMMUNITY_NAMES[text];
@@ -60,11 +52,6 @@ export const community = z.string().transform((text, ctx) => {
   return ((hi << 16) | lo) >>> 0;
 });
 
-export function formatCommunity(c: number): string {
-  for (const [name, v] of Object.entries(COMMUNITY_NAMES)) if (v === c) return name;
-  return `${c >>> 16}:${c & 0xffff}`;
-}
-
 /** "64512:1:2" → [64512, 1, 2]. */
 export const largeCommunity = z.string().transform((text, ctx): LargeCommunity => {
   const m = /^(\d{1,10}):(\d{1,10}):(\d{1,10})$/.exec(text);
@@ -75,8 +62,6 @@ export const largeCommunity = z.string().transform((text, ctx): LargeCommunity =
   }
   return [parts[0]!, parts[1]!, parts[2]!];
 });
-
-export const formatLargeCommunity = (c: LargeCommunity): string => c.join(':');
 
 
 /** Why a ge/le range is invalid for a prefix of `len` bits, or undefined (len <= ge <= le <= max). */

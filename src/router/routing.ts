@@ -21,6 +21,7 @@ import type { PathAttributes } from '../wire/bgp/types.js';
 import { ribOptions, type NeighborConfig, type RouterConfig } from '../config/resolve.js';
 import { Aggregates } from './aggregates.js';
 import { markGracefulShutdown } from './graceful-shutdown.js';
+import { allowYoungGenerationGrowth } from '../lib/young-generation.js';
 
 /** What the router needs of src/fib (the Fib class), narrow so tests and a privileged helper can stand in. */
 export interface FibPort {
@@ -62,6 +63,9 @@ function accepted(peer: Peer, st: PeerImport): number {
 const LOCAL = '';
 
 /** The Loc-RIB's shared next-hop array goes to the FIB as it is. */
+/** Path changes waiting for one decision, at least, that mean a table is arriving: V8's young generation may grow. */
+const TABLE_ARRIVING = 1000;
+
 function fibSet(r: { readonly key: string; readonly prefix: Prefix; readonly multipath: readonly Nexthop[] }): FibChange {
   return { op: 'set', prefix: r.prefix, key: r.key, nexthops: r.multipath };
 }
@@ -283,6 +287,7 @@ export class Routing {
   private queue(changes: PathChange[]): void {
     if (changes.length === 0) return;
     for (const c of changes) this.pending.push(c);
+    if (this.pending.length >= TABLE_ARRIVING) allowYoungGenerationGrowth();
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => this.decide());

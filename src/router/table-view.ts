@@ -7,7 +7,7 @@
 import { formatPrefix, parsePrefix, type Family, type Prefix } from '../lib/address.js';
 import type { Peer } from '../bgp/peer.js';
 import type { Path } from '../bgp/rib/path.js';
-import { formatCommunity, formatLargeCommunity } from '../config/values.js';
+import { formatCommunity, formatLargeCommunity } from '../config/community-text.js';
 import type { BgpPathView, BgpTable } from '../control/views.js';
 import { comparePeers } from '../control/peer-order.js';
 import type { AsPathSegment, PathAttributes } from '../wire/bgp/types.js';

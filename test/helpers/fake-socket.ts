@@ -23,6 +23,10 @@ export class FakeSocket extends EventEmitter implements BgpSocket {
   write(bytes: Uint8Array): boolean { this.written.push(Uint8Array.from(bytes)); return true; }
   end(): this { this.ended = true; return this; }
   destroy(): this { this.ended = true; return this; }
+  /** Reading paused by the Connection (a large read decoded over several turns). */
+  paused = false;
+  pause(): this { this.paused = true; return this; }
+  resume(): this { this.paused = false; return this; }
 
   /** The remote speaker sends `msg` (encoded with `ctx`, default the pre-OPEN context). */
   feed(msg: BgpMessage, ctx: CodecContext = DEFAULT_CONTEXT): void {

@@ -1,7 +1,7 @@
 /** `vipgate show agent [routes|ipvs]`: a node agent's state, what it announces and what IPVS does with it. */
 import type { AgentIpvsView } from '../../agent/ipvs/control.js';
 import type { AgentRouteView, AgentSummary } from '../../agent/views.js';
-import { formatCommunity, formatLargeCommunity } from '../../config/values.js';
+import { formatCommunity, formatLargeCommunity } from '../../config/community-text.js';
 import { pad } from './table.js';
 
 export function renderAgentSummary(s: AgentSummary): string {
