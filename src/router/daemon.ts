@@ -26,7 +26,7 @@ import { planReload } from './reload-plan.js';
 import { ControlServer } from '../control/server.js';
 import type { RouterCommands } from '../control/commands.js';
 import { Routing, type FibPort } from './routing.js';
-import { installedRoutes, registerViews } from './views.js';
+import { installedRoutes, registerViews, withHealth } from './views.js';
 import { DYNAMIC_LIMIT } from './summary-view.js';
 import { configRevision, RouterStatus } from './status.js';
 import type { FibCountersView, RouterQuery } from './query.js';
@@ -356,7 +356,8 @@ export class RouterDaemon implements RouterQuery {
   measureRoutes?: (routes: KernelRouteView[]) => Promise<KernelRouteView[]>;
 
   async kernelRoutes(): Promise<KernelRouteView[]> {
-    const routes = this.deps.fib?.kernelRoutes ? await this.deps.fib.kernelRoutes() : installedRoutes(this);
+    const kernel = this.deps.fib?.kernelRoutes ? await this.deps.fib.kernelRoutes() : installedRoutes(this);
+    const routes = withHealth(this, kernel);
     return this.measureRoutes ? this.measureRoutes(routes) : routes;
   }
 

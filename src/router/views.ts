@@ -56,7 +56,7 @@ export function registerViews(control: ControlServer<RouterCommands>, d: RouterQ
   control.handle('show bgp summary', () => bgpSummary(d));
   control.handle('show ip bgp', (args) => bgpTable(d, typeof args.prefix === 'string' ? args.prefix : undefined,
     args.family === 'ipv4' || args.family === 'ipv6' ? args.family : undefined));
-  control.handle('show routes', async () => withHealth(d, await d.kernelRoutes()));
+  control.handle('show routes', () => d.kernelRoutes());
   control.handle('show bfd', () => bfdView(d));
   control.handle('show ip bgp neighbors received-routes', (args) => receivedRoutes(d, String(args.peer)));
   control.handle('show ip bgp neighbors advertised-routes', (args) => advertisedRoutes(d, String(args.peer)));

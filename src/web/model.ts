@@ -21,6 +21,8 @@ export interface NodeShare {
 export interface ServiceView {
   readonly prefix: string;
   readonly nodes: readonly NodeShare[];
+  /** Next hops its service checks took out of the group (serviceHealth), with the reason. */
+  readonly out?: readonly { readonly gateway: string; readonly reason: string }[];
 }
 
 export interface EcmpGroup {
@@ -91,7 +93,7 @@ export async function overview(source: RouterStatusSource, events: EventRing): P
   const summary = source.summary();
   const routes = await source.routes();
   const names = nodeNames(summary.peers);
-  const services = routes.map((r) => ({ prefix: r.prefix, nodes: shares(r.nexthops, names, new Map()) }));
+  const services = routes.map((r) => ({ prefix: r.prefix, nodes: shares(r.nexthops, names, new Map()), ...(r.healthOut ? { out: r.healthOut } : {}) }));
   return { summary, services, groups: groupsOf(routes), events: events.recent() };
 }
 
@@ -99,5 +101,5 @@ export async function service(source: RouterStatusSource, prefix: string, now: n
   const route = (await source.routes()).find((r) => r.prefix === prefix);
   if (!route) return undefined;
   const names = nodeNames(source.summary().peers);
-  return { prefix, nodes: shares(route.nexthops, names, pathSince(source, prefix, now)) };
+  return { prefix, nodes: shares(route.nexthops, names, pathSince(source, prefix, now)), ...(route.healthOut ? { out: route.healthOut } : {}) };
 }

@@ -68,7 +68,7 @@ function peerRow(p: PeerSummary): string[] {
 }
 
 export function nexthopList(s: ServiceView): string {
-  return `<ul class="nexthops">${s.nodes.map((n) => `<li>${nameTag(n.node)} <span class="muted">via ${esc(n.gateway)}</span> weight ${n.weight} <span class="share">(${n.share.toFixed(0)}%)</span>${n.measured !== undefined ? ` <span class="measured">measured ${n.measured.toFixed(0)}%</span>` : ''}</li>`).join('')}</ul>`;
+  return `<ul class="nexthops">${s.nodes.map((n) => `<li>${nameTag(n.node)} <span class="muted">via ${esc(n.gateway)}</span> weight ${n.weight} <span class="share">(${n.share.toFixed(0)}%)</span>${n.measured !== undefined ? ` <span class="measured">measured ${n.measured.toFixed(0)}%</span>` : ''}</li>`).join('')}${(s.out ?? []).map((o) => `<li class="out">out: <span class="muted">via ${esc(o.gateway)}</span> <span class="badge down">service check failing</span> <span class="muted">${esc(o.reason)}</span></li>`).join('')}</ul>`;
 }
 
 function nexthopText(nh: RouteChangeView['newNexthops']): string {
@@ -127,9 +127,12 @@ export function serviceBody(prefix: string, v: ServiceView | undefined, changes:
       v.nodes.map((n) => [nameTag(n.node), esc(n.gateway), String(n.weight), meter(n.share, 'share'), ...(measured ? [meter(n.measured ?? 0, 'measured share')] : []),
         n.since !== undefined ? `${timeTag(n.since)} <span class="muted">(${duration((now - n.since) / 1000)})</span>` : '?']), 'No node serves it.')
     : `<p class="warn">${esc(prefix)} is not installed: no node announces it now.</p>`;
+  const out = v?.out?.length
+    ? `<p class="warn">Out of the group while its service check through them fails: ${v.out.map((o) => `${esc(o.gateway)} <span class="muted">(${esc(o.reason)})</span>`).join(', ')}</p>`
+    : '';
   const hist = changes === undefined ? '' : `<section aria-labelledby="h-hist"><h2 id="h-hist">Changes</h2>${
     changes.length ? `<ol class="events">${changes.map((c) => `<li>${timeTag(c.at)} ${esc(nexthopText(c.oldNexthops))} → ${esc(nexthopText(c.newNexthops))} <span class="muted">${esc(c.reason)}</span></li>`).join('')}</ol>`
       : '<p class="muted">No change recorded.</p>'}</section>`;
   return `<p class="lead"><strong id="vip-count">${v?.nodes.length ?? 0}</strong> node${v?.nodes.length === 1 ? '' : 's'} serve ${esc(prefix)}.</p>
-<section aria-labelledby="h-nodes"><h2 id="h-nodes">Nodes</h2>${nodes}</section>${hist}`;
+<section aria-labelledby="h-nodes"><h2 id="h-nodes">Nodes</h2>${nodes}${out}</section>${hist}`;
 }
