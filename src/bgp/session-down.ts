@@ -35,11 +35,23 @@ const CODE_NAMES: Record<number, string> = {
   5: 'Finite State Machine Error', 6: 'Cease', 7: 'ROUTE-REFRESH Message Error',
 };
 
-/** "Cease (6/2): maintenance" style text for logs and `show` views. */
+/**
+ * "Cease (6/2): maintenance" style text for logs and `show` views; a Hard Reset names the NOTIFICATION it
+ * carries (RFC 8538 3: its data is that NOTIFICATION's code, subcode and data): "Cease (6/9) for Cease (6/2): x".
+ */
 export function describeNotification(n: NotificationMessage): string {
   const base = `${CODE_NAMES[n.code] ?? 'Unknown'} (${n.code}/${n.subcode})`;
+  const inner = hardResetInner(n);
+  if (inner) return `${base} for ${describeNotification(inner)}`;
   const text = decodeShutdownCommunication(n);
   return text === undefined ? base : `${base}: ${text}`;
+}
+
+/** The NOTIFICATION a Hard Reset carries, if it carries one (at least a code and a subcode, not another Hard Reset). */
+function hardResetInner(n: NotificationMessage): NotificationMessage | undefined {
+  if (!isHardReset(n) || n.data.length < 2) return undefined;
+  const inner: NotificationMessage = { type: 'notification', code: n.data[0]!, subcode: n.data[1]!, data: n.data.subarray(2) };
+  return isHardReset(inner) ? undefined : inner;
 }
 
 /** The one text for humans of a session-down cause (logs, `show bgp`, the status page, telemetry). */

@@ -1,6 +1,7 @@
 /**
- * Path attribute list of an UPDATE (RFC 4271 4.3 and 5), table-driven: one entry per attribute with its
- * expected flags and its value decoder. Errors follow RFC 7606: they are collected with their action
+ * Path attribute list of an UPDATE (RFC 4271 4.3 and 5), table-driven as BIRD keeps it: one row per
+ * attribute with its expected flags, the RFC 7606 section 7 action a malformed value costs, its value
+ * decoder and its value encoder. Errors follow RFC 7606: they are collected with their action
  * (treat-as-withdraw, attribute-discard, AFI/SAFI disable) and only errors that require a session reset
  * are thrown. AS4_PATH / AS4_AGGREGATOR from an OLD peer are merged into the 4-octet view (RFC 6793
  * 4.2.3) and generated for it on encode (RFC 6793 4.2.2). Unknown optional transitive attributes are
@@ -32,10 +33,18 @@ const OPTIONAL_TRANSITIVE = AttrFlag.OPTIONAL | AttrFlag.TRANSITIVE;
 const TAW: ErrorAction = 'treat-as-withdraw';
 const DISCARD: ErrorAction = 'attribute-discard';
 
-interface AttrSpec {
-  /** Expected Optional and Transitive bits (RFC 4271 5). */
+export interface AttrSpec {
+  readonly name: string;
+  /** Expected Optional and Transitive bits (RFC 4271 5), and the flags it is sent with. */
   readonly flags: number;
+  /**
+   * What a malformed value costs (RFC 7606 7, RFC 6793 6, RFC 8092 6); the MP attributes decide per error
+   * (RFC 7606 7.11, 5.3: AFI/SAFI disable, or a session reset when the family cannot be read).
+   */
+  readonly malformed: ErrorAction | 'per-error';
   decode(value: Uint8Array, ctx: CodecContext, acc: Acc): void;
+  /** The value to send, or undefined when `a` has none to send (AS4_* only to an OLD peer, RFC 6793 4.2.2). */
+  encode(a: PathAttributes, ctx: CodecContext): Uint8Array | undefined;
 }
 
 function lengthError(action: ErrorAction, why: string): Malformed {
@@ -69,65 +78,155 @@ function decodeAggregator(value: Uint8Array, size: AsSize, name: string): Aggreg
   return { asn, address: formatAddress(value.subarray(size, size + 4)) };
 }
 
-const SPECS: ReadonlyMap<number, AttrSpec> = new Map<number, AttrSpec>([
-  [AttrCode.ORIGIN, { flags: WELL_KNOWN, decode(v, _c, acc) {
-    exactly(v, 1, TAW, 'ORIGIN');
-    // RFC 4271 6.3 / RFC 7606 7.1: an undefined ORIGIN value.
-    if (v[0]! > 2) throw new Malformed(UpdateSubcode.INVALID_ORIGIN_ATTRIBUTE, TAW, `ORIGIN value ${v[0]}`);
-    acc.origin = v[0] as 0 | 1 | 2;
-  } }],
-  [AttrCode.AS_PATH, { flags: WELL_KNOWN, decode(v, ctx, acc) {
-    const path = decodeAsPath(v, asSize(ctx));
-    // RFC 7606 7.2 (and RFC 7607 for AS 0): a malformed AS_PATH is treat-as-withdraw.
-    if (path === undefined || hasAsZero(path)) throw new Malformed(UpdateSubcode.MALFORMED_AS_PATH, TAW, 'malformed AS_PATH');
-    acc.asPath = path;
-  } }],
-  [AttrCode.NEXT_HOP, { flags: WELL_KNOWN, decode(v, _c, acc) {
-    exactly(v, 4, TAW, 'NEXT_HOP');
-    // RFC 4271 6.3 / RFC 7606 7.3: a next hop that is not a unicast host address (0/8, multicast, class E,
-    // broadcast) is semantically incorrect and the route is ignored.
-    if (v[0] === 0 || v[0]! >= 224) throw new Malformed(UpdateSubcode.INVALID_NEXT_HOP_ATTRIBUTE, TAW, `NEXT_HOP ${formatAddress(v)}`);
-    acc.nextHop = formatAddress(v);
-  } }],
-  [AttrCode.MULTI_EXIT_DISC, { flags: OPTIONAL, decode(v, _c, acc) { exactly(v, 4, TAW, 'MULTI_EXIT_DISC'); acc.med = u32(v, 0); } }],
-  [AttrCode.LOCAL_PREF, { flags: WELL_KNOWN, decode(v, _c, acc) { exactly(v, 4, TAW, 'LOCAL_PREF'); acc.localPref = u32(v, 0); } }],
+function u32Bytes(list: readonly number[]): Uint8Array {
+  const w = new Writer(list.length * 4);
+  for (const x of list) w.u32(x);
+  return w.finish();
+}
+
+function aggregatorBytes(a: Aggregator, size: AsSize): Uint8Array {
+  const w = new Writer(8);
+  if (size === 4) w.u32(a.asn); else w.u16(a.asn > 0xffff ? AS_TRANS : a.asn);
+  return w.bytes(parseAddress(a.address)).finish();
+}
+
+function addressBytes(list: readonly string[]): Uint8Array {
+  const w = new Writer(list.length * 4);
+  for (const id of list) w.bytes(parseAddress(id));
+  return w.finish();
+}
+
+function extendedBytes(list: readonly ExtendedCommunity[]): Uint8Array {
+  const w = new Writer(list.length * 8);
+  for (const ec of list) w.u8(ec.type).u8(ec.subtype).bytes(ec.value);
+  return w.finish();
+}
+
+/** The attribute table, in ascending type code order (the order encodeAttributes sends them in). */
+export const SPECS: ReadonlyMap<number, AttrSpec> = new Map<number, AttrSpec>([
+  [AttrCode.ORIGIN, {
+    name: 'ORIGIN', flags: WELL_KNOWN, malformed: TAW,
+    encode: (a) => (a.origin === undefined ? undefined : Uint8Array.of(a.origin)),
+    decode(v, _c, acc) {
+      exactly(v, 1, TAW, 'ORIGIN');
+      // RFC 4271 6.3 / RFC 7606 7.1: an undefined ORIGIN value.
+      if (v[0]! > 2) throw new Malformed(UpdateSubcode.INVALID_ORIGIN_ATTRIBUTE, TAW, `ORIGIN value ${v[0]}`);
+      acc.origin = v[0] as 0 | 1 | 2;
+    },
+  }],
+  [AttrCode.AS_PATH, {
+    name: 'AS_PATH', flags: WELL_KNOWN, malformed: TAW,
+    encode: (a, ctx) => (a.asPath === undefined ? undefined : encodeAsPath(a.asPath, asSize(ctx))),
+    decode(v, ctx, acc) {
+      const path = decodeAsPath(v, asSize(ctx));
+      // RFC 7606 7.2 (and RFC 7607 for AS 0): a malformed AS_PATH is treat-as-withdraw.
+      if (path === undefined || hasAsZero(path)) throw new Malformed(UpdateSubcode.MALFORMED_AS_PATH, TAW, 'malformed AS_PATH');
+      acc.asPath = path;
+    },
+  }],
+  [AttrCode.NEXT_HOP, {
+    name: 'NEXT_HOP', flags: WELL_KNOWN, malformed: TAW,
+    encode: (a) => (a.nextHop === undefined ? undefined : parseAddress(a.nextHop)),
+    decode(v, _c, acc) {
+      exactly(v, 4, TAW, 'NEXT_HOP');
+      // RFC 4271 6.3 / RFC 7606 7.3: a next hop that is not a unicast host address (0/8, multicast, class E,
+      // broadcast) is semantically incorrect and the route is ignored.
+      if (v[0] === 0 || v[0]! >= 224) throw new Malformed(UpdateSubcode.INVALID_NEXT_HOP_ATTRIBUTE, TAW, `NEXT_HOP ${formatAddress(v)}`);
+      acc.nextHop = formatAddress(v);
+    },
+  }],
+  [AttrCode.MULTI_EXIT_DISC, {
+    name: 'MULTI_EXIT_DISC', flags: OPTIONAL, malformed: TAW,
+    encode: (a) => (a.med === undefined ? undefined : u32Bytes([a.med])),
+    decode(v, _c, acc) { exactly(v, 4, TAW, 'MULTI_EXIT_DISC'); acc.med = u32(v, 0); },
+  }],
+  [AttrCode.LOCAL_PREF, {
+    name: 'LOCAL_PREF', flags: WELL_KNOWN, malformed: TAW,
+    encode: (a) => (a.localPref === undefined ? undefined : u32Bytes([a.localPref])),
+    decode(v, _c, acc) { exactly(v, 4, TAW, 'LOCAL_PREF'); acc.localPref = u32(v, 0); },
+  }],
   // RFC 7606 7.6 and 7.7: bad ATOMIC_AGGREGATE or AGGREGATOR lengths are attribute-discard.
-  [AttrCode.ATOMIC_AGGREGATE, { flags: WELL_KNOWN, decode(v, _c, acc) { exactly(v, 0, DISCARD, 'ATOMIC_AGGREGATE'); acc.atomicAggregate = true; } }],
-  [AttrCode.AGGREGATOR, { flags: OPTIONAL_TRANSITIVE, decode(v, ctx, acc) { acc.aggregator = decodeAggregator(v, asSize(ctx), 'AGGREGATOR'); } }],
-  [AttrCode.COMMUNITIES, { flags: OPTIONAL_TRANSITIVE, decode(v, _c, acc) { listOf(v, 4, 'COMMUNITIES'); acc.communities = u32s(v); } }],
+  [AttrCode.ATOMIC_AGGREGATE, {
+    name: 'ATOMIC_AGGREGATE', flags: WELL_KNOWN, malformed: DISCARD,
+    encode: (a) => (a.atomicAggregate === true ? new Uint8Array(0) : undefined),
+    decode(v, _c, acc) { exactly(v, 0, DISCARD, 'ATOMIC_AGGREGATE'); acc.atomicAggregate = true; },
+  }],
+  [AttrCode.AGGREGATOR, {
+    name: 'AGGREGATOR', flags: OPTIONAL_TRANSITIVE, malformed: DISCARD,
+    encode: (a, ctx) => (a.aggregator === undefined ? undefined : aggregatorBytes(a.aggregator, asSize(ctx))),
+    decode(v, ctx, acc) { acc.aggregator = decodeAggregator(v, asSize(ctx), 'AGGREGATOR'); },
+  }],
+  [AttrCode.COMMUNITIES, {
+    name: 'COMMUNITIES', flags: OPTIONAL_TRANSITIVE, malformed: TAW,
+    encode: (a) => (a.communities?.length ? u32Bytes(a.communities) : undefined),
+    decode(v, _c, acc) { listOf(v, 4, 'COMMUNITIES'); acc.communities = u32s(v); },
+  }],
   // RFC 7606 7.9 and 7.10.
-  [AttrCode.ORIGINATOR_ID, { flags: OPTIONAL, decode(v, _c, acc) { exactly(v, 4, TAW, 'ORIGINATOR_ID'); acc.originatorId = formatAddress(v); } }],
-  [AttrCode.CLUSTER_LIST, { flags: OPTIONAL, decode(v, _c, acc) {
-    listOf(v, 4, 'CLUSTER_LIST');
-    acc.clusterList = Array.from({ length: v.length / 4 }, (_, i) => formatAddress(v.subarray(i * 4, i * 4 + 4)));
-  } }],
-  [AttrCode.MP_REACH_NLRI, { flags: OPTIONAL, decode(v, ctx, acc) { acc.mpReach = decodeMpReach(v, ctx); } }],
-  [AttrCode.MP_UNREACH_NLRI, { flags: OPTIONAL, decode(v, ctx, acc) { acc.mpUnreach = decodeMpUnreach(v, ctx); } }],
-  [AttrCode.EXTENDED_COMMUNITIES, { flags: OPTIONAL_TRANSITIVE, decode(v, _c, acc) {
-    listOf(v, 8, 'EXTENDED_COMMUNITIES');
-    const list: ExtendedCommunity[] = [];
-    for (let p = 0; p < v.length; p += 8) list.push({ type: v[p]!, subtype: v[p + 1]!, value: v.slice(p + 2, p + 8) });
-    acc.extendedCommunities = list;
-  } }],
+  [AttrCode.ORIGINATOR_ID, {
+    name: 'ORIGINATOR_ID', flags: OPTIONAL, malformed: TAW,
+    encode: (a) => (a.originatorId === undefined ? undefined : parseAddress(a.originatorId)),
+    decode(v, _c, acc) { exactly(v, 4, TAW, 'ORIGINATOR_ID'); acc.originatorId = formatAddress(v); },
+  }],
+  [AttrCode.CLUSTER_LIST, {
+    name: 'CLUSTER_LIST', flags: OPTIONAL, malformed: TAW,
+    encode: (a) => (a.clusterList?.length ? addressBytes(a.clusterList) : undefined),
+    decode(v, _c, acc) {
+      listOf(v, 4, 'CLUSTER_LIST');
+      acc.clusterList = Array.from({ length: v.length / 4 }, (_, i) => formatAddress(v.subarray(i * 4, i * 4 + 4)));
+    },
+  }],
+  [AttrCode.MP_REACH_NLRI, {
+    name: 'MP_REACH_NLRI', flags: OPTIONAL, malformed: 'per-error',
+    encode: (a, ctx) => (a.mpReach === undefined ? undefined : encodeMpReach(a.mpReach, ctx)),
+    decode(v, ctx, acc) { acc.mpReach = decodeMpReach(v, ctx); },
+  }],
+  [AttrCode.MP_UNREACH_NLRI, {
+    name: 'MP_UNREACH_NLRI', flags: OPTIONAL, malformed: 'per-error',
+    encode: (a, ctx) => (a.mpUnreach === undefined ? undefined : encodeMpUnreach(a.mpUnreach, ctx)),
+    decode(v, ctx, acc) { acc.mpUnreach = decodeMpUnreach(v, ctx); },
+  }],
+  [AttrCode.EXTENDED_COMMUNITIES, {
+    name: 'EXTENDED_COMMUNITIES', flags: OPTIONAL_TRANSITIVE, malformed: TAW,
+    encode: (a) => (a.extendedCommunities?.length ? extendedBytes(a.extendedCommunities) : undefined),
+    decode(v, _c, acc) {
+      listOf(v, 8, 'EXTENDED_COMMUNITIES');
+      const list: ExtendedCommunity[] = [];
+      for (let p = 0; p < v.length; p += 8) list.push({ type: v[p]!, subtype: v[p + 1]!, value: v.slice(p + 2, p + 8) });
+      acc.extendedCommunities = list;
+    },
+  }],
   // RFC 6793 4.1: a NEW speaker never receives AS4_* from a NEW peer; if it does, they are discarded.
+  // RFC 6793 4.2.2: to an OLD peer, AS numbers that need 4 octets go in AS4_PATH / AS4_AGGREGATOR as well.
   // RFC 6793 6 / RFC 7607: malformed ones (confederation segments, AS 0) are attribute-discard.
-  [AttrCode.AS4_PATH, { flags: OPTIONAL_TRANSITIVE, decode(v, ctx, acc) {
-    if (ctx.fourOctetAs) return;
-    const path = decodeAsPath(v, 4);
-    if (path === undefined || hasConfedSegment(path) || hasAsZero(path)) {
-      throw new Malformed(UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, DISCARD, 'malformed AS4_PATH');
-    }
-    acc.as4Path = path;
-  } }],
-  [AttrCode.AS4_AGGREGATOR, { flags: OPTIONAL_TRANSITIVE, decode(v, ctx, acc) {
-    if (!ctx.fourOctetAs) acc.as4Aggregator = decodeAggregator(v, 4, 'AS4_AGGREGATOR');
-  } }],
-  [AttrCode.LARGE_COMMUNITY, { flags: OPTIONAL_TRANSITIVE, decode(v, _c, acc) {
-    listOf(v, 12, 'LARGE_COMMUNITY');
-    const list: LargeCommunity[] = [];
-    for (let p = 0; p < v.length; p += 12) list.push([u32(v, p), u32(v, p + 4), u32(v, p + 8)]);
-    acc.largeCommunities = list;
-  } }],
+  [AttrCode.AS4_PATH, {
+    name: 'AS4_PATH', flags: OPTIONAL_TRANSITIVE, malformed: DISCARD,
+    encode: (a, ctx) => (asSize(ctx) === 2 && a.asPath !== undefined && needsAs4Path(a.asPath) ? encodeAsPath(as4PathOf(a.asPath), 4) : undefined),
+    decode(v, ctx, acc) {
+      if (ctx.fourOctetAs) return;
+      const path = decodeAsPath(v, 4);
+      if (path === undefined || hasConfedSegment(path) || hasAsZero(path)) {
+        throw new Malformed(UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, DISCARD, 'malformed AS4_PATH');
+      }
+      acc.as4Path = path;
+    },
+  }],
+  [AttrCode.AS4_AGGREGATOR, {
+    name: 'AS4_AGGREGATOR', flags: OPTIONAL_TRANSITIVE, malformed: DISCARD,
+    encode: (a, ctx) => (asSize(ctx) === 2 && a.aggregator !== undefined && a.aggregator.asn > 0xffff ? aggregatorBytes(a.aggregator, 4) : undefined),
+    decode(v, ctx, acc) {
+      if (!ctx.fourOctetAs) acc.as4Aggregator = decodeAggregator(v, 4, 'AS4_AGGREGATOR');
+    },
+  }],
+  [AttrCode.LARGE_COMMUNITY, {
+    name: 'LARGE_COMMUNITY', flags: OPTIONAL_TRANSITIVE, malformed: TAW,
+    encode: (a) => (a.largeCommunities?.length ? u32Bytes(a.largeCommunities.flat()) : undefined),
+    decode(v, _c, acc) {
+      listOf(v, 12, 'LARGE_COMMUNITY');
+      const list: LargeCommunity[] = [];
+      for (let p = 0; p < v.length; p += 12) list.push([u32(v, p), u32(v, p + 4), u32(v, p + 8)]);
+      acc.largeCommunities = list;
+    },
+  }],
 ]);
 
 export interface DecodedAttributes {
@@ -253,64 +352,19 @@ function tlv(w: Writer, flags: number, code: number, value: Uint8Array): void {
   w.bytes(value);
 }
 
-function u32Bytes(list: readonly number[]): Uint8Array {
-  const w = new Writer(list.length * 4);
-  for (const x of list) w.u32(x);
-  return w.finish();
-}
-
-function aggregatorBytes(a: Aggregator, size: AsSize): Uint8Array {
-  const w = new Writer(8);
-  if (size === 4) w.u32(a.asn); else w.u16(a.asn > 0xffff ? AS_TRANS : a.asn);
-  return w.bytes(parseAddress(a.address)).finish();
-}
-
-/** The attributes other than MP_REACH_NLRI / MP_UNREACH_NLRI as (flags, code, value), any order. */
-function plainAttributes(a: PathAttributes, ctx: CodecContext): RawAttribute[] {
-  const out: RawAttribute[] = [];
-  const add = (flags: number, code: number, value: Uint8Array): void => { out.push({ flags, code, value }); };
-  const size = asSize(ctx);
-  if (a.origin !== undefined) add(WELL_KNOWN, AttrCode.ORIGIN, Uint8Array.of(a.origin));
-  if (a.asPath !== undefined) {
-    add(WELL_KNOWN, AttrCode.AS_PATH, encodeAsPath(a.asPath, size));
-    // RFC 6793 4.2.2: to an OLD peer, AS numbers that need 4 octets go in AS4_PATH as well.
-    if (size === 2 && needsAs4Path(a.asPath)) add(OPTIONAL_TRANSITIVE, AttrCode.AS4_PATH, encodeAsPath(as4PathOf(a.asPath), 4));
-  }
-  if (a.nextHop !== undefined) add(WELL_KNOWN, AttrCode.NEXT_HOP, parseAddress(a.nextHop));
-  if (a.med !== undefined) add(OPTIONAL, AttrCode.MULTI_EXIT_DISC, u32Bytes([a.med]));
-  if (a.localPref !== undefined) add(WELL_KNOWN, AttrCode.LOCAL_PREF, u32Bytes([a.localPref]));
-  if (a.atomicAggregate === true) add(WELL_KNOWN, AttrCode.ATOMIC_AGGREGATE, new Uint8Array(0));
-  if (a.aggregator !== undefined) {
-    add(OPTIONAL_TRANSITIVE, AttrCode.AGGREGATOR, aggregatorBytes(a.aggregator, size));
-    if (size === 2 && a.aggregator.asn > 0xffff) add(OPTIONAL_TRANSITIVE, AttrCode.AS4_AGGREGATOR, aggregatorBytes(a.aggregator, 4));
-  }
-  if (a.communities !== undefined && a.communities.length > 0) add(OPTIONAL_TRANSITIVE, AttrCode.COMMUNITIES, u32Bytes(a.communities));
-  if (a.originatorId !== undefined) add(OPTIONAL, AttrCode.ORIGINATOR_ID, parseAddress(a.originatorId));
-  if (a.clusterList !== undefined && a.clusterList.length > 0) {
-    const w = new Writer(a.clusterList.length * 4);
-    for (const id of a.clusterList) w.bytes(parseAddress(id));
-    add(OPTIONAL, AttrCode.CLUSTER_LIST, w.finish());
-  }
-  if (a.extendedCommunities !== undefined && a.extendedCommunities.length > 0) {
-    const w = new Writer(a.extendedCommunities.length * 8);
-    for (const ec of a.extendedCommunities) w.u8(ec.type).u8(ec.subtype).bytes(ec.value);
-    add(OPTIONAL_TRANSITIVE, AttrCode.EXTENDED_COMMUNITIES, w.finish());
-  }
-  if (a.largeCommunities !== undefined && a.largeCommunities.length > 0) {
-    add(OPTIONAL_TRANSITIVE, AttrCode.LARGE_COMMUNITY, u32Bytes(a.largeCommunities.flat()));
-  }
-  for (const raw of a.unknown ?? []) out.push(raw);
-  return out;
-}
-
 /**
  * Encodes the attributes. RFC 7606 5.1: MP_REACH_NLRI / MP_UNREACH_NLRI come first; the others follow in
  * ascending type code order (RFC 4271 5: the order is a SHOULD of no semantic weight).
  */
 export function encodeAttributes(a: PathAttributes, ctx: CodecContext): Uint8Array {
   const w = new Writer(256);
-  if (a.mpReach !== undefined) tlv(w, OPTIONAL, AttrCode.MP_REACH_NLRI, encodeMpReach(a.mpReach, ctx));
-  if (a.mpUnreach !== undefined) tlv(w, OPTIONAL, AttrCode.MP_UNREACH_NLRI, encodeMpUnreach(a.mpUnreach, ctx));
-  for (const t of plainAttributes(a, ctx).sort((x, y) => x.code - y.code)) tlv(w, t.flags, t.code, t.value);
+  const rest: RawAttribute[] = [...(a.unknown ?? [])];
+  for (const [code, spec] of SPECS) {
+    const value = spec.encode(a, ctx);
+    if (value === undefined) continue;
+    if (code === AttrCode.MP_REACH_NLRI || code === AttrCode.MP_UNREACH_NLRI) tlv(w, spec.flags, code, value);
+    else rest.push({ flags: spec.flags, code, value });
+  }
+  for (const t of rest.sort((x, y) => x.code - y.code)) tlv(w, t.flags, t.code, t.value);
   return w.finish();
 }

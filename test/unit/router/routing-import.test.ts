@@ -2,27 +2,19 @@
 // prefixesAccepted, and the RFC 4486 max-prefix limit), and what leaves the Loc-RIB when routes are refused,
 // withdrawn, the session ends, or a graceful restart's End-of-RIB sweep drops what was not sent again.
 import { describe, expect, it } from 'vitest';
-import { AdjRibIn } from '../../../src/bgp/adj-rib-in.js';
 import type { Peer } from '../../../src/bgp/peer.js';
-import { peerSource } from '../../../src/bgp/rib/path.js';
 import { parseRouterConfig } from '../../../src/config/router-config.js';
 import { parsePrefix } from '../../../src/lib/address.js';
 import { silentLogger } from '../../../src/lib/log.js';
+import { FakeClock } from '../../../src/lib/clock.js';
+import { establishedPeer } from '../../helpers/fake-socket.js';
 import { Routing } from '../../../src/router/routing.js';
 import { AsPathSegmentType, Origin, type UpdateMessage } from '../../../src/wire/bgp/types.js';
 
-const clock = { now: () => 0, at: () => ({ cancel: () => undefined }) } as never;
+const clock = new FakeClock();
 
-/** What Routing reads of a Peer, with a real Adj-RIB-In. */
-function fakePeer(address: string): Peer & { ribIn: AdjRibIn } {
-  const peer = {
-    name: address, ibgp: false, peerAs: 64512, isEstablished: false,
-    options: { address, fsm: { localAs: 64513 } },
-    fsmState: { peerOpen: { bgpId: address } },
-  } as unknown as Peer & { ribIn: AdjRibIn };
-  (peer as { ribIn: AdjRibIn }).ribIn = new AdjRibIn(undefined, () => peerSource(peer));
-  return peer;
-}
+/** A real Peer, Established over an in-memory socket: Routing reads its Adj-RIB-In and its session. */
+const peerAt = (address: string): Peer => establishedPeer({ address, localAs: 64513, remoteAs: 64512, remoteId: address, clock });
 
 function update(nextHop: string, announce: string[], withdraw: string[] = []): UpdateMessage {
   return {
@@ -33,7 +25,7 @@ function update(nextHop: string, announce: string[], withdraw: string[] = []): U
   };
 }
 
-function setup(): { routing: Routing; peer: Peer & { ribIn: AdjRibIn }; send: (u: UpdateMessage) => void; limits: number[][] } {
+function setup(): { routing: Routing; peer: Peer; send: (u: UpdateMessage) => void; limits: number[][] } {
   const cfg = parseRouterConfig([
     'asn: 64513', 'routerId: 10.0.0.1', 'maximumPaths: 4',
     'neighbors:', '  - { range: 10.0.0.0/24, remoteAs: 64512, group: nodes }',
@@ -44,7 +36,7 @@ function setup(): { routing: Routing; peer: Peer & { ribIn: AdjRibIn }; send: (u
     refused: () => undefined, changed: () => undefined,
     maxPrefixExceeded: (_p, count, limit) => { limits.push([count, limit]); },
   });
-  const peer = fakePeer('10.0.0.11');
+  const peer = peerAt('10.0.0.11');
   routing.attach(peer, cfg.neighbors[0]!);
   return { routing, peer, send: (u) => routing.peerRoutes(peer, peer.ribIn.apply(u, 0)), limits };
 }
