@@ -137,6 +137,25 @@ export function checkOpen(cfg: FsmConfig, open: OpenMessage): NotificationMessag
   return undefined;
 }
 
+/**
+ * RFC 8538 5.1: once both OPENs carried the N bit, a Cease that ends the session for good (maximum prefixes,
+ * administrative shutdown or reset, peer de-configured, BFD down) goes inside a Hard Reset, so that the peer
+ * drops our routes at once instead of keeping them stale as after any other NOTIFICATION (FRR does the same).
+ */
+const HARD_CEASES: ReadonlySet<number> = new Set([
+  CeaseSubcode.MAXIMUM_PREFIXES, CeaseSubcode.ADMINISTRATIVE_SHUTDOWN, CeaseSubcode.PEER_DECONFIGURED,
+  CeaseSubcode.ADMINISTRATIVE_RESET, CeaseSubcode.BFD_DOWN,
+]);
+
+const nBit = (caps: readonly Capability[] | undefined): boolean => caps?.some((c) => c.kind === 'graceful-restart' && c.notification) === true;
+
+/** The Cease a stop sends: wrapped in a Hard Reset (RFC 8538 3: data = code, subcode, data) when the N bit was exchanged. */
+export function stopNotification(subcode: number, text: string | undefined, ours: readonly Capability[], peerOpen: OpenMessage | undefined): NotificationMessage {
+  const cease = ceaseNotification(subcode, text);
+  if (!HARD_CEASES.has(subcode) || !nBit(ours) || !nBit(peerOpen?.capabilities)) return cease;
+  return notification(ErrorCode.CEASE, CeaseSubcode.HARD_RESET, Uint8Array.of(cease.code, cease.subcode, ...cease.data));
+}
+
 /** A Cease NOTIFICATION, with the RFC 9003 shutdown communication for subcodes 2 and 4. */
 export function ceaseNotification(subcode: number, text?: string): NotificationMessage {
   if (text !== undefined && (subcode === CeaseSubcode.ADMINISTRATIVE_SHUTDOWN || subcode === CeaseSubcode.ADMINISTRATIVE_RESET)) {
@@ -229,7 +248,7 @@ export class Fsm {
         if (s.name === 'Idle') return { state: withTimers(s, { idleHold: undefined }), actions: [] };
         const subcode = ev.subcode ?? CeaseSubcode.ADMINISTRATIVE_SHUTDOWN;
         const sendsNotification = s.name === 'OpenSent' || s.name === 'OpenConfirm' || s.name === 'Established';
-        const sent = sendsNotification ? ceaseNotification(subcode, ev.text) : undefined;
+        const sent = sendsNotification ? stopNotification(subcode, ev.text, this.cfg.capabilities, s.peerOpen) : undefined;
         const cause: SessionDown = { kind: 'stopped', subcode, ...(ev.text === undefined ? {} : { text: ev.text }), ...(sent ? { sent } : {}) };
         const r = this.toIdle(s, now, cause, sent ? [{ type: 'send', msg: sent }] : [], false);
         return { state: { ...r.state, timers: {}, connectRetryCounter: 0 }, actions: r.actions };

@@ -122,7 +122,10 @@ describe('graceful restart helper (RFC 4724 4.2)', () => {
     s.peer.stop('BFD down: Control Detection Time Expired', CeaseSubcode.BFD_DOWN);
     expect(s.log.downs.map((d) => [describeDown(d.cause), d.keepStale])).toEqual([['stopped: BFD down: Control Detection Time Expired', false]]);
     expect(s.peer.ribIn.size).toBe(0);
-    expect(s.sockets[0]!.sent().at(-1)).toMatchObject({ type: 'notification', code: 6, subcode: CeaseSubcode.BFD_DOWN });
+    // the N bit was exchanged: the Cease goes inside a Hard Reset (RFC 8538 5.1), so the peer drops our routes too
+    const sent = s.sockets[0]!.sent().at(-1);
+    expect(sent).toMatchObject({ type: 'notification', code: 6, subcode: CeaseSubcode.HARD_RESET });
+    expect([...(sent as { data: Uint8Array }).data]).toEqual([6, CeaseSubcode.BFD_DOWN]);
   });
 });
 

@@ -3,10 +3,10 @@
  * restart helper decision (RFC 4724 4.2, RFC 8538 N bit and Hard Reset) is taken on the type.
  */
 import { describe, expect, it } from 'vitest';
-import { ceaseNotification, Fsm, initialState, notification, type FsmConfig, type FsmEvent, type FsmState } from '../../../src/bgp/fsm.js';
+import { ceaseNotification, Fsm, initialState, notification, stopNotification, type FsmConfig, type FsmEvent, type FsmState } from '../../../src/bgp/fsm.js';
 import { describeDown, keepsStaleRoutes, type RetentionContext, type SessionDown } from '../../../src/bgp/session-down.js';
 import { BgpError } from '../../../src/wire/bgp/error.js';
-import { CeaseSubcode } from '../../../src/wire/bgp/types.js';
+import { CeaseSubcode, type Capability, type OpenMessage } from '../../../src/wire/bgp/types.js';
 
 const cfg: FsmConfig = {
   localAs: 64513, routerId: '192.168.10.254', remoteAs: 64512, holdTime: 90, connectRetryTime: 5,
@@ -96,5 +96,27 @@ describe('graceful restart helper: keep the routes as stale? (RFC 4724 4.2, RFC 
     expect(keepsStaleRoutes({ kind: 'hold-timer-expired', sent: notification(4, 0) }, withN)).toBe(true);
     expect(keepsStaleRoutes({ kind: 'message-error', sent: notification(3, 1), message: 'x' }, up)).toBe(true);
     expect(keepsStaleRoutes({ kind: 'fsm-error', sent: notification(5, 3), received: 'open', state: 'Established' }, withN)).toBe(true);
+  });
+});
+
+describe('a stop with the N bit exchanged sends a Hard Reset (RFC 8538 5.1)', () => {
+  const gr = (n: boolean): Capability => ({ kind: 'graceful-restart', restarting: false, notification: n, restartTime: 120, families: [] });
+  const open = (caps: Capability[]): OpenMessage => ({ type: 'open', version: 4, myAs: 64512, holdTime: 90, bgpId: '192.0.2.1', capabilities: caps });
+
+  it('wraps the hard Ceases when both sides set N, with the inner code, subcode and data', () => {
+    const n = stopNotification(CeaseSubcode.ADMINISTRATIVE_SHUTDOWN, 'maintenance', [gr(true)], open([gr(true)]));
+    const plain = ceaseNotification(CeaseSubcode.ADMINISTRATIVE_SHUTDOWN, 'maintenance');
+    expect([n.code, n.subcode, [...n.data]]).toEqual([6, 9, [6, 2, ...plain.data]]);
+    expect(describeDown({ kind: 'stopped', subcode: 2, text: 'maintenance', sent: n })).toBe('stopped: maintenance');
+    for (const sub of [CeaseSubcode.MAXIMUM_PREFIXES, CeaseSubcode.PEER_DECONFIGURED, CeaseSubcode.ADMINISTRATIVE_RESET, CeaseSubcode.BFD_DOWN]) {
+      expect(stopNotification(sub, undefined, [gr(true)], open([gr(true)])).subcode).toBe(CeaseSubcode.HARD_RESET);
+    }
+  });
+
+  it('a plain Cease without the N bit on either side, and for the soft subcodes', () => {
+    expect(stopNotification(CeaseSubcode.ADMINISTRATIVE_SHUTDOWN, undefined, [gr(true)], open([gr(false)]))).toEqual(ceaseNotification(CeaseSubcode.ADMINISTRATIVE_SHUTDOWN));
+    expect(stopNotification(CeaseSubcode.ADMINISTRATIVE_SHUTDOWN, undefined, [], open([gr(true)]))).toEqual(ceaseNotification(CeaseSubcode.ADMINISTRATIVE_SHUTDOWN));
+    expect(stopNotification(CeaseSubcode.OTHER_CONFIGURATION_CHANGE, undefined, [gr(true)], open([gr(true)]))).toEqual(ceaseNotification(CeaseSubcode.OTHER_CONFIGURATION_CHANGE));
+    expect(stopNotification(CeaseSubcode.PEER_DECONFIGURED, undefined, [gr(true)], undefined).subcode).toBe(CeaseSubcode.PEER_DECONFIGURED);
   });
 });
