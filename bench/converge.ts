@@ -15,7 +15,10 @@
  * each dump) sees all N routes with three next hops; that poll's end is the figure (an upper bound; the
  * previous poll's end, a lower bound, is in the JSON). Also measured: the first route in the kernel after
  * the signal (an `ip monitor route` in the router's namespace, lib/kernel-watch.ts, stopped at its first
- * line; the feeders send at the signal, so this is nearly the time from the first UPDATE), and over the router's processes
+ * line; the feeders send at the signal, so this is nearly the time from the first UPDATE); the withdrawal
+ * of everything after convergence, every session closed at once (the feeders killed: their kernel closes
+ * the TCP connections), to no route of the router's left in the kernel (polled the same way), with the
+ * CPU seconds it took (not in probe runs); and over the router's processes
  * (lib/proc-stats.ts): peak RSS (sum of VmHWM) and CPU seconds (utime + stime) spent between the signal
  * and convergence.
  *
@@ -46,7 +49,7 @@ import { CLI } from '../test/helpers/vipgate.js';
 import { summarizeProfile, type FunctionCost, type ProfileSummary } from './lib/cpuprofile.js';
 import { summarizeHeapSnapshot } from './lib/heap-snapshot.js';
 import { Feeder } from './lib/feeders.js';
-import { waitForRoutes, watchFirstRoute, type Sample } from './lib/kernel-watch.js';
+import { waitForNoRoutes, waitForRoutes, watchFirstRoute, type Sample } from './lib/kernel-watch.js';
 import { cpuSeconds, cpuStallMicros, peakRssMiB } from './lib/proc-stats.js';
 import { PEER_AS, START, startVipgate, type RouterName, type RouterUnderTest, type Topology } from './lib/routers.js';
 
@@ -72,6 +75,9 @@ interface RunResult {
   lowerBound: number;
   /** The first route the kernel added after the signal (null: none seen). */
   firstRouteSeconds: number | null;
+  /** Every session closed after convergence to no route left in the kernel (poll upper bound), and its CPU seconds. */
+  withdrawSeconds: number;
+  withdrawCpuSeconds: number;
   /** First poll that saw all N prefixes, with any number of next hops. */
   allPresentSeconds: number | null;
   peakRssMiB: number;
@@ -89,7 +95,7 @@ interface RunResult {
 type Outcome = RunResult | { error: string };
 
 /** Medians of a router's successful runs. */
-interface Summary { seconds: number; lowerBound: number; firstRouteSeconds: number | null; allPresentSeconds: number | null; peakRssMiB: number; cpuSeconds: number; runs: number }
+interface Summary { seconds: number; lowerBound: number; firstRouteSeconds: number | null; withdrawSeconds: number; withdrawCpuSeconds: number; allPresentSeconds: number | null; peakRssMiB: number; cpuSeconds: number; runs: number }
 
 function parseOptions(argv: readonly string[]): Options {
   const o: Options = { n: 100_000, runs: 3, routers: ['vipgate', 'bird', 'frr'], mode: 'all', pollMs: 200, probes: ['cpu'], nice: -10, vipgateCli: CLI };
@@ -198,11 +204,21 @@ async function measure(name: Entrant, o: Options, p?: Probe): Promise<RunResult 
     const rss = peakRssMiB(pids);
     const sent = await Promise.all(feeders.map((f) => f.expect('sent', 10_000)));
     const probed = p && vipgate ? await probe(p, vipgate, { from: t0, to: t1 }) : undefined;
+    let withdraw = { seconds: 0, cpuSeconds: 0 };
+    if (!p) {
+      const cpu2 = cpuSeconds(pids);
+      const t2 = process.hrtime.bigint();
+      for (const f of feeders) f.kill();
+      const gone = await waitForNoRoutes(ns, router.protocol, t2, () => { if (router!.processes().length < pids.length) throw new Error(`a ${name} process is gone`); }, o.pollMs, CONVERGE_TIMEOUT_MS);
+      withdraw = { seconds: gone.at(-1)!.seconds, cpuSeconds: cpuSeconds(pids) - cpu2 };
+    }
     const last = samples.at(-1)!;
     return {
       seconds: last.seconds,
       lowerBound: samples.at(-2)?.seconds ?? 0,
       firstRouteSeconds: firstRoute.seconds(t0),
+      withdrawSeconds: withdraw.seconds,
+      withdrawCpuSeconds: withdraw.cpuSeconds,
       allPresentSeconds: samples.find((s) => s.present >= o.n)?.seconds ?? null,
       peakRssMiB: rss,
       cpuSeconds: cpu1 - cpu0,
@@ -239,10 +255,11 @@ const fmt = (x: number, digits = 2): string => x.toFixed(digits);
 
 function table(summary: Record<string, Summary>): string {
   const rows = Object.entries(summary);
-  const best = (k: 'seconds' | 'peakRssMiB' | 'cpuSeconds'): number => Math.min(...rows.map(([, r]) => r[k]));
-  const head = ['router', 'full ECMP s', '(>= s)', 'x best', 'first route s', 'all present s', 'peak RSS MiB', 'x best', 'CPU s', 'x best', 'runs'];
+  const best = (k: 'seconds' | 'peakRssMiB' | 'cpuSeconds' | 'withdrawSeconds'): number => Math.min(...rows.map(([, r]) => r[k]));
+  const head = ['router', 'full ECMP s', '(>= s)', 'x best', 'first route s', 'all present s', 'peak RSS MiB', 'x best', 'CPU s', 'x best', 'withdraw s', 'x best', 'its CPU s', 'runs'];
   const body = rows.map(([name, r]) => [name, fmt(r.seconds), `(${fmt(r.lowerBound)})`, fmt(r.seconds / best('seconds')), r.firstRouteSeconds === null ? '-' : fmt(r.firstRouteSeconds, 3), r.allPresentSeconds === null ? '-' : fmt(r.allPresentSeconds),
-    fmt(r.peakRssMiB, 1), fmt(r.peakRssMiB / best('peakRssMiB')), fmt(r.cpuSeconds), fmt(r.cpuSeconds / best('cpuSeconds')), String(r.runs)]);
+    fmt(r.peakRssMiB, 1), fmt(r.peakRssMiB / best('peakRssMiB')), fmt(r.cpuSeconds), fmt(r.cpuSeconds / best('cpuSeconds')),
+    fmt(r.withdrawSeconds), fmt(r.withdrawSeconds / best('withdrawSeconds')), fmt(r.withdrawCpuSeconds), String(r.runs)]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(head), ...body.map(line)].join('\n');
@@ -284,7 +301,7 @@ async function main(): Promise<void> {
       let outcome: Outcome;
       try { outcome = await measure(name, o); } catch (e) { outcome = { error: (e as Error).message }; }
       outcomes[name]!.push(outcome);
-      process.stderr.write(`  run ${run + 1} ${name}: ${'error' in outcome ? `FAILED: ${outcome.error}` : `${fmt(outcome.seconds)} s (>= ${fmt(outcome.lowerBound)}), ${fmt(outcome.peakRssMiB, 1)} MiB, ${fmt(outcome.cpuSeconds)} CPU s, CPU stall ${fmt(outcome.cpuStall * 100, 0)}%`} [${((Date.now() - t) / 1000).toFixed(0)} s wall]\n`);
+      process.stderr.write(`  run ${run + 1} ${name}: ${'error' in outcome ? `FAILED: ${outcome.error}` : `${fmt(outcome.seconds)} s (>= ${fmt(outcome.lowerBound)}), ${fmt(outcome.peakRssMiB, 1)} MiB, ${fmt(outcome.cpuSeconds)} CPU s, withdrawal ${fmt(outcome.withdrawSeconds)} s, CPU stall ${fmt(outcome.cpuStall * 100, 0)}%`} [${((Date.now() - t) / 1000).toFixed(0)} s wall]\n`);
     }
   }
   const probes: Record<string, ({ seconds: number } & ProbeResult) | { error: string }> = {};
@@ -310,6 +327,7 @@ async function main(): Promise<void> {
       seconds: median(ok.map((r) => r.seconds)), lowerBound: median(ok.map((r) => r.lowerBound)),
       allPresentSeconds: present.length ? median(present) : null,
       firstRouteSeconds: first.length ? median(first) : null,
+      withdrawSeconds: median(ok.map((r) => r.withdrawSeconds)), withdrawCpuSeconds: median(ok.map((r) => r.withdrawCpuSeconds)),
       peakRssMiB: median(ok.map((r) => r.peakRssMiB)), cpuSeconds: median(ok.map((r) => r.cpuSeconds)), runs: ok.length,
     };
   }

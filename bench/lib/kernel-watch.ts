@@ -98,3 +98,17 @@ export function watchFirstRoute(ns: string, protocol: number): { readonly ready:
     stop: () => { if (child.exitCode === null) child.kill(); },
   };
 }
+
+/** Polls like waitForRoutes until the namespace holds no route of `protocol`; samples timed from `t0`. */
+export async function waitForNoRoutes(ns: string, protocol: number, t0: bigint, check: () => void, everyMs = 200, timeoutMs = 180_000): Promise<Sample[]> {
+  const samples: Sample[] = [];
+  const since = (): number => Number(process.hrtime.bigint() - t0) / 1e9;
+  for (let i = 0; i < Math.ceil(timeoutMs / everyMs) + 1 && since() * 1000 <= timeoutMs; i++) {
+    check();
+    const c = await countRoutes(ns, protocol, 1);
+    samples.push({ seconds: since(), ...c });
+    if (c.present === 0) return samples;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`after ${timeoutMs} ms the kernel still holds ${samples.at(-1)?.present ?? '?'} routes of protocol ${protocol}`);
+}
