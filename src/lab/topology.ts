@@ -109,6 +109,9 @@ export interface RouterRole {
 
 export const ROUTER1: RouterRole = { name: 'k8s-rtr', lan: LAB.router.lan, client: true, web: true };
 
+/** The lab router's service checks: HTTP on port 80 (the nodes' http-echo), 200 ms x 2 rounds. */
+export const LAB_HEALTH = { intervalMs: 200, timeoutMs: 300, fall: 2, rise: 2 } as const;
+
 export function routerConfig(r: RouterRole = ROUTER1): string {
   const neighbors = [`  - { range: 192.168.10.0/24, remoteAs: ${LAB.nodeAsn}, group: nodes }`];
   if (r.client) neighbors.push(`  # the client side's router (vipgate lab upstream starts BIRD there)
@@ -131,6 +134,8 @@ fib: { startupHold: 0, resilient: ${r.hashThreshold ? 'false' : '{ idleTimer: 1 
 # as the box: Home Assistant discovery on the broker (homeassistant/...), the history for the page's charts
 telemetry: { url: "${MQTT_URL}", site: ${TELEMETRY_SITE}, host: ${r.name} }
 store: { path: ${LAB_DIR}/${r.name}-history.db, sampleSeconds: 5 }
+# every Service IP of the pool checked through every node (vipgate lab health)
+serviceHealth: { checks: [{ prefixes: [${LAB.pool}], ports: [80], check: http, intervalMs: ${LAB_HEALTH.intervalMs}, timeoutMs: ${LAB_HEALTH.timeoutMs}, fall: ${LAB_HEALTH.fall}, rise: ${LAB_HEALTH.rise} }] }
 ${r.web ? `web: { address: 127.0.0.1, port: 8080, publicUrl: "${WEB_URL}" }\n` : ''}`;
 }
 

@@ -63,6 +63,7 @@ export class MqttTelemetry {
   private readonly peerTopics = new RetainedSet();
   private readonly vipTopics = new RetainedSet();
   private readonly splitTopics = new RetainedSet();
+  private splitPending = false;
   private readonly discovery = new RetainedSet();
   private readonly discoveryContext?: DiscoveryContext;
   private cluster?: ClusterSource;
@@ -190,15 +191,24 @@ export class MqttTelemetry {
     });
   }
 
-  /** The measured split of every route that has one (split/<prefix>), as it is now. */
+  /**
+   * The measured split of every route that has one (split/<prefix>), as it is now. One at a time: a refresh
+   * while the last one still waits for the routes is skipped (they would pile up behind a slow answer).
+   */
   private async publishSplit(): Promise<void> {
-    const want = new Map<string, string>();
-    for (const r of await this.source.routes().catch(() => [])) {
-      const payload = splitPayload(r);
-      if (payload !== undefined) want.set(this.topics.split(r.prefix), payload);
+    if (this.splitPending) return;
+    this.splitPending = true;
+    try {
+      const want = new Map<string, string>();
+      for (const r of await this.source.routes().catch(() => [])) {
+        const payload = splitPayload(r);
+        if (payload !== undefined) want.set(this.topics.split(r.prefix), payload);
+      }
+      for (const m of this.splitTopics.update(want)) this.channel.put(m);
+      this.channel.drain();
+    } finally {
+      this.splitPending = false;
     }
-    for (const m of this.splitTopics.update(want)) this.channel.put(m);
-    this.channel.drain();
   }
 
   /** Everything that changed since the last flush into the outbox, then out to the broker. */
