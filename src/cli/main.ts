@@ -20,6 +20,8 @@ import { renderBfd } from './views/bfd.js';
 import { renderReload } from './views/reload.js';
 import { renderCluster } from './views/cluster.js';
 import { renderDataplane } from './views/dataplane.js';
+import { renderHealth } from './views/health.js';
+import type { HealthView } from '../control/health.js';
 import type { DataplaneView } from '../control/dataplane.js';
 import type { ClusterModel } from '../control/cluster.js';
 import { renderAgentIpvs, renderAgentRoutes, renderAgentSummary, type AgentIpvsView } from './views/agent.js';
@@ -41,6 +43,7 @@ const USAGE = `usage:
   vipgate show bfd [--json] [--socket PATH]
   vipgate show cluster [--json] [--socket PATH]             (the node agents' MQTT reports joined with the router's view)
   vipgate show dataplane [--json] [--socket PATH]           (ICMP redirect warnings, the router's nft table)
+  vipgate show health [--json] [--socket PATH]              (Service health checks per route and next hop)
   vipgate show running-config [--socket PATH]
   vipgate show agent-manifests [RANGE] [--json] [--socket PATH]   (the k3s manifests for the node agents, from this router's config)
   vipgate show agent [routes|ipvs] [--json] [--socket PATH]      (a node's agent, default /run/vipgate/agent.sock)
@@ -91,6 +94,7 @@ const SHOW: Record<string, ShowView> = {
   bfd: { command: 'show bfd', text: (r) => renderBfd(r as BfdView) },
   cluster: { command: 'show cluster', text: (r) => renderCluster(r as ClusterModel) },
   dataplane: { command: 'show dataplane', text: (r) => renderDataplane(r as DataplaneView) },
+  health: { command: 'show health', text: (r) => renderHealth(r as HealthView[]) },
   agent: { command: 'show agent', socket: DEFAULT_AGENT_SOCKET, text: (r) => renderAgentSummary(r as AgentSummary) },
   'agent routes': { command: 'show agent routes', socket: DEFAULT_AGENT_SOCKET, text: (r) => renderAgentRoutes(r as AgentRouteView[]) },
   'agent ipvs': { command: 'show agent ipvs', socket: DEFAULT_AGENT_SOCKET, text: (r) => renderAgentIpvs(r as AgentIpvsView) },

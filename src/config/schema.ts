@@ -211,6 +211,21 @@ export const routerConfigSchema = z.strictObject({
   groups: z.record(z.string().regex(/^[A-Za-z][\w-]*$/, { error: 'group names start with a letter: letters, digits, - and _' }), sessionSettings).default({}),
   prefixLists: z.record(z.string(), z.array(prefixListEntry)).default({}),
   policies: z.record(z.string(), policyBody).default({}),
+  /**
+   * Service health through each next hop (docs/health-checks.md; off while empty): every installed route
+   * matching `prefixes` is checked at `port` through each of its next hops (TCP connect, or HTTP GET of `path`);
+   * a next hop failing `fails` checks in a row leaves that route only, and comes back after `passes`.
+   */
+  healthChecks: z.array(z.strictObject({
+    prefixes: z.array(prefixListEntry).min(1),
+    port,
+    /** HTTP GET of this path (any status below 500 passes); absent: a TCP connect. */
+    path: z.string().regex(/^\//, { error: 'must start with /' }).optional(),
+    interval: z.number().min(0.1).max(3600).default(2),
+    timeoutMs: z.number().int().min(10).max(60_000).default(1000),
+    fails: z.number().int().min(1).max(100).default(3),
+    passes: z.number().int().min(1).max(100).default(2),
+  })).default([]),
   fib: z.strictObject({
     /** Kernel routing table id (254 = main). */
     table: z.number().int().min(1).max(0xffffffff).default(254),

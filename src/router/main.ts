@@ -18,6 +18,7 @@ import { kernelHasResilientGroups } from '../fib/resilient-support.js';
 import { RouterDaemon } from './daemon.js';
 import { startObservers, type Observers } from './observers.js';
 import { Dataplane } from './dataplane.js';
+import { HealthChecks } from './health-checks.js';
 import { installedRoutes } from './views.js';
 
 export interface RouterArgs {
@@ -57,8 +58,13 @@ export async function runRouter(a: RouterArgs, out: (s: string) => void = (s) =>
       else log.error({ err: e.error }, 'FIB error');
     };
   }
-  const daemon = new RouterDaemon(cfg, { clock: systemClock, log, ...(fib ? { fib } : {}), controlSocket: a.socket ?? cfg.control.socket, configPath: a.config });
+  // Service health through each next hop (healthChecks): the daemon's route changes pass its gate
+  const health = fib && cfg.healthChecks.length > 0 ? new HealthChecks(cfg.healthChecks, fib, log) : undefined;
+  const daemonFib = health?.gatedFib() ?? fib;
+  const daemon = new RouterDaemon(cfg, { clock: systemClock, log, ...(daemonFib ? { fib: daemonFib } : {}), controlSocket: a.socket ?? cfg.control.socket, configPath: a.config });
   await daemon.start();
+  await health?.start(() => installedRoutes(daemon));
+  daemon.control?.handle('show health', () => health?.views() ?? []);
   // the data plane goes with the FIB: a router that programs no kernel writes no nft table either
   const dataplane = fib ? await Dataplane.start({ log, prefixes: () => installedRoutes(daemon).map((r) => r.prefix) }) : undefined;
   if (dataplane) daemon.measureRoutes = (routes) => dataplane.measured(routes);
@@ -107,5 +113,6 @@ export async function runRouter(a: RouterArgs, out: (s: string) => void = (s) =>
   await daemon.stop(undefined, again);
   await observers?.close();
   dataplane?.stop();
+  await health?.stop();
   return 0;
 }
