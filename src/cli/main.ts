@@ -49,7 +49,7 @@ const USAGE = `usage:
   vipgate show agent [routes|ipvs] [--json] [--socket PATH]      (a node's agent, default /run/vipgate/agent.sock)
   vipgate clear bgp [PEER|*] [--socket PATH]
   vipgate reload [--json] [--socket PATH]                    (read the router's config file again; SIGHUP does the same)
-  vipgate lab up|down|status|demo|ecmp|local|externalip|failover|upstream|ha|one-arm|flows|ipv6 [--keep]   (root; the seed's lab in namespaces)
+  vipgate lab up|down|status|demo|ecmp|local|externalip|failover|upstream|ha|one-arm|flows|ipv6|health [--keep]   (root; the seed's lab in namespaces)
   vipgate status-page [--config-error FILE] [--address ADDR] [--port N]   (the appliance's page while no configuration is valid)
   vipgate version
 `;

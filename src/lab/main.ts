@@ -4,6 +4,7 @@ import { ha } from './ha.js';
 import { oneArm } from './one-arm.js';
 import { flows } from './flows.js';
 import { ipv6 } from './ipv6.js';
+import { health } from './health.js';
 import { ecmp, externalIp, failover, local, upstream } from './scenarios.js';
 
 export async function runLab(words: readonly string[], keep: boolean, out: Out): Promise<number> {
@@ -21,6 +22,7 @@ export async function runLab(words: readonly string[], keep: boolean, out: Out):
     case 'one-arm': await oneArm(out); return 0;
     case 'flows': await flows(out); return 0;
     case 'ipv6': await ipv6(out); return 0;
+    case 'health': await health(out); return 0;
     case 'demo': {
       try {
         await labUp(out);
@@ -34,7 +36,7 @@ export async function runLab(words: readonly string[], keep: boolean, out: Out):
       return 0;
     }
     default:
-      out('usage: vipgate lab up|down|status|demo|ecmp|local|externalip|failover|upstream|ha|one-arm|flows|ipv6 [--keep]\n');
+      out('usage: vipgate lab up|down|status|demo|ecmp|local|externalip|failover|upstream|ha|one-arm|flows|ipv6|health [--keep]\n');
       return 2;
   }
 }

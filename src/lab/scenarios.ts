@@ -27,7 +27,7 @@ export interface EcmpResult {
 /** The router kernel's next hops for a /32, with their weights. */
 const kernelHops = (vip: string): NextHop[] => routeHops(LAB.router.ns, `${vip}/32`);
 
-function kernelNexthops(vip: string): string[] {
+export function kernelNexthops(vip: string): string[] {
   return kernelHops(vip).map((h) => h.gateway);
 }
 
@@ -69,7 +69,7 @@ export interface FailoverResult {
 }
 
 /** The time (ms since 1970) of the router's first log message starting with `msg` at or after `after`. */
-function routerLogged(msg: string, after: number): number | undefined {
+export function routerLogged(msg: string, after: number): number | undefined {
   for (const line of readFileSync(`${LAB_DIR}/${ROUTER1.name}.log`, 'utf8').split('\n')) {
     if (!line.includes(msg)) continue;
     try {

@@ -105,7 +105,12 @@ export interface RouterRole {
   readonly web?: boolean;
   /** fib.resilient: false, plain hash-threshold groups (vipgate lab flows compares them with resilient ones). */
   readonly hashThreshold?: boolean;
+  /** Health checks of every Service IP through each node (vipgate lab health). */
+  readonly healthChecks?: boolean;
 }
+
+/** vipgate lab health's checks: port 80 of every Service IP through each node, every 0.5 s, out after 2 failures. */
+export const LAB_HEALTH = { interval: 0.5, timeoutMs: 400, fails: 2, passes: 2 } as const;
 
 export const ROUTER1: RouterRole = { name: 'k8s-rtr', lan: LAB.router.lan, client: true, web: true };
 
@@ -128,7 +133,8 @@ groups:
 # resilient nexthop groups (the default), with a 1 s idle timer so that a node the scenarios bring back gets
 # its share within a second (the default 120 s waits for flows to go quiet first)
 fib: { startupHold: 0, resilient: ${r.hashThreshold ? 'false' : '{ idleTimer: 1 }'} }
-# as the box: Home Assistant discovery on the broker (homeassistant/...), the history for the page's charts
+${r.healthChecks ? `healthChecks: [{ prefixes: ["${LAB.pool} le 32", "${LAB.pool6} le 128"], port: 80, interval: ${LAB_HEALTH.interval}, timeoutMs: ${LAB_HEALTH.timeoutMs}, fails: ${LAB_HEALTH.fails}, passes: ${LAB_HEALTH.passes} }]
+` : ''}# as the box: Home Assistant discovery on the broker (homeassistant/...), the history for the page's charts
 telemetry: { url: "${MQTT_URL}", site: ${TELEMETRY_SITE}, host: ${r.name} }
 store: { path: ${LAB_DIR}/${r.name}-history.db, sampleSeconds: 5 }
 ${r.web ? `web: { address: 127.0.0.1, port: 8080, publicUrl: "${WEB_URL}" }\n` : ''}`;
