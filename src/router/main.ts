@@ -62,16 +62,19 @@ export async function runRouter(a: RouterArgs, out: (s: string) => void = (s) =>
   const health = fib && cfg.healthChecks.length > 0 ? new HealthChecks(cfg.healthChecks, fib, log) : undefined;
   const daemonFib = health?.gatedFib() ?? fib;
   const daemon = new RouterDaemon(cfg, { clock: systemClock, log, ...(daemonFib ? { fib: daemonFib } : {}), controlSocket: a.socket ?? cfg.control.socket, configPath: a.config });
-  await daemon.start();
-  await health?.start(() => installedRoutes(daemon));
-  daemon.control?.handle('show health', () => health?.views() ?? []);
-  // the data plane goes with the FIB: a router that programs no kernel writes no nft table either
-  const dataplane = fib ? await Dataplane.start({ log, prefixes: () => installedRoutes(daemon).map((r) => r.prefix) }) : undefined;
-  if (dataplane) daemon.measureRoutes = (routes) => dataplane.measured(routes);
-  daemon.control?.handle('show dataplane', () => {
-    if (!dataplane) throw new Error('the router runs without the kernel FIB (--no-fib): no data plane');
-    return dataplane.view();
+  // the data plane goes with the FIB: a router that programs no kernel writes no nft table either; its views
+  // answer from the moment the control socket does
+  const dataplaneReady = fib ? Dataplane.start({ log, prefixes: () => installedRoutes(daemon).map((r) => r.prefix) }) : undefined;
+  daemon.control?.handle('show dataplane', async () => {
+    const d = await dataplaneReady;
+    if (!d) throw new Error('the router runs without the kernel FIB (--no-fib): no data plane');
+    return d.view();
   });
+  daemon.control?.handle('show health', () => health?.views() ?? []);
+  await daemon.start();
+  const dataplane = await dataplaneReady;
+  if (dataplane) daemon.measureRoutes = (routes) => dataplane.measured(routes);
+  await health?.start(() => installedRoutes(daemon));
   log.info({ asn: cfg.asn, routerId: cfg.routerId, fib: fib?.mode ?? 'off', groups: fib?.mode === 'objects' ? (fib.model.resilient ? 'resilient' : 'hash-threshold') : undefined }, 'vipgate router started');
   // history, MQTT and the web page are optional: if one cannot start, routing goes on without them
   let observers: Observers | undefined;
