@@ -452,12 +452,8 @@ export class RouterDaemon {
   fibCounters(): ReturnType<NonNullable<NonNullable<RouterDeps['fib']>['counters']>['view']> | undefined { return this.deps.fib?.counters?.view(); }
 
   /** The kernel's view of our routes when the FIB can dump it, else what we asked it to install. */
-  /** Adds the measured traffic split to the routes (set by the composition root when the data plane counts). */
-  measureRoutes?: (routes: KernelRouteView[]) => Promise<KernelRouteView[]>;
-
   async kernelRoutes(): Promise<KernelRouteView[]> {
-    const routes = this.deps.fib?.kernelRoutes ? await this.deps.fib.kernelRoutes() : installedRoutes(this);
-    return this.measureRoutes ? this.measureRoutes(routes) : routes;
+    return this.deps.fib?.kernelRoutes ? this.deps.fib.kernelRoutes() : installedRoutes(this);
   }
 
   /**

@@ -3,8 +3,7 @@
  * a check's prefixes match, through each of its next hops; the first matching check applies), the checks
  * themselves (service-check.ts, through the one next hop), and what a result does (src/probe/service-gate.ts:
  * the route goes to the kernel without a next hop that failed for it, the node's other routes and its BGP
- * session untouched). The kernel-facing Fib the daemon gets is the real one with its route changes filtered
- * through the gate; everything else passes straight through.
+ * session untouched). The daemon's route changes reach the kernel through the gate (fib-port.ts).
  */
 import type { Logger } from '../lib/log.js';
 import { parsePrefix } from '../lib/address.js';
@@ -16,7 +15,6 @@ import type { Fib } from '../fib/fib.js';
 import { ServiceGate } from '../probe/service-gate.js';
 import { ServiceHealth, type HealthTarget } from '../probe/service-health.js';
 import type { HealthView } from '../control/health.js';
-import type { RouterDeps } from './daemon.js';
 import { checkThrough, NexthopPaths } from './service-check.js';
 
 type Check = RouterConfig['healthChecks'][number];
@@ -35,16 +33,6 @@ export class HealthChecks {
   private checkFor(prefix: string): Check | undefined {
     const p = parsePrefix(prefix);
     return this.lists.find((l) => l.list.match(p).action === 'permit')?.check;
-  }
-
-  /** The Fib for the daemon: route changes through the gate, the rest the real one's. */
-  gatedFib(): NonNullable<RouterDeps['fib']> {
-    const f = this.fib;
-    return {
-      apply: (changes) => f.apply(this.gate.filter(changes)),
-      close: () => f.close(), kernelRoutes: () => f.kernelRoutes(), withdrawNexthop: (a) => f.withdrawNexthop(a), sweep: () => f.sweep(),
-      counters: f.counters,
-    };
   }
 
   /** Start checking what `routes()` (the router's installed routes, full next-hop sets) holds. */

@@ -19,6 +19,7 @@ import { RouterDaemon } from './daemon.js';
 import { startObservers, type Observers } from './observers.js';
 import { Dataplane } from './dataplane.js';
 import { HealthChecks } from './health-checks.js';
+import { daemonFib } from './fib-port.js';
 import { installedRoutes } from './views.js';
 
 export interface RouterArgs {
@@ -60,8 +61,9 @@ export async function runRouter(a: RouterArgs, out: (s: string) => void = (s) =>
   }
   // Service health through each next hop (healthChecks): the daemon's route changes pass its gate
   const health = fib && cfg.healthChecks.length > 0 ? new HealthChecks(cfg.healthChecks, fib, log) : undefined;
-  const daemonFib = health?.gatedFib() ?? fib;
-  const daemon = new RouterDaemon(cfg, { clock: systemClock, log, ...(daemonFib ? { fib: daemonFib } : {}), controlSocket: a.socket ?? cfg.control.socket, configPath: a.config });
+  let dataplane: Dataplane | undefined;
+  const port = fib ? daemonFib(fib, { ...(health ? { gate: health.gate } : {}), measured: async (routes) => dataplane?.measured(routes) ?? routes }) : undefined;
+  const daemon = new RouterDaemon(cfg, { clock: systemClock, log, ...(port ? { fib: port } : {}), controlSocket: a.socket ?? cfg.control.socket, configPath: a.config });
   // the data plane goes with the FIB: a router that programs no kernel writes no nft table either; its views
   // answer from the moment the control socket does
   const dataplaneReady = fib ? Dataplane.start({ log, prefixes: () => installedRoutes(daemon).map((r) => r.prefix) }) : undefined;
@@ -72,8 +74,7 @@ export async function runRouter(a: RouterArgs, out: (s: string) => void = (s) =>
   });
   daemon.control?.handle('show health', () => health?.views() ?? []);
   await daemon.start();
-  const dataplane = await dataplaneReady;
-  if (dataplane) daemon.measureRoutes = (routes) => dataplane.measured(routes);
+  dataplane = await dataplaneReady;
   await health?.start(() => installedRoutes(daemon));
   log.info({ asn: cfg.asn, routerId: cfg.routerId, fib: fib?.mode ?? 'off', groups: fib?.mode === 'objects' ? (fib.model.resilient ? 'resilient' : 'hash-threshold') : undefined }, 'vipgate router started');
   // history, MQTT and the web page are optional: if one cannot start, routing goes on without them
