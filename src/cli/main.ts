@@ -29,6 +29,7 @@ const USAGE = `usage:
   vipgate show ip bgp neighbors ADDRESS received-routes|advertised-routes [--json] [--socket PATH]
   vipgate show routes [--json] [--socket PATH]
   vipgate show bfd [--json] [--socket PATH]
+  vipgate show health [--json] [--socket PATH]              (service checks per Service IP and next hop: serviceHealth)
   vipgate show cluster [--json] [--socket PATH]             (the node agents' MQTT reports joined with the router's view)
   vipgate show dataplane [--json] [--socket PATH]           (ICMP redirect warnings, the router's nft table)
   vipgate show running-config [--socket PATH]

@@ -12,7 +12,7 @@ import { renderBgpSummary } from './views/bgp-summary.js';
 import { renderBgpTable } from './views/bgp-table.js';
 import { renderBgpPrefix } from './views/bgp-detail.js';
 import { renderRoutes } from './views/routes.js';
-import { renderBfd } from './views/bfd.js';
+import { renderBfd, renderHealth } from './views/bfd.js';
 import { renderCluster } from './views/cluster.js';
 import { renderDataplane } from './views/dataplane.js';
 import { renderAgentIpvs, renderAgentRoutes, renderAgentSummary } from './views/agent.js';
@@ -78,6 +78,7 @@ const SHOW: Record<string, ShowView> = {
   'bgp ipv6': bgpTableView('ipv6'),
   routes: router({ command: 'show routes', text: (r) => renderRoutes(r) }),
   bfd: router({ command: 'show bfd', text: (r) => renderBfd(r) }),
+  health: router({ command: 'show health', text: (r) => renderHealth(r) }),
   cluster: router({ command: 'show cluster', text: (r) => renderCluster(r) }),
   dataplane: router({ command: 'show dataplane', text: (r) => renderDataplane(r) }),
   agent: agent({ command: 'show agent', text: (r) => renderAgentSummary(r) }),

@@ -6,7 +6,7 @@
 import type { CommandSpec, NoArgs } from './protocol.js';
 import type { ClusterModel } from './cluster.js';
 import type { DataplaneView } from './dataplane.js';
-import type { AgentManifestsView, BfdView, BgpSummary, BgpTable, KernelRouteView, ReloadView } from './views.js';
+import type { AgentManifestsView, BfdView, BgpSummary, BgpTable, KernelRouteView, ReloadView, ServicePathView } from './views.js';
 
 export type RouterCommands = {
   readonly 'show bgp summary': CommandSpec<NoArgs, BgpSummary>;
@@ -18,6 +18,8 @@ export type RouterCommands = {
   readonly 'show ip bgp neighbors advertised-routes': CommandSpec<{ readonly peer: string }, BgpTable>;
   readonly 'show routes': CommandSpec<NoArgs, KernelRouteView[]>;
   readonly 'show bfd': CommandSpec<NoArgs, BfdView>;
+  /** Service health through each node (serviceHealth): every route and next hop checked. */
+  readonly 'show health': CommandSpec<NoArgs, readonly ServicePathView[]>;
   readonly 'show running-config': CommandSpec<NoArgs, { readonly text: string }>;
   readonly 'show agent-manifests': CommandSpec<{ readonly range?: string }, AgentManifestsView>;
   readonly 'show cluster': CommandSpec<NoArgs, ClusterModel>;

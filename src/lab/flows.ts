@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { LAB, ROUTER_SOCKET, ROUTER1 } from './topology.js';
+import { LAB, ROUTER_SOCKET, ROUTER1, type RouterRole } from './topology.js';
 import { inNs, processesWhere } from './ns.js';
 import { routerClient } from '../control/client.js';
 import { startRouter, stopProcess, waitForPeers, waitForRoute, type Out } from './lab.js';
@@ -42,11 +42,11 @@ function groupType(vip: string): string {
   return nh?.type ?? 'mpath';
 }
 
-/** Restart the lab's router on `kind` groups and wait until it routes `vip` over every node again. */
-async function restartRouter(kind: GroupKind, vip: string): Promise<void> {
+/** Restart the lab's router as `role` and wait until it routes `vip` over every node again, BFD up with each. */
+export async function restartRouter(role: RouterRole, vip: string): Promise<void> {
   const pids = processesWhere((argv) => argv.includes('router') && argv.includes(ROUTER_SOCKET));
   for (const pid of pids) await stopProcess(pid);
-  await startRouter({ ...ROUTER1, hashThreshold: kind === 'hash-threshold' }, LAB.router.ns, ROUTER_SOCKET);
+  await startRouter(role, LAB.router.ns, ROUTER_SOCKET);
   await waitForPeers(LAB.nodes.map((n) => n.address));
   await waitForRoute(LAB.router.ns, `${vip}/32`, LAB.nodes.map((n) => n.address));
   await waitForBfd();
@@ -105,7 +105,7 @@ export async function flows(out: Out, count = 60): Promise<FlowsResult[]> {
   const results: FlowsResult[] = [];
   for (const kind of ['hash-threshold', 'resilient'] as const) {
     out(`\n### Flows on failover, ${kind} groups: ${count} TCP connections from k8s-pc to ${vip}:${FLOW_PORT}, one node cut at a time\n`);
-    await restartRouter(kind, vip);
+    await restartRouter({ ...ROUTER1, hashThreshold: kind === 'hash-threshold' }, vip);
     const type = groupType(vip);
     out(`router restarted with fib.resilient ${kind === 'resilient' ? 'on (the default)' : 'false'}; the kernel's group for ${vip}: type ${type}\n`);
     const cuts: CutResult[] = [];

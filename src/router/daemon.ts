@@ -352,13 +352,9 @@ export class RouterDaemon implements RouterQuery {
   fibCounters(): FibCountersView | undefined { return this.deps.fib?.counters?.view(); }
 
   /** The kernel's view of our routes when the FIB can dump it, else what we asked it to install. */
-  /** Adds the measured traffic split to the routes (set by the composition root when the data plane counts). */
-  measureRoutes?: (routes: KernelRouteView[]) => Promise<KernelRouteView[]>;
-
   async kernelRoutes(): Promise<KernelRouteView[]> {
     const kernel = this.deps.fib?.kernelRoutes ? await this.deps.fib.kernelRoutes() : installedRoutes(this);
-    const routes = withHealth(this, kernel);
-    return this.measureRoutes ? this.measureRoutes(routes) : routes;
+    return withHealth(this, kernel);
   }
 
   /**

@@ -18,6 +18,7 @@ import { kernelHasResilientGroups } from '../fib/resilient-support.js';
 import { RouterDaemon } from './daemon.js';
 import { startObservers, type Observers } from './observers.js';
 import { Dataplane } from './dataplane.js';
+import { daemonFib } from './fib-port.js';
 import { installedRoutes } from './views.js';
 
 export interface RouterArgs {
@@ -57,15 +58,19 @@ export async function runRouter(a: RouterArgs, out: (s: string) => void = (s) =>
       else log.error({ err: e.error }, 'FIB error');
     };
   }
-  const daemon = new RouterDaemon(cfg, { clock: systemClock, log, ...(fib ? { fib } : {}), controlSocket: a.socket ?? cfg.control.socket, configPath: a.config });
-  await daemon.start();
-  // the data plane goes with the FIB: a router that programs no kernel writes no nft table either
-  const dataplane = fib ? await Dataplane.start({ log, prefixes: () => installedRoutes(daemon).map((r) => r.prefix) }) : undefined;
-  if (dataplane) daemon.measureRoutes = (routes) => dataplane.measured(routes);
-  daemon.control?.handle('show dataplane', () => {
-    if (!dataplane) throw new Error('the router runs without the kernel FIB (--no-fib): no data plane');
-    return dataplane.view();
+  let dataplane: Dataplane | undefined;
+  const port = fib ? daemonFib(fib, { measured: async (routes) => dataplane?.measured(routes) ?? routes }) : undefined;
+  const daemon = new RouterDaemon(cfg, { clock: systemClock, log, ...(port ? { fib: port } : {}), controlSocket: a.socket ?? cfg.control.socket, configPath: a.config });
+  // the data plane goes with the FIB: a router that programs no kernel writes no nft table either; its views
+  // answer from the moment the control socket does
+  const dataplaneReady = fib ? Dataplane.start({ log, prefixes: () => installedRoutes(daemon).map((r) => r.prefix) }) : undefined;
+  daemon.control?.handle('show dataplane', async () => {
+    const d = await dataplaneReady;
+    if (!d) throw new Error('the router runs without the kernel FIB (--no-fib): no data plane');
+    return d.view();
   });
+  await daemon.start();
+  dataplane = await dataplaneReady;
   log.info({ asn: cfg.asn, routerId: cfg.routerId, fib: fib?.mode ?? 'off', groups: fib?.mode === 'objects' ? (fib.model.resilient ? 'resilient' : 'hash-threshold') : undefined }, 'vipgate router started');
   // history, MQTT and the web page are optional: if one cannot start, routing goes on without them
   let observers: Observers | undefined;

@@ -58,6 +58,7 @@ export function registerViews(control: ControlServer<RouterCommands>, d: RouterQ
     args.family === 'ipv4' || args.family === 'ipv6' ? args.family : undefined));
   control.handle('show routes', () => d.kernelRoutes());
   control.handle('show bfd', () => bfdView(d));
+  control.handle('show health', () => d.serviceHealth?.view() ?? []);
   control.handle('show ip bgp neighbors received-routes', (args) => receivedRoutes(d, String(args.peer)));
   control.handle('show ip bgp neighbors advertised-routes', (args) => advertisedRoutes(d, String(args.peer)));
   control.handle('show running-config', () => ({ text: renderRunningConfig(d.cfg) }));
