@@ -29,7 +29,7 @@ describe('vipgate lab health', { timeout: 240_000 }, () => {
     expect(Number(stream![1])).toBeLessThan(800 / 3);
     expect(Object.keys(JSON.parse(stream![4]!) as Record<string, number>).sort()).toEqual(['k8s-m', 'k8s-w1', 'k8s-w2']);
     expect(times![3]).toBe('172.20.1.2 via 3 nodes, 172.20.1.3 via 3 nodes');
-    expect(out).toMatch(/\tout: 192\.168\.10\.101 \(service check: 80: ECONNREFUSED\)/);
+    expect(out).toMatch(/\tout: 192\.168\.10\.102 \(service check: 80: ECONNREFUSED\)/);
     expect(out).toMatch(/k8s-w2's BGP session: kept \(Established\/1 -> Established\/1\)/);
     expect(out).toMatch(/k8s-w2's pod answers again: back in 172\.20\.1\.1's group after \d+ ms/);
   });
