@@ -31,17 +31,12 @@ export interface ServiceHealthConfig extends PathSlotsOptions {
   readonly checks: readonly ServiceCheckConfig[];
 }
 
-export interface PathHealthView extends ServicePathView {
-  /** Clock time of the last change between up and out (the start for paths never changed). */
-  readonly since: number;
-}
-
 export interface ServiceHealthDeps {
   readonly clock: Clock;
   readonly log: Logger;
   /** Where re-filtered routes go when a path leaves or comes back (the FIB). */
   readonly apply: (changes: FibChange[]) => Promise<unknown>;
-  readonly changed?: (view: PathHealthView) => void;
+  readonly changed?: (view: ServicePathView) => void;
   readonly check?: (t: CheckTarget) => Promise<CheckResult>;
   readonly slots?: PathSlots;
 }
@@ -53,7 +48,8 @@ class PathState {
   checks = 0;
   lastError?: string;
   running = false;
-  constructor(public since: number) {}
+  /** Clock time from which this path is due for its next check (its check's own intervalMs). */
+  due = 0;
 }
 
 export class ServiceHealth {
@@ -68,6 +64,7 @@ export class ServiceHealth {
   private readonly slotHops = new Set<string>();
   private timer?: TimerHandle;
   private closed = false;
+  /** Rounds run at the shortest check interval; each path waits for its own check's interval. */
   private readonly interval: number;
 
   constructor(cfg: ServiceHealthConfig, private readonly deps: ServiceHealthDeps) {
@@ -105,9 +102,10 @@ export class ServiceHealth {
         const id = `${key}|${hop.address}`;
         live.add(id);
         let st = this.paths.get(id);
-        if (!st) { st = new PathState(this.deps.clock.now()); this.paths.set(id, st); }
-        if (st.running) continue;
+        if (!st) { st = new PathState(); this.paths.set(id, st); }
+        if (st.running || this.deps.clock.now() < st.due) continue;
         st.running = true;
+        st.due = this.deps.clock.now() + config.intervalMs;
         work.push(this.judge(key, formatAddress(set.prefix.addr), hop.address, config, st).finally(() => { st.running = false; }));
       }
     }
@@ -162,7 +160,6 @@ export class ServiceHealth {
     const out = st.up ? st.failed >= config.fall : st.passed < config.rise;
     if (out === !st.up) return;
     st.up = !out;
-    st.since = this.deps.clock.now();
     this.deps.log.warn({ prefix: key, nexthop, reason: failure }, out
       ? `service health: ${key} leaves next hop ${nexthop} (${config.fall} failed checks: ${failure})`
       : `service health: ${key} back on next hop ${nexthop} (${config.rise} passed checks)`);
@@ -170,11 +167,11 @@ export class ServiceHealth {
     this.deps.changed?.(this.viewOf(key, nexthop, st));
   }
 
-  private viewOf(key: string, nexthop: string, st: PathState): PathHealthView {
-    return { prefix: key, nexthop, up: st.up, failed: st.failed, passed: st.passed, checks: st.checks, since: st.since, ...(st.lastError ? { lastError: st.lastError } : {}) };
+  private viewOf(key: string, nexthop: string, st: PathState): ServicePathView {
+    return { prefix: key, nexthop, up: st.up, failed: st.failed, passed: st.passed, checks: st.checks, ...(st.lastError ? { lastError: st.lastError } : {}) };
   }
 
-  view(): PathHealthView[] {
+  view(): ServicePathView[] {
     return [...this.paths].map(([id, st]) => {
       const i = id.indexOf('|');
       return this.viewOf(id.slice(0, i), id.slice(i + 1), st);

@@ -40,7 +40,13 @@ describe('ServiceGate', () => {
 
 const CHECK: ServiceCheckConfig = { prefixes: ['172.20.1.0/24'], ports: [80, 443], check: 'http', path: '/healthz', intervalMs: 1000, timeoutMs: 300, fall: 2, rise: 3 };
 
-function harness() {
+/** One round a check interval after the last (no timer is scheduled: start() is not called here). */
+async function round(h: ReturnType<typeof harness>): Promise<void> {
+  h.clock.advance(CHECK.intervalMs);
+  await h.health.round();
+}
+
+function harness(configs: readonly ServiceCheckConfig[] = [CHECK]) {
   const clock = new FakeClock(0);
   const applied: FibChange[][] = [];
   const ipBatches: string[] = [];
@@ -48,7 +54,7 @@ function harness() {
   /** Which checks fail; the check says through which next hop it ran only by its local port (slot). */
   const state = { fails: (_t: CheckTarget): boolean => false };
   const slots = new PathSlots({ sourcePorts: 61000, portsPerSlot: 2, table: 61000, rulePriority: 500 }, async (f, lines) => { ipBatches.push(`-${f}\n${lines.join('\n')}\n`); });
-  const health = new ServiceHealth({ checks: [CHECK], sourcePorts: 61000, portsPerSlot: 2, table: 61000, rulePriority: 500 }, {
+  const health = new ServiceHealth({ checks: configs, sourcePorts: 61000, portsPerSlot: 2, table: 61000, rulePriority: 500 }, {
     clock, log: silentLogger(), slots,
     apply: async (c) => { applied.push(c); },
     check: async (t) => { checks.push(t); return state.fails(t) ? { ok: false, reason: 'ECONNREFUSED' } : { ok: true }; },
@@ -59,9 +65,8 @@ function harness() {
 describe('ServiceHealth', () => {
   it('out after `fall` failed rounds through that next hop only, back after `rise` passes', async () => {
     const h = harness();
-    await h.health.start();
     h.health.gate.filter([set('172.20.1.1/32'), set('172.20.1.2/32'), set('172.20.2.1/32')]);
-    await h.health.round();
+    await round(h);
     // 2 routes in range x 2 next hops x 2 ports; 172.20.2.1 is outside the range
     expect(h.checks.map((c) => `${c.address}:${c.port}`).sort()).toEqual(['172.20.1.1:443', '172.20.1.1:443', '172.20.1.1:80', '172.20.1.1:80', '172.20.1.2:443', '172.20.1.2:443', '172.20.1.2:80', '172.20.1.2:80']);
     expect(h.checks.every((c) => c.kind === 'http' && c.path === '/healthz' && c.timeoutMs === 300)).toBe(true);
@@ -74,18 +79,18 @@ describe('ServiceHealth', () => {
 
     // 172.20.1.1:443 fails through B's slot (ports 61002-61003) only
     h.state.fails = (t) => t.address === '172.20.1.1' && t.port === 443 && t.localPort >= 61002;
-    await h.health.round();
+    await round(h);
     expect(h.applied).toEqual([]);
     expect(h.health.view().find((v) => v.prefix === '172.20.1.1/32' && v.nexthop === B.address)).toMatchObject({ up: true, failed: 1 });
-    await h.health.round();
+    await round(h);
     expect(h.applied.map(hopsOf)).toEqual([['10.0.0.1']]);
     expect(h.health.view().filter((v) => !v.up)).toEqual([expect.objectContaining({ prefix: '172.20.1.1/32', nexthop: B.address, failed: 2, lastError: '443: ECONNREFUSED' })]);
 
     h.state.fails = () => false;
-    await h.health.round();
-    await h.health.round();
+    await round(h);
+    await round(h);
     expect(h.applied).toHaveLength(1);
-    await h.health.round();
+    await round(h);
     expect(h.applied.map(hopsOf)).toEqual([['10.0.0.1'], ['10.0.0.1,10.0.0.2']]);
     expect(h.health.view().every((v) => v.up)).toBe(true);
   });
@@ -105,5 +110,14 @@ describe('ServiceHealth', () => {
     expect(v4).toMatch(/^-4\nrule del priority 500\nroute flush table 61000\n/);
     // at most 1024 slots (here 2,268 would fit the ports)
     expect(v6).toMatch(/^-6\n[^]*rule del priority 1523\nroute flush table 62023\n$/);
+  });
+
+  it('each path is checked at its own check\'s interval, rounds at the shortest', async () => {
+    const slow: ServiceCheckConfig = { ...CHECK, prefixes: ['172.20.2.0/24'], ports: [80], intervalMs: 3000 };
+    const h = harness([{ ...CHECK, ports: [80] }, slow]);
+    h.health.gate.filter([set('172.20.1.1/32', [A]), set('172.20.2.1/32', [A])]);
+    for (let i = 0; i < 6; i++) await round(h);
+    const per = (a: string) => h.checks.filter((c) => c.address === a).length;
+    expect([per('172.20.1.1'), per('172.20.2.1')]).toEqual([6, 2]);
   });
 });
